@@ -1,0 +1,1 @@
+"""Package data: catalog, translations, fonts, styles, icons (read via importlib.resources)."""

@@ -1,0 +1,1 @@
+"""Sala core: Qt-free domain, catalog and forms, store, vault, audit, capture, i18n."""

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Sala from a source checkout: `bash packaging/dev.sh run` sets up and starts the kiosk,
+# `bash packaging/dev.sh test` sets up and runs the whole test suite (what CI runs).
+# Idempotent: a second call reuses the virtual environments and installs only what changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+PY=${PYTHON:-python3}
+
+# System libraries Qt's xcb/offscreen platforms and OpenCV load at run time, PostgreSQL for the
+# server's second test job. Installed only where we are root (CI, a fresh commune PC being set
+# up); elsewhere the README names them.
+QT_LIBS="libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libglib2.0-0 libdbus-1-3 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0"
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "sala: installing system packages: ${missing[*]}"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "sala: please install these system packages first: ${missing[*]}" >&2
+  fi
+}
+
+venv() {  # venv DIR EXTRAS
+  local dir=$1 extras=$2 stamp
+  stamp="$dir/.sala-stamp"
+  [ -x "$dir/bin/python" ] || "$PY" -m venv "$dir"
+  local want
+  want="$extras $(sha256sum pyproject.toml | cut -c1-16)"
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    "$dir/bin/python" -m pip install -q --upgrade pip
+    "$dir/bin/python" -m pip install -q -e ".[$extras]"
+    echo "$want" > "$stamp"
+  fi
+}
+
+cmd=${1:-}
+case "$cmd" in
+  run)
+    command -v dpkg >/dev/null && apt_install $QT_LIBS
+    venv .venv kiosk,escpos
+    shift
+    exec .venv/bin/sala kiosk "$@"
+    ;;
+  test)
+    if command -v dpkg >/dev/null; then apt_install $QT_LIBS postgresql; fi
+    venv .venv dev
+    venv .venv-core server,test-core
+    export QT_QPA_PLATFORM=offscreen
+    reports=$(mktemp -d)
+    status=0
+    echo "== lint: ruff, import contracts"
+    .venv/bin/ruff check kiosk ui sync tests || status=1
+    .venv/bin/lint-imports || status=1
+    run_pytest() {  # NAME VENV ARGS...
+      local name=$1 env=$2; shift 2
+      echo "== $name"
+      set +e
+      "$env/bin/python" -m pytest -q -p no:cacheprovider --junitxml="$reports/$name.xml" "$@"
+      local rc=$?
+      set -e
+      [ $rc -eq 0 ] || [ $rc -eq 5 ] || status=1
+    }
+    echo "== Qt-free job: PySide6 must not be importable here"
+    if .venv-core/bin/python -c "import PySide6" 2>/dev/null; then echo "PySide6 leaked into .venv-core"; status=1; fi
+    run_pytest core-and-sync .venv-core tests/core tests/sync -m "not qt and not postgres"
+    run_pytest postgres .venv-core tests/sync -m postgres
+    run_pytest ui .venv tests/ui -m "not postgres"
+    .venv/bin/python - "$reports" <<'PYEOF'
+import sys, pathlib, xml.etree.ElementTree as ET
+t = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+for f in pathlib.Path(sys.argv[1]).glob("*.xml"):
+    for s in ET.parse(f).getroot().iter("testsuite"):
+        for k in t:
+            t[k] += int(s.get(k, 0))
+failed = t["failures"] + t["errors"]
+print(f"all jobs: {t['tests'] - failed - t['skipped']} passed, {failed} failed, {t['skipped']} skipped")
+PYEOF
+    exit $status
+    ;;
+  *)
+    echo "usage: bash packaging/dev.sh run|test" >&2
+    exit 2
+    ;;
+esac

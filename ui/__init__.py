@@ -1,0 +1,1 @@
+"""Sala touchscreen UI (PySide6 Widgets) and the `sala` command."""
