@@ -1,0 +1,136 @@
+"""Kiosk configuration: `<data_dir>/config.json`, overridden by environment variables.
+
+The data dir comes first (argument, `$SALA_DATA_DIR`, or the per-user data dir) because the
+config file lives in it. A bad file raises ConfigError naming the file and the key, so a
+technician can fix it; nothing is silently replaced.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import secrets
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+CONFIG_FILE = "config.json"
+DEFAULT_COMMUNE = "120101"  # Phnom Penh, Chamkar Mon, Tonle Basak
+_ENV = {
+    "commune_code": "SALA_COMMUNE_CODE",
+    "server_url": "SALA_SERVER_URL",
+    "retention_days": "SALA_RETENTION_DAYS",
+    "camera": "SALA_CAMERA",
+    "scan_folder": "SALA_SCAN_FOLDER",
+    "printer": "SALA_PRINTER",
+    "idle_seconds": "SALA_IDLE_SECONDS",
+    "idle_grace_seconds": "SALA_IDLE_GRACE_SECONDS",
+}
+
+
+class ConfigError(ValueError):
+    """A config value is wrong; `source` is the file or variable, `key` the setting."""
+
+    message_key = "store.config_invalid"
+
+    def __init__(self, source: str, key: str, message: str) -> None:
+        super().__init__(f"{source}: {key}: {message}")
+        self.source = source
+        self.key = key
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path
+    commune_code: str = DEFAULT_COMMUNE
+    server_url: str | None = None
+    retention_days: int = 90
+    camera: str = "auto"
+    scan_folder: Path | None = None
+    printer: str = "system"
+    idle_seconds: int = 90
+    idle_grace_seconds: int = 30
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("SALA_DATA_DIR")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("sala"))
+
+
+def _coerce(source: str, key: str, value: Any) -> Any:
+    """Check one value's type and range; ConfigError tells what is expected."""
+    if key == "commune_code":
+        if not isinstance(value, str) or not re.fullmatch(r"\d{6}", value):
+            raise ConfigError(source, key, f"expected a 6-digit MEF commune code, got {value!r}")
+        return value
+    if key in ("retention_days", "idle_seconds", "idle_grace_seconds"):
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise ConfigError(source, key, f"expected a whole number, got {value!r}") from None
+        if isinstance(value, bool) or number < 1:
+            raise ConfigError(source, key, f"expected a number of at least 1, got {value!r}")
+        return number
+    if key == "scan_folder":
+        return Path(value) if value else None
+    if key == "server_url":
+        if value in (None, ""):
+            return None
+        if not isinstance(value, str) or not value.startswith(("http://", "https://")):
+            raise ConfigError(source, key, f"expected an http(s) URL, got {value!r}")
+        return value.rstrip("/")
+    if not isinstance(value, str) or not value:
+        raise ConfigError(source, key, f"expected text, got {value!r}")
+    return value
+
+
+def load_config(data_dir: Path | None = None) -> Config:
+    """Defaults, then `<data_dir>/config.json`, then `$SALA_*` variables."""
+    data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+    path = data_dir / CONFIG_FILE
+    values: dict[str, Any] = {}
+    known = {f.name for f in fields(Config)} - {"data_dir"}
+    if path.exists():
+        try:
+            raw = json.loads(path.read_text("utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ConfigError(str(path), "*", f"not readable JSON ({exc})") from None
+        if not isinstance(raw, dict):
+            raise ConfigError(str(path), "*", "expected a JSON object")
+        for key, value in raw.items():
+            if key in known:  # unknown keys are kept by newer versions; ignore them here
+                values[key] = _coerce(str(path), key, value)
+    for key, env in _ENV.items():
+        if env in os.environ:
+            values[key] = _coerce(f"${env}", key, os.environ[env])
+    return Config(data_dir=data_dir, **values)
+
+
+def save_config(cfg: Config) -> None:
+    """Write config.json atomically (temp, fsync, rename); unknown keys already there stay."""
+    cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    path = cfg.data_dir / CONFIG_FILE
+    existing: dict[str, Any] = {}
+    with contextlib.suppress(OSError, ValueError):
+        loaded = json.loads(path.read_text("utf-8"))
+        if isinstance(loaded, dict):
+            existing = loaded
+    data = asdict(cfg)
+    del data["data_dir"]
+    data["scan_folder"] = str(cfg.scan_folder) if cfg.scan_folder else None
+    existing.update(data)
+    tmp = path.with_name(f".{CONFIG_FILE}.{secrets.token_hex(4)}.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(existing, f, ensure_ascii=False, indent=2, sort_keys=True)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+__all__ = ["Config", "ConfigError", "default_data_dir", "load_config", "replace", "save_config"]

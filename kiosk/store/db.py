@@ -1,0 +1,124 @@
+"""Opening the SQLite file safely: header and integrity checks, pragmas, write transactions.
+
+WAL + `synchronous=FULL` means a transaction that returned from COMMIT survives a power cut;
+`BEGIN IMMEDIATE` takes the write lock up front so two connections never deadlock on upgrade.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+from kiosk.store.errors import (
+    StoreCorrupt,
+    StoreError,
+    StoreReadOnly,
+    translate_os,
+    translate_sqlite,
+)
+
+DB_FILE = "sala.db"
+SQLITE_HEADER = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 10_000
+
+
+def check_writable(data_dir: Path) -> None:
+    """Prove the data dir can be written by writing a probe (os.access lies for root)."""
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        probe = data_dir / f".write-probe-{os.getpid()}"
+        with open(probe, "wb") as f:
+            f.write(b"ok")
+        probe.unlink()
+    except OSError as exc:
+        err = translate_os(exc, data_dir)
+        if isinstance(err, StoreReadOnly):
+            raise StoreReadOnly(
+                f"The data dir {data_dir} is read-only ({exc.strerror}). Remount the disk "
+                "read-write or fix its permissions, or start Sala with --data-dir pointing to a "
+                "writable folder.") from exc
+        raise err from exc
+
+
+def keep_corrupt_copy(path: Path, now: datetime) -> Path:
+    """Copy a damaged database (and its WAL) aside for the technician; the original stays."""
+    stamp = now.strftime("%Y%m%dT%H%M%S")
+    copy = path.with_name(f"{path.stem}.corrupt-{stamp}{path.suffix}")
+    with contextlib.suppress(OSError):
+        shutil.copy2(path, copy)
+        for ext in ("-wal", "-shm"):
+            side = path.with_name(path.name + ext)
+            if side.exists():
+                shutil.copy2(side, copy.with_name(copy.name + ext))
+    return copy
+
+
+def _corrupt(path: Path, now: datetime, why: str) -> StoreCorrupt:
+    copy = keep_corrupt_copy(path, now)
+    return StoreCorrupt(
+        f"The database {path} is damaged ({why}). Sala will not write over it. A copy was kept "
+        f"at {copy}. Restore the latest backup of the data dir, or move the damaged file away "
+        "to start empty, then start Sala again.", path=str(path), copy=str(copy))
+
+
+def connect(path: Path, now: datetime) -> sqlite3.Connection:
+    """Open (or create) the database: header check, pragmas, quick_check. Raises StoreError."""
+    if path.exists() and path.stat().st_size > 0:
+        with open(path, "rb") as f:
+            header = f.read(len(SQLITE_HEADER))
+        if header != SQLITE_HEADER:
+            raise _corrupt(path, now, "the file does not start with the SQLite header")
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    except sqlite3.Error as exc:
+        raise (translate_sqlite(exc, path) or StoreError(str(exc))) from exc
+    try:
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise StoreError(f"SQLite refused WAL mode for {path} (got {mode}).")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        # Purged or replaced rows are zeroed, not left in free pages for a disk copy to find.
+        conn.execute("PRAGMA secure_delete=ON")
+        result = [r[0] for r in conn.execute("PRAGMA quick_check")]
+    except sqlite3.Error as exc:
+        conn.close()
+        err = translate_sqlite(exc, path)
+        if isinstance(err, StoreCorrupt):
+            raise _corrupt(path, now, str(exc)) from exc
+        if isinstance(err, StoreReadOnly):
+            raise StoreReadOnly(
+                f"The database {path} cannot be written ({exc}). Remount the disk read-write or "
+                "fix the file's permissions.") from exc
+        raise (err or StoreError(str(exc))) from exc
+    if result != ["ok"]:
+        conn.close()
+        raise _corrupt(path, now, "; ".join(result[:3]))
+    return conn
+
+
+@contextlib.contextmanager
+def write_tx(conn: sqlite3.Connection, path: object) -> Iterator[sqlite3.Connection]:
+    """One IMMEDIATE transaction; sqlite3 errors become StoreError, everything rolls back."""
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as exc:
+        raise (translate_sqlite(exc, path) or StoreError(str(exc))) from exc
+    try:
+        yield conn
+        conn.execute("COMMIT")
+    except BaseException as exc:
+        if conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+        if isinstance(exc, sqlite3.Error):
+            err = translate_sqlite(exc, path)
+            if err is not None:
+                raise err from exc
+        raise

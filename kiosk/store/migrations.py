@@ -1,0 +1,149 @@
+"""Schema migrations (sqlite-utils `Migrations`), from day one.
+
+Each migration runs in its own transaction together with its record in `_sqlite_migrations`;
+`PRAGMA user_version` mirrors the count so a technician can read the version with any tool.
+Never edit an applied migration: add a new one, and keep an old database file in
+`tests/core/fixtures/old_db_v<N>/` whose upgrade is tested.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("sala-store")
+
+_V1 = """
+CREATE TABLE registrations (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    service_id TEXT NOT NULL,
+    form_version TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN
+        ('draft','submitted','uploading','accepted','decided','purged')),
+    locale TEXT NOT NULL,
+    commune_code TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    answers BLOB,                -- AES-GCM(answers key, canonical JSON), aad = id
+    app_number TEXT UNIQUE,
+    submitted_at TEXT,
+    fee_khr INTEGER,
+    content_sha256 TEXT,         -- kept in the tombstone after purge
+    server_status TEXT,
+    status_note TEXT,
+    status_at TEXT,
+    server_receipt TEXT,
+    last_sync_error TEXT,
+    decided_at TEXT,
+    purged_at TEXT
+);
+CREATE INDEX registrations_state ON registrations(state, seq);
+CREATE TABLE attachments (
+    registration_id TEXT NOT NULL REFERENCES registrations(id) ON DELETE CASCADE,
+    field_id TEXT NOT NULL,
+    page INTEGER NOT NULL DEFAULT 0,
+    kind TEXT NOT NULL CHECK (kind IN ('photo','document')),
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mime TEXT NOT NULL,
+    checks TEXT NOT NULL DEFAULT '{}',
+    PRIMARY KEY (registration_id, field_id, page)
+);
+CREATE INDEX attachments_sha256 ON attachments(sha256);
+CREATE TABLE receipts (
+    registration_id TEXT PRIMARY KEY REFERENCES registrations(id) ON DELETE CASCADE,
+    app_number TEXT NOT NULL UNIQUE,
+    verification_code TEXT NOT NULL,
+    service_id TEXT NOT NULL,
+    form_version TEXT NOT NULL,
+    commune_code TEXT NOT NULL,
+    fee_khr INTEGER NOT NULL,
+    submitted_at TEXT NOT NULL,
+    processing_days INTEGER
+);
+CREATE TABLE outbox (
+    registration_id TEXT PRIMARY KEY REFERENCES registrations(id) ON DELETE CASCADE,
+    queued_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT,
+    last_attempt_at TEXT,
+    last_error TEXT
+);
+CREATE TABLE uploads (
+    registration_id TEXT NOT NULL REFERENCES registrations(id) ON DELETE CASCADE,
+    sha256 TEXT NOT NULL,
+    url TEXT NOT NULL,
+    "offset" INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (registration_id, sha256)
+);
+CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT INTO counters (name, value) VALUES ('app_number', 0);
+CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE TABLE audit (
+    seq INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    details TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+"""
+
+_V2 = """
+CREATE TABLE status_history (
+    id INTEGER PRIMARY KEY,
+    registration_id TEXT NOT NULL REFERENCES registrations(id) ON DELETE CASCADE,
+    status TEXT NOT NULL,
+    note TEXT,
+    at TEXT,
+    feed_seq INTEGER,
+    received_at TEXT NOT NULL
+);
+CREATE INDEX status_history_reg ON status_history(registration_id, id);
+-- Search tokens: keyed-hash n-grams of names, phone and app number (see search.py); rowid is
+-- registrations.seq. detail=none: only "has token" queries are needed, and it is smallest.
+CREATE VIRTUAL TABLE search_tokens USING fts5(tokens, detail=none);
+"""
+
+
+def _run(db: Database, sql: str, version: int) -> None:
+    db.executescript(sql)
+    db.execute(f"PRAGMA user_version={version}")
+
+
+@migrations(name="m001_initial")
+def m001_initial(db: Database) -> None:
+    """Registrations, attachments, receipts, outbox, uploads, settings, append-only audit."""
+    _run(db, _V1, 1)
+
+
+@migrations(name="m002_status_history_and_search")
+def m002_status_history_and_search(db: Database) -> None:
+    """Status history from the change feed, and the search token index."""
+    _run(db, _V2, 2)
+
+
+SCHEMA_VERSION = 2
+
+
+def migrate(conn: sqlite3.Connection, *, stop_before: str | None = None) -> int:
+    """Apply pending migrations; returns the schema version (PRAGMA user_version)."""
+    db = Database(conn, execute_plugins=False)
+    migrations.apply(db, stop_before=stop_before)
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def applied(conn: sqlite3.Connection) -> list[str]:
+    """Names of applied migrations, oldest first."""
+    return [m.name for m in migrations.applied(Database(conn, execute_plugins=False))]

@@ -1,0 +1,118 @@
+"""Rows <-> `Registration`: answer cleaning, answer encryption, attachment rows.
+
+Answers are stored as AES-GCM(answers key, canonical JSON) with the registration id as
+associated data, so a ciphertext copied onto another row does not decrypt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from kiosk.model import Attachment, MediaRef, Registration, ServerStatus, State
+from kiosk.store.audit import canonical
+from kiosk.store.cleaning import clean_value
+from kiosk.store.crypto import open_sealed, seal
+from kiosk.store.errors import StoreCorrupt
+
+REG_COLUMNS = (
+    "seq, id, service_id, form_version, state, locale, commune_code, created_at, updated_at, "
+    "answers, app_number, submitted_at, fee_khr, server_status, status_note, status_at, "
+    "server_receipt, last_sync_error"
+)
+
+
+def clean_answers(answers: dict[str, Any]) -> dict[str, Any]:
+    cleaned = clean_value(answers)
+    assert isinstance(cleaned, dict)
+    return cleaned
+
+
+def encrypt_answers(aead: AESGCM, reg_id: str, answers: dict[str, Any]) -> bytes:
+    return seal(aead, canonical(answers).encode("utf-8"), reg_id.encode("ascii"))
+
+
+def decrypt_answers(aead: AESGCM, reg_id: str, blob: bytes | None) -> dict[str, Any]:
+    if blob is None:
+        return {}
+    try:
+        data = open_sealed(aead, blob, reg_id.encode("ascii"))
+    except InvalidTag:
+        raise StoreCorrupt(f"The answers of registration {reg_id} cannot be decrypted: the "
+                           "row was altered or the data key is not this kiosk's.") from None
+    result: dict[str, Any] = json.loads(data)
+    return result
+
+
+def content_sha256(answers: dict[str, Any], attachments: Sequence[Attachment]) -> str:
+    """A hash of what was submitted; kept in the tombstone after purge."""
+    body = {"answers": answers, "attachments": sorted(
+        [a.field_id, a.page, a.kind, a.media.sha256] for a in attachments)}
+    return hashlib.sha256(canonical(body).encode("utf-8")).hexdigest()
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def write_attachments(conn: sqlite3.Connection, reg_id: str,
+                      attachments: Iterable[Attachment]) -> None:
+    """Replace the registration's attachment rows."""
+    conn.execute("DELETE FROM attachments WHERE registration_id = ?", (reg_id,))
+    conn.executemany(
+        "INSERT OR REPLACE INTO attachments (registration_id, field_id, page, kind, sha256, "
+        "size, mime, checks) VALUES (?,?,?,?,?,?,?,?)",
+        [(reg_id, a.field_id, a.page, a.kind, a.media.sha256, a.media.size, a.media.mime,
+          canonical(a.checks)) for a in attachments])
+
+
+def load_attachments(conn: sqlite3.Connection,
+                     reg_ids: Sequence[str]) -> dict[str, list[Attachment]]:
+    out: dict[str, list[Attachment]] = {rid: [] for rid in reg_ids}
+    if not reg_ids:
+        return out
+    marks = ",".join("?" * len(reg_ids))
+    rows = conn.execute(
+        "SELECT registration_id, field_id, page, kind, sha256, size, mime, checks "
+        f"FROM attachments WHERE registration_id IN ({marks}) "
+        "ORDER BY registration_id, field_id, page", tuple(reg_ids))
+    for rid, fid, page, kind, sha, size, mime, checks in rows:
+        out[rid].append(Attachment(field_id=fid, kind=kind, page=page,
+                                   media=MediaRef(sha256=sha, size=size, mime=mime),
+                                   checks=json.loads(checks)))
+    return out
+
+
+def rows_to_registrations(conn: sqlite3.Connection, aead: AESGCM,
+                          rows: Sequence[Sequence[Any]]) -> list[Registration]:
+    """Registrations (answers decrypted, attachments loaded) from REG_COLUMNS rows."""
+    atts = load_attachments(conn, [r[1] for r in rows])
+    out = []
+    for r in rows:
+        (_seq, rid, service_id, form_version, state, locale, commune, created, updated, answers,
+         app_number, submitted, fee, server_status, note, status_at, receipt, sync_err) = r
+        out.append(Registration(
+            id=rid, service_id=service_id, form_version=form_version, state=State(state),
+            locale=locale, commune_code=commune,
+            created_at=datetime.fromisoformat(created), updated_at=datetime.fromisoformat(updated),
+            answers=decrypt_answers(aead, rid, answers), attachments=atts[rid],
+            app_number=app_number, submitted_at=_dt(submitted), fee_khr=fee,
+            server_status=_status(server_status), status_note=note, status_at=_dt(status_at),
+            server_receipt=json.loads(receipt) if receipt else None, last_sync_error=sync_err))
+    return out
+
+
+def _status(value: str | None) -> ServerStatus | None:
+    if value is None:
+        return None
+    try:
+        return ServerStatus(value)
+    except ValueError:
+        return None  # a status a newer server knows and this kiosk does not: shown as unknown

@@ -1,0 +1,247 @@
+"""`push_pending`: send the outbox, oldest first — media by tus, then one idempotent commit.
+
+A plain synchronous function (ODK Collect's InstanceSubmitter style) that a test calls directly.
+All Store calls happen on the caller's thread. The network part of each registration is a
+store-free job; given an `executor` (passed in, like the clock and the session: threading is
+wrapped around this module, never made inside it) up to `parallel` registrations travel at once,
+each on its own connection, so one record's commit round trip overlaps the next one's media and
+a far link's pipe stays full. Without an executor the same jobs run one after another.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass
+from typing import Any
+
+from kiosk.model import Registration
+from sync import protocol
+from sync.client.api import Api, Offline, Refused, ServerBusy, SyncError, error_code
+from sync.client.tus import Media, UploadRejected, upload
+
+CONFLICTS_SETTING = "sync.flagged"  # registrations a clerk must look at; never retried alone
+
+
+class Conflict(SyncError):
+    """The server holds different content under this id: nothing is overwritten, a person looks."""
+
+    key = "sync.error.conflict"
+
+
+class BadReceipt(SyncError):
+    """The receipt's signature does not match the pinned server key (wrong server?)."""
+
+    key = "sync.error.bad_receipt"
+
+
+@dataclass(frozen=True)
+class PushResult:
+    registration_id: str
+    app_number: str | None
+    ok: bool
+    receipt: dict[str, Any] | None = None
+    error_key: str | None = None
+    error: str | None = None
+    retry_after: float | None = None
+    flagged: bool = False  # will not be retried until a clerk/technician clears it
+
+
+@dataclass(frozen=True)
+class Progress:
+    registration_id: str
+    sent: int  # bytes of this registration's media the server has
+    total: int
+    done: int  # registrations finished in this run
+    count: int  # registrations in this run
+
+
+def commit_body(reg: Registration, uploads: dict[str, str]) -> dict[str, Any]:
+    """The `PUT /v1/registrations/{id}` body (PROTOCOL.md "Commit")."""
+    return {
+        "service_id": reg.service_id,
+        "form_version": reg.form_version,
+        "app_number": reg.app_number,
+        "commune_code": reg.commune_code,
+        "locale": reg.locale,
+        "submitted_at": protocol.format_date(reg.submitted_at or reg.created_at),
+        "answers": reg.answers,
+        "attachments": [
+            {
+                "field_id": a.field_id,
+                "kind": a.kind,
+                "page": a.page,
+                "sha256": a.media.sha256,
+                "size": a.media.size,
+                "mime": a.media.mime,
+                "upload": uploads[a.media.sha256],
+            }
+            for a in reg.attachments
+        ],
+    }
+
+
+Event = tuple[str, str, str, str, int]  # ("offset", reg id, sha256, url, offset)
+
+
+def send_registration(
+    api: Api,
+    reg: Registration,
+    medias: list[Media],
+    *,
+    report: Callable[[Event], None],
+    is_cancelled: Callable[[], bool],
+) -> dict[str, Any]:
+    """Network half of one registration: uploads, commit, receipt check. Store-free."""
+    uploads: dict[str, str] = {}
+
+    def send(media: Media) -> None:
+        def on_offset(url: str, offset: int) -> None:
+            report(("offset", reg.id, media.sha256, url, offset))
+
+        uploads[media.sha256] = upload(api, media, report=on_offset, is_cancelled=is_cancelled)
+
+    for media in medias:
+        send(media)
+    for attempt in range(2):
+        body = commit_body(reg, uploads)
+        resp = api.request("PUT", f"/v1/registrations/{reg.id}", json_body=body)
+        if resp.status_code in (200, 201):
+            answer = resp.json()
+            receipt, signature = answer.get("receipt"), answer.get("signature")
+            if not isinstance(receipt, dict) or not api.verify_receipt(receipt, str(signature)):
+                raise BadReceipt(f"receipt for {reg.id} is not signed by the pinned server key")
+            return {"receipt": receipt, "signature": signature}
+        code, message = error_code(resp)
+        if resp.status_code == 409 and code == protocol.ERR_ATTACHMENTS_MISSING and attempt == 0:
+            missing = set(resp.json().get("missing") or [])
+            for media in medias:
+                if media.sha256 in missing:  # send it again from nothing, on a new upload
+                    media.url, media.offset = None, 0
+                    send(media)
+            continue
+        if resp.status_code == 409 and code == protocol.ERR_CONFLICT:
+            raise Conflict(f"the server holds different content for {reg.id}: {message}")
+        raise Refused(
+            f"PUT /v1/registrations/{reg.id}: {resp.status_code} {code}: {message}",
+            status=resp.status_code,
+            code=code,
+        )
+    raise Refused(f"attachments of {reg.id} still missing after re-upload", status=409, code=None)
+
+
+def flagged(store: Any) -> set[str]:
+    return set(store.get_setting(CONFLICTS_SETTING, []) or [])
+
+
+def push_pending(
+    store: Any,
+    api: Api,
+    *,
+    is_cancelled: Callable[[], bool] = lambda: False,
+    on_progress: Callable[[Progress], None] | None = None,
+    executor: Executor | None = None,
+    parallel: int = 3,
+    limit: int = 100,
+) -> list[PushResult]:
+    """Send every registration in the outbox (oldest first); returns one result per attempt.
+
+    Stops starting new ones once the server is unreachable or busy (the caller backs off,
+    honouring `PushResult.retry_after`). Conflicts and refused files are flagged, not retried.
+    """
+    if api.link.rtt is None:  # one tiny request sizes the first chunks to the link
+        api.ping(learn_clock=False)
+    skip = flagged(store)
+    items = [i.registration for i in store.outbox(limit=limit) if i.registration.id not in skip]
+    results: list[PushResult] = []
+    events: queue.Queue[Event] = queue.Queue()
+    sizes = {r.id: sum(a.media.size for a in r.attachments) for r in items}
+    sent: dict[tuple[str, str], int] = {}
+    stop = False
+
+    def apply(event: Event) -> None:
+        _, reg_id, sha, url, offset = event
+        store.save_upload_state(reg_id, sha, url, offset)
+        sent[(reg_id, sha)] = offset
+        if on_progress:
+            done = sum(1 for r in results if r.ok)
+            got = sum(v for (r, _), v in sent.items() if r == reg_id)
+            on_progress(Progress(reg_id, got, sizes.get(reg_id, 0), done, len(items)))
+
+    def prepare(reg: Registration) -> list[Media]:
+        medias: dict[str, Media] = {}
+        for att in reg.attachments:
+            sha = att.media.sha256
+            if sha in medias:
+                continue
+            state = store.upload_state(reg.id, sha)
+            medias[sha] = Media(reg.id, sha, store.read_media(sha))
+            if state is not None and state.url:
+                medias[sha].url, medias[sha].offset = state.url, state.offset
+        if reg.state.value == "submitted":
+            store.mark_uploading(reg.id)
+        return list(medias.values())
+
+    def finish(reg: Registration, outcome: dict[str, Any] | BaseException) -> None:
+        nonlocal stop
+        if not isinstance(outcome, BaseException):
+            store.mark_accepted(reg.id, outcome)
+            results.append(PushResult(reg.id, reg.app_number, True, receipt=outcome))
+            return
+        exc = outcome
+        is_flagged = isinstance(exc, Conflict | UploadRejected) or (
+            isinstance(exc, Refused) and exc.status not in (401, 404)
+        )
+        if isinstance(exc, Offline | ServerBusy | Refused | BadReceipt) and not is_flagged:
+            stop = True  # the link or the server: the rest would fail the same way
+        if not isinstance(exc, SyncError):
+            exc = SyncError(f"{type(exc).__name__}: {exc}")
+            stop = True
+        assert isinstance(exc, SyncError)
+        store.record_sync_error(reg.id, exc.message)
+        if is_flagged:
+            store.set_setting(CONFLICTS_SETTING, sorted(flagged(store) | {reg.id}))
+        retry = exc.retry_after if isinstance(exc, ServerBusy) else None
+        results.append(
+            PushResult(
+                reg.id, reg.app_number, False, error_key=exc.key, error=exc.message,
+                retry_after=retry, flagged=is_flagged,
+            )
+        )
+
+    if executor is None:
+        for reg in items:
+            if stop or is_cancelled():
+                break
+            try:
+                outcome: Any = send_registration(
+                    api, reg, prepare(reg), report=apply, is_cancelled=is_cancelled
+                )
+            except Exception as exc:  # every failure is recorded; nothing escapes half-done
+                outcome = exc
+            finish(reg, outcome)
+        return results
+
+    pending = list(items)
+    running: dict[Future[dict[str, Any]], Registration] = {}
+    while pending or running:
+        while pending and len(running) < parallel and not stop and not is_cancelled():
+            reg = pending.pop(0)
+            fut = executor.submit(
+                send_registration, api, reg, prepare(reg),
+                report=events.put, is_cancelled=is_cancelled,
+            )
+            running[fut] = reg
+        if not running:
+            break
+        with contextlib.suppress(queue.Empty):
+            apply(events.get(timeout=0.05))
+        for fut in [f for f in running if f.done()]:
+            while not events.empty():
+                apply(events.get_nowait())
+            reg = running.pop(fut)
+            exc = fut.exception()
+            finish(reg, exc if exc is not None else fut.result())
+    return results

@@ -1,0 +1,1 @@
+"""The reference ministry server: FastAPI + SQLAlchemy Core (see sync/PROTOCOL.md)."""

@@ -1,0 +1,128 @@
+"""The FastAPI application factory: routes, error shapes, start-up migration and sweeps."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from sync.server import auth, catalog, db, feed, keys, officers, registrations, uploads
+from sync.server.config import ServerConfig
+from sync.server.context import Context
+from sync.server.errors import ApiError
+from sync.server.limits import Limits
+from sync.server.media import MediaStore
+
+log = logging.getLogger("sala.server")
+
+
+class EnrolIn(BaseModel):
+    code: str = Field(min_length=1, max_length=40)
+    public_key: str = Field(min_length=1, max_length=64, description="base64url raw Ed25519")
+    label: str = Field(default="", max_length=200)
+
+
+def open_context(config: ServerConfig) -> Context:
+    """Engine + migrations + signing key + media dir: everything a request or a CLI call needs."""
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = db.make_engine(config.db_url)
+    db.migrate(engine)
+    key = keys.load_or_create(config.key_path)
+    return Context(config=config, engine=engine, key=key, public_key=keys.public_b64(key),
+                   media=MediaStore(config.media_dir))
+
+
+def sweep(ctx: Context) -> dict[str, int]:
+    """Housekeeping, on start and every `sweep_interval_s`: expired uploads, old nonces, feed."""
+    return {
+        "uploads_expired": uploads.expire_uploads(ctx),
+        "nonces_purged": auth.purge_nonces(ctx.engine),
+        "changes_compacted": feed.compact(ctx.engine, ctx.config.feed_retention_s),
+    }
+
+
+def create_app(config: ServerConfig) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        ctx = await run_in_threadpool(open_context, config)
+        await run_in_threadpool(catalog.import_initial, ctx.engine, config.catalog_path)
+        app.state.sala = ctx
+        log.info("sweep at start: %s", await run_in_threadpool(sweep, ctx))
+        task = asyncio.create_task(_sweeper(ctx))
+        try:
+            yield
+        finally:
+            task.cancel()
+            ctx.engine.dispose()
+
+    app = FastAPI(title="Sala ministry server", version="1", lifespan=lifespan,
+                  docs_url=None, redoc_url=None,
+                  description="Reference server for the Sala kiosk sync protocol v1.")
+    for router in (uploads.router, registrations.router, officers.router, feed.router):
+        app.include_router(router)
+    _add_core_routes(app)
+    _add_error_handlers(app)
+    app.add_middleware(Limits, max_upload=config.max_upload,
+                       max_in_flight=config.max_in_flight)
+    return app
+
+
+async def _sweeper(ctx: Context) -> None:
+    while True:
+        await asyncio.sleep(ctx.config.sweep_interval_s)
+        try:
+            await run_in_threadpool(sweep, ctx)
+        except Exception:  # a failed sweep must not stop the next one
+            log.exception("sweep failed")
+
+
+def _add_core_routes(app: FastAPI) -> None:
+    @app.get("/v1/ping", status_code=204, tags=["health"], summary="connectivity probe")
+    def ping() -> Response:
+        return Response(status_code=204, headers={"Sala-Server-Time": auth.server_time()})
+
+    @app.post("/v1/devices", status_code=201, tags=["devices"], summary="enrol a kiosk")
+    async def enrol(body: EnrolIn, request: Request) -> dict[str, Any]:
+        ctx: Context = request.app.state.sala
+        device = await run_in_threadpool(auth.enrol, ctx.engine, body.code, body.public_key,
+                                         body.label)
+        return {"device_id": device.id, "commune_code": device.commune_code,
+                "server_public_key": ctx.public_key, "server_time": auth.server_time()}
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        first = errors[0] if errors else {}
+        where = ".".join(str(x) for x in first.get("loc", ()))
+        message = f"Invalid request: {where}: {first.get('msg', 'bad value')}."
+        detail = [{"loc": [str(x) for x in e.get("loc", ())], "msg": str(e.get("msg", ""))}
+                  for e in errors[:20]]
+        return JSONResponse({"error": "invalid_request", "message": message, "detail": detail},
+                            status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return JSONResponse({"error": code, "message": str(exc.detail)},
+                            status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def crash(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return JSONResponse({"error": "internal", "message": "The server failed; retry later."},
+                            status_code=500, headers={"Retry-After": "30"})

@@ -1,0 +1,203 @@
+"""`sala server`: run the ministry server, or act directly on its database (technician tools).
+
+`sala server [--host --port --db --media-dir --tls-cert --tls-key]` runs it; the subcommands
+`enrolment-code`, `officer-token`, `set-status`, `revoke` and `publish` open the same database
+without the web server, so they work while it runs (SQLite WAL / PostgreSQL) or while it is down.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from sync import protocol as p
+
+DAY = 86400.0
+
+
+def _common(parser: argparse.ArgumentParser, *, sub: bool) -> None:
+    """Storage options, accepted before or after the subcommand."""
+    d = {"default": argparse.SUPPRESS} if sub else {"default": None}
+    parser.add_argument("--data-dir", dest="server_data_dir", metavar="DIR", **d,
+                        help="server data dir: SQLite db, media, signing key "
+                        "(default: $SALA_SERVER_DATA_DIR or the per-user data dir)")
+    parser.add_argument("--db", metavar="URL", **d,
+                        help="database URL: sqlite:///path.db (default: server.db in the data "
+                        "dir) or postgresql://user@host/db (psycopg 3); also $SALA_DATABASE_URL")
+    parser.add_argument("--media-dir", metavar="DIR", **d,
+                        help="where uploaded media are stored (default: DATA_DIR/media)")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    _common(parser, sub=False)
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8443, help="TCP port (default 8443)")
+    parser.add_argument("--tls-cert", metavar="PEM", help="TLS certificate chain (enables https)")
+    parser.add_argument("--tls-key", metavar="PEM", help="TLS private key for --tls-cert")
+    parser.add_argument("--max-upload", type=int, metavar="BYTES",
+                        help=f"Tus-Max-Size (default {p.DEFAULT_MAX_UPLOAD})")
+    parser.add_argument("--upload-expiry", type=float, metavar="SECONDS",
+                        help="unfinished uploads expire this long after their last PATCH "
+                        "(default 7 days)")
+    parser.add_argument("--feed-retention", type=float, metavar="SECONDS",
+                        help="change-feed entries older than this are compacted; older cursors "
+                        "get 410 and take a snapshot (default 365 days)")
+    parser.add_argument("--sweep-interval", type=float, metavar="SECONDS",
+                        help="how often expired uploads, nonces and old feed entries are swept "
+                        "(default 300)")
+    parser.add_argument("--max-in-flight", type=int, metavar="N",
+                        help="concurrent requests before answering 503 + Retry-After (256)")
+    parser.add_argument("--catalog", metavar="JSON",
+                        help="catalog published on first start (default: the bundled one)")
+    parser.add_argument("--log-level", default="info",
+                        choices=["critical", "error", "warning", "info", "debug"])
+    parser.set_defaults(func=run, server_command="run")
+    cmds = parser.add_subparsers(dest="server_command", metavar="SUBCOMMAND")
+
+    c = cmds.add_parser("run", help="run the server (the default)")
+    _common(c, sub=True)
+    c.set_defaults(func=run)
+
+    c = cmds.add_parser("enrolment-code", help="make a one-time kiosk enrolment code (72 h)")
+    _common(c, sub=True)
+    c.add_argument("--commune", required=True, help="6-digit MEF commune code, e.g. 120101")
+    c.add_argument("--ttl-hours", type=float, default=72.0, help="validity (default 72)")
+    c.add_argument("--count", type=int, default=1, help="how many codes, one per line")
+    c.set_defaults(func=cmd_enrolment_code)
+
+    c = cmds.add_parser("officer-token", help="make a bearer token for an officer")
+    _common(c, sub=True)
+    c.add_argument("--name", default="officer", help="who holds it (kept in the status log)")
+    c.set_defaults(func=cmd_officer_token)
+
+    c = cmds.add_parser("set-status", help="set a registration's status (as an officer)")
+    _common(c, sub=True)
+    c.add_argument("registration_id")
+    c.add_argument("status", choices=list(p.STATUS_TRANSITIONS))
+    c.add_argument("--note", default="", help="message shown to the citizen")
+    c.add_argument("--actor", default="cli", help="who made the change (status log)")
+    c.set_defaults(func=cmd_set_status)
+
+    c = cmds.add_parser("revoke", help="revoke a kiosk: its requests are refused from now on")
+    _common(c, sub=True)
+    c.add_argument("device_id")
+    c.set_defaults(func=cmd_revoke)
+
+    c = cmds.add_parser("publish", help="publish a catalog or gazetteer JSON file to the feed")
+    _common(c, sub=True)
+    c.add_argument("kind", choices=["catalog", "gazetteer"])
+    c.add_argument("file", type=Path)
+    c.set_defaults(func=cmd_publish)
+
+
+def register(sub: Any) -> None:
+    """Add `sala server` to the `sala` command."""
+    parser = sub.add_parser(
+        "server", help="run the reference ministry server, or manage its devices and officers",
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    configure(parser)
+
+
+def _config(args: argparse.Namespace) -> Any:
+    from sync.server.config import resolve
+
+    return resolve(
+        data_dir=getattr(args, "server_data_dir", None) or getattr(args, "data_dir", None),
+        db=getattr(args, "db", None), media_dir=getattr(args, "media_dir", None),
+        max_upload=getattr(args, "max_upload", None),
+        upload_expiry_s=getattr(args, "upload_expiry", None),
+        feed_retention_s=getattr(args, "feed_retention", None),
+        sweep_interval_s=getattr(args, "sweep_interval", None),
+        max_in_flight=getattr(args, "max_in_flight", None),
+        catalog_path=Path(args.catalog) if getattr(args, "catalog", None) else None,
+    )
+
+
+def _context(args: argparse.Namespace) -> Any:
+    from sync.server.app import open_context
+
+    return open_context(_config(args))
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from sync.server.app import create_app
+
+    if bool(args.tls_cert) != bool(args.tls_key):
+        print("--tls-cert and --tls-key go together.", file=sys.stderr)
+        return 2
+    config = _config(args)
+    uvicorn.run(create_app(config), host=args.host, port=args.port,
+                ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key,
+                log_level=args.log_level, access_log=args.log_level == "debug",
+                timeout_graceful_shutdown=5)
+    return 0
+
+
+def cmd_enrolment_code(args: argparse.Namespace) -> int:
+    from sync.server.auth import make_enrolment_code
+
+    ctx = _context(args)
+    try:
+        for _ in range(max(1, args.count)):
+            print(make_enrolment_code(ctx.engine, args.commune, args.ttl_hours * 3600))
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_officer_token(args: argparse.Namespace) -> int:
+    from sync.server.officers import make_token
+
+    print(make_token(_context(args).engine, args.name))
+    return 0
+
+
+def cmd_set_status(args: argparse.Namespace) -> int:
+    from sync.server.errors import ApiError
+    from sync.server.officers import change_status
+
+    try:
+        seq = change_status(_context(args).engine, args.registration_id, args.status, args.note,
+                            f"cli:{args.actor}")
+    except ApiError as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
+    print(f"{args.registration_id} -> {args.status} (feed seq {seq})")
+    return 0
+
+
+def cmd_revoke(args: argparse.Namespace) -> int:
+    from sync.server.auth import revoke
+
+    if not revoke(_context(args).engine, args.device_id):
+        print(f"No active device {args.device_id}.", file=sys.stderr)
+        return 1
+    print(f"revoked {args.device_id}")
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from sync.server.catalog import publish
+
+    ctx = _context(args)
+    try:
+        with ctx.engine.begin() as conn:
+            version = publish(conn, args.kind, args.file.read_bytes())
+    except (ValueError, FileExistsError, OSError) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"published {args.kind} {version}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sync.server", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    configure(parser)
+    args = parser.parse_args(argv)
+    return int(args.func(args) or 0)

@@ -1,0 +1,238 @@
+"""The ministry server's tables (SQLAlchemy Core) and its small versioned migrations.
+
+Why not alembic: the schema is a handful of tables with one linear history, the server migrates
+itself on start, and the same code must run on SQLite and PostgreSQL without an alembic.ini and an
+env.py to ship. `schema_migrations` records which numbered steps ran; a new step is a function
+appended to `MIGRATIONS`.
+
+Times are stored as float epoch seconds (portable, comparable on both backends); wire times are
+RFC 3339 strings derived from them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Engine,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    select,
+    text,
+)
+
+metadata = MetaData()
+
+schema_migrations = Table(
+    "schema_migrations",
+    metadata,
+    Column("version", Integer, primary_key=True),
+    Column("applied_at", Float, nullable=False),
+)
+
+devices = Table(
+    "devices",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("commune_code", String(6), nullable=False),
+    Column("public_key", String(64), nullable=False),  # base64url raw Ed25519, never a secret
+    Column("label", String(200), nullable=False, default=""),
+    Column("enrolled_at", Float, nullable=False),
+    Column("revoked_at", Float),
+)
+
+enrolment_codes = Table(
+    "enrolment_codes",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),  # sha256 hex; the code itself is not kept
+    Column("commune_code", String(6), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Column("used_at", Float),
+    Column("device_id", String(36)),
+)
+
+nonces = Table(
+    "nonces",
+    metadata,
+    Column("device_id", String(36), primary_key=True),
+    Column("nonce", String(64), primary_key=True),
+    Column("seen_at", Float, nullable=False, index=True),
+)
+
+uploads = Table(
+    "uploads",
+    metadata,
+    Column("id", String(36), primary_key=True),  # server-made UUID, also the partial file name
+    Column("device_id", String(36), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("length", BigInteger, nullable=False),
+    Column("offset", BigInteger, nullable=False, default=0),
+    Column("status", String(16), nullable=False),  # open | complete | failed | expired | deleted
+    Column("registration_id", String(64)),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Index("ix_uploads_device_sha", "device_id", "sha256"),
+    Index("ix_uploads_status_expires", "status", "expires_at"),
+)
+
+registrations = Table(
+    "registrations",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("device_id", String(36), nullable=False),
+    Column("commune_code", String(6), nullable=False, index=True),
+    Column("service_id", String(200), nullable=False),
+    Column("form_version", String(100), nullable=False),
+    Column("app_number", String(40), nullable=False),
+    Column("content_sha256", String(64), nullable=False),
+    Column("body", Text, nullable=False),  # canonical JSON, exactly what the kiosk committed
+    Column("received_at", Float, nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("status_note", Text, nullable=False, default=""),
+    Column("status_at", Float, nullable=False),
+    Column("review", String(32)),  # e.g. "unknown_service": a supervisor must look
+    Column("receipt", Text, nullable=False),  # canonical JSON of the signed receipt
+    Column("signature", String(128), nullable=False),
+)
+
+status_history = Table(
+    "status_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("registration_id", String(36), nullable=False, index=True),
+    Column("status", String(32), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("actor", String(200), nullable=False),
+    Column("at", Float, nullable=False),
+)
+
+changes = Table(
+    "changes",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),  # status | catalog | gazetteer
+    Column("commune_code", String(6)),  # set for status changes only
+    Column("payload", Text, nullable=False),  # JSON
+    Column("at", Float, nullable=False, index=True),
+    sqlite_autoincrement=True,  # a seq is never reused, even after compaction empties the table
+)
+
+officers = Table(
+    "officers",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("revoked_at", Float),
+)
+
+documents = Table(  # published catalog and gazetteer versions, fetched by URL from the feed
+    "documents",
+    metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("version", String(100), primary_key=True),
+    Column("body", Text, nullable=False),
+    Column("published_at", Float, nullable=False),
+)
+
+settings = Table(
+    "settings",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+
+def _v1(conn: Connection) -> None:
+    metadata.create_all(conn)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1]
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; SQLite gets WAL, synchronous=FULL and BEGIN IMMEDIATE transactions.
+
+    BEGIN IMMEDIATE takes the write lock up front, so two writers wait on busy_timeout instead of
+    failing on a lock upgrade half-way through a commit.
+    """
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return create_engine(url, pool_size=20, max_overflow=40, pool_pre_ping=True)
+
+
+def migrate(engine: Engine) -> int:
+    """Run every migration step not yet recorded; returns the schema version now in place."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(72010)"))  # two servers starting
+        schema_migrations.create(conn, checkfirst=True)
+        done = set(conn.execute(select(schema_migrations.c.version)).scalars())
+        for number, step in enumerate(MIGRATIONS, start=1):
+            if number not in done:
+                step(conn)
+                conn.execute(schema_migrations.insert().values(version=number, applied_at=now()))
+    return len(MIGRATIONS)
+
+
+def lock_feed(conn: Connection) -> None:
+    """Serialise writers of `changes` until commit, so seqs become visible in order.
+
+    Without this, on PostgreSQL a reader could see seq 11 committed before seq 10 and move its
+    cursor past 10 for good. SQLite's BEGIN IMMEDIATE already serialises all writers.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(72011)"))
+
+
+def get_setting(conn: Connection, key: str, default: str | None = None) -> str | None:
+    value = conn.execute(select(settings.c.value).where(settings.c.key == key)).scalar()
+    return default if value is None else str(value)
+
+
+def set_setting(conn: Connection, key: str, value: str) -> None:
+    updated = conn.execute(settings.update().where(settings.c.key == key).values(value=value))
+    if updated.rowcount == 0:
+        conn.execute(settings.insert().values(key=key, value=value))
+
+
+def now() -> float:
+    return time.time()
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Connection]:
+    with engine.begin() as conn:
+        yield conn

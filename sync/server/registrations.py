@@ -1,0 +1,158 @@
+"""`PUT /v1/registrations/{id}`: the idempotent commit of one registration.
+
+Everything happens in one database transaction, and the 2xx goes out only after it committed:
+device still active and bound to the body's commune, every attachment fully uploaded by this
+device with the declared SHA-256 and size, then the insert, the first feed entry (`received`)
+and the signed receipt. Same id + same canonical content answers the original receipt; different
+content is a 409 and nothing is overwritten.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Path
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
+
+from sync import protocol as p
+from sync.server import catalog, db, keys
+from sync.server.auth import Device, Signed, device_is_active
+from sync.server.context import Context, Ctx
+from sync.server.errors import ApiError
+from sync.server.feed import append_change
+
+router = APIRouter(prefix="/v1/registrations", tags=["registrations"])
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+RegId = Annotated[str, Path(pattern=UUID_PATTERN, description="registration UUID")]
+
+
+class AttachmentIn(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    field_id: str = Field(min_length=1, max_length=200)
+    kind: str = Field(min_length=1, max_length=40)
+    page: int = Field(ge=0, le=1000)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    size: int = Field(ge=0)
+    mime: str = Field(max_length=100)
+    upload: str = Field(max_length=200)
+
+
+class CommitIn(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    service_id: str = Field(min_length=1, max_length=200)
+    form_version: str = Field(min_length=1, max_length=100)
+    app_number: str = Field(min_length=1, max_length=40)
+    commune_code: str = Field(pattern=r"^[0-9]{6}$")
+    locale: str = Field(max_length=10)
+    submitted_at: str = Field(max_length=40)
+    answers: dict[str, Any]
+    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=200)
+
+
+class Receipt(BaseModel):
+    registration_id: str
+    app_number: str
+    received_at: str
+    content_sha256: str
+    server_seq: int
+
+
+class CommitOut(BaseModel):
+    receipt: Receipt
+    signature: str
+    review: str | None = None
+
+
+def _missing(conn: Any, ctx: Context, device: Device, attachments: list[dict[str, Any]]) -> list:
+    missing: list[str] = []
+    for att in attachments:
+        sha, size = att["sha256"], att["size"]
+        found = conn.execute(
+            select(db.uploads.c.id).where(db.uploads.c.device_id == device.id)
+            .where(db.uploads.c.sha256 == sha).where(db.uploads.c.length == size)
+            .where(db.uploads.c.status == "complete").limit(1)
+        ).first()
+        if (found is None or not ctx.media.has(sha)) and sha not in missing:
+            missing.append(sha)
+    return missing
+
+
+def commit(ctx: Context, device: Device, reg_id: str, doc: dict[str, Any]) -> tuple[int, dict]:
+    """Returns (HTTP status, response body); raises ApiError for refusals."""
+    content = p.content_sha256(doc)
+    for attempt in range(2):
+        try:
+            return _commit_once(ctx, device, reg_id, doc, content)
+        except IntegrityError:  # the same id committed concurrently: answer as a retry would
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _commit_once(ctx: Context, device: Device, reg_id: str, doc: dict[str, Any],
+                 content: str) -> tuple[int, dict]:
+    regs = db.registrations
+    with ctx.engine.begin() as conn:
+        if not device_is_active(conn, device.id):
+            raise ApiError(401, "device_revoked", "This device was revoked by the ministry.")
+        if doc["commune_code"] != device.commune_code:
+            raise ApiError(403, "wrong_commune",
+                           f"This device is enrolled for commune {device.commune_code}, "
+                           f"not {doc['commune_code']}.")
+        old = conn.execute(select(regs.c.content_sha256, regs.c.receipt, regs.c.signature,
+                                  regs.c.commune_code, regs.c.review)
+                           .where(regs.c.id == reg_id)).first()
+        if old is not None:
+            if old.content_sha256 == content and old.commune_code == device.commune_code:
+                return 200, {"receipt": json.loads(old.receipt), "signature": old.signature,
+                             "review": old.review}
+            raise ApiError(409, p.ERR_CONFLICT, "A registration with this id was already "
+                           "received with different content; nothing was changed.")
+        missing = _missing(conn, ctx, device, doc.get("attachments", []))
+        if missing:
+            raise ApiError(409, p.ERR_ATTACHMENTS_MISSING,
+                           f"{len(missing)} attachment(s) are not fully uploaded by this device "
+                           "with the declared SHA-256 and size.", missing=missing)
+        known = catalog.known_services(conn)
+        review = None if (doc["service_id"], doc["form_version"]) in known else "unknown_service"
+        now = db.now()
+        at = p.format_date(datetime.fromtimestamp(now, UTC))
+        seq = append_change(conn, "status", device.commune_code, {
+            "registration_id": reg_id, "app_number": doc["app_number"], "status": "received",
+            "note": "", "at": at})
+        receipt = {"registration_id": reg_id, "app_number": doc["app_number"], "received_at": at,
+                   "content_sha256": content, "server_seq": seq}
+        signature = keys.sign_json(ctx.key, receipt)
+        conn.execute(regs.insert().values(
+            id=reg_id, device_id=device.id, commune_code=device.commune_code,
+            service_id=doc["service_id"], form_version=doc["form_version"],
+            app_number=doc["app_number"], content_sha256=content,
+            body=p.canonical_json(doc).decode("utf-8"), received_at=now, status="received",
+            status_note="", status_at=now, review=review,
+            receipt=p.canonical_json(receipt).decode("utf-8"), signature=signature))
+        conn.execute(db.status_history.insert().values(
+            registration_id=reg_id, status="received", note="", actor=f"device:{device.id}",
+            at=now))
+    return 201, {"receipt": receipt, "signature": signature, "review": review}
+
+
+@router.put("/{registration_id}", response_model=CommitOut,
+            responses={200: {"model": CommitOut, "description": "already received (retry)"},
+                       201: {"model": CommitOut, "description": "received"}},
+            summary="commit a registration (idempotent)")
+async def put_registration(
+    registration_id: RegId, ctx: Ctx, req: Signed, body: Annotated[CommitIn, Body()]
+) -> JSONResponse:
+    try:
+        doc = json.loads(req.body)
+    except ValueError as exc:  # FastAPI parsed it already; this guards odd encodings
+        raise ApiError(400, "bad_json", "The body is not valid JSON.") from exc
+    del body  # validated shape only; the raw document is what gets hashed and stored
+    status, out = await run_in_threadpool(commit, ctx, req.device, registration_id, doc)
+    return JSONResponse(out, status_code=status)

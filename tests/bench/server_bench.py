@@ -1,0 +1,308 @@
+"""Ministry server benchmarks against real server processes on 127.0.0.1.
+
+1. commits/s: 50 concurrent simulated kiosks (asyncio + httpx), each enrolled, each uploading a
+   small attachment (tus creation-with-upload) then committing, on PostgreSQL (fsync on) and on
+   SQLite (WAL, synchronous=FULL) as the in-run baseline.
+   -> RESULT commits_per_s=… backend=postgresql sqlite_commits_per_s=…
+2. outage: 1,000 simulated kiosks run the client's sync round (ping, push pending registrations,
+   pull changes; every 60 s) with the client's own backoff (sync/client/backoff.py: full jitter,
+   base 2 s, cap 10 min). The server is SIGKILLed for 10 virtual minutes, then restarted; we
+   compare the request rate the server receives in the first minute after its return with the
+   steady rate before the outage. Time is compressed (a virtual clock, several virtual seconds per
+   real second; frozen while the server restarts) so the run stays under two minutes.
+   -> RESULT outage_peak_rps=… steady_rps=… ratio=…   (peak = busiest 10 s window of that minute)
+
+Usage: python tests/bench/server_bench.py [--only commits|outage] [--backend postgresql|sqlite]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import heapq
+import os
+import random
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from sync import protocol as p  # noqa: E402
+from tests.sync.conftest import KNOWN_SERVICE, ServerProcess  # noqa: E402
+from tests.sync.pg import PgCluster, find_bindir  # noqa: E402
+
+try:
+    from sync.client.backoff import Backoff
+
+    BACKOFF_SOURCE = "sync.client.backoff"
+except ImportError:  # the client half is not there: the same policy, written out
+    BACKOFF_SOURCE = "bench-local"
+
+    @dataclass
+    class Backoff:  # type: ignore[no-redef]
+        base: float = 2.0
+        cap: float = 600.0
+        rand: Any = random.random
+        failures: int = 0
+
+        def failed(self, retry_after: float | None = None) -> float:
+            wait = self.rand() * min(self.cap, self.base * 2.0 ** min(self.failures, 30))
+            if retry_after is not None:
+                wait = max(wait, min(retry_after, self.cap))
+            self.failures += 1
+            return wait
+
+        def succeeded(self) -> None:
+            self.failures = 0
+
+
+COMMUNE = "120101"
+
+
+@dataclass
+class SimKiosk:
+    key: Ed25519PrivateKey
+    device_id: str = ""
+    pending: int = 0
+    next_registration: float = 0.0
+    backoff: Any = field(default_factory=lambda: Backoff())
+
+    async def call(self, client: httpx.AsyncClient, method: str, path: str, body: bytes = b"",
+                   headers: dict[str, str] | None = None) -> httpx.Response:
+        signed = p.sign_request(self.key, self.device_id, method, path, body)
+        return await client.request(method, path, content=body,
+                                    headers={**signed, **(headers or {})})
+
+    async def push_one(self, client: httpx.AsyncClient) -> list[httpx.Response]:
+        """One registration: a 2 KiB attachment in a single creation-with-upload, then commit."""
+        data = os.urandom(2048)
+        sha = hashlib.sha256(data).hexdigest()
+        r1 = await self.call(client, "POST", "/v1/uploads", data, {
+            "Tus-Resumable": "1.0.0", "Upload-Length": str(len(data)),
+            "Upload-Metadata": p.encode_tus_metadata({"sha256": sha}),
+            "Content-Type": p.TUS_CONTENT_TYPE, "Upload-Checksum": p.tus_checksum_header(data)})
+        if r1.status_code != 201:
+            return [r1]
+        doc = {"service_id": KNOWN_SERVICE[0], "form_version": KNOWN_SERVICE[1],
+               "app_number": f"{COMMUNE}-{random.randint(0, 99999):05d}-1",
+               "commune_code": COMMUNE, "locale": "km", "submitted_at": "2026-11-21T06:00:00Z",
+               "answers": {"name": "bench"},
+               "attachments": [{"field_id": "photo", "kind": "photo", "page": 0, "sha256": sha,
+                                "size": len(data), "mime": "image/jpeg",
+                                "upload": r1.headers["Location"]}]}
+        r2 = await self.call(client, "PUT", f"/v1/registrations/{uuid.uuid4()}",
+                             p.canonical_json(doc), {"Content-Type": "application/json"})
+        return [r1, r2]
+
+
+async def enrol_all(server: ServerProcess, client: httpx.AsyncClient, n: int) -> list[SimKiosk]:
+    codes = server.cli("enrolment-code", "--commune", COMMUNE, "--count", str(n)).stdout.split()
+    gate = asyncio.Semaphore(40)
+
+    async def one(code: str) -> SimKiosk:
+        kiosk = SimKiosk(Ed25519PrivateKey.generate())
+        async with gate:
+            r = await client.post("/v1/devices", json={
+                "code": code, "public_key": p.public_key_b64(kiosk.key), "label": "bench"})
+        r.raise_for_status()
+        kiosk.device_id = r.json()["device_id"]
+        return kiosk
+
+    return list(await asyncio.gather(*(one(c) for c in codes)))
+
+
+# --- 1. commits per second ---------------------------------------------------------------------
+
+
+async def commits_per_second(server: ServerProcess, n_kiosks: int = 50,
+                             seconds: float = 10.0) -> float:
+    limits = httpx.Limits(max_connections=n_kiosks + 10)
+    async with httpx.AsyncClient(base_url=server.url, timeout=60, limits=limits) as client:
+        kiosks = await enrol_all(server, client, n_kiosks)
+        done, errors = 0, 0
+        warmup_end = time.monotonic() + 1.0
+        stop = warmup_end + seconds
+
+        async def loop(kiosk: SimKiosk) -> None:
+            nonlocal done, errors
+            while time.monotonic() < stop:
+                responses = await kiosk.push_one(client)
+                ok = len(responses) == 2 and responses[1].status_code == 201
+                if time.monotonic() > warmup_end:
+                    done += ok
+                    errors += not ok
+
+        await asyncio.gather(*(loop(k) for k in kiosks))
+    if errors:
+        print(f"  {errors} commits failed", file=sys.stderr)
+    return done / seconds
+
+
+# --- 2. 1,000 kiosks come back after an outage -------------------------------------------------
+
+
+class VirtualClock:
+    """Virtual seconds advancing `rate` times faster than real ones; rate 0 freezes time."""
+
+    def __init__(self, rate: float) -> None:
+        self.v0, self.r0, self.rate = 0.0, time.monotonic(), rate
+
+    def now(self) -> float:
+        return self.v0 + (time.monotonic() - self.r0) * self.rate
+
+    def set_rate(self, rate: float) -> None:
+        self.v0, self.r0, self.rate = self.now(), time.monotonic(), rate
+
+
+async def outage(server: ServerProcess, n_kiosks: int = 1000, rate: float = 6.0,
+                 interval: float = 60.0, registration_every: float = 600.0,
+                 steady_s: float = 180.0, down_s: float = 600.0,
+                 after_s: float = 120.0) -> dict[str, float]:
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    async with httpx.AsyncClient(base_url=server.url, timeout=30, limits=limits) as client:
+        kiosks = await enrol_all(server, client, n_kiosks)
+        clock = VirtualClock(rate)
+        events: list[tuple[float, int, int]] = []
+        for i, k in enumerate(kiosks):
+            heapq.heappush(events, (random.uniform(0, interval), i, i))
+            k.next_registration = random.expovariate(1 / registration_every)
+        received: list[float] = []  # virtual time of every request the server answered
+        refused = 0
+        tie = len(kiosks)
+
+        def schedule(i: int, at: float) -> None:
+            nonlocal tie
+            tie += 1
+            heapq.heappush(events, (at, tie, i))
+
+        async def sync_round(i: int) -> None:
+            nonlocal refused
+            k = kiosks[i]
+            while k.next_registration <= clock.now():
+                k.pending += 1
+                k.next_registration += random.expovariate(1 / registration_every)
+            try:
+                responses = [await client.get("/v1/ping")]
+                received.append(clock.now())
+                while k.pending and responses[-1].status_code < 400:
+                    sent = await k.push_one(client)
+                    received.extend(clock.now() for _ in sent)
+                    responses += sent
+                    if sent[-1].status_code in (200, 201):
+                        k.pending -= 1
+                if responses[-1].status_code < 400:
+                    responses.append(await k.call(client, "GET", "/v1/changes?limit=100"))
+                    received.append(clock.now())
+            except httpx.TransportError:
+                refused += 1
+                schedule(i, clock.now() + k.backoff.failed())
+                return
+            last = responses[-1]
+            if last.status_code >= 400:
+                retry = last.headers.get("Retry-After")
+                schedule(i, clock.now() + k.backoff.failed(float(retry) if retry else None))
+                return
+            k.backoff.succeeded()
+            schedule(i, clock.now() + interval)
+
+        tasks: set[asyncio.Task[None]] = set()
+
+        async def run_until(end: float) -> None:
+            while clock.now() < end:
+                now = clock.now()
+                while events and events[0][0] <= now:
+                    _, _, i = heapq.heappop(events)
+                    task = asyncio.create_task(sync_round(i))
+                    tasks.add(task)
+                    task.add_done_callback(tasks.discard)
+                gap = (events[0][0] - now) / clock.rate if events and clock.rate else 0.02
+                await asyncio.sleep(min(max(gap, 0.0), 0.02))
+
+        await run_until(steady_s)
+        steady = [t for t in received if 30.0 <= t < steady_s]
+        steady_rps = len(steady) / (steady_s - 30.0)
+
+        server.kill()  # the outage: connections are refused from now on
+        down_at = clock.now()
+        clock.set_rate(rate * 10)  # nothing but refusals happen: compress harder
+        await run_until(down_at + down_s)
+        clock.set_rate(0.0)  # frozen while the server process starts again
+        server.start()
+        clock.set_rate(rate)
+        back = clock.now()
+        await run_until(back + after_s)
+        for task in list(tasks):
+            task.cancel()
+        first = [t - back for t in received if back <= t < back + 60.0]
+        windows = [sum(1 for t in first if w <= t < w + 10.0) / 10.0 for w in range(0, 60, 10)]
+        return {"steady_rps": steady_rps, "peak_rps": max(windows),
+                "first_minute_rps": len(first) / 60.0, "refused": float(refused)}
+
+
+# --- runner ------------------------------------------------------------------------------------
+
+
+def _server(tmp: Path, name: str, db_url: str | None) -> ServerProcess:
+    return ServerProcess(tmp / name, db_url, ("--max-in-flight", "400")).start(timeout=60)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--only", choices=["commits", "outage"])
+    parser.add_argument("--backend", choices=["postgresql", "sqlite"], default="postgresql")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    args = parser.parse_args()
+    cluster = None
+    if args.backend == "postgresql":
+        if find_bindir() is None:
+            print("PostgreSQL not installed; using SQLite", file=sys.stderr)
+            args.backend = "sqlite"
+        else:
+            cluster = PgCluster(durable=True).start()
+    try:
+        with tempfile.TemporaryDirectory(prefix="sala-bench-") as tmp_name:
+            tmp = Path(tmp_name)
+
+            def make(name: str) -> ServerProcess:
+                url = cluster.create_database(name) if cluster else None
+                return _server(tmp, name, url)
+
+            if args.only in (None, "commits"):
+                lite = _server(tmp, "sqlite_commits", None)
+                sqlite_rate = asyncio.run(commits_per_second(lite, seconds=args.seconds))
+                lite.stop()
+                main_rate = sqlite_rate
+                if cluster:
+                    pg = make("pg_commits")
+                    main_rate = asyncio.run(commits_per_second(pg, seconds=args.seconds))
+                    pg.stop()
+                print(f"RESULT commits_per_s={main_rate:.1f} backend={args.backend} "
+                      f"sqlite_commits_per_s={sqlite_rate:.1f} kiosks=50")
+            if args.only in (None, "outage"):
+                srv = make("outage")
+                res = asyncio.run(outage(srv))
+                srv.stop()
+                ratio = res["peak_rps"] / res["steady_rps"]
+                print(f"  first_minute_avg_rps={res['first_minute_rps']:.1f} "
+                      f"refused_during_outage={int(res['refused'])} backoff={BACKOFF_SOURCE}")
+                print(f"RESULT outage_peak_rps={res['peak_rps']:.1f} "
+                      f"steady_rps={res['steady_rps']:.1f} ratio={ratio:.2f} "
+                      f"kiosks=1000 backend={args.backend} within_3x={ratio <= 3.0}")
+    finally:
+        if cluster:
+            cluster.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

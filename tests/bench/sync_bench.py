@@ -1,0 +1,207 @@
+"""Sync throughput on a slow, far, lossy link with cuts — against the link's own ceiling.
+
+    python tests/bench/sync_bench.py [--registrations 50] [--scale 1.0] [--link auto]
+
+Each registration: a 50 KB photo and two 250 KB pages (real JPEG bytes of noise, which do not
+compress), times `--scale`. Two profiles: 1 Mbit/s up, 300 ms RTT, 1 % loss; then 256 kbit/s,
+800 ms, 2 %. In each, on the same link:
+- ceiling: one uninterrupted streaming POST of the same total bytes to a trivial sink;
+- Sala: `push_pending` (3 registrations in flight), the connection cut `--cuts` times at random;
+- naive: one multipart POST per registration, started again from zero when cut (same cuts).
+Prints `RESULT link=... ceiling_ratio_1mbit=... ceiling_ratio_256k=... wire_overhead=...
+resend_per_cut_chunks=... naive_time_ratio=...` (ceiling ratio = ceiling time ÷ Sala time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from sync.client.enrol import api_for
+from sync.client.push import push_pending
+from tests.bench.benchkit import Server, Sink, jpeg_like, open_kiosk, submit
+from tests.bench.linkemu import IP_SERVER, Link, netns_possible
+from tests.sync.faultproxy import FaultProxy
+
+PROFILES = {
+    "1mbit": {"up_bps": 1_000_000, "down_bps": 1_000_000, "rtt": 0.300, "loss": 0.01},
+    "256k": {"up_bps": 256_000, "down_bps": 256_000, "rtt": 0.800, "loss": 0.02},
+}
+
+
+class Cutter:
+    """Cuts the connection at chosen upstream byte positions (counted at the proxy)."""
+
+    def __init__(self, proxy: FaultProxy, positions: list[int]) -> None:
+        self.proxy = proxy
+        self.positions = sorted(positions)
+        self.base_fired = proxy.stats.fired["cut"]
+        self.base_bytes = proxy.stats.bytes_up
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        for i, pos in enumerate(self.positions):
+            if self.stop.is_set():
+                return
+            sent = self.proxy.stats.bytes_up - self.base_bytes
+            self.proxy.cut_after(max(1, pos - sent))
+            while not self.proxy.wait_fired("cut", self.base_fired + i + 1, timeout=0.5):
+                if self.stop.is_set():
+                    self.proxy.cut_after(10**15)  # disarm
+                    return
+
+    def close(self) -> int:
+        self.stop.set()
+        self.thread.join(5)
+        return self.proxy.stats.fired["cut"] - self.base_fired
+
+
+def make_files(n: int, scale: float) -> list[list[tuple[str, str, int, bytes]]]:
+    photo, page = int(50_000 * scale), int(250_000 * scale)
+    return [[("photo", "photo", 0, jpeg_like(photo, 3 * i)),
+             ("birth_paper", "document", 0, jpeg_like(page, 3 * i + 1)),
+             ("birth_paper", "document", 1, jpeg_like(page, 3 * i + 2))] for i in range(n)]
+
+
+def run_ceiling(link: Link, sink: Sink, payload: int) -> float:
+    proxy = link.proxy_to(sink.port)
+    host = IP_SERVER if link.mode == "netns" else "127.0.0.1"
+    body = jpeg_like(payload, 999)
+    with link.kiosk_side(), requests.Session() as s:
+        started = time.monotonic()
+        r = s.post(f"http://{host}:{proxy.address[1]}/ceiling", data=body, timeout=3600)
+        elapsed = time.monotonic() - started
+    assert r.status_code == 200
+    proxy.close()
+    return elapsed
+
+
+def run_naive(link: Link, sink: Sink, files: list[Any], cuts: list[int]) -> float:
+    """One multipart POST per registration; a cut starts that registration again from zero."""
+    proxy = link.proxy_to(sink.port)
+    host = IP_SERVER if link.mode == "netns" else "127.0.0.1"
+    cutter = Cutter(proxy, cuts)
+    started = time.monotonic()
+    with link.kiosk_side(), requests.Session() as s:
+        for i, reg in enumerate(files):
+            parts = [(f"{f}_{p}", (f"{f}_{p}.jpg", data, "image/jpeg")) for f, _, p, data in reg]
+            while True:
+                try:
+                    r = s.post(f"http://{host}:{proxy.address[1]}/naive/{i}", files=parts,
+                               data={"answers": '{"name_km": "សុខ ដារ៉ា"}'}, timeout=600)
+                    if r.status_code == 200:
+                        break
+                except requests.RequestException:
+                    pass  # start this registration again, from its first byte
+    elapsed = time.monotonic() - started
+    cutter.close()
+    proxy.close()
+    return elapsed
+
+
+def run_sala(link: Link, server: Server, tmp: Path, files: list[Any], cuts: list[int]
+             ) -> dict[str, float]:
+    proxy = link.proxy_to(server.port)
+    host = IP_SERVER if link.mode == "netns" else "127.0.0.1"
+    with link.kiosk_side():
+        kiosk = open_kiosk(tmp, f"http://{host}:{proxy.address[1]}", server.code())
+        ids = [submit(kiosk.store, reg) for reg in files]
+        payload = sum(len(d) for reg in files for *_, d in reg)
+        session = requests.Session()
+        api = api_for(kiosk.data_dir, session)
+        wire0 = link.wire_bytes_up(proxy)
+        cutter = Cutter(proxy, cuts)
+        started = time.monotonic()
+        results: list[Any] = []
+        chunks: list[int] = []
+        with ThreadPoolExecutor(3) as pool:
+            while sum(r.ok for r in results) < len(ids) and time.monotonic() - started < 7200:
+                round_results = push_pending(kiosk.store, api, executor=pool,
+                                             on_progress=lambda p: chunks.append(
+                                                 api.link.chunk_size()))
+                results += round_results
+                if not round_results:
+                    break
+        elapsed = time.monotonic() - started
+        fired = cutter.close()
+        wire = link.wire_bytes_up(proxy) - wire0
+        accepted = sum(1 for i in ids if kiosk.store.get(i).state.value == "accepted")
+        kiosk.store.close()
+        session.close()
+    proxy.close()
+    chunk = sum(chunks) / len(chunks) if chunks else 0
+    lost = proxy.stats.lost_on_cut
+    return {"time": elapsed, "payload": payload, "wire": wire, "accepted": accepted,
+            "count": len(ids), "cuts": fired, "chunk": chunk,
+            "resend_per_cut": (sum(lost) / len(lost) / chunk) if lost and chunk else 0.0,
+            "body_resend": api.stats.get("body_bytes", 0) - payload,
+            "rounds": len(results)}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--registrations", type=int, default=50)
+    ap.add_argument("--scale", type=float, default=1.0, help="media size factor")
+    ap.add_argument("--cuts", type=int, default=5, help="connection cuts per Sala/naive run")
+    ap.add_argument("--link", choices=["auto", "netns", "proxy"], default="auto")
+    ap.add_argument("--profiles", default="1mbit,256k")
+    ap.add_argument("--seed", type=int, default=7)
+    args = ap.parse_args()
+    mode = args.link if args.link != "auto" else ("netns" if netns_possible() else "proxy")
+    rng = random.Random(args.seed)
+    files = make_files(args.registrations, args.scale)
+    payload = sum(len(d) for reg in files for *_, d in reg)
+    print(f"link={mode} registrations={args.registrations} scale={args.scale} "
+          f"payload={payload} bytes cuts={args.cuts}", flush=True)
+    out: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="sala-bench-") as tmpdir, Link(mode) as link:
+        tmp = Path(tmpdir)
+        server = Server(link, tmp / "server").start()
+        sink = Sink(link)
+        try:
+            for name in args.profiles.split(","):
+                link.shape(**PROFILES[name])
+                cuts = [int(payload * rng.uniform(0.05, 0.95)) for _ in range(args.cuts)]
+                ceiling = run_ceiling(link, sink, payload)
+                print(f"[{name}] ceiling: {ceiling:.1f} s", flush=True)
+                sala = run_sala(link, server, tmp / f"kiosk-{name}", files, cuts)
+                print(f"[{name}] sala: {sala['time']:.1f} s, {sala['accepted']}/{sala['count']} "
+                      f"accepted, {sala['cuts']} cuts, wire {sala['wire']} B, mean chunk "
+                      f"{sala['chunk']:.0f} B, resent/cut {sala['resend_per_cut']:.2f} chunks, "
+                      f"{sala['rounds']} push results", flush=True)
+                naive = run_naive(link, sink, files, cuts)
+                print(f"[{name}] naive: {naive:.1f} s", flush=True)
+                out[name] = {"ceiling": ceiling, "naive": naive, **sala}
+        finally:
+            sink.close()
+            server.stop()
+    r1 = out.get("1mbit", {})
+    r2 = out.get("256k", {})
+    first = r1 or r2
+
+    def ratio(r: dict[str, float]) -> str:
+        return f"{r['ceiling'] / r['time']:.2f}" if r else "n/a"
+
+    print(f"RESULT link={mode} registrations={args.registrations} scale={args.scale} "
+          f"ceiling_ratio_1mbit={ratio(r1)} ceiling_ratio_256k={ratio(r2)} "
+          f"wire_overhead={first['wire'] / first['payload']:.3f} "
+          f"resend_per_cut_chunks={max(r.get('resend_per_cut', 0) for r in out.values()):.2f} "
+          f"naive_time_ratio={min(r['naive'] / r['time'] for r in out.values()):.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

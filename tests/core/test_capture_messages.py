@@ -1,0 +1,41 @@
+"""Every capture message exists in Khmer and English, and errors speak both."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from kiosk.capture import CaptureError
+from kiosk.capture.messages import text
+
+ROOT = Path(__file__).resolve().parents[2]
+KIOSK = ROOT / "kiosk" / "capture"
+
+
+def load(locale: str) -> dict[str, str]:
+    return json.loads((ROOT / "assets" / "translations" / locale / "capture.json").read_text("utf-8"))
+
+
+def test_same_keys_in_both_languages_and_khmer_is_khmer() -> None:
+    km, en = load("km"), load("en")
+    assert km.keys() == en.keys()
+    for key, value in km.items():
+        assert key.startswith("capture.")
+        assert re.search("[\u1780-\u17ff]", value), key
+        assert set(re.findall(r"\{(\w+)\}", value)) == set(re.findall(r"\{(\w+)\}", en[key])), key
+
+
+def test_every_key_used_in_the_code_is_translated() -> None:
+    en = load("en")
+    used: set[str] = set()
+    for path in list(KIOSK.glob("*.py")) + list((ROOT / "ui" / "capture").glob("*.py")):
+        used |= set(re.findall(r"\"(capture\.[a-z_]+\.[a-z_]+)\"", path.read_text("utf-8")))
+    assert used, "no keys found"
+    assert not used - en.keys(), sorted(used - en.keys())
+
+
+def test_error_message_in_both_languages_with_parameters() -> None:
+    err = CaptureError("capture.error.file_too_big", name="x.jpg", mb=75)
+    assert "75" in err.en and "75" in err.km and err.en != err.km
+    assert text("capture.face.closer", "en") == "Move closer"

@@ -1,0 +1,113 @@
+"""Property tests: any answer, however wrong, gets a bilingual message and never a crash."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kiosk.catalog import ATTACHMENT_TYPES, Field, load_bundled_catalog
+from kiosk.forms import display_value, normalise, validate_all, validate_field
+from kiosk.gazetteer import load_gazetteer
+
+CATALOG = load_bundled_catalog()
+SERVICES = list(CATALOG.services.values())
+FIELDS = [f for s in SERVICES for f in s.fields]
+G = load_gazetteer()
+SETTINGS = settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+KHMERISH = st.text(
+    alphabet=st.sampled_from(
+        [
+            *"កខគឃងចឆជឈញដឋឌឍណតថទធនបផពភមយរលវសហឡអ្ាិីឹឺុូួើឿៀេែៃោៅំះ៉៊់៌០១២៣៤៥៦៧៨៩ ",
+            *("\u200b", "\u200c", "\n", "\x00", "a", "Z", "9", "-", "'", "/", "+"),
+        ]
+    ),
+    max_size=40,
+)
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=300),
+    KHMERISH,
+    st.dates().map(date.isoformat),
+    st.from_regex(r"\+?(855|0)[ -]?[0-9]{2}[ -]?[0-9]{3}[ -]?[0-9]{3,4}", fullmatch=True),
+    st.sampled_from(["12", "1201", "120101", "12010101", "renewal", "first", "job", "A"]),
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=5),
+        st.dictionaries(
+            st.sampled_from(["province", "district", "commune", "village", "x"]), inner, max_size=5
+        ),
+    ),
+    max_leaves=10,
+)
+TODAY = st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1))
+
+
+def _is_bilingual(issue: Any, f: Field) -> bool:
+    m = issue.message
+    return (
+        issue.field_id == f.id
+        and bool(m.km.strip())
+        and bool(m.en.strip())
+        and "{" not in m.km + m.en
+        and not m.en.startswith("forms.")
+    )
+
+
+@SETTINGS
+@given(f=st.sampled_from(FIELDS), raw=VALUES, today=TODAY)
+def test_any_value_validates_without_crashing_and_issues_are_bilingual(
+    f: Field, raw: Any, today: date
+) -> None:
+    value = normalise(f, raw)
+    issues = validate_field(f, value, {}, today=today)
+    assert all(_is_bilingual(i, f) for i in issues)
+    if f.type not in ATTACHMENT_TYPES:
+        display_value(f, value, "km", G)
+        display_value(f, value, "en", G)
+
+
+@SETTINGS
+@given(f=st.sampled_from(FIELDS), raw=VALUES)
+def test_normalise_is_idempotent(f: Field, raw: Any) -> None:
+    once = normalise(f, raw)
+    assert repr(normalise(f, once)) == repr(once)
+
+
+@settings(SETTINGS, max_examples=60)
+@given(
+    service=st.sampled_from(SERVICES),
+    data=st.data(),
+    today=TODAY,
+)
+def test_answers_breaking_every_rule_give_issues_not_exceptions(
+    service: Any, data: st.DataObject, today: date
+) -> None:
+    answers = {
+        f.id: data.draw(VALUES, label=f.id)
+        for f in service.fields
+        if f.type not in ATTACHMENT_TYPES
+    }
+    issues = validate_all(service, answers, today=today, attachments=[])
+    by_id = {f.id: f for f in service.fields}
+    assert all(_is_bilingual(i, by_id[i.field_id]) for i in issues)
+    # Attachments are missing, so every required photo/document field is reported.
+    assert any(i.field_id == "consent" for i in issues) or answers.get("consent") is True
+
+
+@settings(SETTINGS, max_examples=150)
+@given(text=st.text(max_size=60), locale=st.sampled_from(["km", "en"]))
+def test_gazetteer_search_never_crashes(text: str, locale: str) -> None:
+    results = G.search(text, limit=10)
+    assert len(results) <= 10
+    assert all(r.name.get(locale) for r in results)

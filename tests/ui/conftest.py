@@ -1,0 +1,237 @@
+"""Fixtures for the kiosk UI tests: a real Kiosk (real store in a tmp dir, bundled catalog and
+gazetteer, the real on-screen keyboard) and a `Journey` driver that taps through it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QImage
+from PySide6.QtWidgets import QApplication, QWidget
+
+TODAY = dt.date(2026, 11, 21)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The offscreen platform says this on every top-level show; it is not a problem of ours.
+    for item in items:
+        if "tests/ui/" in str(item.fspath).replace("\\", "/"):
+            item.add_marker(pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints"))
+
+
+@pytest.fixture(scope="session")
+def kiosk_app(qapp: Any) -> Any:
+    from ui.app import load_fonts, stylesheet
+
+    load_fonts()
+    qapp.setStyleSheet(stylesheet())
+    return qapp
+
+
+@pytest.fixture
+def make_kiosk(kiosk_app: Any, qtbot: Any, tmp_path: Path,
+               monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Any]]:
+    """make_kiosk(size=(w, h), idle_seconds=…, printer=callable|None) -> a started Kiosk."""
+    from ui.app import Kiosk, KioskOptions
+
+    monkeypatch.setenv("SALA_SECRET_DIR", str(tmp_path / "secret"))
+    made: list[Any] = []
+
+    def make(*, size: tuple[int, int] = (1366, 768), idle_seconds: float = 600,
+             grace_seconds: float = 30, printer: Any = None, data_dir: Path | None = None) -> Any:
+        opts = KioskOptions(data_dir=data_dir or tmp_path / "data", idle_seconds=idle_seconds,
+                            grace_seconds=grace_seconds, today=lambda: TODAY, printer="none",
+                            scan_folder=tmp_path)
+        kiosk = Kiosk(opts, printer=printer)
+        made.append(kiosk)
+        qtbot.addWidget(kiosk.window)
+        kiosk.window.resize(*size)
+        kiosk.window.show()
+        kiosk.start()
+        qtbot.waitUntil(lambda: all(kiosk.ready.values()), timeout=30_000)
+        return kiosk
+
+    yield make
+    for kiosk in made:
+        kiosk.shutdown()
+
+
+@pytest.fixture
+def kiosk(make_kiosk: Callable[..., Any]) -> Any:
+    return make_kiosk()
+
+
+@pytest.fixture
+def journey(kiosk: Any, qtbot: Any, tmp_path: Path) -> Journey:
+    return Journey(kiosk, qtbot, tmp_path)
+
+
+def write_test_image(path: Path, colour: str = "#336699", size: tuple[int, int] = (413, 531)) -> Path:
+    """A real JPEG on disk (what a scanner's scan-to-folder leaves)."""
+    image = QImage(size[0], size[1], QImage.Format.Format_RGB32)
+    image.fill(QColor(colour))
+    for y in range(40, 120):  # some structure, so it is not a flat file
+        for x in range(40, 200):
+            image.setPixelColor(x, y, QColor("#FFFFFF"))
+    assert image.save(str(path), "JPEG", 90)
+    return path
+
+
+class Journey:
+    """Taps through the kiosk like a citizen: mouse clicks on the real widgets."""
+
+    def __init__(self, kiosk: Any, qtbot: Any, tmp: Path) -> None:
+        self.k = kiosk
+        self.w = kiosk.window
+        self.qtbot = qtbot
+        self.tmp = tmp
+        self.stall: Any = None  # a tests.ui.stall.StallMonitor, to name what was slow
+
+    # -- basics ------------------------------------------------------------------------------
+    def click(self, widget: QWidget) -> None:
+        # Widgets added to a shown layout are shown by a queued call: let it run.
+        self.qtbot.waitUntil(widget.isVisible, timeout=3000)
+        assert widget.isEnabled(), f"{widget.objectName()} is disabled"
+        self.tap(widget)
+
+    def tap(self, widget: QWidget, **kw: Any) -> None:
+        """One tap, then let the event loop run, as it does between a person's taps."""
+        if self.stall is not None:
+            where = self.w.current
+            if where == "question" and self.question.step is not None:
+                where += f"[{self.question.step.id}]"
+            self.stall.mark(f"{where}: tap {widget.objectName() or type(widget).__name__}")
+        self.qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, **kw)
+        QApplication.processEvents()
+
+    def find(self, cls: type, name: str) -> Any:
+        found = self.w.findChild(cls, name)
+        assert found is not None, f"no {cls.__name__} named {name!r} on {self.w.current}"
+        return found
+
+    @property
+    def screen(self) -> str:
+        return str(self.w.current)
+
+    def wait_screen(self, name: str, timeout: int = 10_000) -> None:
+        self.qtbot.waitUntil(lambda: self.w.current == name, timeout=timeout)
+
+    def settle(self) -> None:
+        """Wait until every background task has come back to the GUI thread."""
+        self.qtbot.waitUntil(lambda: self.k.tasks.pending == 0, timeout=15_000)
+
+    def db(self, fn: Callable[[Any], Any]) -> Any:
+        """Run fn(store) on the db worker and wait for the answer (test inspection only)."""
+        box: dict[str, Any] = {}
+        self.k.tasks.run_db(fn, lambda r: box.setdefault("r", r),
+                            lambda e: box.setdefault("e", e))
+        self.qtbot.waitUntil(lambda: box != {}, timeout=10_000)
+        if "e" in box:
+            raise box["e"]
+        return box.get("r")
+
+    # -- the journey ---------------------------------------------------------------------
+    def start(self, locale: str = "km") -> None:
+        from PySide6.QtWidgets import QPushButton
+
+        assert self.screen == "attract"
+        self.tap(self.w.screens["attract"])
+        self.wait_screen("language")
+        self.click(self.find(QPushButton, f"choose_{locale}"))
+        self.wait_screen("services")
+
+    def choose_service(self, service_id: str) -> None:
+        card = next(c for c in self.w.screens["services"].cards if c.service_id == service_id)
+        self.click(card)
+        self.wait_screen("service_detail")
+        from PySide6.QtWidgets import QPushButton
+
+        self.click(self.find(QPushButton, "startService"))
+        self.wait_screen("question")
+
+    @property
+    def question(self) -> Any:
+        return self.w.screens["question"]
+
+    def field(self, field_id: str) -> Any:
+        for w in self.question.widgets:
+            if w.field.id == field_id:
+                return w
+        raise AssertionError(f"{field_id} is not on this step "
+                             f"({[w.field.id for w in self.question.widgets]})")
+
+    def step_ids(self) -> list[str]:
+        return [w.field.id for w in self.question.widgets]
+
+    def cont(self) -> None:
+        from PySide6.QtWidgets import QPushButton
+
+        self.click(self.find(QPushButton, "continue"))
+
+    def back(self) -> None:
+        from PySide6.QtWidgets import QPushButton
+
+        self.click(self.find(QPushButton, "back"))
+
+    def keyboard_type(self, text: str) -> None:
+        """Type `text` by tapping the on-screen keyboard's keys (shift when needed)."""
+        kb = self.w.keyboard
+        assert kb is not None and kb.isVisible(), "the on-screen keyboard is not showing"
+        for ch in text:
+            if ch == " ":
+                self.tap(kb.function_button("space"))
+                continue
+            try:
+                key = kb.key_button(ch)
+            except LookupError:
+                self.tap(kb.function_button("shift"))
+                key = kb.key_button(ch)
+            self.tap(key)
+
+    def type_into(self, widget: QWidget, text: str, *, keyboard: bool = True) -> None:
+        self.click(widget)
+        widget.setFocus()
+        self.qtbot.waitUntil(widget.hasFocus, timeout=2000)
+        if keyboard:
+            layer = widget.property("sala_keyboard")
+            if layer and self.w.keyboard.layer() != layer:
+                self.w.keyboard.set_layer(layer)
+            self.keyboard_type(text)
+        else:
+            self.qtbot.keyClicks(widget, text)
+
+    def choose(self, field_id: str, value: str) -> None:
+        from PySide6.QtWidgets import QPushButton
+
+        self.click(self.find(QPushButton, f"choice_{field_id}_{value}"))
+
+    def date(self, field_id: str, d: str, m: str, y: str, *, keyboard: bool = True) -> None:
+        w = self.field(field_id)
+        for part, text in (("day", d), ("month", m), ("year", y)):
+            self.type_into(w.boxes[part], text, keyboard=keyboard)
+
+    def address_here(self, field_id: str) -> str:
+        """Choose the first village of the kiosk's own commune (the list starts there)."""
+        w = self.field(field_id)
+        assert w.list.count() > 0
+        item = w.list.item(0)
+        rect = w.list.visualItemRect(item)
+        w.list.scrollToItem(item)
+        self.tap(w.list.viewport(), pos=rect.center())
+        self.qtbot.waitUntil(lambda: "village" in w.codes, timeout=3000)
+        return str(w.codes["village"])
+
+    def attach_file(self, field_id: str, colour: str = "#336699") -> None:
+        w = self.field(field_id)
+        before = len(self.k.ctx.session.attachments_for(field_id))
+        path = write_test_image(self.tmp / f"{field_id}_{before}.jpg", colour)
+        if hasattr(w, "import_path"):
+            w.import_path(path)
+        else:  # the capture helper's widget: it has its own file import
+            w.step.import_path(path)
+        self.qtbot.waitUntil(
+            lambda: len(self.k.ctx.session.attachments_for(field_id)) > before, timeout=15_000)

@@ -1,0 +1,255 @@
+"""Bootstrap: QApplication, bundled fonts, the stylesheet, the kiosk window full-screen.
+
+Start-up shows the attract screen first and does everything slow afterwards, off the GUI
+thread: the store opens on the db worker, catalog and gazetteer load on the io pool, the sync
+worker starts once the window is up. Nothing heavy (OpenCV, numpy, sqlite-utils, requests) is
+imported before the first paint.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
+from PySide6.QtWidgets import QApplication
+
+from ui.main_window import KioskWindow
+from ui.screens.base import AppContext
+from ui.session import Session
+from ui.tasks import TaskManager
+
+log = logging.getLogger(__name__)
+FONT_FAMILIES = ["Noto Sans Khmer", "Noto Sans"]  # Khmer first: no OpenType warning; Latin falls through
+
+
+def ensure_app(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+        app = QApplication(argv or [sys.argv[0]])
+    assert isinstance(app, QApplication)
+    return app
+
+
+def load_fonts() -> list[str]:
+    """Register every font in assets/fonts (Noto Sans Khmer is what makes Khmer readable
+    whatever the OS has) and make them the application font; returns the families."""
+    families: list[str] = []
+    folder = resources.files("assets") / "fonts"
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.lower().endswith((".ttf", ".otf")):
+            font_id = QFontDatabase.addApplicationFontFromData(entry.read_bytes())
+            if font_id < 0:
+                log.error("could not load font %s", entry.name)
+                continue
+            families += QFontDatabase.applicationFontFamilies(font_id)
+    font = QFont()
+    font.setFamilies(FONT_FAMILIES)
+    font.setPixelSize(24)
+    font.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
+    QApplication.setFont(font)
+    return sorted(set(families))
+
+
+def stylesheet() -> str:
+    return (resources.files("assets") / "styles" / "kiosk.qss").read_text(encoding="utf-8")
+
+
+@dataclass
+class KioskOptions:
+    data_dir: Path
+    commune_code: str = "120101"
+    camera: str = "auto"
+    printer: str = "none"
+    idle_seconds: float = 90
+    grace_seconds: float = 30
+    retention_days: int = 90
+    server_url: str | None = None
+    scan_folder: Path | None = None
+    today: Callable[[], Any] | None = None
+    config: Any = None
+
+
+def options_from_config(config: Any, **overrides: Any) -> KioskOptions:
+    opts = KioskOptions(
+        data_dir=config.data_dir, commune_code=config.commune_code, camera=config.camera,
+        printer=config.printer, idle_seconds=config.idle_seconds,
+        grace_seconds=config.idle_grace_seconds, retention_days=config.retention_days,
+        server_url=config.server_url, scan_folder=config.scan_folder, config=config,
+    )
+    for k, v in overrides.items():
+        if v is not None:
+            setattr(opts, k, v)
+    return opts
+
+
+def make_printer(spec: str) -> Any:
+    """A callable(receipt, service, locale) that prints, from the receipt helper, or None."""
+    if not spec or spec == "none":
+        return None
+    try:
+        from ui.receipts import printer_for  # type: ignore[attr-defined]
+    except ImportError:
+        log.warning("receipt printing is not available (ui.receipts has no printer_for)")
+        return None
+    try:
+        return printer_for(spec)
+    except Exception as exc:  # noqa: BLE001 - a bad printer setting must not stop the kiosk
+        log.error("printer %r not usable: %s", spec, exc)
+        return None
+
+
+class Kiosk(QObject):
+    """The running kiosk: task helper, window, and the background start-up work."""
+
+    def __init__(self, opts: KioskOptions, *, printer: Any = None) -> None:
+        super().__init__()
+        self.opts = opts
+        self.tasks = TaskManager(self)
+        import datetime as dt
+
+        self.ctx = AppContext(
+            tasks=self.tasks, session=Session(), config=opts.config or opts,
+            today=opts.today or dt.date.today, camera=opts.camera,
+            printer=printer if printer is not None else make_printer(opts.printer),
+            retention_days=opts.retention_days,
+        )
+        self.window = KioskWindow(self.ctx, idle_seconds=opts.idle_seconds,
+                                  grace_seconds=opts.grace_seconds)
+        self.sync_worker: Any = None
+        self.ready = {"store": False, "catalog": False, "gazetteer": False, "capture": False}
+
+    def start(self) -> None:
+        """Kick off the slow parts; each lands on the GUI thread when done."""
+        opts = self.opts
+
+        def open_store() -> Any:
+            from kiosk.store import Store
+
+            return Store.open(opts.data_dir, commune_code=opts.commune_code)
+
+        self.tasks.store_opened.connect(lambda _s: self._mark("store"))
+        self.tasks.store_failed.connect(
+            lambda exc: log.error("the store could not be opened: %s", exc))
+        self.tasks.open_store(open_store)
+        self.tasks.run_io(self._load_catalog, self._on_catalog, self._on_catalog_failed)
+        self.tasks.run_io(_load_gazetteer, self._on_gazetteer,
+                          lambda exc: log.error("gazetteer failed to load: %s", exc))
+        # OpenCV/numpy are imported here, after the first paint and while the attract screen
+        # waits: importing them holds the GIL for a few hundred ms, which must not happen in
+        # the middle of a citizen's journey (first photo step).
+        self.tasks.run_io(_warm_capture, lambda _r: self._mark("capture"),
+                          lambda exc: log.warning("camera and image checks unavailable: %s", exc))
+        if opts.server_url:
+            self.tasks.run_io(self._make_sync_worker, self._on_sync_worker,
+                              lambda exc: log.warning("sync not started: %s", exc))
+
+    def _load_catalog(self) -> Any:
+        from kiosk.catalog import CatalogManager
+
+        return CatalogManager(self.opts.data_dir).current()
+
+    def _on_catalog(self, catalog: Any) -> None:
+        self.window.set_catalog(catalog)
+        self._mark("catalog")
+
+    def _on_catalog_failed(self, exc: BaseException) -> None:
+        log.error("no usable catalog: %s", exc)
+
+    def _on_gazetteer(self, gz: Any) -> None:
+        self.window.set_gazetteer(gz)
+        self._mark("gazetteer")
+
+    def _mark(self, part: str) -> None:
+        self.ready[part] = True
+        if all(self.ready.values()):
+            # The gazetteer, catalog and Qt wrappers are long-lived: move them out of the
+            # cyclic GC's reach, or every full collection walks ~100k objects on the GUI thread
+            # (measured: 50-300 ms stalls mid-journey). Cheap: no collection is run here.
+            gc.freeze()
+
+    def _make_sync_worker(self) -> Any:
+        from sync.client.enrol import api_for, load_identity
+        from sync.client.worker import SyncWorker
+
+        data_dir, commune = self.opts.data_dir, self.opts.commune_code
+        if load_identity(data_dir) is None:
+            return None
+        api = api_for(data_dir)
+
+        def open_store() -> Any:
+            from kiosk.store import Store
+
+            return Store.open(data_dir, commune_code=commune)
+
+        worker = SyncWorker(open_store, lambda: api, data_dir=data_dir)
+        worker.start()
+        return worker
+
+    def _on_sync_worker(self, worker: Any) -> None:
+        if worker is None:
+            return
+        self.sync_worker = worker
+        self.window.sync_worker = worker
+        self.window.registration_saved.connect(lambda _r: worker.nudge())
+        self.window.start_sync_polling()
+
+    def shutdown(self) -> None:
+        self.window.idle.close()
+        if self.sync_worker is not None:
+            self.sync_worker.stop(timeout=5)
+        self.tasks.shutdown()
+
+
+def _warm_capture() -> None:
+    import importlib
+
+    importlib.import_module("kiosk.capture")
+
+
+def _load_gazetteer() -> Any:
+    from kiosk.gazetteer import load_gazetteer
+
+    return load_gazetteer()
+
+
+def run(opts: KioskOptions, *, windowed: bool = False, size: tuple[int, int] | None = None) -> int:
+    """Run the kiosk until quit. SALA_EXIT_WHEN_SHOWN=1 quits after the first paint and prints
+    `SHOWN_AT=<unix time>` (the start-up benchmark uses it)."""
+    app = ensure_app()
+    load_fonts()
+    app.setStyleSheet(stylesheet())
+    kiosk = Kiosk(opts)
+    window = kiosk.window
+    exit_when_shown = os.environ.get("SALA_EXIT_WHEN_SHOWN") == "1"
+    if exit_when_shown:
+        def shown() -> None:
+            print(f"SHOWN_AT={time.time():.6f}", flush=True)
+            app.quit()
+
+        window.first_shown.connect(shown)
+    if windowed:
+        window.resize(*(size or (1366, 768)))
+        window.show()
+    else:
+        window.setWindowFlags(Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint)
+        window.setCursor(Qt.CursorShape.BlankCursor)
+        if size:
+            window.resize(*size)
+        window.showFullScreen()
+    kiosk.start()
+    try:
+        return app.exec()
+    finally:
+        kiosk.shutdown()

@@ -1,0 +1,397 @@
+"""The face-photo step: live guidance, auto-capture, review, file import and clerk override.
+
+Built by the form screen as `PhotoStep(field=field, ctx=ctx)` (ctx.tasks stores the photo,
+ctx.camera names the camera), or stand-alone with `locale`, `source` and an injected
+`save_media`/`audit`. Emits `captured([Attachment])` once the photo is stored.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.capture.autoshot import AutoShot
+from kiosk.capture.errors import CaptureError
+from kiosk.capture.face import FaceReport, check_face
+from kiosk.capture.portrait import make_portrait
+from kiosk.capture.sources import FrameSource, open_source
+from kiosk.model import Attachment, MediaRef
+from ui.capture.camera_view import CameraView
+from ui.capture.frame_worker import FrameWorker, Latest
+from ui.capture.work import Audit, CaptureWork, SaveMedia
+from ui.widgets.basic import MIN_TOUCH_PX, BigButton, wrap_label
+from ui.widgets.text import tr
+
+log = logging.getLogger(__name__)
+SHUTTER_PX = 72  # the shutter is the one button that matters: bigger than the 48 px minimum
+
+
+def _error_text(exc: BaseException, locale: str) -> str:
+    if isinstance(exc, CaptureError):
+        return exc.message(locale)
+    key = getattr(exc, "message_key", None)
+    return tr(key, locale) if key else tr("capture.error.save_failed", locale)
+
+
+class PhotoStep(QWidget):
+    captured = Signal(list)  # [Attachment] after the photo is stored
+    failed = Signal(str)  # a message already in the current language
+
+    def __init__(
+        self,
+        field: Any = None,
+        ctx: Any = None,
+        *,
+        locale: str | None = None,
+        source: str | Callable[[], FrameSource] | None = None,
+        save_media: SaveMedia | None = None,
+        audit: Audit | None = None,
+        reg_id: Callable[[], str | None] | str | None = None,
+        field_id: str | None = None,
+        autostart: bool = True,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("photoStep")
+        self.ctx = ctx
+        self.field_id = field_id or (field.id if field is not None else "photo")
+        self.locale = locale or (ctx.session.locale if ctx is not None else "km")
+        spec = source if source is not None else (getattr(ctx, "camera", None) or "auto")
+        self._open: Callable[[], FrameSource] = (
+            spec if callable(spec) else (lambda s=spec: open_source(s, purpose="face", fps=15.0))
+        )
+        self._reg_id = reg_id
+        self.work = CaptureWork(tasks=getattr(ctx, "tasks", None), save_media=save_media,
+                                audit=audit, parent=self)
+        self.autostart = autostart
+        self.auto = AutoShot()
+        self.worker: FrameWorker | None = None
+        self.latest: Latest | None = None
+        self.is_demo = False
+        self._camera_error: str | None = None  # i18n key, or a CaptureError's key
+        self._problem: str | None = None
+        self._review: tuple[bytes, dict[str, Any]] | None = None
+        self._busy = False
+        self._build()
+        self.retranslate(self.locale)
+
+    # -- layout ----------------------------------------------------------------------------
+    def _build(self) -> None:
+        root = QVBoxLayout(self)
+        root.setContentsMargins(0, 0, 0, 0)
+        root.setSpacing(12)
+        self.pages = QStackedWidget()
+        root.addWidget(self.pages, 1)
+
+        live = QWidget()
+        lv = QVBoxLayout(live)
+        lv.setContentsMargins(0, 0, 0, 0)
+        lv.setSpacing(12)
+        self.view = CameraView("face")
+        self.view.setObjectName("photoView")
+        lv.addWidget(self.view, 1)
+        row = QHBoxLayout()
+        self.shutter = BigButton(kind="primary")
+        self.shutter.setObjectName("photoShutter")
+        self.shutter.setMinimumHeight(SHUTTER_PX)
+        self.shutter.clicked.connect(self._on_shutter)
+        self.use_file = BigButton(kind="secondary")
+        self.use_file.setObjectName("photoUseFile")
+        self.use_file.clicked.connect(self._on_choose_file)
+        self.override = BigButton(kind="link")
+        self.override.setObjectName("photoOverride")
+        self.override.clicked.connect(self._on_override_open)
+        lv.addWidget(self.shutter)
+        row.addWidget(self.use_file, 1)
+        row.addWidget(self.override, 1)
+        lv.addLayout(row)
+        self.override_box = QWidget()
+        ob = QHBoxLayout(self.override_box)
+        ob.setContentsMargins(0, 0, 0, 0)
+        self.reason = QLineEdit()
+        self.reason.setObjectName("photoOverrideReason")
+        self.reason.setMinimumHeight(MIN_TOUCH_PX + 12)
+        self.reason.setProperty("sala_keyboard", "en")
+        self.override_go = BigButton(kind="secondary")
+        self.override_go.setObjectName("photoOverrideConfirm")
+        self.override_go.clicked.connect(self._on_override_confirm)
+        ob.addWidget(self.reason, 1)
+        ob.addWidget(self.override_go, 1)
+        self.override_box.hide()
+        lv.addWidget(self.override_box)
+        self.pages.addWidget(live)
+
+        review = QWidget()
+        rv = QVBoxLayout(review)
+        rv.setContentsMargins(0, 0, 0, 0)
+        self.review_text = wrap_label(role="lead")
+        self.review_image = QLabel()
+        self.review_image.setObjectName("photoReviewImage")
+        self.review_image.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.review_image.setMinimumSize(260, 334)
+        rrow = QHBoxLayout()
+        self.retake = BigButton(kind="secondary")
+        self.retake.setObjectName("photoRetake")
+        self.retake.clicked.connect(self._on_retake)
+        self.accept = BigButton(kind="primary")
+        self.accept.setObjectName("photoAccept")
+        self.accept.setMinimumHeight(SHUTTER_PX)
+        self.accept.clicked.connect(self._on_accept)
+        rrow.addWidget(self.retake, 1)
+        rrow.addWidget(self.accept, 2)
+        rv.addWidget(self.review_text)
+        rv.addWidget(self.review_image, 1)
+        rv.addLayout(rrow)
+        self.pages.addWidget(review)
+
+        self.status = wrap_label(role="error")
+        self.status.setObjectName("photoStatus")
+        self.status.hide()
+        root.addWidget(self.status)
+
+    # -- language --------------------------------------------------------------------------
+    def set_locale(self, locale: str) -> None:
+        self.retranslate(locale)
+
+    def retranslate(self, locale: str | None = None) -> None:
+        if locale:
+            self.locale = locale
+        t = self.tr
+        self.shutter.setText(t("capture.photo.shutter"))
+        self.use_file.setText(t("capture.photo.use_file"))
+        self.override.setText(t("capture.photo.override"))
+        self.reason.setPlaceholderText(t("capture.photo.override_reason"))
+        self.retake.setText(t("capture.photo.retake"))
+        self.accept.setText(t("capture.photo.accept"))
+        self.review_text.setText(t("capture.photo.check_it"))
+        self._update_override_label()
+        self.view.set_text(badge=t("capture.camera.demo") if self.is_demo else "")
+        self._show_instruction()
+
+    def tr(self, key: str, **kw: object) -> str:
+        return tr(key, self.locale, **kw)
+
+    # -- camera lifecycle ------------------------------------------------------------------
+    def showEvent(self, event: Any) -> None:  # noqa: N802
+        super().showEvent(event)
+        if self.autostart and self.pages.currentIndex() == 0:
+            self.start_camera()
+
+    def hideEvent(self, event: Any) -> None:  # noqa: N802
+        self.stop_camera()
+        super().hideEvent(event)
+
+    def start_camera(self) -> None:
+        if self.worker is not None:
+            return
+        self.auto.reset()
+        self.worker = FrameWorker(self._open, check_face, mirror=True, parent=self)
+        self.worker.frame_ready.connect(self._on_frame)
+        self.worker.problem_changed.connect(self._on_problem)
+        self.worker.source_opened.connect(self._on_source_opened)
+        self.worker.source_failed.connect(self._on_source_failed)
+        self.worker.start()
+
+    def stop_camera(self) -> None:
+        worker, self.worker = self.worker, None
+        if worker is not None:
+            worker.stop()
+            worker.deleteLater()
+
+    def closeEvent(self, event: Any) -> None:  # noqa: N802
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop the camera thread and the private workers (tests and screen teardown)."""
+        self.stop_camera()
+        self.work.shutdown()
+
+    def _on_source_opened(self, info: dict[str, Any]) -> None:
+        self.is_demo = bool(info.get("is_demo"))
+        self._camera_error = None
+        self.view.set_text(badge=self.tr("capture.camera.demo") if self.is_demo else "")
+
+    def _on_source_failed(self, exc: CaptureError) -> None:
+        self._camera_error = exc.key
+        self.view.set_text(message=exc.message(self.locale))
+        self.shutter.setEnabled(False)
+
+    def _on_problem(self, key: str | None) -> None:
+        self._problem = key
+        self._show_instruction()
+
+    def _on_frame(self) -> None:
+        worker = self.worker
+        latest = worker.take() if worker is not None else None
+        if latest is None:
+            return
+        self.latest = latest
+        report: FaceReport = latest.analysis
+        self.view.good = report.ok
+        self.view.show_frame(latest.image, latest.frame_size)
+        if self.pages.currentIndex() == 0 and not self._busy:
+            if self.auto.feed(report, latest.at):
+                self._capture(latest, override=None)
+            self.view.progress = self.auto.progress(time.monotonic())
+        self._show_instruction()
+
+    def _show_instruction(self) -> None:
+        report = self.latest.analysis if self.latest is not None else None
+        instruction = self.tr(report.instruction) if report is not None else self.tr("capture.camera.starting")
+        message = ""
+        if self._camera_error:
+            message = self.tr(self._camera_error)
+        elif self._problem:
+            message = self.tr(self._problem)
+        self.view.set_text(instruction=instruction, message=message)
+        self.shutter.setEnabled(self.latest is not None and not self._busy and not self._camera_error)
+        self._update_override_label()
+
+    def _update_override_label(self) -> None:
+        report = self.latest.analysis if self.latest is not None else None
+        failed = [self.tr(f"capture.check.{n}") for n in (report.failed if report else [])]
+        unique = ", ".join(dict.fromkeys(failed)) or "—"
+        self.override_go.setText(self.tr("capture.photo.override_confirm", failed=unique))
+
+    # -- taking the photo ------------------------------------------------------------------
+    def _on_shutter(self) -> None:
+        if self.latest is not None and not self._busy:
+            self._capture(self.latest, override=None)
+
+    def _on_override_open(self) -> None:
+        self.override_box.setVisible(not self.override_box.isVisible())
+        if self.override_box.isVisible():
+            self.reason.setFocus()
+
+    def _on_override_confirm(self) -> None:
+        reason = self.reason.text().strip()
+        if not reason:
+            self._show_status(self.tr("capture.photo.override_need_reason"))
+            self.reason.setFocus()
+            return
+        if self.latest is None or self._busy:
+            return
+        self._capture(self.latest, override=reason)
+
+    def _capture(self, latest: Latest, *, override: str | None) -> None:
+        """Cut the portrait off the GUI thread, then review it (or store it, for an override)."""
+        self._busy = True
+        self.auto.reset()
+        frame, report = latest.frame, latest.analysis
+        checks: dict[str, Any] = dict(report.as_dict(), source="camera", demo=self.is_demo)
+        if override is not None:
+            checks["override"] = {"reason": override, "failed": report.failed}
+
+        def done(data: bytes) -> None:
+            self._busy = False
+            if override is not None:
+                self._store(data, checks)
+                self.work.audit("photo_override", self.reg_id() or "", {
+                    "field_id": self.field_id, "reason": override, "failed": report.failed,
+                    "values": {n: c.value for n, c in report.checks.items()},
+                }, on_error=lambda exc: log.error("override not audited: %s", exc))
+            else:
+                self._show_review(data, checks)
+
+        self.work.image(lambda: make_portrait(frame, report), done, self._on_error)
+
+    def reg_id(self) -> str | None:
+        if callable(self._reg_id):
+            return self._reg_id()
+        if self._reg_id is not None:
+            return self._reg_id
+        draft = getattr(getattr(self.ctx, "session", None), "draft", None)
+        return getattr(draft, "id", None)
+
+    def _show_review(self, data: bytes, checks: dict[str, Any]) -> None:
+        self._review = (data, checks)
+        image = QImage.fromData(data)
+        self.review_image.setPixmap(QPixmap.fromImage(image).scaledToHeight(
+            max(200, min(531, self.height() - 220)), Qt.TransformationMode.SmoothTransformation))
+        self.pages.setCurrentIndex(1)
+        self.stop_camera()
+
+    def _on_retake(self) -> None:
+        self._review = None
+        self.pages.setCurrentIndex(0)
+        self.latest = None
+        self.start_camera()
+        self._show_instruction()
+
+    def _on_accept(self) -> None:
+        if self._review is not None and not self._busy:
+            self._store(*self._review)
+
+    def _store(self, data: bytes, checks: dict[str, Any]) -> None:
+        self._busy = True
+        self.accept.setEnabled(False)
+        self._show_status("")
+
+        def stored(refs: list[MediaRef]) -> None:
+            self._busy = False
+            self.accept.setEnabled(True)
+            self.override_box.hide()
+            self.reason.clear()
+            self._show_review(data, checks)
+            self.captured.emit([Attachment(self.field_id, "photo", refs[0], 0, checks)])
+
+        self.work.save([(data, "image/jpeg")], stored, self._on_error)
+
+    def _on_error(self, exc: BaseException) -> None:
+        self._busy = False
+        self.accept.setEnabled(True)
+        log.warning("photo step: %s", exc)
+        text = _error_text(exc, self.locale)
+        self._show_status(text)
+        self.failed.emit(text)
+
+    def _show_status(self, text: str) -> None:
+        self.status.setText(text)
+        self.status.setVisible(bool(text))
+
+    # -- from a file -----------------------------------------------------------------------
+    def _on_choose_file(self) -> None:
+        folder = getattr(getattr(self.ctx, "config", None), "scan_folder", None)
+        path, _ = QFileDialog.getOpenFileName(
+            self, self.tr("capture.photo.use_file"), str(folder or Path.home()),
+            "Images (*.jpg *.jpeg *.png *.pdf)", options=QFileDialog.Option.DontUseNativeDialog)
+        if path:
+            self.import_path(Path(path))
+
+    def import_path(self, path: Path) -> None:
+        """A photo from a file: checked and cropped like a camera frame, then stored.
+
+        The file route is the clerk's: it is stored straight away with its check results
+        (failed checks included) rather than refused.
+        """
+        from kiosk.capture.imports import read_images
+
+        def work() -> tuple[bytes, dict[str, Any]]:
+            image = read_images(path)[0]
+            report = check_face(image)
+            checks = dict(report.as_dict(), source="file", file=Path(path).name)
+            return make_portrait(image, report), checks
+
+        def done(result: tuple[bytes, dict[str, Any]]) -> None:
+            self._busy = False
+            self._store(*result)
+
+        self._busy = True
+        self._show_status("")
+        self.work.image(work, done, self._on_error)

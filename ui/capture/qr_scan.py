@@ -1,0 +1,122 @@
+"""Read a receipt's QR code from the camera; emits `scanned(text)` for a Sala receipt only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from kiosk.capture.errors import CaptureError
+from kiosk.capture.qr import read_qr
+from kiosk.capture.sources import FrameSource, open_source
+from kiosk.model import parse_qr_payload
+from ui.capture.camera_view import CameraView
+from ui.capture.frame_worker import FrameWorker
+from ui.widgets.text import tr
+
+
+class QrScanner(QWidget):
+    scanned = Signal(str)  # the whole QR text, e.g. "SALA1:120101-00042-7:AB12CD"
+
+    def __init__(self, ctx: Any = None, *, locale: str | None = None,
+                 source: str | Callable[[], FrameSource] | None = None, autostart: bool = True,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("qrScanner")
+        self.ctx = ctx
+        self._locale = locale
+        spec = source if source is not None else (getattr(ctx, "camera", None) or "auto")
+        self._open: Callable[[], FrameSource] = (
+            spec if callable(spec) else (lambda s=spec: open_source(s, purpose="qr", fps=10.0))
+        )
+        self.autostart = autostart
+        self.worker: FrameWorker | None = None
+        self.last_text: str | None = None
+        self._message = ""
+        self._state = "capture.qr.hint"
+        self.is_demo = False
+        self.view = CameraView("qr")
+        self.view.setObjectName("qrView")
+        self.view.setMinimumSize(320, 240)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(self.view)
+        self.retranslate()
+
+    @property
+    def locale(self) -> str:
+        if self._locale:
+            return self._locale
+        session = getattr(self.ctx, "session", None)
+        return str(getattr(session, "locale", "km"))
+
+    def set_locale(self, locale: str) -> None:
+        self._locale = locale
+        self.retranslate()
+
+    def retranslate(self, locale: str | None = None) -> None:
+        if locale:
+            self._locale = locale
+        self.view.set_text(instruction=tr(self._state, self.locale),
+                           message=tr(self._message, self.locale) if self._message else "",
+                           badge=tr("capture.camera.demo", self.locale) if self.is_demo else "")
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802
+        super().showEvent(event)
+        if self.autostart:
+            self.start()
+
+    def hideEvent(self, event: Any) -> None:  # noqa: N802
+        self.stop()
+        super().hideEvent(event)
+
+    def closeEvent(self, event: Any) -> None:  # noqa: N802
+        self.stop()
+        super().closeEvent(event)
+
+    def start(self) -> None:
+        if self.worker is not None:
+            return
+        self.last_text = None
+        self.worker = FrameWorker(self._open, read_qr, mirror=False, preview_width=640, parent=self)
+        self.worker.frame_ready.connect(self._on_frame)
+        self.worker.source_opened.connect(self._on_opened)
+        self.worker.source_failed.connect(self._on_failed)
+        self.worker.problem_changed.connect(self._on_problem)
+        self.worker.start()
+
+    def stop(self) -> None:
+        worker, self.worker = self.worker, None
+        if worker is not None:
+            worker.stop()
+            worker.deleteLater()
+
+    def _on_opened(self, info: dict[str, Any]) -> None:
+        self.is_demo = bool(info.get("is_demo"))
+        self.retranslate()
+
+    def _on_failed(self, exc: CaptureError) -> None:
+        self._message = exc.key
+        self.retranslate()
+
+    def _on_problem(self, key: str | None) -> None:
+        self._message = key or ""
+        self.retranslate()
+
+    def _on_frame(self) -> None:
+        latest = self.worker.take() if self.worker is not None else None
+        if latest is None:
+            return
+        self.view.show_frame(latest.image, latest.frame_size)
+        text: str | None = latest.analysis
+        if not text or text == self.last_text:
+            return
+        self.last_text = text  # the same code held up for several frames is announced once
+        ours = parse_qr_payload(text) is not None
+        self._state = "capture.qr.found" if ours else "capture.qr.not_ours"
+        self.view.good = ours
+        self.retranslate()
+        if ours:
+            self.scanned.emit(text)

@@ -1,0 +1,327 @@
+"""`OnScreenKeyboard`: Sala's own touch keyboard (Qt Virtual Keyboard has no Khmer).
+
+It types into whatever widget has focus *through Qt's own text input*: text arrives as a
+`QInputMethodEvent` commit (a `QKeyEvent` for widgets that refuse input methods), Backspace as a
+`Key_Backspace` key event, so validators, undo and cursor movement behave exactly as with a
+physical keyboard, which keeps working. The keyboard never takes focus.
+
+Layers: "km" (NiDA), "en" (QWERTY), "num" (Khmer and Latin digits). A field may ask for a
+layer with the dynamic property `sala_keyboard` ("km" | "en" | "num"); the keyboard follows
+focus changes. After a Khmer consonant a strip offers its subscript forms (U+17D2 + consonant)
+as single taps; "more" turns the consonant keys themselves into subscripts for one tap.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QMetaObject, QObject, QRect, Qt, Signal
+from PySide6.QtGui import QInputMethodEvent, QKeyEvent, QResizeEvent
+from PySide6.QtWidgets import QApplication, QWidget
+
+from kiosk.i18n import tr
+from ui.keyboard import coeng
+from ui.keyboard.keys import KeyButton
+from ui.keyboard.layouts import LAYERS, Key, Layer, display_label, layer
+
+KEY_HEIGHT = 64  # px; ≥ 12 mm on a 21" 1080p panel with room to spare
+SPACING = 6
+MARGIN = 8
+MAX_UNIT = 112  # px; wider keys on big screens only make hands travel further
+STRIP_SIZE = 12  # subscripts shown in the strip; the rest are behind "more"
+ROWS = 6  # strip + 5 key rows; every layer gets the same height so the screen never jumps
+PROPERTY = "sala_keyboard"
+_WATCHED_SIGNALS = ("textChanged", "cursorPositionChanged", "selectionChanged")
+
+
+class OnScreenKeyboard(QWidget):
+    """Touch keyboard with Khmer, English and number layers; see the module docstring."""
+
+    key_pressed = Signal(str)  # the committed text, or "backspace" / "clear"
+    layer_changed = Signal(str)
+
+    def __init__(
+        self, parent: QWidget | None = None, *, locale: str = "km", layer_name: str = "km"
+    ) -> None:
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating, True)
+        self.setAccessibleName(tr("keyboard.name", locale))
+        self.setFixedHeight(2 * MARGIN + ROWS * KEY_HEIGHT + (ROWS - 1) * SPACING)
+        self.setMinimumWidth(400)
+        self._locale = locale
+        self._layer = layer_name if layer_name in LAYERS else "km"
+        self._shift = False
+        self._caps = False
+        self._subscript_grid = False
+        self._connections: list[QMetaObject.Connection] = []
+        self._buttons: dict[str, list[list[KeyButton]]] = {}
+        for name in LAYERS:
+            self._buttons[name] = [
+                [self._make_button(k, name) for k in row] for row in layer(name).rows
+            ]
+        self._strip = [self._make_sub_button(c) for c in coeng.FREQUENT_SUBSCRIPTS[:STRIP_SIZE]]
+        more = Key(action="more_subscripts", width=2.5)
+        self._more = KeyButton(more, "fn", self)
+        self._more.setCheckable(True)
+        self._more.clicked.connect(self._on_more_clicked)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._on_focus_changed)
+        self._refresh()
+
+    # ---- public API -------------------------------------------------------------------
+    def layer(self) -> str:
+        return self._layer
+
+    def locale(self) -> str:  # type: ignore[override]
+        return self._locale
+
+    def set_layer(self, name: str) -> None:
+        """Show layer "km", "en" or "num"."""
+        if name not in LAYERS:
+            raise ValueError(f"unknown keyboard layer {name!r}; use one of {LAYERS}")
+        if name != self._layer:
+            self._layer = name
+            self._shift = self._caps = self._subscript_grid = False
+            self._refresh()
+            self._relayout()
+            self.layer_changed.emit(name)
+
+    def set_locale(self, locale: str) -> None:
+        """Language of the function-key words (space, clear…); the layer stays as it is."""
+        self._locale = locale
+        self.setAccessibleName(tr("keyboard.name", locale))
+        self._refresh()
+
+    def buttons(self) -> list[KeyButton]:
+        """Every key button of the visible layer, the subscript strip included."""
+        keys = [b for row in self._buttons[self._layer] for b in row if b.key.action != "gap"]
+        if self._layer == "km":
+            keys += [*self._strip, self._more]
+        return keys
+
+    def key_button(self, text: str) -> KeyButton:
+        """The visible key that types `text` right now (tests and tutorials use this)."""
+        for b in self.buttons():
+            if b.types == text and not b.isHidden() and b.isEnabled():
+                return b
+        raise LookupError(f"no enabled key types {text!r} on layer {self._layer!r}")
+
+    def function_button(self, action: str, arg: str = "") -> KeyButton:
+        for b in self.buttons():
+            if b.key.action == action and b.key.arg == arg:
+                return b
+        raise LookupError(f"no {action!r} key on layer {self._layer!r}")
+
+    # ---- building ---------------------------------------------------------------------
+    def _make_button(self, key: Key, layer_name: str) -> KeyButton:
+        role = "char" if key.action == "text" else "fn"
+        b = KeyButton(key, role, self)
+        if key.action == "gap":
+            b.setEnabled(False)
+            b.hide()
+            return b
+        if key.action in ("shift", "caps", "layer"):
+            b.setCheckable(True)
+        b.icon_name = key.action if key.action in ("backspace", "shift", "caps") else ""
+        b.clicked.connect(lambda _checked=False, k=key, btn=b: self._on_key_clicked(k, btn))
+        return b
+
+    def _make_sub_button(self, consonant: str) -> KeyButton:
+        b = KeyButton(Key(base=coeng.subscript(consonant)), "sub", self)
+        b.set_face(
+            display_label(coeng.subscript(consonant)), consonant, types=coeng.subscript(consonant)
+        )
+        b.clicked.connect(lambda _checked=False, btn=b: self._type(btn.types))
+        return b
+
+    # ---- state → faces ----------------------------------------------------------------
+    def _shifted(self) -> bool:
+        return self._shift != self._caps
+
+    def _refresh(self) -> None:
+        """Update labels, checked and enabled states from the current state."""
+        shifted = self._shifted()
+        grid = self._layer == "km" and self._subscript_grid
+        for name, rows in self._buttons.items():
+            visible = name == self._layer
+            for b in (b for row in rows for b in row):
+                if b.key.action == "gap":
+                    continue
+                b.setVisible(visible)
+                if visible:
+                    self._refresh_button(b, shifted, grid)
+        in_km = self._layer == "km"
+        offer = in_km and self._subscript_allowed()
+        for b in [*self._strip, self._more]:
+            b.setVisible(in_km)
+            b.setEnabled(offer)
+        self._more.setChecked(grid)
+        self._more.set_face(tr("keyboard.more_subscripts", self._locale), "")
+
+    def _refresh_button(self, b: KeyButton, shifted: bool, grid: bool) -> None:
+        k = b.key
+        if k.action == "text":
+            text = k.text(shifted)
+            if grid:
+                ok = coeng.is_consonant(text)
+                b.role = "sub"
+                b.setEnabled(ok)
+                sub = coeng.subscript(text) if ok else ""
+                b.set_face(
+                    display_label(sub) if ok else display_label(text), text if ok else "", types=sub
+                )
+                return
+            b.role = "char"
+            b.setEnabled(True)
+            other = k.text(not shifted)
+            hint = display_label(other) if self._layer == "km" and other != text else ""
+            b.set_face(display_label(text), hint, types=text)
+        elif k.action == "shift":
+            b.setChecked(self._shift)
+            b.set_face(tr("keyboard.shift", self._locale))
+        elif k.action == "caps":
+            b.setChecked(self._caps)
+            b.set_face(tr("keyboard.caps", self._locale))
+        elif k.action == "layer":
+            b.setChecked(k.arg == self._layer)
+            b.set_face(tr(f"keyboard.layer_{k.arg}", self._locale))
+        elif k.action == "backspace":
+            b.set_face(tr("keyboard.backspace", self._locale))
+        elif k.action in ("space", "clear"):
+            b.set_face(tr(f"keyboard.{k.action}", self._locale))
+
+    # ---- geometry ---------------------------------------------------------------------
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._relayout()
+
+    def _relayout(self) -> None:
+        lay: Layer = layer(self._layer)
+        width = self.width() - 2 * MARGIN
+        unit = min(width / lay.units, MAX_UNIT)
+        rows: list[list[KeyButton]] = [list(r) for r in self._buttons[self._layer]]
+        if self._layer == "km":
+            rows.insert(0, [*self._strip, self._more])
+        free = self.height() - 2 * MARGIN - (len(rows) - 1) * SPACING
+        key_h = int(free / len(rows))
+        y = MARGIN
+        for row in rows:
+            row_units = sum(b.key.width for b in row)
+            x = MARGIN + (width - row_units * unit) / 2
+            for b in row:
+                w = b.key.width * unit
+                b.setGeometry(QRect(round(x), y, round(w) - SPACING, key_h))
+                x += w
+            y += key_h + SPACING
+
+    # ---- typing -----------------------------------------------------------------------
+    def _on_key_clicked(self, key: Key, button: KeyButton) -> None:
+        action = key.action
+        if action == "text":
+            self._type(button.types)
+        elif action == "space":
+            self._type(" ")
+        elif action == "backspace":
+            self._send_key(Qt.Key.Key_Backspace)
+            self.key_pressed.emit("backspace")
+        elif action == "clear":
+            self._send_key(Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+            self._send_key(Qt.Key.Key_Backspace)
+            self.key_pressed.emit("clear")
+        elif action == "shift":
+            self._shift = not self._shift
+        elif action == "caps":
+            self._caps = not self._caps
+            self._shift = False
+        elif action == "layer":
+            self.set_layer(key.arg)
+        self._refresh()
+
+    def _on_more_clicked(self) -> None:
+        self._subscript_grid = not self._subscript_grid
+        self._refresh()
+
+    def _type(self, text: str) -> None:
+        """Commit `text` to the focused field through Qt's input-method path."""
+        if not text:
+            return
+        target = self._target()
+        if target is not None:
+            if target.testAttribute(Qt.WidgetAttribute.WA_InputMethodEnabled):
+                ev = QInputMethodEvent()
+                ev.setCommitString(text)
+                QApplication.sendEvent(target, ev)
+            else:
+                self._send_key(Qt.Key.Key_unknown, text=text)
+        self._shift = False
+        self._subscript_grid = False
+        self.key_pressed.emit(text)
+        self._refresh()
+
+    def _send_key(
+        self,
+        key: Qt.Key,
+        modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier,
+        text: str = "",
+    ) -> None:
+        target = self._target()
+        if target is None:
+            return
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QApplication.sendEvent(target, QKeyEvent(kind, key, modifiers, text))
+
+    def _target(self) -> QWidget | None:
+        w = QApplication.focusWidget()
+        if w is None or w is self or self.isAncestorOf(w):
+            return None
+        return w
+
+    # ---- following the focused field ---------------------------------------------------
+    def _subscript_allowed(self) -> bool:
+        w = self._target()
+        if w is None:
+            return False
+        text = w.inputMethodQuery(Qt.InputMethodQuery.ImSurroundingText)
+        pos = w.inputMethodQuery(Qt.InputMethodQuery.ImCursorPosition)
+        if not isinstance(text, str) or not isinstance(pos, int):
+            return False
+        return coeng.can_take_subscript(text[:pos])
+
+    def _on_focus_changed(self, old: QWidget | None, new: QWidget | None) -> None:
+        if new is not None and (new is self or self.isAncestorOf(new)):
+            return
+        self._watch(new)
+        hint = _layer_hint(new)
+        if hint is not None:
+            self.set_layer(hint)
+        self._refresh()
+
+    def _watch(self, widget: QWidget | None) -> None:
+        """Follow the field's own signals so physical typing updates the subscript strip."""
+        for conn in self._connections:
+            QObject.disconnect(conn)
+        self._connections = []
+        if widget is not None:
+            for name in _WATCHED_SIGNALS:
+                sig = getattr(widget, name, None)
+                if sig is not None and hasattr(sig, "connect"):
+                    self._connections.append(sig.connect(self._on_field_changed))
+
+    def _on_field_changed(self, *_args: object) -> None:
+        self._refresh()
+
+
+def _layer_hint(widget: QWidget | None) -> str | None:
+    """The `sala_keyboard` property of the field or its nearest ancestor that sets one."""
+    w = widget
+    for _ in range(3):
+        if w is None:
+            return None
+        value = w.property(PROPERTY)
+        if isinstance(value, str) and value in LAYERS:
+            return value
+        w = w.parentWidget()
+    return None
+
+
+__all__ = ["PROPERTY", "OnScreenKeyboard"]

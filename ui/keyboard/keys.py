@@ -1,0 +1,115 @@
+"""One painted key of the on-screen keyboard.
+
+Painted by hand rather than styled QPushButtons so a key can carry a small second label (the
+shift character, or the plain consonant under a subscript that looks like another one, ្ត/្ដ)
+and icons that need no symbol font. Keys never take focus: focus stays in the field being typed.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPen, QPolygonF
+from PySide6.QtWidgets import QAbstractButton, QWidget
+
+from ui.keyboard.fonts import ui_font
+from ui.keyboard.layouts import Key
+
+COLORS = {
+    "char": ("#ffffff", "#1b1b1b"),
+    "fn": ("#d7dce2", "#1b1b1b"),
+    "sub": ("#fff4d6", "#1b1b1b"),
+    "active": ("#1d70b8", "#ffffff"),
+    "pressed": ("#b1b4b6", "#0b0c0c"),
+    "disabled": ("#eef0f2", "#9aa0a6"),
+}
+
+
+class KeyButton(QAbstractButton):
+    """A touch key: big main label, optional corner hint, optional drawn icon."""
+
+    def __init__(self, key: Key, role: str = "char", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.key = key
+        self.role = role
+        self.hint = ""
+        self.icon_name = ""  # "backspace" | "shift" | "caps" | ""
+        self.types = ""  # the text a tap commits now (empty for function keys)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setAttribute(Qt.WidgetAttribute.WA_AcceptTouchEvents, True)
+
+    def set_face(self, label: str, hint: str = "", *, types: str = "") -> None:
+        """What the key shows and commits; repaints only when something changed."""
+        if (label, hint, types) != (self.text(), self.hint, self.types):
+            self.setText(label)
+            self.setAccessibleName(label)
+            self.hint = hint
+            self.types = types
+            self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if not self.isEnabled():
+            state = "disabled"
+        elif self.isDown():
+            state = "pressed"
+        elif self.isChecked():
+            state = "active"
+        else:
+            state = self.role
+        bg, fg = COLORS[state]
+        r = QRectF(self.rect()).adjusted(1, 1, -1, -1)
+        p.setPen(QPen(QColor("#8a9096"), 1))
+        p.setBrush(QColor(bg))
+        p.drawRoundedRect(r, 8, 8)
+        h = r.height()
+        if self.hint:
+            p.setPen(QColor("#5f6368") if state != "active" else QColor(fg))
+            p.setFont(ui_font(max(12, int(h * 0.22))))
+            p.drawText(r.adjusted(8, 2, -4, -4), Qt.AlignmentFlag.AlignLeft, self.hint)
+        p.setPen(QColor(fg))
+        if self.icon_name:
+            self._draw_icon(p, r, QColor(fg))
+            return
+        text = self.text()
+        size = h * (0.56 if self.role == "sub" else 0.46 if self.key.action == "text" else 0.34)
+        font = ui_font(max(14, int(size)))
+        p.setFont(font)
+        while p.fontMetrics().horizontalAdvance(text) > r.width() - 8 and font.pixelSize() > 12:
+            font.setPixelSize(font.pixelSize() - 1)
+            p.setFont(font)
+        p.drawText(r, Qt.AlignmentFlag.AlignCenter, text)
+
+    def _draw_icon(self, p: QPainter, r: QRectF, color: QColor) -> None:
+        s = min(r.width(), r.height()) * 0.42
+        c = r.center()
+        pen = QPen(color, max(2.0, s / 10))
+        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        p.setPen(pen)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        if self.icon_name == "backspace":
+            w, hh = s * 1.3, s * 0.45
+            path = QPainterPath(QPointF(c.x() - w / 2, c.y()))
+            for x, y in ((-w / 4, -hh), (w / 2, -hh), (w / 2, hh), (-w / 4, hh)):
+                path.lineTo(c.x() + x, c.y() + y)
+            path.closeSubpath()
+            p.drawPath(path)
+            d = hh * 0.5
+            x0 = c.x() + w / 8
+            p.drawLine(QPointF(x0 - d, c.y() - d), QPointF(x0 + d, c.y() + d))
+            p.drawLine(QPointF(x0 - d, c.y() + d), QPointF(x0 + d, c.y() - d))
+        elif self.icon_name in ("shift", "caps"):
+            top = c.y() - s * 0.6
+            pts = [
+                (0, 0),
+                (s * 0.5, s * 0.5),
+                (s * 0.22, s * 0.5),
+                (s * 0.22, s * 0.95),
+                (-s * 0.22, s * 0.95),
+                (-s * 0.22, s * 0.5),
+                (-s * 0.5, s * 0.5),
+            ]
+            p.drawPolygon(QPolygonF([QPointF(c.x() + x, top + y) for x, y in pts]))
+            if self.icon_name == "caps":
+                y = top + s * 1.15
+                p.drawLine(QPointF(c.x() - s * 0.22, y), QPointF(c.x() + s * 0.22, y))

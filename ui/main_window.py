@@ -1,0 +1,313 @@
+"""`KioskWindow`: the top bar, the screen stack, the on-screen keyboard and the session's life.
+
+Screens navigate through `go(name, **kw)`; the window owns the session-level operations
+(start a service, autosave, submit, print, end the session) so that every screen uses one path
+to the store, through the task helper. Signals are in the past tense; slots are `_on_<event>`.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
+
+from ui.idle import IdleWatcher
+from ui.screens.attract import AttractScreen
+from ui.screens.base import AppContext, Screen
+from ui.screens.check_answers import CheckAnswersScreen
+from ui.screens.confirmation import ConfirmationScreen
+from ui.screens.consent import ConsentScreen
+from ui.screens.language import LanguageScreen
+from ui.screens.question import QuestionScreen
+from ui.screens.service_detail import ServiceDetailScreen
+from ui.screens.services import ServicesScreen
+from ui.screens.status_check import StatusCheckScreen
+from ui.widgets.basic import LanguageToggle, OnlineBadge, wrap_label
+from ui.widgets.idle_prompt import IdlePrompt
+
+log = logging.getLogger(__name__)
+SCREENS = (AttractScreen, LanguageScreen, ServicesScreen, ServiceDetailScreen, QuestionScreen,
+           CheckAnswersScreen, ConsentScreen, ConfirmationScreen, StatusCheckScreen)
+
+
+def _make_keyboard() -> QWidget | None:
+    try:
+        from ui.keyboard import OnScreenKeyboard
+    except ImportError:
+        return None
+    return OnScreenKeyboard()
+
+
+class KioskWindow(QWidget):
+    screen_changed = Signal(str)
+    registration_saved = Signal(object)  # the Receipt
+    draft_saved = Signal()
+    session_ended = Signal()
+    first_shown = Signal()
+
+    def __init__(self, ctx: AppContext, *, idle_seconds: float = 90,
+                 grace_seconds: float = 30, sync_worker: Any = None) -> None:
+        super().__init__()
+        self.ctx = ctx
+        ctx.extras["autosave"] = self.autosave
+        self.setObjectName("kioskWindow")
+        self.setWindowTitle("Sala")
+        root = QVBoxLayout(self)
+        root.setContentsMargins(0, 0, 0, 0)
+        root.setSpacing(0)
+        bar = QWidget()
+        bar.setObjectName("topBar")
+        top = QHBoxLayout(bar)
+        top.setContentsMargins(24, 8, 24, 8)
+        self.place = wrap_label(role="bar")
+        self.place.setObjectName("communeName")
+        self.badge = OnlineBadge()
+        self.badge.setObjectName("onlineBadge")
+        self.toggle = LanguageToggle()
+        self.toggle.setObjectName("languageToggle")
+        self.toggle.locale_chosen.connect(self.set_locale)
+        top.addWidget(self.place, 1)
+        top.addWidget(self.badge)
+        top.addWidget(self.toggle)
+        root.addWidget(bar)
+        self.stack = QStackedWidget()
+        root.addWidget(self.stack, 1)
+        self.keyboard = _make_keyboard()
+        if self.keyboard is not None:
+            self.keyboard.setObjectName("onScreenKeyboard")
+            root.addWidget(self.keyboard)
+            self.keyboard.hide()
+        self.screens: dict[str, Screen] = {}
+        for cls in SCREENS:
+            screen = cls(ctx, self)
+            self.screens[cls.name] = screen
+            self.stack.addWidget(screen)
+        attract = self.screens["attract"]
+        assert isinstance(attract, AttractScreen)
+        attract.touched.connect(self._on_attract_touched)
+        self.prompt = IdlePrompt(self)
+        self.prompt.more_time.connect(self._on_more_time)
+        self.prompt.end_now.connect(self.end_session)
+        self.idle = IdleWatcher(idle_seconds, grace_seconds, self)
+        self.idle.warned.connect(self._on_idle_warned)
+        self.idle.tick.connect(self.prompt.update_seconds)
+        self.idle.resumed.connect(self.prompt.hide)
+        self.idle.expired.connect(self._on_idle_expired)
+        self.sync_worker = sync_worker
+        self._sync_timer = QTimer(self, interval=5000)
+        self._sync_timer.timeout.connect(self._poll_sync)
+        self._shown_once = False
+        self.current = "attract"
+        self.go("attract")
+        self._refresh_badge(None)
+
+    # -- data arriving from the workers ------------------------------------------------------
+    def set_catalog(self, catalog: Any) -> None:
+        self.ctx.catalog = catalog
+        for service_id, why in getattr(catalog, "hidden", {}).items():
+            log.warning("service %s hidden from citizens: %s", service_id, why)
+        services = self.screens["services"]
+        assert isinstance(services, ServicesScreen)
+        services.prepare()
+        if self.current == "services":
+            self.screens["services"].retranslate()
+
+    def set_gazetteer(self, gazetteer: Any) -> None:
+        self.ctx.gazetteer = gazetteer
+        code = getattr(self.ctx.config, "commune_code", None)
+        place = gazetteer.get(code) if code else None
+        if place is not None:
+            attract = self.screens["attract"]
+            assert isinstance(attract, AttractScreen)
+            attract.set_commune(place.name.km, place.name.en)
+            self._place = place
+            self.place.setText(place.name.get(self.ctx.locale))
+
+    def start_sync_polling(self) -> None:
+        if self.sync_worker is not None:
+            self._sync_timer.start()
+            self._poll_sync()
+
+    def _poll_sync(self) -> None:
+        worker = self.sync_worker
+        if worker is None:
+            return
+        self.ctx.tasks.run_io(worker.state, self._refresh_badge, lambda exc: None)
+
+    def _refresh_badge(self, status: Any) -> None:
+        if status is None:
+            self.badge.set_state("not_enrolled", 0, self.ctx.locale)
+            return
+        state = "online" if getattr(status, "online", False) else "offline"
+        self.badge.set_state(state, int(getattr(status, "pending", 0) or 0), self.ctx.locale)
+
+    # -- navigation --------------------------------------------------------------------------
+    def go(self, name: str, **kw: Any) -> None:
+        screen = self.screens[name]
+        self.current = name
+        self.stack.setCurrentWidget(screen)
+        screen.enter(**kw)
+        self._update_keyboard(screen)
+        if name == "attract":
+            self.idle.disarm()
+            if not gc.isenabled():
+                QTimer.singleShot(0, self._collect_garbage)
+        elif not self.idle.armed:
+            self.idle.arm()
+            # No cyclic-GC pauses while a citizen is touching the screen: a full collection
+            # walks every Qt wrapper and took 50-300 ms (measured). Garbage is collected when
+            # the session ends and the attract screen shows.
+            gc.disable()
+        self.screen_changed.emit(name)
+
+    def _update_keyboard(self, screen: Screen) -> None:
+        if self.keyboard is None:
+            return
+        wants = bool(screen.wants_keyboard)
+        self.keyboard.setVisible(wants)
+        if wants:
+            layer = getattr(screen, "keyboard_layer", None)
+            name = layer() if callable(layer) else None
+            if name:
+                self.keyboard.set_layer(name)  # type: ignore[attr-defined]
+            self.keyboard.set_locale(self.ctx.locale)  # type: ignore[attr-defined]
+
+    def set_locale(self, locale: str) -> None:
+        """Switch language from any screen; answers and typed text stay as they are."""
+        self.ctx.session.locale = locale
+        self.toggle.retranslate(locale)
+        self.badge.retranslate(locale)
+        place = getattr(self, "_place", None)
+        if place is not None:
+            self.place.setText(place.name.get(locale))
+        if self.keyboard is not None:
+            self.keyboard.set_locale(locale)  # type: ignore[attr-defined]
+        self.screens[self.current].retranslate()
+        if self.prompt.isVisible():
+            self.prompt.show_countdown(self.prompt._left, locale)
+
+    def _on_attract_touched(self) -> None:
+        self.go("language")
+
+    # -- the session's operations ---------------------------------------------------------
+    @property
+    def session(self) -> Any:
+        return self.ctx.session
+
+    def start_service(self, service: Any) -> None:
+        s = self.session
+        s.start(service)
+        box, locale = s.draft, s.locale
+
+        def create(store: Any) -> None:
+            box.id = store.create_draft(service.id, service.version, locale).id
+
+        self.ctx.tasks.run_db(create, None, self._on_draft_failed)
+        self.go("question")
+
+    def autosave(self) -> None:
+        """Save the draft after each step, on the db worker (never blocks the screen)."""
+        s = self.session
+        box, answers, attachments = s.draft, dict(s.answers), list(s.attachments)
+        if box is None:
+            return
+
+        def save(store: Any) -> None:
+            if box.id is not None and not box.submitted:
+                store.save_draft(box.id, answers, attachments)
+
+        self.ctx.tasks.run_db(save, lambda _r: self.draft_saved.emit(), self._on_draft_failed)
+
+    def _on_draft_failed(self, exc: BaseException) -> None:
+        log.warning("draft autosave failed: %s", exc)
+
+    def submit(self, on_error: Any) -> None:
+        from kiosk import forms
+        from kiosk.catalog import ATTACHMENT_TYPES
+
+        s = self.session
+        service, box = s.service, s.draft
+        visible = forms.visible_fields(service, s.answers)
+        ids = {f.id for f in visible}
+        answers = {k: v for k, v in s.answers.items() if k in ids}
+        media_ids = {f.id for f in visible if f.type in ATTACHMENT_TYPES}
+        attachments = [a for a in s.attachments if a.field_id in media_ids]
+        locale = s.locale
+
+        def job(store: Any) -> Any:
+            if box.id is None:
+                box.id = store.create_draft(service.id, service.version, locale).id
+            receipt = store.submit(box.id, answers, attachments, fee_khr=service.fee_khr,
+                                   processing_days=service.processing_days)
+            box.submitted = True
+            return receipt
+
+        self.ctx.tasks.run_db(job, self._on_submitted, on_error)
+
+    def _on_submitted(self, receipt: Any) -> None:
+        self.session.receipt = receipt
+        self.registration_saved.emit(receipt)
+        self.go("confirmation")
+
+    def print_receipt(self, on_done: Any, on_error: Any) -> None:
+        printer, s = self.ctx.printer, self.session
+        receipt, service, locale = s.receipt, s.service, s.locale
+        if printer is None or receipt is None:
+            on_error(RuntimeError("no printer"))
+            return
+        self.ctx.tasks.run_io(lambda: printer(receipt, service, locale), on_done, on_error)
+
+    def end_session(self) -> None:
+        """Wipe the session: answers, images, temp files, the unsubmitted draft; reset screens."""
+        box = self.session.wipe()
+        if box is not None:
+
+            def discard(store: Any) -> None:
+                if box.id is not None and not box.submitted:
+                    store.discard_draft(box.id)
+
+            self.ctx.tasks.run_db(discard, None, lambda exc: log.error("discard failed: %s", exc))
+        self.prompt.hide()
+        for screen in self.screens.values():
+            screen.reset()
+        self.set_locale("km")
+        self.go("attract")
+        self.session_ended.emit()
+
+    def _collect_garbage(self) -> None:
+        if self.current == "attract":
+            gc.collect()
+            gc.enable()
+
+    # -- idle ------------------------------------------------------------------------------
+    def _on_idle_warned(self, seconds: int) -> None:
+        self.prompt.show_countdown(seconds, self.ctx.locale)
+
+    def _on_more_time(self) -> None:
+        self.prompt.hide()
+        self.idle.poke()
+
+    def _on_idle_expired(self) -> None:
+        log.info("session ended after inactivity")
+        self.end_session()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if self.prompt.isVisible():
+            self.prompt.setGeometry(self.rect())
+
+    def paintEvent(self, event: Any) -> None:  # noqa: N802 - first paint marks "shown"
+        super().paintEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            QTimer.singleShot(0, self.first_shown.emit)
+
+    def keyPressEvent(self, event: Any) -> None:  # noqa: N802
+        if event.key() == Qt.Key.Key_Escape and self.current != "attract":
+            event.accept()  # no accidental exits; Escape does nothing on a kiosk
+            return
+        super().keyPressEvent(event)

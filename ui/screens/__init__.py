@@ -1,0 +1,1 @@
+"""The citizen's screens, one module each; `base.Screen` is the shared frame."""

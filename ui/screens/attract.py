@@ -1,0 +1,49 @@
+"""The attract screen: a big bilingual welcome; a touch anywhere starts a session."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QVBoxLayout
+
+from ui.screens.base import Screen
+from ui.widgets.basic import BigButton, wrap_label
+from ui.widgets.text import tr
+
+
+class AttractScreen(Screen):
+    name = "attract"
+    scrolls = False
+    touched = Signal()
+
+    def __init__(self, ctx: Any, nav: Any) -> None:
+        super().__init__(ctx, nav)
+        self.body.addStretch(2)
+        self.title_km = wrap_label(tr("ui.attract.title", "km"), role="hero")
+        self.title_en = wrap_label(tr("ui.attract.title", "en"), role="hero_en")
+        self.touch_km = wrap_label(tr("ui.attract.touch", "km"), role="lead")
+        self.touch_en = wrap_label(tr("ui.attract.touch", "en"), role="lead")
+        self.commune = wrap_label("", role="commune")
+        for w in (self.title_km, self.title_en, self.touch_km, self.touch_en, self.commune):
+            w.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self.body.addWidget(w)
+        self.body.addStretch(1)
+        self.start = BigButton(
+            f"{tr('ui.detail.start', 'km')} / {tr('ui.detail.start', 'en')}", kind="primary"
+        )
+        self.start.setObjectName("attractStart")
+        self.start.clicked.connect(self.touched.emit)
+        box = QVBoxLayout()
+        box.addWidget(self.start, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.body.addLayout(box)
+        self.body.addStretch(2)
+        self._foot.hide()
+
+    def set_commune(self, name_km: str, name_en: str) -> None:
+        self.commune.setText(f"{name_km}\n{name_en}" if name_en else name_km)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - touch anywhere
+        self.touched.emit()
+        event.accept()

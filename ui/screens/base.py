@@ -1,0 +1,116 @@
+"""What every screen shares: the app context, a scrollable body and the enter/reset protocol.
+
+A screen never reaches the store or the disk itself; it asks `ctx.tasks`. `reset()` must put a
+screen back to how the first citizen of the day saw it (no one sees the previous citizen's data).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
+
+from ui.session import Session
+from ui.widgets.text import tr
+
+if TYPE_CHECKING:
+    from ui.tasks import TaskManager
+
+
+@dataclass
+class AppContext:
+    """The kiosk's shared parts, handed to every screen."""
+
+    tasks: TaskManager
+    session: Session
+    config: Any = None  # kiosk.config.Config
+    catalog: Any = None  # kiosk.catalog Catalog, once loaded
+    gazetteer: Any = None  # kiosk.gazetteer Gazetteer, once loaded
+    today: Callable[[], dt.date] = dt.date.today
+    camera: str = "auto"
+    printer: Any = None  # a ui.receipts printer, or None when there is none
+    retention_days: int = 90
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def locale(self) -> str:
+        return self.session.locale
+
+    def tr(self, key: str, **kw: object) -> str:
+        return tr(key, self.session.locale, **kw)
+
+
+class Screen(QWidget):
+    """A full-window page. Subclasses fill `self.body` and `self.footer`."""
+
+    name = "screen"
+    scrolls = True  # long content scrolls rather than being cut at 1366×768
+    wants_keyboard = False
+
+    def __init__(self, ctx: AppContext, nav: Any) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.nav = nav  # the KioskWindow: go(name, **kw), end_session()
+        self.setObjectName(f"screen_{self.name}")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        inner = QWidget()
+        inner.setObjectName("screenBody")
+        self.body = QVBoxLayout(inner)
+        self.body.setContentsMargins(48, 24, 48, 24)
+        self.body.setSpacing(18)
+        if self.scrolls:
+            self.scroll = QScrollArea()
+            self.scroll.setWidgetResizable(True)
+            self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+            self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            self.scroll.setWidget(inner)
+            outer.addWidget(self.scroll, 1)
+        else:
+            outer.addWidget(inner, 1)
+        foot = QWidget()
+        foot.setObjectName("screenFooter")
+        self.footer = QHBoxLayout(foot)
+        self.footer.setContentsMargins(48, 12, 48, 16)
+        self.footer.setSpacing(24)
+        outer.addWidget(foot)
+        self._foot = foot
+
+    @property
+    def locale(self) -> str:
+        return self.ctx.session.locale
+
+    def tr(self, key: str, **kw: object) -> str:
+        return tr(key, self.ctx.session.locale, **kw)
+
+    def enter(self, **kw: Any) -> None:
+        """Called each time the screen is shown; `kw` from `nav.go`."""
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Set every text for the session's locale, without touching what was typed."""
+
+    def reset(self) -> None:
+        """Forget everything shown for the last citizen."""
+
+    def scroll_to_top(self) -> None:
+        if self.scrolls:
+            self.scroll.verticalScrollBar().setValue(0)
+
+
+def clear_layout(layout: Any) -> None:
+    """Remove and delete every item of a layout (rebuilt screens must not leak old widgets)."""
+    while layout.count():
+        item = layout.takeAt(0)
+        w = item.widget()
+        if w is not None:
+            w.hide()
+            w.setParent(None)
+            w.deleteLater()
+        elif item.layout() is not None:
+            clear_layout(item.layout())

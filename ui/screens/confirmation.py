@@ -1,0 +1,176 @@
+"""The confirmation: application number in large digits, a QR code, what happens next and
+when, the fee and where to ask; print (and reprint) the receipt, or finish.
+
+The application is already saved when this shows. When there is no printer or printing fails
+the screen says so and the QR code is shown large enough to photograph.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QImage, QPixmap
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout
+
+from ui.screens.base import Screen
+from ui.widgets.basic import BigButton, ErrorLabel, wrap_label
+from ui.widgets.text import money
+
+log = logging.getLogger(__name__)
+QR_SMALL, QR_LARGE = 260, 420
+
+
+def qr_image(text: str, *, border: int = 4) -> QImage:
+    """The QR code for `text` as a 1-module-per-pixel QImage (scaled up without smoothing).
+
+    Uses the `qrcode` package's matrix only (no PIL); runs on the io pool."""
+    import qrcode
+
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=border)
+    qr.add_data(text)
+    qr.make(fit=True)
+    matrix = qr.get_matrix()  # includes the quiet zone
+    n = len(matrix)
+    image = QImage(n, n, QImage.Format.Format_Mono)
+    image.setColorTable([QColor("white").rgb(), QColor("black").rgb()])
+    for y, row in enumerate(matrix):
+        for x, dark in enumerate(row):
+            image.setPixel(x, y, 1 if dark else 0)
+    return image
+
+
+class ConfirmationScreen(Screen):
+    name = "confirmation"
+
+    def __init__(self, ctx: Any, nav: Any) -> None:
+        super().__init__(ctx, nav)
+        self.heading = wrap_label(role="heading")
+        self.number_caption = wrap_label(role="subheading")
+        self.number = QLabel()
+        self.number.setObjectName("appNumber")
+        self.number.setProperty("role", "app_number")
+        self.number.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        row = QHBoxLayout()
+        col = QVBoxLayout()
+        col.addWidget(self.number_caption)
+        col.addWidget(self.number)
+        self.next = wrap_label(role="body")
+        self.fee = wrap_label(role="body")
+        self.ask = wrap_label(role="body")
+        self.print_state = ErrorLabel()
+        self.print_state.setObjectName("printState")
+        for w in (self.next, self.fee, self.ask, self.print_state):
+            col.addWidget(w)
+        col.addStretch(1)
+        row.addLayout(col, 1)
+        qr_col = QVBoxLayout()
+        self.qr = QLabel()
+        self.qr.setObjectName("qrCode")
+        self.qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.qr_hint = wrap_label(role="hint")
+        self.qr_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        qr_col.addWidget(self.qr)
+        qr_col.addWidget(self.qr_hint)
+        qr_col.addStretch(1)
+        row.addLayout(qr_col)
+        self.body.addWidget(self.heading)
+        self.body.addLayout(row)
+        self.body.addStretch(1)
+        self.print_button = BigButton(kind="secondary")
+        self.print_button.setObjectName("printReceipt")
+        self.print_button.clicked.connect(self._on_print)
+        self.finish = BigButton(kind="primary")
+        self.finish.setObjectName("finish")
+        self.finish.clicked.connect(self.nav.end_session)
+        self.footer.addWidget(self.print_button)
+        self.footer.addStretch(1)
+        self.footer.addWidget(self.finish)
+        self._qr_image: QImage | None = None
+        self._print_key: str | None = None
+        self._printed_once = False
+        self._qr_size = QR_SMALL
+
+    @property
+    def receipt(self) -> Any:
+        return self.ctx.session.receipt
+
+    def enter(self, **kw: Any) -> None:
+        self._print_key = None
+        self._printed_once = False
+        self._qr_size = QR_SMALL if self.ctx.printer is not None else QR_LARGE
+        if self.ctx.printer is None:
+            self._print_key = "ui.confirm.no_printer"
+        self._qr_image = None
+        self.qr.clear()
+        receipt = self.receipt
+        if receipt is not None:
+            self.ctx.tasks.run_io(lambda: qr_image(receipt.qr_payload), self._on_qr_ready)
+        self.retranslate()
+        self.scroll_to_top()
+
+    def _on_qr_ready(self, image: QImage) -> None:
+        self._qr_image = image
+        self._show_qr()
+
+    def _show_qr(self) -> None:
+        if self._qr_image is None:
+            return
+        pix = QPixmap.fromImage(self._qr_image).scaled(
+            self._qr_size, self._qr_size, Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.FastTransformation)
+        self.qr.setPixmap(pix)
+        self.qr.setFixedSize(self._qr_size, self._qr_size)
+
+    def retranslate(self) -> None:
+        r, loc = self.receipt, self.locale
+        self.heading.setText(self.tr("ui.confirm.title"))
+        self.number_caption.setText(self.tr("ui.confirm.number"))
+        self.number.setText(r.app_number if r is not None else "")
+        days = r.processing_days if r is not None else None
+        self.next.setText(self.tr("ui.confirm.next", days=days) if days else
+                          self.tr("ui.confirm.next_nodays"))
+        fee = r.fee_khr if r is not None else 0
+        self.fee.setText(self.tr("ui.confirm.fee", fee=money(fee, loc)) if fee else
+                         self.tr("ui.confirm.fee_free"))
+        self.ask.setText(self.tr("ui.confirm.ask"))
+        self.qr_hint.setText(self.tr("ui.confirm.qr_hint"))
+        self.finish.setText(self.tr("ui.confirm.finish"))
+        self.print_button.setText(self.tr("ui.confirm.reprint" if self._printed_once
+                                          else "ui.confirm.print"))
+        self.print_button.setVisible(self.ctx.printer is not None)
+        self.print_state.show_error(self.tr(self._print_key) if self._print_key else "")
+        self.print_state.setProperty("tone", "info" if self._print_key in (
+            "ui.confirm.printed", "ui.confirm.printing") else "error")
+        self.print_state.style().unpolish(self.print_state)
+        self.print_state.style().polish(self.print_state)
+
+    def _on_print(self) -> None:
+        if self.receipt is None or self.ctx.printer is None:
+            return
+        self.print_button.setEnabled(False)
+        self._print_key = "ui.confirm.printing"
+        self.retranslate()
+        self.nav.print_receipt(on_done=self._on_printed, on_error=self._on_print_failed)
+
+    def _on_printed(self, _result: Any = None) -> None:
+        self._printed_once = True
+        self.print_button.setEnabled(True)
+        self._print_key = "ui.confirm.printed"
+        self.retranslate()
+
+    def _on_print_failed(self, exc: BaseException) -> None:
+        log.warning("receipt printing failed: %s", exc)
+        self._printed_once = True
+        self.print_button.setEnabled(True)
+        self._print_key = "ui.confirm.print_failed"
+        self._qr_size = QR_LARGE
+        self._show_qr()
+        self.retranslate()
+
+    def reset(self) -> None:
+        self._qr_image = None
+        self.qr.clear()
+        self.number.setText("")
+        self._print_key = None

@@ -1,0 +1,177 @@
+"""An address as province → district → commune → village lists, starting at this commune.
+
+The chosen levels show as buttons (touch one to choose that level again); the list below
+offers the next level. The search box filters the list, and when nothing in it matches it
+searches villages across the country. Gazetteer lookups are in-memory dict hits (the gazetteer
+was loaded off the GUI thread at start-up).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+
+from ui.screens.fields.base import FieldWidget
+from ui.widgets.basic import WrapButton, wrap_label
+
+LEVELS = ("province", "district", "commune", "village")
+
+
+class AddressField(FieldWidget):
+    keyboard_layer = "km"
+
+    def __init__(self, field: Any, ctx: Any, *, heading: bool = True) -> None:
+        super().__init__(field, ctx, heading=heading)
+        self.codes: dict[str, str] = {}
+        self.crumbs_box = QVBoxLayout()
+        self.crumbs_box.setSpacing(8)
+        self.crumbs: dict[str, WrapButton] = {}
+        for level in LEVELS:
+            b = WrapButton(kind="crumb")
+            b.setObjectName(f"crumb_{field.id}_{level}")
+            b.clicked.connect(lambda _=False, lv=level: self._on_crumb(lv))
+            self.crumbs[level] = b
+            self.crumbs_box.addWidget(b)
+        self.input.addLayout(self.crumbs_box)
+        self.level_label = wrap_label(role="subheading")
+        self.input.addWidget(self.level_label)
+        self.search = QLineEdit()
+        self.search.setObjectName(f"search_{field.id}")
+        self.search.setProperty("sala_keyboard", "km")
+        self.search.textChanged.connect(self._refill)
+        self.input.addWidget(self.search)
+        self.list = QListWidget()
+        self.list.setObjectName(f"list_{field.id}")
+        self.list.setWordWrap(True)
+        self.list.setMinimumHeight(300)
+        self.list.setVerticalScrollMode(QListWidget.ScrollMode.ScrollPerPixel)
+        self.list.itemClicked.connect(self._on_item)
+        self.input.addWidget(self.list)
+        self.empty = wrap_label(role="hint")
+        self.input.addWidget(self.empty)
+        self.start_here()
+
+    # -- state -----------------------------------------------------------------------------
+    @property
+    def gazetteer(self) -> Any:
+        return self.ctx.gazetteer
+
+    def start_here(self) -> None:
+        """Start at the kiosk's own commune: most people live near the commune hall."""
+        self.codes = {}
+        gz, cfg = self.gazetteer, self.ctx.config
+        code = getattr(cfg, "commune_code", None)
+        if gz is not None and code:
+            for place in gz.path(code):
+                self.codes[place.level] = place.code
+        self._update()
+
+    def _next_level(self) -> str | None:
+        for level in LEVELS:
+            if level not in self.codes:
+                return level
+        return None
+
+    def _update(self) -> None:
+        gz, loc = self.gazetteer, self.locale
+        for level, b in self.crumbs.items():
+            code = self.codes.get(level)
+            place = gz.get(code) if gz is not None and code else None
+            b.setVisible(place is not None)
+            if place is not None:
+                b.setText(f"{self.tr('ui.address.' + level)}: {place.name.get(loc)}  ·  "
+                          f"{self.tr('ui.address.change')}")
+        level = self._next_level()
+        chooser = level is not None
+        self.level_label.setVisible(chooser)
+        self.search.setVisible(chooser)
+        self.list.setVisible(chooser)
+        if level is not None:
+            self.level_label.setText(
+                f"{self.tr('ui.address.choose')}: {self.tr('ui.address.' + level)}")
+            self.search.setPlaceholderText(self.tr("ui.address.search"))
+        self._refill()
+
+    def _refill(self) -> None:
+        self.list.clear()
+        gz, level = self.gazetteer, self._next_level()
+        self.empty.hide()
+        if gz is None or level is None:
+            return
+        parent = self.codes.get(LEVELS[LEVELS.index(level) - 1]) if level != "province" else None
+        places = gz.children(parent) if parent else gz.provinces()
+        text = self.search.text().strip()
+        loc = self.locale
+        if text:
+            from kiosk.gazetteer import normalise_name
+
+            needle = normalise_name(text)
+            places = [p for p in places if needle in normalise_name(p.name.km)
+                      or needle in normalise_name(p.name.en)]
+            if not places:  # not here: look across the country
+                places = gz.search(text, level="village", limit=20)
+        for p in places:
+            shown = p.name.get(loc)
+            if p.level == "village" and (parent is None or p.parent != parent):
+                shown = " › ".join(x.name.get(loc) for x in gz.path(p.code))
+            item = QListWidgetItem(shown)
+            item.setData(Qt.ItemDataRole.UserRole, p.code)
+            self.list.addItem(item)
+        if not places:
+            self.empty.setText(self.tr("ui.address.no_results"))
+            self.empty.show()
+
+    def _on_item(self, item: QListWidgetItem) -> None:
+        code = item.data(Qt.ItemDataRole.UserRole)
+        gz = self.gazetteer
+        for place in gz.path(code):
+            self.codes[place.level] = place.code
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
+        self._update()
+        self.edited.emit()
+
+    def _on_crumb(self, level: str) -> None:
+        for lv in LEVELS[LEVELS.index(level):]:
+            self.codes.pop(lv, None)
+        self._update()
+        self.edited.emit()
+
+    # -- FieldWidget -----------------------------------------------------------------------
+    def retranslate(self) -> None:
+        super().retranslate()
+        self._update()
+
+    def raw_value(self) -> Any:
+        return dict(self.codes) if self.codes else None
+
+    def set_value(self, value: Any) -> None:
+        gz = self.gazetteer
+        self.initial_issue = None
+        if not value:
+            self.start_here()
+            return
+        code = value.get("village") if isinstance(value, dict) else None
+        if gz is None or not isinstance(code, str) or gz.get(code) is None:
+            self.start_here()
+            self.initial_issue = "ui.address.unknown"
+            self.show_error(self.tr("ui.address.unknown"))
+            return
+        self.initial_issue = None
+        self.codes = {p.level: p.code for p in gz.path(code)}
+        self._update()
+
+    def choose(self, code: str) -> bool:
+        """Choose a place by code as a tap on its list item would (tests, drafts)."""
+        for i in range(self.list.count()):
+            item = self.list.item(i)
+            if item.data(Qt.ItemDataRole.UserRole) == code:
+                self._on_item(item)
+                return True
+        return False
+
+    def focus_target(self) -> QWidget | None:
+        return self.search if self.search.isVisible() else None

@@ -1,0 +1,191 @@
+"""Photo and document questions.
+
+The capture helper's camera widgets (`ui/capture/photo_step.PhotoStep`,
+`ui/capture/document_step.DocumentStep`) are used when they exist. Until then — and on kiosks
+without a camera — a file-import step stands in, clearly labelled as such: the clerk picks a
+scanned image or PDF (or one from the scanner's "scan to folder"); `kiosk.capture.import_file`
+turns it into page images on the io pool and the store keeps them through the db worker.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout
+
+from kiosk.model import Attachment
+from ui.screens.fields.base import FieldWidget
+from ui.widgets.basic import BigButton, wrap_label
+
+log = logging.getLogger(__name__)
+
+
+def _mime(data: bytes) -> str:
+    if data[:3] == b"\xff\xd8\xff":
+        return "image/jpeg"
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return "image/png"
+    return "application/octet-stream"
+
+
+def capture_widget_class(kind: str) -> Any:
+    """The capture helper's widget class for "photo" | "document", or None if not there."""
+    module, name = {"photo": ("ui.capture.photo_step", "PhotoStep"),
+                    "document": ("ui.capture.document_step", "DocumentStep")}[kind]
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        return None
+
+
+class MediaField(FieldWidget):
+    """Common part: the attachments of this field live in the session, not in `answers`."""
+
+    attachments_changed = Signal()
+
+    @property
+    def kind(self) -> str:
+        return "photo" if str(self.field.type) == "photo" else "document"
+
+    def attachments(self) -> list[Attachment]:
+        return self.ctx.session.attachments_for(self.field.id)
+
+    def raw_value(self) -> Any:
+        return None  # not an answer: see attachments()
+
+    def set_value(self, value: Any) -> None:
+        self._show_count()
+
+    def _show_count(self) -> None:
+        """Subclasses show how many pages are held."""
+
+    def _store_attachments(self, items: list[Attachment]) -> None:
+        self.ctx.session.set_attachments(self.field.id, items)
+        autosave = self.ctx.extras.get("autosave")
+        if autosave is not None:  # bind the new media to the draft now: a wipe then removes it
+            autosave()
+        self._show_count()
+        self.attachments_changed.emit()
+        self.edited.emit()
+
+
+class CaptureField(MediaField):
+    """Wraps the capture helper's PhotoStep / DocumentStep."""
+
+    def __init__(self, field: Any, ctx: Any, cls: Any, *, heading: bool = True) -> None:
+        super().__init__(field, ctx, heading=heading)
+        self.step = cls(field=field, ctx=ctx)
+        self.step.captured.connect(self._store_attachments)
+        self.input.addWidget(self.step)
+
+    def retranslate(self) -> None:
+        super().retranslate()
+        if hasattr(self.step, "retranslate"):
+            self.step.retranslate(self.locale)
+
+
+class FileImportField(MediaField):
+    """The stand-in: import a scanned image or PDF (no camera widget on this kiosk yet)."""
+
+    def __init__(self, field: Any, ctx: Any, *, heading: bool = True) -> None:
+        super().__init__(field, ctx, heading=heading)
+        self.note = wrap_label(role="notice")
+        self.note.setObjectName(f"importNote_{field.id}")
+        self.input.addWidget(self.note)
+        row = QHBoxLayout()
+        self.choose = BigButton(kind="secondary")
+        self.choose.setObjectName(f"import_{field.id}")
+        self.choose.clicked.connect(self._on_choose)
+        self.remove = BigButton(kind="secondary")
+        self.remove.clicked.connect(lambda: self._store_attachments([]))
+        row.addWidget(self.choose)
+        row.addWidget(self.remove)
+        row.addStretch(1)
+        self.input.addLayout(row)
+        self.state = wrap_label(role="body")
+        self.input.addWidget(self.state)
+        self._busy = False
+        self._show_count()
+
+    def retranslate(self) -> None:
+        super().retranslate()
+        self.note.setText(self.tr("ui.capture.import_title") + " — "
+                          + self.tr("ui.capture.import_note"))
+        self.choose.setText(self.tr("ui.capture.choose_file"))
+        self.remove.setText(self.tr("ui.capture.clear"))
+        self._show_count()
+
+    def _show_count(self) -> None:
+        n = len(self.attachments())
+        self.remove.setVisible(n > 0)
+        if not self._busy:
+            self.state.setText(self.tr("ui.capture.added", n=n) if n else "")
+
+    def _on_choose(self) -> None:
+        folder = getattr(self.ctx.config, "scan_folder", None)
+        path, _ = QFileDialog.getOpenFileName(
+            self, self.tr("ui.capture.choose_file"), str(folder or Path.home()),
+            "Images / PDF (*.jpg *.jpeg *.png *.pdf)",
+            options=QFileDialog.Option.DontUseNativeDialog,
+        )
+        if path:
+            self.import_path(Path(path))
+
+    def import_path(self, path: Path) -> None:
+        """Import `path` off the GUI thread; the pages become this field's attachments."""
+        self._busy = True
+        self.state.setText(self.tr("ui.capture.adding"))
+        photo = self.kind == "photo"
+        kept = [] if photo else self.attachments()  # documents gather pages, a photo replaces
+        room = 1 if photo else max(1, self.field.max_pages) - len(kept)
+        if room <= 0:
+            kept, room = [], max(1, self.field.max_pages)  # full: start the document again
+
+        def read() -> list[bytes]:
+            from kiosk.capture import import_file
+
+            return list(import_file(path))[:room]
+
+        def stored(items: list[Attachment]) -> None:
+            self._busy = False
+            self._store_attachments(kept + items)
+
+        def save(pages: list[bytes]) -> None:
+            fid, kind, first = self.field.id, self.kind, len(kept)
+
+            def job(store: Any) -> list[Attachment]:
+                return [Attachment(field_id=fid, kind=kind,  # type: ignore[arg-type]
+                                   media=store.add_media(data, _mime(data)), page=first + i,
+                                   checks={"source": "file_import"})
+                        for i, data in enumerate(pages)]
+
+            self.ctx.tasks.run_db(job, stored, failed)
+
+        def failed(exc: BaseException) -> None:
+            self._busy = False
+            log.warning("import of %s failed: %s", path, exc)
+            why = getattr(exc, "message", None) or str(exc)
+            if hasattr(exc, "message_key"):
+                why = self.tr(exc.message_key)
+            self.show_error(self.tr("ui.capture.failed", why=why))
+            self._show_count()
+
+        self.ctx.tasks.run_io(read, save, failed)
+
+
+def make_media_field(field: Any, ctx: Any, *, heading: bool = True) -> MediaField:
+    kind = "photo" if str(field.type) == "photo" else "document"
+    cls = capture_widget_class(kind)
+    if cls is not None:
+        try:
+            return CaptureField(field, ctx, cls, heading=heading)
+        except TypeError as exc:  # an API we do not speak: fall back, loudly in the log
+            log.error("capture widget %s not usable: %s", cls.__name__, exc)
+    return FileImportField(field, ctx, heading=heading)
+
+
+__all__ = ["CaptureField", "FileImportField", "MediaField", "make_media_field"]

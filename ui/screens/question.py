@@ -1,0 +1,218 @@
+"""Question screens generated from the form engine: one step (a question or a small group).
+
+Steps are recomputed from the answers every time, so "Step 3 of 8" stays honest when a
+conditional question appears or disappears. Continue normalises and validates the step; errors
+show next to their field in plain words and never clear what was typed. Each accepted step is
+autosaved as a draft on the db worker.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from kiosk import forms
+from kiosk.catalog import ATTACHMENT_TYPES
+from kiosk.i18n import wrap_points
+from ui.screens.base import Screen, clear_layout
+from ui.screens.fields import FieldWidget, make_field_widget
+from ui.widgets.basic import BigButton, ErrorLabel, StepHeader, wrap_label
+
+log = logging.getLogger(__name__)
+
+
+class QuestionScreen(Screen):
+    name = "question"
+
+    def __init__(self, ctx: Any, nav: Any) -> None:
+        super().__init__(ctx, nav)
+        self.step_header = StepHeader()
+        self.step_header.setObjectName("stepHeader")
+        self.body.addWidget(self.step_header)
+        self.title = wrap_label(role="heading")
+        self.body.addWidget(self.title)
+        self.summary = ErrorLabel()
+        self.summary.setObjectName("stepError")
+        self.body.addWidget(self.summary)
+        self.fields_box = QWidget()
+        self.fields_layout = QVBoxLayout(self.fields_box)
+        self.fields_layout.setContentsMargins(0, 0, 0, 0)
+        self.fields_layout.setSpacing(32)
+        self.body.addWidget(self.fields_box)
+        self.body.addStretch(1)
+        self.back = BigButton(kind="secondary")
+        self.back.setObjectName("back")
+        self.back.clicked.connect(self._on_back)
+        self.cont = BigButton(kind="primary")
+        self.cont.setObjectName("continue")
+        self.cont.clicked.connect(self._on_continue)
+        self.footer.addWidget(self.back)
+        self.footer.addStretch(1)
+        self.footer.addWidget(self.cont)
+        self.step: forms.Step | None = None
+        self.widgets: list[FieldWidget] = []
+
+    # -- navigation ------------------------------------------------------------------------
+    @property
+    def service(self) -> Any:
+        return self.ctx.session.service
+
+    def all_steps(self) -> list[forms.Step]:
+        return forms.steps(self.service, self.ctx.session.answers)
+
+    def enter(self, step_id: str | None = None, **kw: Any) -> None:
+        steps = self.all_steps()
+        if not steps:
+            self.nav.go("check_answers")
+            return
+        index = next((i for i, s in enumerate(steps) if s.id == step_id), 0)
+        self._build(steps[index])
+        self.retranslate()
+        self.scroll_to_top()
+        first = self.widgets[0].focus_target() if self.widgets else None
+        if first is not None:
+            first.setFocus()
+
+    @property
+    def wants_keyboard(self) -> bool:  # type: ignore[override]
+        return any(w.keyboard_layer for w in self.widgets)
+
+    def keyboard_layer(self) -> str | None:
+        return next((w.keyboard_layer for w in self.widgets if w.keyboard_layer), None)
+
+    def _build(self, step: forms.Step) -> None:
+        clear_layout(self.fields_layout)
+        self.step = step
+        self.widgets = []
+        single = len(step.fields) == 1
+        for f in step.fields:
+            w = make_field_widget(f, self.ctx, heading=single)
+            if w is None:  # the catalog check hides such services; never crash if one slips by
+                log.error("no widget for field %s of type %s", f.id, f.type)
+                continue
+            w.set_value(self.ctx.session.answers.get(f.id))
+            self.widgets.append(w)
+            self.fields_layout.addWidget(w)
+        self.summary.clear_error()
+        self._errors = {}
+        self._local = {w.field.id: w.initial_issue for w in self.widgets if w.initial_issue}
+
+    def _index(self, steps: list[forms.Step]) -> int:
+        assert self.step is not None
+        return next((i for i, s in enumerate(steps) if s.id == self.step.id), -1)
+
+    def retranslate(self) -> None:
+        self.back.setText(self.tr("ui.nav.back"))
+        cont_key = "ui.nav.back_to_check" if self.ctx.session.returning_to_check else (
+            "ui.nav.continue")
+        self.cont.setText(self.tr(cont_key))
+        if self.step is None:
+            return
+        steps = self.all_steps()
+        i = self._index(steps)
+        self.step_header.set_step(max(i, 0) + 1, len(steps), self.locale)
+        title = self.step.title.get(self.locale) if self.step.title is not None else ""
+        self.title.setText(wrap_points(title))
+        self.title.setVisible(bool(title) and len(self.widgets) > 1)
+        for w in self.widgets:
+            w.retranslate()
+        self._retranslate_errors()
+
+    # -- Continue / Back -------------------------------------------------------------------
+    def collect(self) -> tuple[dict[str, Any], dict[str, str]]:
+        """(tentative answers with this step's values, local errors by field id)."""
+        answers = dict(self.ctx.session.answers)
+        local: dict[str, str] = {}
+        for w in self.widgets:
+            if w.field.type in ATTACHMENT_TYPES:
+                continue
+            key = w.local_issue()
+            if key:
+                local[w.field.id] = key
+                continue
+            raw = w.raw_value()
+            value = forms.normalise(w.field, raw) if raw is not None else None
+            if value is None or value == "" or value == []:
+                answers.pop(w.field.id, None)
+            else:
+                answers[w.field.id] = value
+        return answers, local
+
+    def _on_continue(self) -> None:
+        if self.step is None:
+            return
+        answers, local = self.collect()
+        issues = forms.validate_step(
+            self.step, answers, today=self.ctx.today(),
+            attachments=self.ctx.session.attachments, gazetteer=self.ctx.gazetteer,
+        )
+        self._errors = {i.field_id: i.message for i in issues if i.field_id not in local}
+        self._local = local
+        self._retranslate_errors()
+        if local or issues:
+            bad = next((w for w in self.widgets if w.field.id in local or w.field.id in
+                        self._errors), None)
+            if bad is not None:
+                self.scroll.ensureWidgetVisible(bad)
+                target = bad.focus_target()
+                if target is not None:
+                    target.setFocus()
+            return
+        self.ctx.session.answers = answers
+        self.nav.autosave()
+        steps = self.all_steps()
+        i = self._index(steps)
+        if self.ctx.session.returning_to_check:
+            pending = self._first_unanswered(steps[i + 1:])
+            if pending is None:
+                self.nav.go("check_answers")
+                return
+            self.nav.go("question", step_id=pending.id)
+            return
+        if 0 <= i < len(steps) - 1:
+            self.nav.go("question", step_id=steps[i + 1].id)
+        else:
+            self.nav.go("check_answers")
+
+    def _first_unanswered(self, steps: list[forms.Step]) -> forms.Step | None:
+        answers = self.ctx.session.answers
+        for s in steps:
+            for f in s.fields:
+                if f.type in ATTACHMENT_TYPES:
+                    if f.required and not self.ctx.session.attachments_for(f.id):
+                        return s
+                elif f.required and f.id not in answers:
+                    return s
+        return None
+
+    def _on_back(self) -> None:
+        if self.ctx.session.returning_to_check:
+            self.nav.go("check_answers")
+            return
+        steps = self.all_steps()
+        i = self._index(steps) if self.step is not None else 0
+        if i > 0:
+            self.nav.go("question", step_id=steps[i - 1].id)
+        else:
+            self.nav.go("service_detail", service_id=self.service.id)
+
+    _errors: dict[str, Any] = {}  # noqa: RUF012 - replaced per instance on Continue
+    _local: dict[str, str] = {}  # noqa: RUF012
+
+    def _retranslate_errors(self) -> None:
+        for w in self.widgets:
+            fid = w.field.id
+            if fid in self._local:
+                w.show_error(self.tr(self._local[fid]))
+            elif fid in self._errors:
+                w.show_error(self._errors[fid].get(self.locale))
+            else:
+                w.clear_error()
+
+    def reset(self) -> None:
+        clear_layout(self.fields_layout)
+        self.widgets = []
+        self.step = None
+        self._errors, self._local = {}, {}

@@ -1,0 +1,161 @@
+"""Choose a service: one big card per catalog service, with fee, time and what to bring.
+
+Hidden services (`catalog.hidden`) never appear; the technician log says why (logged once per
+catalog by the window when it loads the catalog).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout
+
+from kiosk.i18n import wrap_points
+from ui.screens.base import Screen
+from ui.widgets.basic import MIN_TOUCH_PX, BigButton, wrap_label
+from ui.widgets.text import money
+from ui.widgets.text import tr as tr_ui
+
+
+def fee_text(fee_khr: int, locale: str, tr: Any) -> str:
+    return tr("ui.services.fee", fee=money(fee_khr, locale)) if fee_khr else tr("ui.services.free")
+
+
+def papers_text(service: Any, locale: str) -> str:
+    return ", ".join(wrap_points(p.get(locale)) for p in service.papers)
+
+
+class ServiceCard(QFrame):
+    """A big touchable card; the whole card is the target."""
+
+    clicked = Signal(str)
+
+    def __init__(self, service: Any, locale: str, tr: Any) -> None:
+        super().__init__()
+        self.service_id = service.id
+        self.setObjectName(f"service_{service.id}")
+        self.setProperty("role", "card")
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setMinimumHeight(MIN_TOUCH_PX * 2)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(24, 18, 24, 18)
+        box.setSpacing(6)
+        box.addWidget(wrap_label(wrap_points(service.name.get(locale)), role="card_title"))
+        box.addWidget(wrap_label(fee_text(service.fee_khr, locale, tr), role="card_line"))
+        box.addWidget(wrap_label(tr("ui.services.days", days=service.processing_days),
+                                 role="card_line"))
+        if service.papers:
+            box.addWidget(wrap_label(tr("ui.services.bring", papers=papers_text(service, locale)),
+                                     role="card_hint"))
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self.rect().contains(event.position().toPoint()):
+            self.clicked.emit(self.service_id)
+        event.accept()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        event.accept()
+
+
+class ServicesScreen(Screen):
+    name = "services"
+
+    def __init__(self, ctx: Any, nav: Any) -> None:
+        super().__init__(ctx, nav)
+        self.heading = wrap_label(role="heading")
+        self.body.addWidget(self.heading)
+        self.note = wrap_label(role="hint")
+        self.body.addWidget(self.note)
+        self.grid = QGridLayout()
+        self.grid.setSpacing(18)
+        self.body.addLayout(self.grid)
+        self.body.addStretch(1)
+        self.cards: list[ServiceCard] = []
+        self._cache: dict[str, list[ServiceCard]] = {}
+        self.back = BigButton(kind="secondary")
+        self.back.clicked.connect(lambda: self.nav.go("language"))
+        self.status = BigButton(kind="secondary")
+        self.status.setObjectName("checkStatus")
+        self.status.clicked.connect(lambda: self.nav.go("status_check"))
+        self.footer.addWidget(self.back)
+        self.footer.addStretch(1)
+        self.footer.addWidget(self.status)
+        self._columns = 0
+
+    def retranslate(self) -> None:
+        self.heading.setText(self.tr("ui.services.title"))
+        self.back.setText(self.tr("ui.nav.back"))
+        self.status.setText(self.tr("ui.services.check_status"))
+        catalog = self.ctx.catalog
+        example = catalog is not None and any(s.example_only for s in catalog.services.values())
+        self.note.setText(self.tr("ui.services.example_only") if example else "")
+        self.note.setVisible(example)
+        self._build()
+
+    def _cards_for(self, locale: str) -> list[ServiceCard]:
+        """The cards in `locale`, built once per catalog (built and polished while the
+        attract screen shows, so the first touch does not wait for Khmer text layout)."""
+        cards = self._cache.get(locale)
+        if cards is None:
+            catalog = self.ctx.catalog
+            services = list(catalog.services.values()) if catalog is not None else []
+            tr = lambda key, **kw: tr_ui(key, locale, **kw)  # noqa: E731
+            cards = []
+            for service in services:
+                card = ServiceCard(service, locale, tr)
+                card.setParent(self)
+                card.hide()
+                card.clicked.connect(self._on_card_clicked)
+                card.ensurePolished()
+                for label in card.findChildren(QLabel):
+                    label.ensurePolished()
+                    label.heightForWidth(500)
+                cards.append(card)
+            self._cache[locale] = cards
+        return cards
+
+    def prepare(self) -> None:
+        """Build both languages' cards ahead of time (called when the catalog arrives)."""
+        for card_list in self._cache.values():
+            for card in card_list:
+                card.deleteLater()
+        self._cache = {}
+        for locale in ("km", "en"):
+            self._cards_for(locale)
+
+    def _build(self) -> None:
+        while self.grid.count():
+            item = self.grid.takeAt(0)
+            w = item.widget()
+            if w is not None:
+                w.hide()
+                if not isinstance(w, ServiceCard):
+                    w.deleteLater()
+        self.cards = self._cards_for(self.locale)
+        if not self.cards:
+            self.grid.addWidget(wrap_label(self.tr("ui.services.none"), role="body"), 0, 0)
+            return
+        cols = self._column_count()
+        self._columns = cols
+        for i, card in enumerate(self.cards):
+            self.grid.addWidget(card, i // cols, i % cols)
+            card.show()
+        for c in range(2):
+            self.grid.setColumnStretch(c, 1 if c < cols else 0)
+
+    def _column_count(self) -> int:
+        width = self.window().width() if self.window() is not None else self.width()
+        return 2 if width >= 1200 else 1
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - reflow cards for portrait
+        super().resizeEvent(event)
+        if self.cards and self._column_count() != self._columns:
+            self._build()
+
+    def _on_card_clicked(self, service_id: str) -> None:
+        self.nav.go("service_detail", service_id=service_id)
+
+    def reset(self) -> None:
+        self.scroll_to_top()

@@ -1,0 +1,82 @@
+"""One citizen's visit: what they chose, typed and showed, and how to forget it all.
+
+Everything a citizen enters lives here (and in the widgets showing it) until the application is
+submitted or the session ends. `wipe()` forgets it and deletes the session's temporary files;
+the caller discards the unsubmitted draft from the store (through the task helper).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kiosk.model import Attachment, Receipt
+
+
+@dataclass
+class DraftBox:
+    """The draft's id as the db worker knows it. Jobs on the single db worker run in order, so
+    create → save → discard/submit see the id even before the GUI thread hears of it."""
+
+    id: str | None = None
+    submitted: bool = False
+
+
+@dataclass
+class Session:
+    locale: str = "km"
+    service: Any = None  # kiosk.catalog Service
+    answers: dict[str, Any] = field(default_factory=dict)
+    attachments: list[Attachment] = field(default_factory=list)
+    draft: DraftBox | None = None
+    receipt: Receipt | None = None
+    returning_to_check: bool = False  # "Change" on check-your-answers: come back there after
+    _tmp_dir: Path | None = None
+
+    @property
+    def active(self) -> bool:
+        """True once a citizen has chosen something worth forgetting."""
+        return bool(self.service or self.answers or self.attachments or self.draft)
+
+    @property
+    def submitted(self) -> bool:
+        return self.receipt is not None
+
+    def temp_dir(self) -> Path:
+        """A private folder for this session's temporary files (imports, previews)."""
+        if self._tmp_dir is None:
+            self._tmp_dir = Path(tempfile.mkdtemp(prefix="sala-session-"))
+        return self._tmp_dir
+
+    def attachments_for(self, field_id: str) -> list[Attachment]:
+        return sorted(
+            (a for a in self.attachments if a.field_id == field_id), key=lambda a: a.page
+        )
+
+    def set_attachments(self, field_id: str, items: list[Attachment]) -> None:
+        self.attachments = [a for a in self.attachments if a.field_id != field_id] + list(items)
+
+    def start(self, service: Any) -> None:
+        """A new service: forget answers of any other one, keep the language."""
+        self.service = service
+        self.answers = {}
+        self.attachments = []
+        self.draft = DraftBox() if service is not None else None
+        self.receipt = None
+        self.returning_to_check = False
+
+    def wipe(self) -> DraftBox | None:
+        """Forget everything; returns the draft to discard (the caller checks `submitted`
+        on the db worker, where the truth is)."""
+        draft = self.draft
+        if self._tmp_dir is not None:
+            with contextlib.suppress(OSError):
+                shutil.rmtree(self._tmp_dir)
+        self._tmp_dir = None
+        self.locale = "km"
+        self.start(None)
+        return draft

@@ -1,0 +1,155 @@
+"""The one task helper: work leaves the GUI thread here, results come back to it.
+
+Modelled on Anki's `qt/aqt/taskman.py`. One single-worker executor owns the Store (SQLite
+connections are thread-bound, and one writer keeps transactions simple); a small pool does file,
+image and network work. Every callback is delivered on the GUI thread through a queued Qt
+signal, so screens never touch disk, network or camera themselves and never block the loop.
+
+    tasks.run_db(lambda store: store.save_draft(reg_id, answers), on_done=..., on_error=...)
+    tasks.run_io(lambda: make_qr_matrix(text), on_done=...)
+
+`run_db` hands the open Store to `fn`; it is the only way to reach it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+OnDone = Callable[[Any], None]
+OnError = Callable[[BaseException], None]
+
+
+class StoreNotOpen(RuntimeError):
+    """The store could not be opened (or is not open yet); the message says why."""
+
+
+class TaskManager(QObject):
+    """Runs callables off the GUI thread and delivers results back on it."""
+
+    _finished = Signal(object)  # (future, on_done, on_error); internal, queued to the GUI thread
+    all_done = Signal()  # emitted when no task is pending any more (tests wait on it)
+    store_opened = Signal(object)  # the Store, once `open_store` succeeded
+    store_failed = Signal(object)  # the exception, if it did not
+
+    def __init__(self, parent: QObject | None = None, *, io_workers: int = 2) -> None:
+        super().__init__(parent)
+        self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sala-db")
+        self._io = ThreadPoolExecutor(max_workers=io_workers, thread_name_prefix="sala-io")
+        self._store: Any = None
+        self._store_error: BaseException | None = None
+        self._pending = 0
+        self._lock = threading.Lock()
+        self._closed = False
+        self._finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
+
+    # -- the store -------------------------------------------------------------------------
+    def open_store(self, opener: Callable[[], Any]) -> None:
+        """Open the store on the db worker; `store_opened`/`store_failed` say how it went."""
+
+        def _open() -> Any:
+            self._store = opener()
+            return self._store
+
+        def _failed(exc: BaseException) -> None:
+            self._store_error = exc
+            self.store_failed.emit(exc)
+
+        self._submit(self._db, _open, self.store_opened.emit, _failed, with_store=False)
+
+    @property
+    def has_store(self) -> bool:
+        return self._store is not None
+
+    def run_db(
+        self,
+        fn: Callable[[Any], T],
+        on_done: Callable[[T], None] | None = None,
+        on_error: OnError | None = None,
+    ) -> Future[T]:
+        """Run `fn(store)` on the single db worker, in submission order."""
+        return self._submit(self._db, fn, on_done, on_error, with_store=True)
+
+    def run_io(
+        self,
+        fn: Callable[[], T],
+        on_done: Callable[[T], None] | None = None,
+        on_error: OnError | None = None,
+    ) -> Future[T]:
+        """Run `fn()` on the io/image pool."""
+        return self._submit(self._io, fn, on_done, on_error, with_store=False)
+
+    @property
+    def pending(self) -> int:
+        with self._lock:
+            return self._pending
+
+    # -- plumbing ----------------------------------------------------------------------------
+    def _submit(
+        self,
+        pool: ThreadPoolExecutor,
+        fn: Callable[..., Any],
+        on_done: OnDone | None,
+        on_error: OnError | None,
+        *,
+        with_store: bool,
+    ) -> Future[Any]:
+        if self._closed:
+            raise RuntimeError("TaskManager is shut down")
+
+        def call() -> Any:
+            if not with_store:
+                return fn()
+            if self._store is None:
+                why = f": {self._store_error}" if self._store_error else ""
+                raise StoreNotOpen(f"the store is not open{why}")
+            return fn(self._store)
+
+        with self._lock:
+            self._pending += 1
+        future = pool.submit(call)
+        future.add_done_callback(lambda f: self._finished.emit((f, on_done, on_error)))
+        return future
+
+    @Slot(object)
+    def _on_finished(self, item: tuple[Future[Any], OnDone | None, OnError | None]) -> None:
+        future, on_done, on_error = item
+        try:
+            exc = future.exception()
+            if exc is not None:
+                if on_error is not None:
+                    on_error(exc)
+                else:
+                    log.error("background task failed", exc_info=exc)
+            elif on_done is not None:
+                on_done(future.result())
+        finally:
+            with self._lock:
+                self._pending -= 1
+                idle = self._pending == 0
+            if idle:
+                self.all_done.emit()
+
+    def shutdown(self, *, close_store: bool = True) -> None:
+        """Finish queued work, close the store on its own thread, stop the workers."""
+        if self._closed:
+            return
+        if close_store:
+
+            def _close(_: Any) -> None:
+                store, self._store = self._store, None
+                if store is not None:
+                    store.close()
+
+            self._db.submit(lambda: _close(None)).result()
+        self._closed = True
+        self._io.shutdown(wait=True, cancel_futures=True)
+        self._db.shutdown(wait=True)

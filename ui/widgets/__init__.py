@@ -1,0 +1,1 @@
+"""Small reusable kiosk widgets: big buttons, step header, error label, badges, toggles."""

@@ -1,0 +1,185 @@
+"""The kiosk's building blocks. Their look is in `assets/styles/kiosk.qss` (object names and
+dynamic properties), never in code, so one stylesheet keeps every screen consistent."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
+
+from ui.widgets.text import digits, tr
+
+MIN_TOUCH_PX = 48  # 12 mm on a 1080p 21" panel (GUIDE.md §4)
+
+
+def wrap_label(text: str = "", *, role: str = "body", parent: QWidget | None = None) -> QLabel:
+    """A word-wrapping label; `role` (heading, body, hint, big, …) selects its style."""
+    label = QLabel(text, parent)
+    label.setProperty("role", role)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setSizePolicy(wrapping_policy())
+    label.setWordWrap(True)
+    return label
+
+
+def wrapping_policy() -> QSizePolicy:
+    """Grow vertically as wrapped text needs; height follows width (or text gets cut)."""
+    policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+    policy.setHeightForWidth(True)
+    return policy
+
+
+class BigButton(QPushButton):
+    """A large touch button. kind = primary | secondary | choice | link | danger."""
+
+    def __init__(self, text: str = "", *, kind: str = "secondary", parent: QWidget | None = None):
+        super().__init__(text, parent)
+        self.setProperty("kind", kind)
+        self.setMinimumHeight(MIN_TOUCH_PX + 24)
+        self.setMinimumWidth(MIN_TOUCH_PX * 2)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAutoDefault(False)
+
+    def set_kind(self, kind: str) -> None:
+        self.setProperty("kind", kind)
+        self.style().unpolish(self)
+        self.style().polish(self)
+
+
+class WrapButton(BigButton):
+    """A big button whose text word-wraps (long Khmer options must never be cut)."""
+
+    def __init__(self, text: str = "", *, kind: str = "choice", parent: QWidget | None = None):
+        super().__init__("", kind=kind, parent=parent)
+        self.setProperty("wraps", True)
+        self._label = QLabel(self)
+        self._label.setWordWrap(True)
+        self._label.setProperty("role", "button_text")
+        self._label.setTextFormat(Qt.TextFormat.PlainText)
+        self._label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        box = QHBoxLayout(self)
+        box.setContentsMargins(22, 10, 22, 10)
+        box.addWidget(self._label)
+        policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt naming
+        self._label.setText(text)
+        self.setAccessibleName(text)
+        self.updateGeometry()
+
+    def text(self) -> str:
+        return self._label.text()
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        hint = self.layout().sizeHint()
+        return QSize(max(hint.width(), self.minimumWidth()), max(hint.height(), self.minimumHeight()))
+
+
+class ChoiceButton(WrapButton):
+    """A big toggle for one option of a choice, yes/no or consent question."""
+
+    def __init__(self, text: str = "", value: object = None, parent: QWidget | None = None):
+        super().__init__(text, kind="choice", parent=parent)
+        self.value = value
+        self.setCheckable(True)
+        self.toggled.connect(self._on_toggled)
+
+    def _on_toggled(self, on: bool) -> None:
+        # QSS cannot style a child by its parent's :checked state; a property on the label can.
+        self._label.setProperty("checked", on)
+        self._label.style().unpolish(self._label)
+        self._label.style().polish(self._label)
+
+
+class StepHeader(QLabel):
+    """"Step 3 of 8": honest counting rather than a progress bar (GOV.UK pattern)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setProperty("role", "step")
+        self.setWordWrap(True)
+
+    def set_step(self, n: int, total: int, locale: str) -> None:
+        self.setText(tr("ui.step", locale, n=n, total=total))
+
+
+class ErrorLabel(QLabel):
+    """A plain-words error next to a field; hidden while there is nothing to say."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setProperty("role", "error")
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setSizePolicy(wrapping_policy())
+        self.hide()
+
+    def show_error(self, text: str) -> None:
+        self.setText(text)
+        self.setVisible(bool(text))
+
+    def clear_error(self) -> None:
+        self.setText("")
+        self.hide()
+
+
+class OnlineBadge(QLabel):
+    """Online / offline / not enrolled, from the sync worker's state."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setProperty("role", "badge")
+        self.setWordWrap(True)
+        self._state = "not_enrolled"
+        self._pending = 0
+
+    def set_state(self, state: str, pending: int, locale: str) -> None:
+        """state: online | offline | not_enrolled."""
+        self._state, self._pending = state, pending
+        text = tr(f"ui.{state}", locale)
+        if pending and state != "not_enrolled":
+            text += " · " + tr("ui.sync.pending", locale, n=pending)
+        self.setText(text)
+        self.setProperty("state", state)
+        self.style().unpolish(self)
+        self.style().polish(self)
+
+    def retranslate(self, locale: str) -> None:
+        self.set_state(self._state, self._pending, locale)
+
+
+class LanguageToggle(BigButton):
+    """One tap to the other language, on every screen; emits the new locale."""
+
+    locale_chosen = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(kind="toggle", parent=parent)
+        self._locale = "km"
+        self.clicked.connect(self._on_clicked)
+        self.retranslate("km")
+
+    def retranslate(self, locale: str) -> None:
+        self._locale = locale
+        self.setText(tr("ui.language.toggle", locale))
+        self.setAccessibleName("language")
+
+    def _on_clicked(self) -> None:
+        self.locale_chosen.emit("en" if self._locale == "km" else "km")
+
+
+__all__ = [
+    "MIN_TOUCH_PX",
+    "BigButton",
+    "ChoiceButton",
+    "ErrorLabel",
+    "LanguageToggle",
+    "OnlineBadge",
+    "StepHeader",
+    "WrapButton",
+    "digits",
+    "wrap_label",
+]

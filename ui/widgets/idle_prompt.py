@@ -1,0 +1,63 @@
+"""The "Do you need more time?" prompt: an overlay inside the kiosk window (never an OS
+dialog), with a live countdown and two big answers."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
+
+from ui.widgets.basic import BigButton, wrap_label
+from ui.widgets.text import tr
+
+
+class IdlePrompt(QWidget):
+    more_time = Signal()
+    end_now = Signal()
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("idleOverlay")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        card = QFrame()
+        card.setObjectName("idleCard")
+        card.setMaximumWidth(900)
+        box = QVBoxLayout(card)
+        box.setContentsMargins(40, 32, 40, 32)
+        box.setSpacing(20)
+        self.title = wrap_label(role="heading")
+        self.body = wrap_label(role="lead")
+        self.body.setObjectName("idleCountdown")
+        box.addWidget(self.title)
+        box.addWidget(self.body)
+        row = QHBoxLayout()
+        self.end = BigButton(kind="secondary")
+        self.end.setObjectName("idleEnd")
+        self.more = BigButton(kind="primary")
+        self.more.setObjectName("idleMore")
+        self.end.clicked.connect(self.end_now.emit)
+        self.more.clicked.connect(self.more_time.emit)
+        row.addWidget(self.end)
+        row.addStretch(1)
+        row.addWidget(self.more)
+        box.addLayout(row)
+        outer.addWidget(card, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.addStretch(1)
+        self._left = 0
+        self._locale = "km"
+        self.hide()
+
+    def show_countdown(self, seconds: int, locale: str) -> None:
+        self._locale = locale
+        self.update_seconds(seconds)
+        self.setGeometry(self.parentWidget().rect())
+        self.raise_()
+        self.show()
+
+    def update_seconds(self, seconds: int) -> None:
+        self._left = seconds
+        self.title.setText(tr("ui.idle.title", self._locale))
+        self.body.setText(tr("ui.idle.body", self._locale, s=seconds))
+        self.more.setText(tr("ui.idle.more", self._locale))
+        self.end.setText(tr("ui.idle.end", self._locale))
