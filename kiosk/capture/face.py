@@ -140,16 +140,17 @@ class FaceTracker:
 def detect_eyes(grey: np.ndarray, face: Box) -> list[Box]:
     """Up to two eyes in the upper part of the face box, left to right, in frame pixels."""
     x, y, w, h = face
-    roi = grey[y : y + int(h * 0.6), x : x + w]
+    top = y + int(h * 0.15)  # eyes sit at about 35–45 % of the Haar face box
+    roi = grey[top : y + int(h * 0.62), x : x + w]
     if roi.size == 0:
         return []
-    scale = 120.0 / max(1, w)
-    small = cv2.resize(roi, (120, max(1, round(roi.shape[0] * scale))), interpolation=cv2.INTER_AREA)
+    scale = 100.0 / max(1, w)
+    small = cv2.resize(roi, (100, max(1, round(roi.shape[0] * scale))), interpolation=cv2.INTER_AREA)
     found = _cascades()[1].detectMultiScale(
-        small, 1.15, T.EYE_MIN_NEIGHBOURS, minSize=(16, 16), maxSize=(44, 44)
+        small, 1.15, T.EYE_MIN_NEIGHBOURS, minSize=(13, 13), maxSize=(38, 38)
     )
     eyes = [tuple(int(round(v / scale)) for v in b) for b in found]
-    eyes = [(ex + x, ey + y, ew, eh) for ex, ey, ew, eh in eyes]
+    eyes = [(ex + x, ey + top, ew, eh) for ex, ey, ew, eh in eyes]
     eyes.sort(key=lambda b: b[2] * b[3], reverse=True)
     left = [e for e in eyes if e[0] + e[2] / 2 < x + w / 2]
     right = [e for e in eyes if e[0] + e[2] / 2 >= x + w / 2]

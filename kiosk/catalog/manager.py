@@ -48,6 +48,10 @@ class CatalogManager:
     def install(self, raw: bytes, *, name: str = "downloaded catalog") -> Catalog:
         """Validate `raw` and make it the current catalog; on CatalogError nothing changes."""
         catalog = parse_catalog(raw, name, supported_types=self._supported)
+        if not catalog.services:
+            # Valid but useless here (every service hidden): keep offering the old ones.
+            reasons = "; ".join(f"{k}: {v}" for k, v in list(catalog.hidden.items())[:3])
+            raise CatalogError(name, "services", f"no service this kiosk can offer ({reasons})")
         with self._lock:
             self.dir.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".services-", suffix=".tmp", dir=self.dir)

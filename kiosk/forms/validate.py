@@ -46,9 +46,10 @@ LANDLINE_PREFIXES = frozenset(
     for n in (23, 24, 25, 26, 32, 33, 34, 35, 36, 42, 43, 44, 52, 53, 54, 55, 62, 63, 64, 65,
               72, 73, 74, 75)
 )  # fmt: skip
-# Khmer national identity card number: 9 digits (older cards, and some newer ones, are
-# printed with a 9-digit number; a 10th check letter in the MRZ is not part of what people
-# type). Only the format is checked here; no public checksum is known to us.
+# Khmer national identity card number: 9 digits as printed on the card (people also type it
+# with spaces or dashes, which normalise() removes). Only the shape is checked: exactly nine
+# ASCII digits. We know of no public checksum for it, so a mistyped digit is not caught here;
+# the clerk compares it with the card.
 NATIONAL_ID_RE = re.compile(r"\d{9}")
 
 

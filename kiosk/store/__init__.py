@@ -13,7 +13,7 @@ from kiosk.store.errors import (
     WrongState,
 )
 from kiosk.store.outbox import OutboxItem, UploadState
-from kiosk.store.search import SEARCH_FIELDS
+from kiosk.store.search import SEARCH_FIELDS, fields_to_index
 from kiosk.store.store import Store
 from kiosk.store.vault import MediaVault
 
@@ -32,6 +32,7 @@ __all__ = [
     "StoreReadOnly",
     "UploadState",
     "WrongState",
+    "fields_to_index",
     "format_app_number",
     "validate_app_number",
     "verification_code",

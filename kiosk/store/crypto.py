@@ -14,6 +14,7 @@ with HKDF, so one leaked purpose key does not open the others.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import secrets
@@ -62,8 +63,9 @@ def _unb64(s: str) -> bytes:
     return base64.b64decode(s.encode("ascii"))
 
 
-def write_private(path: Path, data: bytes) -> None:
-    """Write a small secret file atomically with mode 0600 (temp, fsync, rename, fsync dir)."""
+def write_private(path: Path, data: bytes, *, exclusive: bool = False) -> None:
+    """Write a small secret file atomically with mode 0600 (temp, fsync, rename, fsync dir).
+    `exclusive`: never replace an existing file (a concurrent creator wins, silently)."""
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -72,7 +74,12 @@ def write_private(path: Path, data: bytes) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-        os.replace(tmp, path)
+        if exclusive:
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, path)
+            tmp.unlink()
+        else:
+            os.replace(tmp, path)
         dfd = os.open(path.parent, os.O_RDONLY)
         try:
             os.fsync(dfd)
@@ -95,8 +102,8 @@ def machine_secret(secret_dir: Path, *, create: bool) -> bytes | None:
             secret_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         except OSError as exc:
             raise translate_os(exc, secret_dir) from exc
-        data = secrets.token_bytes(32)
-        write_private(path, data)
+        write_private(path, secrets.token_bytes(32), exclusive=True)
+        return machine_secret(secret_dir, create=False)  # whoever won a race, one secret
     except OSError as exc:
         raise translate_os(exc, path) from exc
     if len(data) != 32:

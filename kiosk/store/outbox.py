@@ -5,9 +5,11 @@ Kept apart from the citizen journey (store.py) so each file fits in a head; `Sto
 
 from __future__ import annotations
 
+import contextlib
 import random
 import sqlite3
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -16,7 +18,7 @@ from typing import Any
 from kiosk.model import FINAL_STATUSES, Registration, ServerStatus, State
 from kiosk.store.audit import canonical
 from kiosk.store.db import write_tx
-from kiosk.store.errors import NotFound, WrongState
+from kiosk.store.errors import NotFound, WrongState, translate_sqlite
 from kiosk.store.registrations import REG_COLUMNS
 
 # Full-jitter exponential backoff (PROTOCOL.md "Errors"): base 2 s, cap 10 min.
@@ -55,6 +57,18 @@ class SyncStoreMixin:
     def _now(self) -> datetime:
         raise NotImplementedError
 
+    @contextlib.contextmanager
+    def _guard(self) -> Iterator[None]:
+        """The store lock, with SQLite errors on reads turned into StoreError (disk, damage)."""
+        with self._lock:
+            try:
+                yield
+            except sqlite3.Error as exc:
+                err = translate_sqlite(exc, self._path)
+                if err is None:
+                    raise
+                raise err from exc
+
     def _put_setting(self, key: str, value: Any) -> None:
         raise NotImplementedError
 
@@ -70,7 +84,7 @@ class SyncStoreMixin:
 
     def outbox(self, *, limit: int = 100) -> list[OutboxItem]:
         """Registrations waiting to go up (submitted or uploading), oldest first."""
-        with self._lock:
+        with self._guard():
             rows = self._conn.execute(
                 f"SELECT {', '.join('r.' + c.strip() for c in REG_COLUMNS.split(','))}, "
                 "o.attempts, o.next_attempt_at FROM outbox o "
@@ -82,7 +96,7 @@ class SyncStoreMixin:
                     for reg, r in zip(regs, rows, strict=True)]
 
     def upload_state(self, reg_id: str, sha256: str) -> UploadState | None:
-        with self._lock:
+        with self._guard():
             row = self._conn.execute(
                 'SELECT url, "offset", size FROM uploads WHERE registration_id = ? AND sha256 = ?',
                 (reg_id, sha256)).fetchone()
@@ -191,7 +205,7 @@ class SyncStoreMixin:
 
     def status_history(self, reg_id: str) -> list[tuple[ServerStatus | str, str | None, str]]:
         """(status, note, at) in the order they arrived."""
-        with self._lock:
+        with self._guard():
             rows = self._conn.execute(
                 "SELECT status, note, at FROM status_history WHERE registration_id = ? "
                 "ORDER BY id", (reg_id,)).fetchall()

@@ -38,8 +38,18 @@ def is_searchable(field_id: str, extra: Collection[str] = ()) -> bool:
             or field_id.endswith(SEARCH_FIELD_SUFFIXES))
 
 
-def _is_phone_field(field_id: str) -> bool:
-    return field_id == "phone" or field_id.endswith("_phone")
+def _is_phone(field_id: str, value: str) -> bool:
+    """Phone-like: named so, or only digits and separators (a catalog PHONE field by any id)."""
+    return field_id == "phone" or field_id.endswith("_phone") or bool(
+        _DIGIT_QUERY_RE.match(to_ascii_digits(value)))
+
+
+def fields_to_index(service: Any) -> frozenset[str]:
+    """Ids of a catalog service's text_km / text_latin / phone fields, for `searchable_fields`
+    (duck-typed so the store does not import the catalog)."""
+    kinds = {"text_km", "text_latin", "phone"}
+    return frozenset(f.id for f in service.fields if str(getattr(f.type, "value", f.type))
+                     in kinds)
 
 
 def local_phone_digits(text: str) -> str:
@@ -89,7 +99,7 @@ class SearchIndex:
         for fid, value in answers.items():
             if not isinstance(value, str) or not is_searchable(fid, extra):
                 continue
-            if _is_phone_field(fid):
+            if _is_phone(fid, value):
                 grams |= {"#" + g for g in _grams(local_phone_digits(value), (3,))}
             else:
                 for word in _words(value):
@@ -134,7 +144,7 @@ def matches(query: str, answers: Mapping[str, Any], app_number: str | None) -> b
     for fid, value in answers.items():
         if isinstance(value, str):
             texts.append(clean_text(value).casefold())
-            if _is_phone_field(fid):
+            if _is_phone(fid, value):
                 digit_texts.append(local_phone_digits(value))
     if app_number:
         digit_texts.append("".join(ch for ch in app_number if ch.isdigit()))

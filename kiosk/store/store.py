@@ -25,7 +25,7 @@ from kiosk.store.appnumber import (
     normalise_app_number,
     verification_code,
 )
-from kiosk.store.audit import AuditLog, canonical
+from kiosk.store.audit import AuditLog
 from kiosk.store.db import DB_FILE, check_writable, connect, write_tx
 from kiosk.store.errors import (
     MediaMissing,
@@ -34,6 +34,7 @@ from kiosk.store.errors import (
     WrongState,
     translate_sqlite,
 )
+from kiosk.store.keyring import open_keys
 from kiosk.store.migrations import migrate
 from kiosk.store.outbox import SyncStoreMixin
 from kiosk.store.registrations import (
@@ -49,7 +50,6 @@ from kiosk.store.vault import MediaVault
 
 MEDIA_DIR = "media"
 ORPHAN_HOURS = 24.0  # media no attachment refers to are removed after this long
-_KEYRING_SETTING = "_keyring"
 _SEARCH_READY = "_search_backfilled"
 
 
@@ -93,8 +93,9 @@ class Store(SyncStoreMixin):
                 migrate(conn)
             except sqlite3.Error as exc:
                 raise (translate_sqlite(exc, path) or StoreError(str(exc))) from exc
-            keys = _open_keys(conn, data_dir, passphrase,
-                              secret_dir or crypto.default_secret_dir(), clock)
+            keys = open_keys(conn, data_dir, passphrase,
+                             secret_dir or crypto.default_secret_dir(),
+                             clock().astimezone(UTC).isoformat())
         except BaseException:
             conn.close()
             raise
@@ -104,7 +105,7 @@ class Store(SyncStoreMixin):
         return store
 
     def close(self) -> None:
-        with self._lock:
+        with self._guard():
             with contextlib.suppress(sqlite3.Error):
                 self._conn.execute("PRAGMA optimize")
             self._conn.close()
@@ -184,7 +185,7 @@ class Store(SyncStoreMixin):
 
     def discard_draft(self, reg_id: str) -> None:
         """Idle wipe: the draft, its answers and the media only it used are gone."""
-        with self._lock:
+        with self._guard():
             with write_tx(self._conn, self._path):
                 row = self._conn.execute("SELECT state FROM registrations WHERE id = ?",
                                          (reg_id,)).fetchone()
@@ -204,7 +205,7 @@ class Store(SyncStoreMixin):
         """Wipe drafts nobody touched for a while (a session cut off by a crash or power cut
         never reaches the idle wipe). Returns how many went."""
         cutoff = (self._now() - timedelta(hours=older_than_hours)).isoformat()
-        with self._lock:
+        with self._guard():
             ids = [r[0] for r in self._conn.execute(
                 "SELECT id FROM registrations WHERE state = 'draft' AND updated_at < ?",
                 (cutoff,))]
@@ -278,7 +279,7 @@ class Store(SyncStoreMixin):
 
     # -- reading ---------------------------------------------------------------------------------
     def get(self, reg_id: str) -> Registration:
-        with self._lock:
+        with self._guard():
             regs = self._select("id = ?", (reg_id,))
         if not regs:
             raise NotFound(f"No registration {reg_id}.")
@@ -297,24 +298,24 @@ class Store(SyncStoreMixin):
                        processing_days=row[8])
 
     def receipt(self, reg_id: str) -> Receipt:
-        with self._lock:
+        with self._guard():
             found = self._receipt(reg_id)
         if found is None:
             raise NotFound(f"Registration {reg_id} has no receipt (not submitted).")
         return found
 
     def by_app_number(self, app_number: str) -> Registration | None:
-        with self._lock:
+        with self._guard():
             regs = self._select("app_number = ?", (normalise_app_number(app_number),))
         return regs[0] if regs else None
 
     def list_by_state(self, state: State, *, limit: int = 100) -> list[Registration]:
         """Oldest first: the order a clerk's queue is worked through."""
-        with self._lock:
+        with self._guard():
             return self._select("state = ? ORDER BY seq LIMIT ?", (State(state).value, limit))
 
     def counts_by_state(self) -> dict[State, int]:
-        with self._lock:
+        with self._guard():
             rows = self._conn.execute(
                 "SELECT state, COUNT(*) FROM registrations GROUP BY state").fetchall()
         counts = dict.fromkeys(State, 0)
@@ -329,7 +330,7 @@ class Store(SyncStoreMixin):
             return []
         found: list[Registration] = []
         batch, offset, scanned = max(limit * 2, 20), 0, 0
-        with self._lock:
+        with self._guard():
             while len(found) < limit and scanned < 5000:
                 seqs = [r[0] for r in self._conn.execute(
                     "SELECT rowid FROM search_tokens WHERE search_tokens MATCH ? "
@@ -345,7 +346,7 @@ class Store(SyncStoreMixin):
 
     # -- settings, retention -------------------------------------------------------------------
     def get_setting(self, key: str, default: Any = None) -> Any:
-        with self._lock:
+        with self._guard():
             row = self._conn.execute("SELECT value FROM settings WHERE key = ?",
                                      (key,)).fetchone()
         return json.loads(row[0]) if row else default
@@ -358,7 +359,7 @@ class Store(SyncStoreMixin):
         """Remove PII and media of registrations decided more than `retention_days` ago.
         A tombstone (id, app number, status, content hash, receipt) stays."""
         cutoff = (self._now() - timedelta(days=retention_days)).isoformat()
-        with self._lock:
+        with self._guard():
             with write_tx(self._conn, self._path):
                 rows = self._conn.execute(
                     "SELECT id, seq FROM registrations WHERE state = 'decided' "
@@ -384,13 +385,13 @@ class Store(SyncStoreMixin):
 
     def sweep_orphans(self, *, older_than_hours: float = ORPHAN_HOURS) -> int:
         """Delete vault files that no attachment row refers to, older than the given age."""
-        with self._lock:
+        with self._guard():
             return len(self.vault.sweep(self._referenced, older_than_s=older_than_hours * 3600))
 
     def verify_media(self, *, limit: int | None = None) -> list[str]:
         """sha256 of attached media that are missing or do not decrypt to their hash, newest
         attachments first (`limit` of them, or all)."""
-        with self._lock:
+        with self._guard():
             shas = [r[0] for r in self._conn.execute(
                 "SELECT sha256 FROM attachments GROUP BY sha256 ORDER BY MAX(rowid) DESC "
                 "LIMIT ?", (-1 if limit is None else limit,))]
@@ -404,46 +405,5 @@ class Store(SyncStoreMixin):
 
     def integrity_check(self) -> list[str]:
         """`PRAGMA integrity_check` rows (["ok"] when healthy)."""
-        with self._lock:
+        with self._guard():
             return [r[0] for r in self._conn.execute("PRAGMA integrity_check")]
-
-
-def _open_keys(conn: sqlite3.Connection, data_dir: Path, passphrase: str | None,
-               secret_dir: Path, clock: Callable[[], datetime]) -> crypto.Keys:
-    """Unwrap the data key, creating it on first use; keep file and database copies in step."""
-    ring_path = data_dir / crypto.KEYRING_FILE
-    ring: dict[str, Any] | None = None
-    if ring_path.exists():
-        ring = json.loads(ring_path.read_text("utf-8"))
-    else:
-        row = conn.execute("SELECT value FROM settings WHERE key = ?",
-                           (_KEYRING_SETTING,)).fetchone()
-        if row is not None:
-            ring = json.loads(row[0])
-    if ring is None:
-        has_data = conn.execute("SELECT 1 FROM registrations LIMIT 1").fetchone() is not None
-        if has_data:
-            raise crypto.KeyLocked(
-                f"The key file {ring_path} is missing and the database holds registrations. "
-                "Restore keyring.json from the backup of this data dir.")
-        secret = crypto.machine_secret(secret_dir, create=True)
-        assert secret is not None
-        ring, data_key = crypto.new_keyring(secret, passphrase)
-    else:
-        secret = crypto.machine_secret(secret_dir, create=False)
-        if secret is None:
-            raise crypto.KeyLocked(
-                f"The machine secret {secret_dir / crypto.MACHINE_SECRET_FILE} is missing, so "
-                f"the data in {data_dir} cannot be opened. Restore it from the technician "
-                "backup.", message_key="store.secret_missing")
-        data_key = crypto.unwrap(ring, secret, passphrase, data_dir)
-    if not ring_path.exists():
-        crypto.write_private(ring_path, crypto.dump_ring(ring))
-    stored = conn.execute("SELECT value FROM settings WHERE key = ?",
-                          (_KEYRING_SETTING,)).fetchone()
-    if stored is None or json.loads(stored[0]) != ring:
-        with write_tx(conn, data_dir / DB_FILE):
-            conn.execute("INSERT OR REPLACE INTO settings (key, value, updated_at) "
-                         "VALUES (?,?,?)", (_KEYRING_SETTING, canonical(ring),
-                                            clock().astimezone(UTC).isoformat()))
-    return crypto.Keys.derive(data_key)

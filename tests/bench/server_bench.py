@@ -164,10 +164,10 @@ class VirtualClock:
         self.v0, self.r0, self.rate = self.now(), time.monotonic(), rate
 
 
-async def outage(server: ServerProcess, n_kiosks: int = 1000, rate: float = 6.0,
+async def outage(server: ServerProcess, n_kiosks: int = 1000, rate: float = 1.5,
                  interval: float = 60.0, registration_every: float = 600.0,
-                 steady_s: float = 180.0, down_s: float = 600.0,
-                 after_s: float = 120.0) -> dict[str, float]:
+                 steady_s: float = 75.0, down_s: float = 600.0,
+                 after_s: float = 60.0) -> dict[str, float]:
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
     async with httpx.AsyncClient(base_url=server.url, timeout=30, limits=limits) as client:
         kiosks = await enrol_all(server, client, n_kiosks)
@@ -229,13 +229,16 @@ async def outage(server: ServerProcess, n_kiosks: int = 1000, rate: float = 6.0,
                 await asyncio.sleep(min(max(gap, 0.0), 0.02))
 
         await run_until(steady_s)
-        steady = [t for t in received if 30.0 <= t < steady_s]
-        steady_rps = len(steady) / (steady_s - 30.0)
+        steady = [t for t in received if 15.0 <= t < steady_s]
+        steady_rps = len(steady) / (steady_s - 15.0)
+        print(f"  steady: {len(received)} answered, {len(tasks)} rounds in flight",
+              file=sys.stderr)
 
         server.kill()  # the outage: connections are refused from now on
         down_at = clock.now()
         clock.set_rate(rate * 10)  # nothing but refusals happen: compress harder
         await run_until(down_at + down_s)
+        print(f"  outage: {refused} refused, {len(tasks)} rounds in flight", file=sys.stderr)
         clock.set_rate(0.0)  # frozen while the server process starts again
         server.start()
         clock.set_rate(rate)

@@ -76,17 +76,20 @@ def make_files(n: int, scale: float) -> list[list[tuple[str, str, int, bytes]]]:
              ("birth_paper", "document", 1, jpeg_like(page, 3 * i + 2))] for i in range(n)]
 
 
-def run_ceiling(link: Link, sink: Sink, payload: int) -> float:
+def run_ceiling(link: Link, sink: Sink, payload: int) -> tuple[float, int]:
+    """(seconds, bytes on the wire) of one raw streaming POST of `payload` bytes."""
     proxy = link.proxy_to(sink.port)
     host = IP_SERVER if link.mode == "netns" else "127.0.0.1"
     body = jpeg_like(payload, 999)
+    wire0 = link.wire_bytes_up(proxy)
     with link.kiosk_side(), requests.Session() as s:
         started = time.monotonic()
         r = s.post(f"http://{host}:{proxy.address[1]}/ceiling", data=body, timeout=3600)
         elapsed = time.monotonic() - started
     assert r.status_code == 200
+    wire = link.wire_bytes_up(proxy) - wire0
     proxy.close()
-    return elapsed
+    return elapsed, wire
 
 
 def run_naive(link: Link, sink: Sink, files: list[Any], cuts: list[int]) -> float:
@@ -155,11 +158,15 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--registrations", type=int, default=50)
     ap.add_argument("--scale", type=float, default=1.0, help="media size factor")
-    ap.add_argument("--cuts", type=int, default=5, help="connection cuts per Sala/naive run")
+    ap.add_argument("--cuts", type=int, default=None,
+                    help="connection cuts per Sala/naive run (default 5 per 50 registrations, "
+                    "at least 1)")
     ap.add_argument("--link", choices=["auto", "netns", "proxy"], default="auto")
     ap.add_argument("--profiles", default="1mbit,256k")
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
+    if args.cuts is None:
+        args.cuts = max(1, round(5 * args.registrations / 50))
     mode = args.link if args.link != "auto" else ("netns" if netns_possible() else "proxy")
     rng = random.Random(args.seed)
     files = make_files(args.registrations, args.scale)
@@ -175,8 +182,8 @@ def main() -> int:
             for name in args.profiles.split(","):
                 link.shape(**PROFILES[name])
                 cuts = [int(payload * rng.uniform(0.05, 0.95)) for _ in range(args.cuts)]
-                ceiling = run_ceiling(link, sink, payload)
-                print(f"[{name}] ceiling: {ceiling:.1f} s", flush=True)
+                ceiling, ceiling_wire = run_ceiling(link, sink, payload)
+                print(f"[{name}] ceiling: {ceiling:.1f} s, wire {ceiling_wire} B", flush=True)
                 sala = run_sala(link, server, tmp / f"kiosk-{name}", files, cuts)
                 print(f"[{name}] sala: {sala['time']:.1f} s, {sala['accepted']}/{sala['count']} "
                       f"accepted, {sala['cuts']} cuts, wire {sala['wire']} B, mean chunk "
@@ -184,7 +191,8 @@ def main() -> int:
                       f"{sala['rounds']} push results", flush=True)
                 naive = run_naive(link, sink, files, cuts)
                 print(f"[{name}] naive: {naive:.1f} s", flush=True)
-                out[name] = {"ceiling": ceiling, "naive": naive, **sala}
+                out[name] = {"ceiling": ceiling, "ceiling_wire": ceiling_wire, "naive": naive,
+                             **sala}
         finally:
             sink.close()
             server.stop()
@@ -196,8 +204,9 @@ def main() -> int:
         return f"{r['ceiling'] / r['time']:.2f}" if r else "n/a"
 
     print(f"RESULT link={mode} registrations={args.registrations} scale={args.scale} "
-          f"ceiling_ratio_1mbit={ratio(r1)} ceiling_ratio_256k={ratio(r2)} "
+          f"cuts={args.cuts} ceiling_ratio_1mbit={ratio(r1)} ceiling_ratio_256k={ratio(r2)} "
           f"wire_overhead={first['wire'] / first['payload']:.3f} "
+          f"raw_wire_overhead={first['ceiling_wire'] / first['payload']:.3f} "
           f"resend_per_cut_chunks={max(r.get('resend_per_cut', 0) for r in out.values()):.2f} "
           f"naive_time_ratio={min(r['naive'] / r['time'] for r in out.values()):.2f}")
     return 0

@@ -150,3 +150,17 @@ def test_autoshot_resets_on_a_bad_frame_or_movement(good: FaceReport) -> None:
     moved = check_face(S.face_frame(dx=50))
     for t in range(11, 20):
         assert not shot.feed(good if t % 2 else moved, t / 15)
+
+
+def test_tracker_agrees_with_full_search_and_still_sees_a_second_person() -> None:
+    from kiosk.capture.face import FaceTracker
+
+    tracker = FaceTracker(full_every=3)
+    good = S.face_frame()
+    reports = [tracker(good) for _ in range(4)]
+    assert all(r.ok for r in reports)
+    full = check_face(good)
+    assert all(abs(r.face[2] - full.face[2]) <= 0.1 * full.face[2] for r in reports)  # type: ignore[index]
+    crowd = S.two_faces()
+    seen = [tracker(crowd).instruction for _ in range(3)]
+    assert "capture.face.one_person" in seen

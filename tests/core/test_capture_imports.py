@@ -7,50 +7,13 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import pypdfium2 as pdfium
 import pytest
 
 from kiosk.capture import CaptureError, import_file
 from kiosk.capture import thresholds as T
 from kiosk.capture.imports import decode_image, jpeg_size, read_images
 from tests.fixtures.capture import scenes as S
-
-
-def jpeg(image: np.ndarray, quality: int = 90) -> bytes:
-    return cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])[1].tobytes()
-
-
-def png(image: np.ndarray) -> bytes:
-    return cv2.imencode(".png", image)[1].tobytes()
-
-
-def with_exif_orientation(data: bytes, orientation: int) -> bytes:
-    """Insert a minimal EXIF APP1 segment (big-endian TIFF, one Orientation entry)."""
-    tiff = b"MM\x00*" + struct.pack(">I", 8) + struct.pack(">H", 1)
-    tiff += struct.pack(">HHIHH", 0x0112, 3, 1, orientation, 0) + struct.pack(">I", 0)
-    payload = b"Exif\x00\x00" + tiff
-    return data[:2] + b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload + data[2:]
-
-
-def pdf_bytes(pages: list[bytes] | None = None, blank: int = 0) -> bytes:
-    """A PDF with each JPEG as a full A4 page, then `blank` empty pages (made with pdfium)."""
-    doc = pdfium.PdfDocument.new()
-    for data in pages or []:
-        page = doc.new_page(595, 842)
-        image = pdfium.PdfImage.new(doc)
-        import io
-
-        image.load_jpeg(io.BytesIO(data), inline=True)
-        image.set_matrix(pdfium.PdfMatrix().scale(595, 842))
-        page.insert_obj(image)
-        page.gen_content()
-    for _ in range(blank):
-        doc.new_page(595, 842)
-    import io
-
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+from tests.fixtures.capture.scenes import jpeg, pdf_bytes, png
 
 
 def write(tmp_path: Path, name: str, data: bytes) -> Path:

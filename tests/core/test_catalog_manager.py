@@ -61,6 +61,14 @@ def test_a_corrupted_installed_file_falls_back_to_the_bundled_catalog(tmp_path: 
     assert CatalogManager(tmp_path).current().version == load_bundled_catalog().version
 
 
+def test_a_catalog_with_no_usable_service_is_refused(tmp_path: Path) -> None:
+    manager = CatalogManager(tmp_path, supported_types={"text_km"})
+    with pytest.raises(CatalogError, match="no service"):
+        manager.install((FIXTURES / "minimal.json").read_bytes(), name="all-hidden.json")
+    assert not manager.path.exists()
+    assert manager.current().version == load_bundled_catalog(supported_types={"text_km"}).version
+
+
 def test_supported_types_apply_to_installed_catalogs(tmp_path: Path) -> None:
     supported = {"text_km", "text_latin", "date", "phone", "consent"}  # no yes_no
     manager = CatalogManager(tmp_path, supported_types=supported)

@@ -102,7 +102,28 @@ def test_answers_breaking_every_rule_give_issues_not_exceptions(
     by_id = {f.id: f for f in service.fields}
     assert all(_is_bilingual(i, by_id[i.field_id]) for i in issues)
     # Attachments are missing, so every required photo/document field is reported.
+    required_docs = {
+        f.id for f in service.fields if f.type in ATTACHMENT_TYPES and f.required and not f.show_if
+    }
+    assert required_docs and required_docs <= {i.field_id for i in issues}
     assert any(i.field_id == "consent" for i in issues) or answers.get("consent") is True
+
+
+@SETTINGS
+@given(
+    prefix=st.sampled_from(["12", "17", "77", "97", "88", "10", "15", "69", "96"]),
+    rest=st.from_regex(r"[0-9]{6}", fullmatch=True),
+    style=st.sampled_from(["0{p} {a} {b}", "+855 {p} {a} {b}", "855{p}{a}{b}", "0{p}-{a}-{b}"]),
+)
+def test_valid_cambodian_mobiles_in_any_usual_format_pass(
+    prefix: str, rest: str, style: str
+) -> None:
+    f = CATALOG.services["national_id_card"].field("phone")
+    assert f is not None
+    raw = style.format(p=prefix, a=rest[:3], b=rest[3:])
+    value = normalise(f, raw)
+    assert value == f"+855{prefix}{rest}"
+    assert validate_field(f, value, {}, today=date(2026, 1, 1)) == []
 
 
 @settings(SETTINGS, max_examples=150)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from types import SimpleNamespace
 
 import pytest
 
 from kiosk.store import Store
-from kiosk.store.search import SearchIndex, is_searchable, query_terms
+from kiosk.store.search import SearchIndex, fields_to_index, is_searchable, query_terms
 
 PEOPLE = [
     {"name_km": "សុខ ដារា", "name_latin": "Sok Dara", "phone": "+85512345678"},
@@ -81,9 +82,17 @@ def test_drafts_are_not_searchable(store: Store) -> None:
 
 
 def test_caller_named_fields_are_indexed(store: Store) -> None:
+    service = SimpleNamespace(fields=[SimpleNamespace(id="mother_km", type="text_km"),
+                                      SimpleNamespace(id="contact", type="phone"),
+                                      SimpleNamespace(id="note", type="text_latin"),
+                                      SimpleNamespace(id="age", type="number")])
+    fields = fields_to_index(service)
+    assert fields == {"mother_km", "contact", "note"}
     reg = store.create_draft("s", "1", "km")
-    store.submit(reg.id, {"mother_km": "នារី"}, [], fee_khr=0, searchable_fields={"mother_km"})
+    store.submit(reg.id, {"mother_km": "នារី", "contact": "097 555 1234", "age": 5}, [],
+                 fee_khr=0, searchable_fields=fields)
     assert [r.id for r in store.search("នារី")] == [reg.id]
+    assert [r.id for r in store.search("5551234")] == [reg.id]
 
 
 def test_tokens_are_opaque_and_key_specific() -> None:

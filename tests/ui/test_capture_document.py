@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QPushButton
 
 from tests.fixtures.capture import scenes as S
 from tests.fixtures.capture.qt_helpers import context, run_db, still_source, tasks  # noqa: F401
-from tests.core.test_capture_imports import jpeg, pdf_bytes
+from tests.fixtures.capture.scenes import jpeg, pdf_bytes
 from ui.capture.document_step import DocumentStep
 from ui.capture.qr_scan import QrScanner
 

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QAbstractButton, QWidget
 
 from tests.fixtures.capture import scenes as S
 from tests.fixtures.capture.qt_helpers import context, still_source, tasks  # noqa: F401
-from tests.core.test_capture_imports import jpeg
+from tests.fixtures.capture.scenes import jpeg
 from ui.capture.document_step import DocumentStep
 from ui.capture.photo_step import PhotoStep
 from ui.capture.qr_scan import QrScanner

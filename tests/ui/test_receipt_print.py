@@ -214,3 +214,24 @@ def test_printing_from_a_worker_thread(qapp, tmp_path: Path) -> None:  # type: i
     worker.join(timeout=60)
     assert results and results[0].ok, results
     assert_valid_job(target.read_bytes(), svc, rec)
+
+
+def test_qprinter_gets_the_same_drawing(qapp, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The system-printer path draws on a QPrinter; Qt's PDF output stands in for the spooler."""
+    import pypdfium2 as pdfium
+    from PySide6.QtGui import QPageSize
+    from PySide6.QtPrintSupport import QPrinter
+
+    from ui.receipts.content import receipt_blocks
+    from ui.receipts.pdf import paint_paged
+
+    svc = service()
+    rec = receipt(svc)
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "spool.pdf"))
+    printer.setPageSize(QPageSize(QPageSize.PageSizeId.A5))
+    paint_paged(printer, receipt_blocks(rec, svc, "en"), printer.resolution(), 1.0)
+    doc = pdfium.PdfDocument(str(tmp_path / "spool.pdf"))
+    text = "".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
+    assert rec.app_number in text and svc.name.en in text

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.capture.autoshot import AutoShot
 from kiosk.capture.errors import CaptureError
-from kiosk.capture.face import FaceReport, check_face
+from kiosk.capture.face import FaceReport, FaceTracker, check_face
 from kiosk.capture.portrait import make_portrait
 from kiosk.capture.sources import FrameSource, open_source
 from kiosk.model import Attachment, MediaRef
@@ -200,7 +200,7 @@ class PhotoStep(QWidget):
         if self.worker is not None:
             return
         self.auto.reset()
-        self.worker = FrameWorker(self._open, check_face, mirror=True, parent=self)
+        self.worker = FrameWorker(self._open, FaceTracker(), mirror=True, parent=self)
         self.worker.frame_ready.connect(self._on_frame)
         self.worker.problem_changed.connect(self._on_problem)
         self.worker.source_opened.connect(self._on_source_opened)

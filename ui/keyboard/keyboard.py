@@ -23,6 +23,7 @@ from ui.keyboard.keys import KeyButton
 from ui.keyboard.layouts import LAYERS, Key, Layer, display_label, layer
 
 KEY_HEIGHT = 64  # px; ≥ 12 mm on a 21" 1080p panel with room to spare
+MIN_KEY_HEIGHT = 56
 SPACING = 6
 MARGIN = 8
 MAX_UNIT = 112  # px; wider keys on big screens only make hands travel further
@@ -39,13 +40,22 @@ class OnScreenKeyboard(QWidget):
     layer_changed = Signal(str)
 
     def __init__(
-        self, parent: QWidget | None = None, *, locale: str = "km", layer_name: str = "km"
+        self,
+        parent: QWidget | None = None,
+        *,
+        locale: str = "km",
+        layer_name: str = "km",
+        key_height: int = KEY_HEIGHT,
     ) -> None:
         super().__init__(parent)
+        if key_height < MIN_KEY_HEIGHT:
+            raise ValueError(f"keys must be at least {MIN_KEY_HEIGHT} px tall to touch")
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating, True)
+        if parent is None:  # shown as its own window: never activate it
+            self.setWindowFlag(Qt.WindowType.WindowDoesNotAcceptFocus, True)
         self.setAccessibleName(tr("keyboard.name", locale))
-        self.setFixedHeight(2 * MARGIN + ROWS * KEY_HEIGHT + (ROWS - 1) * SPACING)
+        self.setFixedHeight(2 * MARGIN + ROWS * key_height + (ROWS - 1) * SPACING)
         self.setMinimumWidth(400)
         self._locale = locale
         self._layer = layer_name if layer_name in LAYERS else "km"
@@ -55,9 +65,7 @@ class OnScreenKeyboard(QWidget):
         self._connections: list[QMetaObject.Connection] = []
         self._buttons: dict[str, list[list[KeyButton]]] = {}
         for name in LAYERS:
-            self._buttons[name] = [
-                [self._make_button(k, name) for k in row] for row in layer(name).rows
-            ]
+            self._buttons[name] = [[self._make_button(k) for k in row] for row in layer(name).rows]
         self._strip = [self._make_sub_button(c) for c in coeng.FREQUENT_SUBSCRIPTS[:STRIP_SIZE]]
         more = Key(action="more_subscripts", width=2.5)
         self._more = KeyButton(more, "fn", self)
@@ -70,9 +78,11 @@ class OnScreenKeyboard(QWidget):
 
     # ---- public API -------------------------------------------------------------------
     def layer(self) -> str:
+        """The visible layer: "km", "en" or "num"."""
         return self._layer
 
-    def locale(self) -> str:  # type: ignore[override]
+    def ui_locale(self) -> str:
+        """The language of the function-key words ("km" or "en")."""
         return self._locale
 
     def set_layer(self, name: str) -> None:
@@ -107,13 +117,14 @@ class OnScreenKeyboard(QWidget):
         raise LookupError(f"no enabled key types {text!r} on layer {self._layer!r}")
 
     def function_button(self, action: str, arg: str = "") -> KeyButton:
+        """The visible function key ("shift", "space", "layer" with arg "en"…)."""
         for b in self.buttons():
             if b.key.action == action and b.key.arg == arg:
                 return b
         raise LookupError(f"no {action!r} key on layer {self._layer!r}")
 
     # ---- building ---------------------------------------------------------------------
-    def _make_button(self, key: Key, layer_name: str) -> KeyButton:
+    def _make_button(self, key: Key) -> KeyButton:
         role = "char" if key.action == "text" else "fn"
         b = KeyButton(key, role, self)
         if key.action == "gap":
@@ -123,6 +134,10 @@ class OnScreenKeyboard(QWidget):
         if key.action in ("shift", "caps", "layer"):
             b.setCheckable(True)
         b.icon_name = key.action if key.action in ("backspace", "shift", "caps") else ""
+        if key.action == "backspace":  # holding it keeps deleting; a tap deletes one
+            b.setAutoRepeat(True)
+            b.setAutoRepeatDelay(600)
+            b.setAutoRepeatInterval(120)
         b.clicked.connect(lambda _checked=False, k=key, btn=b: self._on_key_clicked(k, btn))
         return b
 

@@ -71,21 +71,40 @@ def format_fee(fee_khr: int, locale: str) -> str:
     return tr("receipt.fee", locale, amount=_digits(f"{fee_khr:,}", locale))
 
 
-def _pair(key: str, locale: str, style: Style = "body", **kw: str) -> list[Block]:
+def _pair(key: str, locale: str, style: Style = "body", **kw: str | Text) -> list[Block]:
     """The same sentence in the chosen language, then in the other one (smaller)."""
-    first = tr(key, locale, **{k: _digits(v, locale) for k, v in kw.items()})
-    second_locale = other(locale)
-    second = tr(key, second_locale, **{k: _digits(v, second_locale) for k, v in kw.items()})
+
+    def one(loc: str) -> str:
+        args = {k: _digits(v.get(loc) if isinstance(v, Text) else v, loc) for k, v in kw.items()}
+        return wrap_points(tr(key, loc, **args))
+
     return [
-        Block("text", wrap_points(first), style, keep_with_next=True),
-        Block("text", wrap_points(second), "small" if style == "small" else "second"),
+        Block("text", one(locale), style, keep_with_next=True),
+        Block("text", one(other(locale)), "small" if style == "small" else "second"),
     ]
 
 
+def commune_label(commune_code: str) -> Text:
+    """ "Commune, District, Province" in both languages from the gazetteer, or the bare code."""
+    try:
+        from kiosk.gazetteer import load_gazetteer
+
+        path = load_gazetteer().path(commune_code)
+    except Exception:  # a receipt must print even if the gazetteer is unreadable
+        path = []
+    if not path:
+        return Text(km=commune_code, en=commune_code)
+    places = list(reversed(path))
+    return Text(km=", ".join(p.name.km for p in places), en=", ".join(p.name.en for p in places))
+
+
 def receipt_blocks(
-    receipt: Receipt, service: ServiceLike, locale: str, commune_name: str = ""
+    receipt: Receipt, service: ServiceLike, locale: str, commune_name: str | Text | None = None
 ) -> list[Block]:
-    """Everything printed on the receipt, top to bottom."""
+    """Everything printed on the receipt, top to bottom.
+
+    `commune_name` None looks the receipt's commune up in the gazetteer; "" leaves it out.
+    """
     second = other(locale)
     days = receipt.processing_days if receipt.processing_days is not None else None
     if days is None:
@@ -117,6 +136,8 @@ def receipt_blocks(
         Block("text", wrap_points(service.name.get(locale)), "heading", keep_with_next=True),
         Block("text", wrap_points(service.name.get(second)), "second"),
     ]
+    if commune_name is None:
+        commune_name = commune_label(receipt.commune_code)
     if commune_name:
         blocks += _pair("receipt.commune", locale, name=commune_name)
     when = receipt.submitted_at

@@ -14,6 +14,7 @@ from PySide6.QtCore import QMarginsF
 from PySide6.QtGui import QPagedPaintDevice, QPageLayout, QPageSize, QPainter, QPdfWriter
 
 from kiosk.model import Receipt
+from kiosk.text import Text
 from ui.receipts.content import Block, ServiceLike, receipt_blocks
 from ui.receipts.layout import Surface, paint_receipt
 
@@ -55,7 +56,7 @@ def render_receipt_pdf(
     locale: str,
     *,
     size: PageSizeName = "A6",
-    commune_name: str = "",
+    commune_name: str | Text | None = None,
 ) -> Path:
     """Write the receipt to `path` (atomically: a half-written PDF never appears there)."""
     if size not in PAGES:

@@ -28,7 +28,7 @@ from kiosk.model import Receipt
 from kiosk.text import Text
 from ui.receipts.content import ServiceLike, receipt_blocks
 from ui.receipts.pdf import paint_paged
-from ui.receipts.raster import dark_rows, render_receipt_raster
+from ui.receipts.raster import INVERT, dark_rows, render_receipt_raster
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ def print_receipt(
     locale: str,
     printer_spec: str | None,
     *,
-    commune_name: str = "",
+    commune_name: str | Text | None = None,
     width: int = THERMAL_WIDTH,
 ) -> PrintResult:
     """Print the receipt; never raises for printer problems (see `PrintResult`)."""
@@ -127,7 +127,11 @@ def print_receipt(
 
 
 def _print_system(
-    receipt: Receipt, service: ServiceLike, locale: str, name: str, commune_name: str
+    receipt: Receipt,
+    service: ServiceLike,
+    locale: str,
+    name: str,
+    commune_name: str | Text | None,
 ) -> str:
     """Draw on a QPrinter with the same routine as the PDF; the OS spooler does the rest."""
     from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
@@ -170,9 +174,9 @@ def _print_escpos(image: QImage, spec: PrinterSpec) -> str:
     rows = dark_rows(image)
     row_bytes = (image.width() + 7) // 8
     # PIL "1" raw data: 1 bits are white, so hand over the inverted rows.
-    bitmap = Image.frombytes(
-        "1", (row_bytes * 8, image.height()), bytes(b ^ 0xFF for b in rows)
-    ).crop((0, 0, image.width(), image.height()))
+    bitmap = Image.frombytes("1", (row_bytes * 8, image.height()), rows.translate(INVERT)).crop(
+        (0, 0, image.width(), image.height())
+    )
     device = _open_escpos(spec, image.width())
     try:
         device.hw("INIT")

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 
 from kiosk.model import Receipt
+from kiosk.text import Text
 from ui.receipts.content import ServiceLike, receipt_blocks
 from ui.receipts.layout import Surface, paint_receipt
 
@@ -20,6 +21,7 @@ THERMAL_DPI = 203.2  # 8 dots per mm, the common head of 58 and 80 mm printers
 SIDE_MARGIN = 8  # dots
 TOP_MARGIN = 8
 BOTTOM_FEED = 48  # dots of white so the cutter does not slice the last line
+INVERT = bytes(b ^ 0xFF for b in range(256))  # bytes.translate table that flips every bit
 
 
 def render_receipt_raster(
@@ -28,7 +30,7 @@ def render_receipt_raster(
     locale: str,
     width: int = 576,
     *,
-    commune_name: str = "",
+    commune_name: str | Text | None = None,
 ) -> QImage:
     """A `Format_Mono` image exactly `width` dots wide, as tall as the receipt needs."""
     if width < 200:
@@ -72,7 +74,7 @@ def dark_rows(image: QImage) -> bytes:
     data = bytes(bits)[: mono.bytesPerLine() * mono.height()]
     for y in range(mono.height()):
         row = data[y * mono.bytesPerLine() : y * mono.bytesPerLine() + row_bytes]
-        out += row if black_is_one else bytes(b ^ 0xFF for b in row)
+        out += row if black_is_one else row.translate(INVERT)
     pad = row_bytes * 8 - mono.width()
     if pad:  # clear the padding bits at the end of each row
         mask = (0xFF << pad) & 0xFF

@@ -145,10 +145,18 @@ class FileImportField(MediaField):
         if room <= 0:
             kept, room = [], max(1, self.field.max_pages)  # full: start the document again
 
+        tmp = self.ctx.session.temp_dir()
+
         def read() -> list[bytes]:
+            import shutil
+
             from kiosk.capture import import_file
 
-            return list(import_file(path))[:room]
+            # A private copy first: pulling the USB stick mid-import cannot half-read it, and
+            # the copy goes with the session's temp folder when the session ends.
+            local = tmp / f"import-{len(list(tmp.iterdir()))}{path.suffix.lower()}"
+            shutil.copyfile(path, local)
+            return list(import_file(local))[:room]
 
         def stored(items: list[Attachment]) -> None:
             self._busy = False
