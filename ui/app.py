@@ -94,20 +94,23 @@ def options_from_config(config: Any, **overrides: Any) -> KioskOptions:
     return opts
 
 
-def make_printer(spec: str) -> Any:
-    """A callable(receipt, service, locale) that prints, from the receipt helper, or None."""
-    if not spec or spec == "none":
+def make_printer(spec: str, commune_name: Callable[[], Any] = lambda: None) -> Any:
+    """A callable(receipt, service, locale) -> PrintResult for `Config.printer`, or None when
+    this kiosk has no printer. Printing itself is the receipt helper's (`ui/receipts`)."""
+    if not spec or spec.strip() == "none":
         return None
+    from ui.receipts.printers import PrinterSettingError, parse_printer_spec, print_receipt
+
     try:
-        from ui.receipts import printer_for  # type: ignore[attr-defined]
-    except ImportError:
-        log.warning("receipt printing is not available (ui.receipts has no printer_for)")
+        parse_printer_spec(spec)
+    except PrinterSettingError as exc:  # a bad setting must not stop the kiosk
+        log.error("printer setting %r not usable: %s", spec, exc)
         return None
-    try:
-        return printer_for(spec)
-    except Exception as exc:  # noqa: BLE001 - a bad printer setting must not stop the kiosk
-        log.error("printer %r not usable: %s", spec, exc)
-        return None
+
+    def print_one(receipt: Any, service: Any, locale: str) -> Any:
+        return print_receipt(receipt, service, locale, spec, commune_name=commune_name())
+
+    return print_one
 
 
 class Kiosk(QObject):
@@ -117,12 +120,14 @@ class Kiosk(QObject):
         super().__init__()
         self.opts = opts
         self.tasks = TaskManager(self)
+        self._commune_name: Any = None
         import datetime as dt
 
         self.ctx = AppContext(
             tasks=self.tasks, session=Session(), config=opts.config or opts,
             today=opts.today or dt.date.today, camera=opts.camera,
-            printer=printer if printer is not None else make_printer(opts.printer),
+            printer=printer if printer is not None else make_printer(
+                opts.printer, lambda: self._commune_name),
             retention_days=opts.retention_days,
         )
         self.window = KioskWindow(self.ctx, idle_seconds=opts.idle_seconds,
@@ -157,8 +162,9 @@ class Kiosk(QObject):
 
     def _load_catalog(self) -> Any:
         from kiosk.catalog import CatalogManager
+        from ui.screens.fields import supported_types
 
-        return CatalogManager(self.opts.data_dir).current()
+        return CatalogManager(self.opts.data_dir, supported_types=supported_types()).current()
 
     def _on_catalog(self, catalog: Any) -> None:
         self.window.set_catalog(catalog)
@@ -168,6 +174,8 @@ class Kiosk(QObject):
         log.error("no usable catalog: %s", exc)
 
     def _on_gazetteer(self, gz: Any) -> None:
+        place = gz.get(self.opts.commune_code)
+        self._commune_name = place.name if place is not None else None
         self.window.set_gazetteer(gz)
         self._mark("gazetteer")
 

@@ -254,12 +254,21 @@ class KioskWindow(QWidget):
         self.go("confirmation")
 
     def print_receipt(self, on_done: Any, on_error: Any) -> None:
+        """Print on the io pool; the receipt helper reports trouble as a PrintResult."""
         printer, s = self.ctx.printer, self.session
         receipt, service, locale = s.receipt, s.service, s.locale
         if printer is None or receipt is None:
             on_error(RuntimeError("no printer"))
             return
-        self.ctx.tasks.run_io(lambda: printer(receipt, service, locale), on_done, on_error)
+
+        def done(result: Any) -> None:
+            if getattr(result, "ok", True):
+                on_done(result)
+            else:
+                on_error(RuntimeError(f"{getattr(result, 'outcome', 'error')}: "
+                                      f"{getattr(result, 'detail', '')}"))
+
+        self.ctx.tasks.run_io(lambda: printer(receipt, service, locale), done, on_error)
 
     def end_session(self) -> None:
         """Wipe the session: answers, images, temp files, the unsubmitted draft; reset screens."""

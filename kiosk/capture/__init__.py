@@ -12,13 +12,13 @@ import os
 os.environ.setdefault("OPENCV_VIDEOIO_MSMF_ENABLE_HW_TRANSFORMS", "0")
 os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")  # probing absent cameras is not an error
 
-from kiosk.capture.errors import CaptureError  # noqa: E402
-from kiosk.capture.face import FaceReport, check_face  # noqa: E402
-from kiosk.capture.imports import import_file  # noqa: E402
-from kiosk.capture.page import PageReport, find_page, make_page  # noqa: E402
-from kiosk.capture.portrait import make_portrait  # noqa: E402
-from kiosk.capture.qr import read_qr  # noqa: E402
-from kiosk.capture.sources import FrameSource, open_source  # noqa: E402
+from kiosk.capture.errors import CaptureError
+from kiosk.capture.face import FaceReport, check_face
+from kiosk.capture.imports import import_file
+from kiosk.capture.page import PageReport, find_page, make_page
+from kiosk.capture.portrait import make_portrait
+from kiosk.capture.qr import read_qr
+from kiosk.capture.sources import FrameSource, open_source
 
 __all__ = [
     "CaptureError",

@@ -43,7 +43,9 @@ class AutoShot:
         fw = report.frame_size[0]
         centre = ((face[0] + face[2] / 2) / fw, (face[1] + face[3] / 2) / fw)
         if self._last_centre is not None:
-            moved = max(abs(centre[0] - self._last_centre[0]), abs(centre[1] - self._last_centre[1]))
+            moved = max(
+                abs(centre[0] - self._last_centre[0]), abs(centre[1] - self._last_centre[1])
+            )
             if moved > self.max_move:
                 self.reset()
         self._last_centre = centre

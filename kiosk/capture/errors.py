@@ -23,4 +23,3 @@ class CaptureError(Exception):
     @property
     def en(self) -> str:
         return self.message("en")
-

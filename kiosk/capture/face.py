@@ -26,16 +26,16 @@ _local = threading.local()  # cascades are not thread-safe: one pair per thread
 
 
 def _cascades() -> tuple[cv2.CascadeClassifier, cv2.CascadeClassifier]:
-    pair = getattr(_local, "pair", None)
+    pair: tuple[cv2.CascadeClassifier, cv2.CascadeClassifier] | None = getattr(_local, "pair", None)
     if pair is None:
-        base = cv2.data.haarcascades  # type: ignore[attr-defined]
+        base = str(getattr(cv2, "data").haarcascades)  # noqa: B009 - cv2.data is untyped
         face = cv2.CascadeClassifier(base + "haarcascade_frontalface_default.xml")
         eye = cv2.CascadeClassifier(base + "haarcascade_eye.xml")
         if face.empty() or eye.empty():
             raise RuntimeError("OpenCV's Haar cascades are missing from the cv2 package")
         pair = (face, eye)
         _local.pair = pair
-    return pair  # type: ignore[no-any-return]
+    return pair
 
 
 @dataclass(frozen=True)
@@ -101,10 +101,15 @@ def detect_faces(grey: np.ndarray, hint: Box | None = None) -> list[Box]:
         min_side = max(24, int(0.75 * hw * scale))
         max_side = int(1.35 * hw * scale) + 1
     gh, gw = grey.shape[:2]
-    small = cv2.resize(grey, (max(1, round(gw * scale)), max(1, round(gh * scale))), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        grey, (max(1, round(gw * scale)), max(1, round(gh * scale))), interpolation=cv2.INTER_AREA
+    )
     small = _normalise(small)
     found = _cascades()[0].detectMultiScale(
-        small, T.FACE_SCALE_FACTOR, T.FACE_MIN_NEIGHBOURS, minSize=(min_side, min_side),
+        small,
+        T.FACE_SCALE_FACTOR,
+        T.FACE_MIN_NEIGHBOURS,
+        minSize=(min_side, min_side),
         maxSize=(max_side, max_side) if max_side else (0, 0),
     )
     boxes = [
@@ -145,11 +150,13 @@ def detect_eyes(grey: np.ndarray, face: Box) -> list[Box]:
     if roi.size == 0:
         return []
     scale = 100.0 / max(1, w)
-    small = cv2.resize(roi, (100, max(1, round(roi.shape[0] * scale))), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        roi, (100, max(1, round(roi.shape[0] * scale))), interpolation=cv2.INTER_AREA
+    )
     found = _cascades()[1].detectMultiScale(
         small, 1.15, T.EYE_MIN_NEIGHBOURS, minSize=(13, 13), maxSize=(38, 38)
     )
-    eyes = [tuple(int(round(v / scale)) for v in b) for b in found]
+    eyes = [tuple(round(v / scale) for v in b) for b in found]
     eyes = [(ex + x, ey + top, ew, eh) for ex, ey, ew, eh in eyes]
     eyes.sort(key=lambda b: b[2] * b[3], reverse=True)
     left = [e for e in eyes if e[0] + e[2] / 2 < x + w / 2]
@@ -185,7 +192,9 @@ def _sharpness(grey_face: np.ndarray) -> float:
     """
     scale = 200.0 / max(1, grey_face.shape[0])
     size = (max(1, round(grey_face.shape[1] * scale)), 200)
-    norm = cv2.resize(grey_face, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    norm = cv2.resize(
+        grey_face, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    )
     norm = norm.astype(np.float32)
     std = float(norm.std())
     if std < 1.0:
@@ -230,7 +239,7 @@ def _background(grey: np.ndarray, face: Box) -> tuple[float, float]:
 
 
 def _no_face_report(grey: np.ndarray, size: tuple[int, int], count: int) -> FaceReport:
-    mean = float(grey[:: 4, :: 4].mean())
+    mean = float(grey[::4, ::4].mean())
     checks = {"face_count": Check("face_count", float(count), 1, 1)}
     if count == 0 and mean < T.FACE_MEAN_MIN * 0.6:
         checks["exposure"] = Check("exposure", mean, T.FACE_MEAN_MIN, T.FACE_MEAN_MAX)
@@ -252,7 +261,9 @@ def check_face(frame: np.ndarray, hint: Box | None = None) -> FaceReport:
     faces = detect_faces(grey, hint)
     if len(faces) != 1:
         report = _no_face_report(grey, (fw, fh), len(faces))
-        return FaceReport(report.ok, report.instruction, (fw, fh), tuple(faces), (), None, report.checks)
+        return FaceReport(
+            report.ok, report.instruction, (fw, fh), tuple(faces), (), None, report.checks
+        )
     face = faces[0]
     x, y, w, h = face
     crop, head_h, crown = head_crop(face, fw, fh)
@@ -261,7 +272,10 @@ def check_face(frame: np.ndarray, hint: Box | None = None) -> FaceReport:
     inner = grey[y + h // 6 : y + h - h // 6, x + w // 5 : x + w - w // 5]
     face_mean = float(inner.mean()) if inner.size else 0.0
     clipped = float((inner >= 250).mean()) if inner.size else 0.0
-    min_head = max(T.CROP_MIN_FRAME_FRACTION * T.HEAD_IN_CROP_TARGET, T.CROP_MIN_SOURCE_PX * T.HEAD_IN_CROP_TARGET / fh)
+    min_head = max(
+        T.CROP_MIN_FRAME_FRACTION * T.HEAD_IN_CROP_TARGET,
+        T.CROP_MIN_SOURCE_PX * T.HEAD_IN_CROP_TARGET / fh,
+    )
     tilt: float | None = None
     if len(eyes) == 2:
         (ax, ay, aw, ah), (bx, by, bw, bh) = eyes
@@ -276,7 +290,9 @@ def check_face(frame: np.ndarray, hint: Box | None = None) -> FaceReport:
         "exposure": Check("exposure", face_mean, T.FACE_MEAN_MIN, T.FACE_MEAN_MAX),
         "clipped": Check("clipped", clipped, None, T.FACE_CLIPPED_MAX),
         "head_size": Check("head_size", head_h / fh, round(min_head, 3), T.HEAD_IN_CROP_MAX),
-        "centre_x": Check("centre_x", (x + w / 2 - fw / 2) / fw, -T.CENTRE_TOLERANCE, T.CENTRE_TOLERANCE),
+        "centre_x": Check(
+            "centre_x", (x + w / 2 - fw / 2) / fw, -T.CENTRE_TOLERANCE, T.CENTRE_TOLERANCE
+        ),
         "centre_y": Check(
             "centre_y",
             (eye_y - ideal_eye_y) / fh if crop is not None else 1.0,
@@ -287,7 +303,9 @@ def check_face(frame: np.ndarray, hint: Box | None = None) -> FaceReport:
         "tilt": Check("tilt", tilt, None, T.EYE_TILT_MAX_DEG),
         "background_edges": Check("background_edges", bg_edges, None, T.BACKGROUND_EDGES_MAX),
         "background_mean": Check("background_mean", bg_mean, T.BACKGROUND_MEAN_MIN, None),
-        "sharpness": Check("sharpness", _sharpness(grey[y : y + h, x : x + w]), T.SHARPNESS_MIN, None),
+        "sharpness": Check(
+            "sharpness", _sharpness(grey[y : y + h, x : x + w]), T.SHARPNESS_MIN, None
+        ),
     }
     return FaceReport(
         ok=all(c.passed for c in checks.values()),

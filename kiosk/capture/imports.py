@@ -81,8 +81,11 @@ def decode_image(data: bytes) -> np.ndarray:
         if kind != "jpeg" or pixels > T.MAX_REDUCED_PIXELS:
             raise CaptureError("capture.error.image_too_large", megapixels=round(pixels / 1e6))
         flag = cv2.IMREAD_REDUCED_COLOR_2
-        for factor, reduced in ((2, cv2.IMREAD_REDUCED_COLOR_2), (4, cv2.IMREAD_REDUCED_COLOR_4),
-                                (8, cv2.IMREAD_REDUCED_COLOR_8)):
+        for factor, reduced in (
+            (2, cv2.IMREAD_REDUCED_COLOR_2),
+            (4, cv2.IMREAD_REDUCED_COLOR_4),
+            (8, cv2.IMREAD_REDUCED_COLOR_8),
+        ):
             flag = reduced
             if pixels / (factor * factor) <= T.MAX_IMAGE_PIXELS:
                 break

@@ -49,7 +49,9 @@ def order_corners(pts: np.ndarray) -> np.ndarray:
     pts = pts.reshape(4, 2).astype(np.float32)
     s = pts.sum(axis=1)
     d = np.diff(pts, axis=1).reshape(4)
-    return np.array([pts[np.argmin(s)], pts[np.argmin(d)], pts[np.argmax(s)], pts[np.argmax(d)]], np.float32)
+    return np.array(
+        [pts[np.argmin(s)], pts[np.argmin(d)], pts[np.argmax(s)], pts[np.argmax(d)]], np.float32
+    )
 
 
 def locate_page(frame: np.ndarray) -> np.ndarray | None:
@@ -80,7 +82,7 @@ def locate_page(frame: np.ndarray) -> np.ndarray | None:
                 if len(quad) == 4 and cv2.isContourConvex(quad):
                     if cv2.contourArea(quad) >= min_area:
                         refined = _refine(order_corners(quad), c.reshape(-1, 2).astype(np.float32))
-                        return refined / scale
+                        return np.asarray(refined / scale, np.float32)
                     break
     return None
 
@@ -160,19 +162,33 @@ def output_size(aspect: float, paper: str | None) -> tuple[int, int]:
     return round(long_side * aspect), long_side
 
 
-def straighten(frame: np.ndarray, corners: np.ndarray, aspect: float, paper: str | None) -> np.ndarray:
+def straighten(
+    frame: np.ndarray, corners: np.ndarray, aspect: float, paper: str | None
+) -> np.ndarray:
     w, h = output_size(aspect, paper)
     dst = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float32)
     m = cv2.getPerspectiveTransform(corners.astype(np.float32), dst)
-    return cv2.warpPerspective(frame, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpPerspective(
+        frame, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
+    )
 
 
 def page_checks(page: np.ndarray, *, glare: bool = True) -> dict[str, Check]:
     """Blur (Laplacian variance at 1000 px wide) and glare (fraction of saturated pixels)."""
     grey = page if page.ndim == 2 else cv2.cvtColor(page, cv2.COLOR_BGR2GRAY)
     scale = 1000.0 / max(grey.shape[:2])
-    norm = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
-    checks = {"sharpness": Check("sharpness", float(cv2.Laplacian(norm, cv2.CV_64F).var()), T.PAGE_SHARPNESS_MIN, None)}
+    norm = cv2.resize(
+        grey,
+        None,
+        fx=scale,
+        fy=scale,
+        interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR,
+    )
+    checks = {
+        "sharpness": Check(
+            "sharpness", float(cv2.Laplacian(norm, cv2.CV_64F).var()), T.PAGE_SHARPNESS_MIN, None
+        )
+    }
     if glare:
         # Glare is a smooth saturated patch brighter than the paper itself: blur away fine
         # white gaps between letters and compare to the paper's own level.
@@ -205,7 +221,11 @@ def is_colour(page: np.ndarray) -> tuple[bool, float]:
     """Whether the page needs colour: the fraction of clearly coloured pixels (Lab chroma)."""
     if page.ndim == 2:
         return False, 0.0
-    small = cv2.resize(page, (400, max(1, round(400 * page.shape[0] / page.shape[1]))), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        page,
+        (400, max(1, round(400 * page.shape[0] / page.shape[1]))),
+        interpolation=cv2.INTER_AREA,
+    )
     lab = cv2.cvtColor(small, cv2.COLOR_BGR2LAB).astype(np.float32)
     chroma = np.hypot(lab[:, :, 1] - 128.0, lab[:, :, 2] - 128.0)
     frac = float((chroma > T.PAGE_CHROMA_LEVEL).mean())
@@ -222,10 +242,17 @@ def encode_page(page: np.ndarray) -> tuple[bytes, dict[str, Any]]:
     long_side = max(img.shape[:2])
     if long_side > T.PAGE_LONG_SIDE:
         s = T.PAGE_LONG_SIDE / long_side
-        img = cv2.resize(img, (round(img.shape[1] * s), round(img.shape[0] * s)), interpolation=cv2.INTER_AREA)
+        img = cv2.resize(
+            img, (round(img.shape[1] * s), round(img.shape[0] * s)), interpolation=cv2.INTER_AREA
+        )
     data, quality = encode_jpeg(img, T.PAGE_QUALITIES, T.PAGE_MAX_BYTES)
-    info = {"colour": colour, "colour_fraction": round(frac, 4), "quality": quality,
-            "width": int(img.shape[1]), "height": int(img.shape[0])}
+    info = {
+        "colour": colour,
+        "colour_fraction": round(frac, 4),
+        "quality": quality,
+        "width": int(img.shape[1]),
+        "height": int(img.shape[0]),
+    }
     return data, info
 
 

@@ -39,10 +39,15 @@ class ScanFolder:
         try:
             entries = list(self.folder.iterdir())
         except OSError as exc:
-            raise CaptureError("capture.error.scan_folder_missing", folder=str(self.folder)) from exc
+            raise CaptureError(
+                "capture.error.scan_folder_missing", folder=str(self.folder)
+            ) from exc
         return sorted(
-            p for p in entries
-            if p.is_file() and not p.name.startswith((".", "~")) and p.suffix.lower() not in _IGNORED_SUFFIXES
+            p
+            for p in entries
+            if p.is_file()
+            and not p.name.startswith((".", "~"))
+            and p.suffix.lower() not in _IGNORED_SUFFIXES
         )
 
     def poll(self) -> list[Path]:

@@ -19,11 +19,11 @@ from typing import Protocol, runtime_checkable
 
 os.environ.setdefault("OPENCV_VIDEOIO_MSMF_ENABLE_HW_TRANSFORMS", "0")  # before cv2 (GUIDE §5)
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
+import cv2
+import numpy as np
 
-from kiosk.capture import thresholds as T  # noqa: E402
-from kiosk.capture.errors import CaptureError  # noqa: E402
+from kiosk.capture import thresholds as T
+from kiosk.capture.errors import CaptureError
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp"}
 
@@ -73,8 +73,10 @@ class CameraSource:
         self.width, self.height = width, height
         self.name = f"camera {device}" if isinstance(device, int) else f"camera {Path(device).name}"
         self._clock = clock
-        self._backends = list(backends) if backends is not None else (
-            camera_backends() if isinstance(device, int) else [cv2.CAP_ANY]
+        self._backends = (
+            list(backends)
+            if backends is not None
+            else (camera_backends() if isinstance(device, int) else [cv2.CAP_ANY])
         )
         self._cap: cv2.VideoCapture | None = None
         self._failures = 0
@@ -102,7 +104,7 @@ class CameraSource:
                 continue
             if isinstance(self.device, int):
                 # MJPG lets USB 2 webcams deliver 720p at full rate; ignored where unsupported.
-                cap.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter_fourcc(*"MJPG"))
+                cap.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter.fourcc(*"MJPG"))
                 cap.set(cv2.CAP_PROP_FRAME_WIDTH, self.width)
                 cap.set(cv2.CAP_PROP_FRAME_HEIGHT, self.height)
                 cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)  # the newest frame, not a stale queue
@@ -190,7 +192,9 @@ class _Paced:
 class VideoFileSource:
     """A video file played in a loop, for demos and tests."""
 
-    def __init__(self, path: Path, *, fps: float = 0.0, loop: bool = True, is_demo: bool = False) -> None:
+    def __init__(
+        self, path: Path, *, fps: float = 0.0, loop: bool = True, is_demo: bool = False
+    ) -> None:
         self.path = Path(path)
         self.name = self.path.name
         self.is_demo = is_demo
@@ -261,8 +265,8 @@ class ImageSequenceSource:
         self._i += 1
         if not self.jitter:
             return image.copy()
-        dx = int(round(1.5 * np.sin(self._i * 0.37)))
-        dy = int(round(1.0 * np.cos(self._i * 0.23)))
+        dx = round(1.5 * float(np.sin(self._i * 0.37)))
+        dy = round(1.0 * float(np.cos(self._i * 0.23)))
         return np.roll(image, (dy, dx), axis=(0, 1))
 
     def close(self) -> None:
@@ -290,7 +294,9 @@ class SyntheticSource:
         self._n += 1
         frame = self._base.copy()
         x = (self._n * 7) % max(1, self.width - 80)
-        cv2.rectangle(frame, (x, self.height // 3), (x + 80, self.height // 3 + 80), (255, 255, 255), -1)
+        cv2.rectangle(
+            frame, (x, self.height // 3), (x + 80, self.height // 3 + 80), (255, 255, 255), -1
+        )
         cv2.putText(frame, str(self._n), (10, 40), cv2.FONT_HERSHEY_SIMPLEX, 1.2, (0, 0, 0), 2)
         return frame
 

@@ -140,7 +140,17 @@ SCHEMA_VERSION = 2
 def migrate(conn: sqlite3.Connection, *, stop_before: str | None = None) -> int:
     """Apply pending migrations; returns the schema version (PRAGMA user_version)."""
     db = Database(conn, execute_plugins=False)
-    migrations.apply(db, stop_before=stop_before)
+    if migrations.pending(db):
+        # One process migrates at a time: under the write lock the others find nothing
+        # pending. Each migration still runs in its own savepoint with its record.
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            migrations.apply(db, stop_before=stop_before)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 

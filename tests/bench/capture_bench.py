@@ -17,12 +17,12 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
+import cv2
+import numpy as np
 
-from kiosk.capture import check_face, find_page, make_page, make_portrait  # noqa: E402
-from kiosk.capture.face import FaceTracker  # noqa: E402
-from tests.fixtures.capture import scenes as S  # noqa: E402
+from kiosk.capture import check_face, find_page, make_page, make_portrait
+from kiosk.capture.face import FaceTracker
+from tests.fixtures.capture import scenes as S
 
 
 def mjpeg_frames(w: int, h: int, n: int = 12) -> list[bytes]:
@@ -60,7 +60,9 @@ def stall_ms(seconds: float = 10.0) -> tuple[float, int]:
 
     load_fonts()
     frames = mjpeg_frames(1280, 720)
-    off_centre = [cv2.imencode(".jpg", S.face_frame(scale=3.45, dx=250, w=1280, h=720))[1].tobytes()]
+    off_centre = [
+        cv2.imencode(".jpg", S.face_frame(scale=3.45, dx=250, w=1280, h=720))[1].tobytes()
+    ]
 
     class MjpegSource:
         """Decodes JPEG frames at 30 fps, like a webcam in MJPG mode (never auto-captures)."""
@@ -128,7 +130,10 @@ def stall_ms(seconds: float = 10.0) -> tuple[float, int]:
 
 def main() -> None:
     f640, f1280 = mjpeg_frames(640, 480), mjpeg_frames(1280, 720)
-    assert check_face(decode(f640[2])).face is not None and check_face(decode(f1280[2])).face is not None
+    assert (
+        check_face(decode(f640[2])).face is not None
+        and check_face(decode(f1280[2])).face is not None
+    )
     decode_640 = rate(decode, f640)
     decode_1280 = rate(decode, f1280)
     full_640 = rate(lambda d: check_face(decode(d)), f640)
@@ -137,7 +142,10 @@ def main() -> None:
     fps_640 = rate(lambda d: track_640(decode(d)), f640)
     fps_1280 = rate(lambda d: track_1280(decode(d)), f1280)
     print(f"decode only: {decode_640:.0f} fps @640, {decode_1280:.0f} fps @1280")
-    print(f"decode + checks, full search every frame: {full_640:.1f} fps @640, {full_1280:.1f} fps @1280")
+    print(
+        f"decode + checks, full search every frame: {full_640:.1f} fps @640, "
+        f"{full_1280:.1f} fps @1280"
+    )
     print(f"decode + checks, tracked (live view): {fps_640:.1f} fps @640, {fps_1280:.1f} fps @1280")
 
     good = S.face_frame()

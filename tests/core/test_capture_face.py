@@ -1,4 +1,4 @@
-"""Face-photo checks on real photographs (tests/fixtures/capture), each on both sides of its limit."""
+"""Face-photo checks on real photographs (tests/fixtures/capture), both sides of each limit."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def test_good_frame_passes_every_check(good: FaceReport) -> None:
     assert good.instruction == "capture.face.hold_still"
     assert len(good.eyes) == 2
     assert good.crop is not None
-    x, y, w, h = good.crop
+    _, _, w, h = good.crop
     assert abs(w / h - 35 / 45) < 0.01
 
 
@@ -122,14 +122,18 @@ def test_portrait_is_413x531_colour_jpeg_under_budget(good: FaceReport) -> None:
 
 def test_portrait_of_noisy_frame_still_fits_budget() -> None:
     rng = np.random.default_rng(0)
-    noisy = np.clip(S.face_frame().astype(np.int16) + rng.normal(0, 25, (480, 640, 3)), 0, 255).astype(np.uint8)
+    noisy = np.clip(
+        S.face_frame().astype(np.int16) + rng.normal(0, 25, (480, 640, 3)), 0, 255
+    ).astype(np.uint8)
     data = make_portrait(noisy, check_face(noisy))
     assert len(data) <= T.PORTRAIT_MAX_BYTES
 
 
 def test_override_portrait_without_a_face_is_still_made() -> None:
     report = check_face(S.no_face())
-    img = cv2.imdecode(np.frombuffer(make_portrait(S.no_face(), report), np.uint8), cv2.IMREAD_COLOR)
+    img = cv2.imdecode(
+        np.frombuffer(make_portrait(S.no_face(), report), np.uint8), cv2.IMREAD_COLOR
+    )
     assert img.shape == (531, 413, 3)
 
 

@@ -13,7 +13,7 @@ from kiosk.capture import CaptureError, import_file
 from kiosk.capture import thresholds as T
 from kiosk.capture.imports import decode_image, jpeg_size, read_images
 from tests.fixtures.capture import scenes as S
-from tests.fixtures.capture.scenes import jpeg, pdf_bytes, png
+from tests.fixtures.capture.scenes import jpeg, pdf_bytes, png, with_exif_orientation
 
 
 def write(tmp_path: Path, name: str, data: bytes) -> Path:
@@ -62,7 +62,11 @@ def test_broken_pdf(tmp_path: Path) -> None:
     ("name", "data", "key"),
     [
         ("empty.jpg", b"", "capture.error.empty_file"),
-        ("notes.jpg", b"hello, this is text pretending to be a photo", "capture.error.unsupported_file"),
+        (
+            "notes.jpg",
+            b"hello, this is text pretending to be a photo",
+            "capture.error.unsupported_file",
+        ),
         ("virus.png", b"MZ\x90\x00" + bytes(200), "capture.error.unsupported_file"),
     ],
 )

@@ -14,7 +14,9 @@ KIOSK = ROOT / "kiosk" / "capture"
 
 
 def load(locale: str) -> dict[str, str]:
-    return json.loads((ROOT / "assets" / "translations" / locale / "capture.json").read_text("utf-8"))
+    return json.loads(
+        (ROOT / "assets" / "translations" / locale / "capture.json").read_text("utf-8")
+    )
 
 
 def test_same_keys_in_both_languages_and_khmer_is_khmer() -> None:

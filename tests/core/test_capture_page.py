@@ -28,9 +28,11 @@ def test_page_at_an_angle_is_found_with_its_true_aspect(tilt_x, tilt_y, roll) ->
 
 def test_corner_naive_aspect_would_be_wrong_for_a_strong_tilt() -> None:
     """Guards the reason for the Zhang–He estimate: side lengths alone mislead."""
-    frame, corners = S.page_photo_scene(tilt_x=32, tilt_y=-5, roll=3)
+    _, corners = S.page_photo_scene(tilt_x=32, tilt_y=-5, roll=3)
     tl, tr, br, bl = corners
-    naive = (np.linalg.norm(tr - tl) + np.linalg.norm(br - bl)) / (np.linalg.norm(bl - tl) + np.linalg.norm(br - tr))
+    naive = (np.linalg.norm(tr - tl) + np.linalg.norm(br - bl)) / (
+        np.linalg.norm(bl - tl) + np.linalg.norm(br - tr)
+    )
     assert abs(naive - 210 / 297) / (210 / 297) > 0.06
     assert abs(true_aspect(corners, 1600, 1200) - 210 / 297) < 0.01
 
@@ -41,7 +43,9 @@ def test_straightened_page_is_a4_at_150_dpi_and_under_budget() -> None:
     assert len(data) <= T.PAGE_MAX_BYTES
     page = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     assert page.ndim == 2  # a black-and-white form is stored grey
-    assert page.shape[1] in range(1240, 1655) and abs(page.shape[0] / page.shape[1] - 297 / 210) < 0.01
+    assert (
+        page.shape[1] in range(1240, 1655) and abs(page.shape[0] / page.shape[1] - 297 / 210) < 0.01
+    )
 
 
 def test_colour_page_stays_colour() -> None:
@@ -79,7 +83,9 @@ def test_no_page_on_an_empty_desk() -> None:
 def test_whole_frame_kept_when_no_corners() -> None:
     frame = S.a4_page()
     data = make_page(frame, find_page(S.desk(640, 480)))
-    assert cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED).shape[0] == frame.shape[0]
+    assert (
+        cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED).shape[0] == frame.shape[0]
+    )
 
 
 def test_huge_noisy_page_is_shrunk_until_it_fits() -> None:

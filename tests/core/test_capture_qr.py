@@ -15,7 +15,9 @@ PAYLOAD = "SALA1:120101-00042-7:AB12CD"
 @pytest.mark.parametrize(
     ("angle", "scale", "blur"), [(0, 1.0, 0), (18, 0.9, 1.2), (-35, 0.6, 1.0), (70, 1.3, 1.6)]
 )
-def test_receipt_qr_is_read_rotated_scaled_and_blurred(angle: float, scale: float, blur: float) -> None:
+def test_receipt_qr_is_read_rotated_scaled_and_blurred(
+    angle: float, scale: float, blur: float
+) -> None:
     text = read_qr(S.qr_photo(PAYLOAD, angle=angle, scale=scale, blur=blur))
     assert text == PAYLOAD
     assert parse_qr_payload(text) == ("120101-00042-7", "AB12CD")

@@ -10,7 +10,13 @@ import pytest
 
 from kiosk.capture import CaptureError, open_source
 from kiosk.capture import thresholds as T
-from kiosk.capture.sources import CameraSource, FrameSource, ImageSequenceSource, SyntheticSource, demo_paths
+from kiosk.capture.sources import (
+    CameraSource,
+    FrameSource,
+    ImageSequenceSource,
+    SyntheticSource,
+    demo_paths,
+)
 
 
 def write_video(path: Path, frames: list[np.ndarray], fps: float = 15) -> Path:
@@ -65,7 +71,9 @@ def test_camera_reopens_after_the_device_disappears_and_comes_back(tmp_path: Pat
 
 
 def test_black_frames_are_reported(tmp_path: Path) -> None:
-    video = write_video(tmp_path / "black.avi", [np.zeros((120, 160, 3), np.uint8)] * (T.BLACK_FRAMES + 2))
+    video = write_video(
+        tmp_path / "black.avi", [np.zeros((120, 160, 3), np.uint8)] * (T.BLACK_FRAMES + 2)
+    )
     cam = CameraSource(str(video))
     cam.open()
     for _ in range(T.BLACK_FRAMES + 1):

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import shutil
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from kiosk.model import Attachment
+from kiosk.model import Attachment, State
 from kiosk.store import KeyLocked, Store, StoreCorrupt
 from kiosk.store.crypto import KEYRING_FILE, MACHINE_SECRET_FILE
 from tests.core.conftest import ManualClock
@@ -119,3 +121,29 @@ def test_verification_code_is_stable_and_kiosk_specific(tmp_path: Path,
 
     with Store.open(tmp_path / "k2", commune_code="120101", clock=clock) as other:
         assert verification_code(other._keys.verification, reg.id) != code
+
+
+def _open_and_write(data_dir: str, secret_dir: str, go: Any, n: int) -> None:
+    go.wait()
+    with Store.open(Path(data_dir), commune_code="120101", secret_dir=Path(secret_dir)) as s:
+        reg = s.create_draft("s", "1", "km")
+        s.save_draft(reg.id, {"name_latin": f"writer {n}"})
+
+
+def test_processes_starting_together_agree_on_one_key(tmp_path: Path) -> None:
+    """The UI and the sync command opening a brand-new data dir at the same moment."""
+    ctx = multiprocessing.get_context("fork")
+    go = ctx.Event()
+    procs = [ctx.Process(target=_open_and_write,
+                         args=(str(tmp_path / "data"), str(tmp_path / "secret"), go, n))
+             for n in range(4)]
+    for p in procs:
+        p.start()
+    go.set()
+    for p in procs:
+        p.join(timeout=60)
+        assert p.exitcode == 0
+    with Store.open(tmp_path / "data", commune_code="120101",
+                    secret_dir=tmp_path / "secret") as s:
+        names = sorted(r.answers["name_latin"] for r in s.list_by_state(State.DRAFT))
+    assert names == [f"writer {n}" for n in range(4)]

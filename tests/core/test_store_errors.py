@@ -64,11 +64,16 @@ def test_full_disk_fails_cleanly_and_the_draft_survives(small_disk: Path,
         leftovers = [p for p in (small_disk / "data" / "media").rglob("*") if p.is_file()]
         assert [p.name for p in leftovers] == [photo.sha256]  # no half-written temp file
         assert store.get(reg.id).answers == {"name_km": "សុខ ដារា"}
+        with pytest.raises(StoreFull):
+            store.submit(reg.id, {"name_km": "x" * 400_000},
+                         [Attachment("photo", "photo", photo)], fee_khr=0)
+        assert store.get(reg.id).state is State.DRAFT and store.outbox() == []
         filler.unlink()
         store.save_draft(reg.id, {"name_km": "ដារា"})
         receipt = store.submit(reg.id, {"name_km": "ដារា"},
                                [Attachment("photo", "photo", photo)], fee_khr=0)
-        assert store.get(reg.id).state is State.SUBMITTED and receipt.app_number
+        assert store.get(reg.id).state is State.SUBMITTED
+        assert receipt.app_number.split("-")[1] == "00001"  # the failed submit used no number
     finally:
         store.close()
     with Store.open(small_disk / "data", commune_code="120101", clock=clock) as again:
@@ -124,3 +129,22 @@ def test_damaged_pages_are_detected_at_open(data_dir: Path, clock: ManualClock) 
     assert path.read_bytes() == before
     with pytest.raises(StoreCorrupt):  # and it keeps refusing
         Store.open(data_dir, commune_code="120101", clock=clock)
+
+
+def test_every_error_has_khmer_and_english_text() -> None:
+    import json
+
+    from kiosk.config import ConfigError
+    from kiosk.store import KeyLocked, MediaMissing, NotFound, StoreError, WrongState
+
+    root = Path(__file__).resolve().parents[2] / "assets" / "translations"
+    tables = {loc: json.loads((root / loc / "store.json").read_text("utf-8"))
+              for loc in ("km", "en")}
+    assert tables["km"].keys() == tables["en"].keys()
+    keys = {cls.message_key for cls in (StoreError, StoreCorrupt, StoreReadOnly, StoreFull,
+                                        NotFound, WrongState, MediaMissing, KeyLocked,
+                                        ConfigError)}
+    keys |= {"store.io_error", "store.passphrase_needed", "store.secret_missing"}
+    for key in keys:
+        assert tables["en"][key] and tables["km"][key] != tables["en"][key], key
+        assert any("\u1780" <= ch <= "\u17ff" for ch in tables["km"][key]), key

@@ -11,7 +11,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
 from tests.fixtures.capture import scenes as S
-from tests.fixtures.capture.qt_helpers import context, run_db, still_source, tasks  # noqa: F401
+from tests.fixtures.capture.qt_helpers import (  # noqa: F401 - tasks_fixture is a fixture
+    context,
+    run_db,
+    still_source,
+    tasks_fixture,
+)
 from tests.fixtures.capture.scenes import jpeg, pdf_bytes
 from ui.capture.document_step import DocumentStep
 from ui.capture.qr_scan import QrScanner
@@ -19,19 +24,26 @@ from ui.capture.qr_scan import QrScanner
 pytestmark = pytest.mark.qt
 
 
-def make_step(qtbot: Any, tasks: Any, tmp_path: Path, **kw: Any) -> DocumentStep:  # noqa: F811
+def make_step(qtbot: Any, tasks: Any, tmp_path: Path, **kw: Any) -> DocumentStep:
     frame, _ = S.page_photo_scene(frame=(1280, 960))
-    step = DocumentStep(ctx=context(tasks, kw.pop("locale", "en")),
-                        source=kw.pop("source", still_source(tmp_path, frame, "page.png", fps=10)), **kw)
+    step = DocumentStep(
+        ctx=context(tasks, kw.pop("locale", "en")),
+        source=kw.pop("source", still_source(tmp_path, frame, "page.png", fps=10)),
+        **kw,
+    )
     qtbot.addWidget(step)
     step.resize(1000, 800)
     step.show()
     return step
 
 
-def test_camera_page_is_straightened_stored_and_listed(qtbot: Any, tasks: Any, tmp_path: Path) -> None:  # noqa: F811
+def test_camera_page_is_straightened_stored_and_listed(
+    qtbot: Any, tasks: Any, tmp_path: Path
+) -> None:
     step = make_step(qtbot, tasks, tmp_path)
-    qtbot.waitUntil(lambda: step.latest is not None and step.latest.analysis is not None, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: step.latest is not None and step.latest.analysis is not None, timeout=10_000
+    )
     assert step.view.instruction == "Page found. Take the picture"
     with qtbot.waitSignal(step.captured, timeout=15_000) as sig:
         qtbot.mouseClick(step.shutter, Qt.MouseButton.LeftButton)
@@ -46,7 +58,7 @@ def test_camera_page_is_straightened_stored_and_listed(qtbot: Any, tasks: Any, t
     step.shutdown()
 
 
-def test_file_pages_remove_and_retake(qtbot: Any, tasks: Any, tmp_path: Path) -> None:  # noqa: F811
+def test_file_pages_remove_and_retake(qtbot: Any, tasks: Any, tmp_path: Path) -> None:
     step = make_step(qtbot, tasks, tmp_path)
     step.set_mode("file")
     assert step.worker is None  # the camera is off outside the camera tab
@@ -71,7 +83,7 @@ def test_file_pages_remove_and_retake(qtbot: Any, tasks: Any, tmp_path: Path) ->
     step.shutdown()
 
 
-def test_bad_file_keeps_pages_already_taken(qtbot: Any, tasks: Any, tmp_path: Path) -> None:  # noqa: F811
+def test_bad_file_keeps_pages_already_taken(qtbot: Any, tasks: Any, tmp_path: Path) -> None:
     step = make_step(qtbot, tasks, tmp_path)
     good = tmp_path / "a.jpg"
     good.write_bytes(jpeg(S.a4_page()))
@@ -86,7 +98,7 @@ def test_bad_file_keeps_pages_already_taken(qtbot: Any, tasks: Any, tmp_path: Pa
     step.shutdown()
 
 
-def test_scanner_folder_pages_appear(qtbot: Any, tasks: Any, tmp_path: Path) -> None:  # noqa: F811
+def test_scanner_folder_pages_appear(qtbot: Any, tasks: Any, tmp_path: Path) -> None:
     folder = tmp_path / "scans"
     folder.mkdir()
     step = make_step(qtbot, tasks, tmp_path, scan_folder=folder)
@@ -100,7 +112,7 @@ def test_scanner_folder_pages_appear(qtbot: Any, tasks: Any, tmp_path: Path) -> 
     step.shutdown()
 
 
-def test_max_pages_is_respected(qtbot: Any, tasks: Any, tmp_path: Path) -> None:  # noqa: F811
+def test_max_pages_is_respected(qtbot: Any, tasks: Any, tmp_path: Path) -> None:
     step = make_step(qtbot, tasks, tmp_path, max_pages=2)
     pdf = tmp_path / "three.pdf"
     pdf.write_bytes(pdf_bytes([jpeg(S.a4_page())] * 3))

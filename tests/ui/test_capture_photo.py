@@ -12,13 +12,18 @@ from PySide6.QtCore import Qt
 
 from kiosk.capture import CaptureError
 from tests.fixtures.capture import scenes as S
-from tests.fixtures.capture.qt_helpers import context, run_db, still_source, tasks  # noqa: F401
+from tests.fixtures.capture.qt_helpers import (  # noqa: F401 - tasks_fixture is a fixture
+    context,
+    run_db,
+    still_source,
+    tasks_fixture,
+)
 from ui.capture.photo_step import PhotoStep
 
 pytestmark = pytest.mark.qt
 
 
-def make_step(qtbot: Any, tasks: Any, source: Any, locale: str = "en", **kw: Any) -> PhotoStep:  # noqa: F811
+def make_step(qtbot: Any, tasks: Any, source: Any, locale: str = "en", **kw: Any) -> PhotoStep:
     ctx = context(tasks, locale)
     step = PhotoStep(ctx=ctx, source=source, reg_id=kw.pop("reg_id", "reg-1"), **kw)
     qtbot.addWidget(step)
@@ -31,7 +36,9 @@ def decode(data: bytes) -> np.ndarray:
     return cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
 
 
-def test_good_face_is_taken_by_itself_reviewed_and_stored(qtbot: Any, tasks: Any, tmp_path: Path) -> None:  # noqa: F811
+def test_good_face_is_taken_by_itself_reviewed_and_stored(
+    qtbot: Any, tasks: Any, tmp_path: Path
+) -> None:
     step = make_step(qtbot, tasks, still_source(tmp_path, S.face_frame()))
     qtbot.waitUntil(lambda: step.pages.currentIndex() == 1, timeout=15_000)  # auto-capture
     assert step.worker is None  # the camera is released while reviewing
@@ -45,7 +52,9 @@ def test_good_face_is_taken_by_itself_reviewed_and_stored(qtbot: Any, tasks: Any
     step.shutdown()
 
 
-def test_instruction_follows_the_frame_in_both_languages(qtbot: Any, tasks: Any, tmp_path: Path) -> None:  # noqa: F811
+def test_instruction_follows_the_frame_in_both_languages(
+    qtbot: Any, tasks: Any, tmp_path: Path
+) -> None:
     step = make_step(qtbot, tasks, still_source(tmp_path, S.too_far()), locale="km")
     qtbot.waitUntil(lambda: step.latest is not None, timeout=10_000)
     assert step.view.instruction == "សូម\u200bខិត\u200bមក\u200bជិត\u200bបន្តិច"
@@ -55,7 +64,9 @@ def test_instruction_follows_the_frame_in_both_languages(qtbot: Any, tasks: Any,
     step.shutdown()
 
 
-def test_manual_shutter_then_retake_restarts_the_camera(qtbot: Any, tasks: Any, tmp_path: Path) -> None:  # noqa: F811
+def test_manual_shutter_then_retake_restarts_the_camera(
+    qtbot: Any, tasks: Any, tmp_path: Path
+) -> None:
     step = make_step(qtbot, tasks, still_source(tmp_path, S.blurred()))
     qtbot.waitUntil(lambda: step.shutter.isEnabled(), timeout=10_000)
     assert step.shutter.height() >= 64
@@ -67,7 +78,9 @@ def test_manual_shutter_then_retake_restarts_the_camera(qtbot: Any, tasks: Any, 
     step.shutdown()
 
 
-def test_clerk_override_needs_a_reason_and_is_audited(qtbot: Any, tasks: Any, tmp_path: Path) -> None:  # noqa: F811
+def test_clerk_override_needs_a_reason_and_is_audited(
+    qtbot: Any, tasks: Any, tmp_path: Path
+) -> None:
     step = make_step(qtbot, tasks, still_source(tmp_path, S.blurred()), reg_id="reg-override")
     qtbot.waitUntil(lambda: step.latest is not None, timeout=10_000)
     qtbot.mouseClick(step.override, Qt.MouseButton.LeftButton)
@@ -84,12 +97,17 @@ def test_clerk_override_needs_a_reason_and_is_audited(qtbot: Any, tasks: Any, tm
     qtbot.waitUntil(lambda: tasks.pending == 0, timeout=10_000)
     entries = run_db(qtbot, tasks, lambda store: store.audit.entries(subject="reg-override"))
     assert [e.action for e in entries] == ["photo_override"]
-    assert entries[0].actor == "clerk" and entries[0].details["reason"] == "citizen has an eye condition"
+    assert (
+        entries[0].actor == "clerk"
+        and entries[0].details["reason"] == "citizen has an eye condition"
+    )
     assert run_db(qtbot, tasks, lambda store: store.audit.verify()) is None
     step.shutdown()
 
 
-def test_no_camera_shows_a_plain_message_and_the_file_route_works(qtbot: Any, tasks: Any, tmp_path: Path) -> None:  # noqa: F811
+def test_no_camera_shows_a_plain_message_and_the_file_route_works(
+    qtbot: Any, tasks: Any, tmp_path: Path
+) -> None:
     def no_camera() -> Any:
         raise CaptureError("capture.error.camera_missing")
 
@@ -105,7 +123,7 @@ def test_no_camera_shows_a_plain_message_and_the_file_route_works(qtbot: Any, ta
     step.shutdown()
 
 
-def test_bad_file_keeps_the_step_usable(qtbot: Any, tasks: Any, tmp_path: Path) -> None:  # noqa: F811
+def test_bad_file_keeps_the_step_usable(qtbot: Any, tasks: Any, tmp_path: Path) -> None:
     step = make_step(qtbot, tasks, still_source(tmp_path, S.too_far()), locale="km")
     bad = tmp_path / "empty.jpg"
     bad.write_bytes(b"")
@@ -117,13 +135,19 @@ def test_bad_file_keeps_the_step_usable(qtbot: Any, tasks: Any, tmp_path: Path) 
     step.shutdown()
 
 
-def test_stand_alone_with_injected_save_media(qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stand_alone_with_injected_save_media(
+    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from kiosk.store import Store
 
     monkeypatch.setenv("SALA_SECRET_DIR", str(tmp_path / "secret"))
     store = Store.open(tmp_path / "data", commune_code="120101")
-    step = PhotoStep(locale="en", source=still_source(tmp_path, S.face_frame()),
-                     save_media=store.add_media, field_id="face")
+    step = PhotoStep(
+        locale="en",
+        source=still_source(tmp_path, S.face_frame()),
+        save_media=store.add_media,
+        field_id="face",
+    )
     qtbot.addWidget(step)
     step.show()
     qtbot.waitUntil(lambda: step.pages.currentIndex() == 1, timeout=15_000)

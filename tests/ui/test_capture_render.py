@@ -14,7 +14,11 @@ import pytest
 from PySide6.QtWidgets import QAbstractButton, QWidget
 
 from tests.fixtures.capture import scenes as S
-from tests.fixtures.capture.qt_helpers import context, still_source, tasks  # noqa: F401
+from tests.fixtures.capture.qt_helpers import (  # noqa: F401 - tasks_fixture is a fixture
+    context,
+    still_source,
+    tasks_fixture,
+)
 from tests.fixtures.capture.scenes import jpeg
 from ui.capture.document_step import DocumentStep
 from ui.capture.photo_step import PhotoStep
@@ -45,7 +49,9 @@ def save(widget: QWidget, path: Path) -> None:
 
 
 @pytest.mark.parametrize("locale", ["km", "en"])
-def test_photo_step_renders(qtbot: Any, kiosk_app: Any, tasks: Any, tmp_path: Path, locale: str) -> None:  # noqa: F811
+def test_photo_step_renders(
+    qtbot: Any, kiosk_app: Any, tasks: Any, tmp_path: Path, locale: str
+) -> None:
     step = PhotoStep(ctx=context(tasks, locale), source=still_source(tmp_path, S.too_far()))
     qtbot.addWidget(step)
     step.resize(1280, 800)
@@ -64,13 +70,19 @@ def test_photo_step_renders(qtbot: Any, kiosk_app: Any, tasks: Any, tmp_path: Pa
 
 
 @pytest.mark.parametrize("locale", ["km", "en"])
-def test_document_step_renders(qtbot: Any, kiosk_app: Any, tasks: Any, tmp_path: Path, locale: str) -> None:  # noqa: F811
+def test_document_step_renders(
+    qtbot: Any, kiosk_app: Any, tasks: Any, tmp_path: Path, locale: str
+) -> None:
     frame, _ = S.page_photo_scene(frame=(1280, 960))
-    step = DocumentStep(ctx=context(tasks, locale), source=still_source(tmp_path, frame, "p.png", 10))
+    step = DocumentStep(
+        ctx=context(tasks, locale), source=still_source(tmp_path, frame, "p.png", 10)
+    )
     qtbot.addWidget(step)
     step.resize(1280, 900)
     step.show()
-    qtbot.waitUntil(lambda: step.latest is not None and step.latest.analysis is not None, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: step.latest is not None and step.latest.analysis is not None, timeout=10_000
+    )
     for i in range(2):
         f = tmp_path / f"p{i}.jpg"
         f.write_bytes(jpeg(S.a4_page(colour=bool(i))))
@@ -84,7 +96,9 @@ def test_document_step_renders(qtbot: Any, kiosk_app: Any, tasks: Any, tmp_path:
 
 @pytest.mark.parametrize("locale", ["km", "en"])
 def test_qr_scanner_renders(qtbot: Any, kiosk_app: Any, tmp_path: Path, locale: str) -> None:
-    scanner = QrScanner(locale=locale, source=still_source(tmp_path, S.qr_photo("SALA1:120101-00042-7:X1"), "q.png"))
+    scanner = QrScanner(
+        locale=locale, source=still_source(tmp_path, S.qr_photo("SALA1:120101-00042-7:X1"), "q.png")
+    )
     qtbot.addWidget(scanner)
     scanner.resize(640, 480)
     scanner.show()

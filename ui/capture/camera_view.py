@@ -43,7 +43,7 @@ class CameraView(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
 
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt naming
+    def sizeHint(self) -> QSize:
         return QSize(640, 480)
 
     def show_frame(self, image: QImage, frame_size: tuple[int, int], analysis: Any = None) -> None:
@@ -57,8 +57,13 @@ class CameraView(QWidget):
         self._analysis = None
         self.update()
 
-    def set_text(self, *, instruction: str | None = None, message: str | None = None,
-                 badge: str | None = None) -> None:
+    def set_text(
+        self,
+        *,
+        instruction: str | None = None,
+        message: str | None = None,
+        badge: str | None = None,
+    ) -> None:
         if instruction is not None:
             self.instruction = instruction
         if message is not None:
@@ -82,7 +87,7 @@ class CameraView(QWidget):
         return QPointF(r.x() + x * r.width() / fw, r.y() + y * r.height() / fh)
 
     # -- painting -------------------------------------------------------------------------
-    def paintEvent(self, event: Any) -> None:  # noqa: N802
+    def paintEvent(self, event: Any) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.fillRect(self.rect(), QColor("#1b1f24"))
@@ -143,8 +148,11 @@ class CameraView(QWidget):
             band = QRectF(0, self.height() - band_h, self.width(), band_h)
             p.fillRect(band, QColor(0, 0, 0, 170))
             p.setPen(WARN if self.message else (GOOD.lighter(150) if self.good else ADVICE))
-            p.drawText(band.adjusted(16, 4, -16, -4),
-                       int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap), text)
+            p.drawText(
+                band.adjusted(16, 4, -16, -4),
+                int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap),
+                text,
+            )
         if self.badge:
             p.setFont(_font(20))
             metrics = p.fontMetrics()

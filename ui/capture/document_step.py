@@ -100,7 +100,9 @@ class DocumentStep(QWidget):
         )
         folder = scan_folder or getattr(getattr(ctx, "config", None), "scan_folder", None)
         self.scan_folder = ScanFolder(Path(folder)) if folder else None
-        self.work = CaptureWork(tasks=getattr(ctx, "tasks", None), save_media=save_media, parent=self)
+        self.work = CaptureWork(
+            tasks=getattr(ctx, "tasks", None), save_media=save_media, parent=self
+        )
         self.pages: list[Page] = []
         self.worker: FrameWorker | None = None
         self.latest: Latest | None = None
@@ -198,14 +200,20 @@ class DocumentStep(QWidget):
     def retranslate(self, locale: str | None = None) -> None:
         if locale:
             self.locale = locale
-        for mode, key in (("camera", "capture.doc.camera"), ("scanner", "capture.doc.scanner"),
-                          ("file", "capture.doc.file")):
+        for mode, key in (
+            ("camera", "capture.doc.camera"),
+            ("scanner", "capture.doc.scanner"),
+            ("file", "capture.doc.file"),
+        ):
             self.mode_buttons[mode].setText(self.tr(key))
         self.shutter.setText(self.tr("capture.doc.shutter"))
         self.choose.setText(self.tr("capture.doc.file"))
         self.approve.setText(self.tr("capture.doc.approve"))
-        self.scan_text.setText(self.tr("capture.doc.scanner_wait") if self.scan_folder
-                               else self.tr("capture.doc.scanner_not_set"))
+        self.scan_text.setText(
+            self.tr("capture.doc.scanner_wait")
+            if self.scan_folder
+            else self.tr("capture.doc.scanner_not_set")
+        )
         self.empty.setText(self.tr("capture.doc.no_pages"))
         self.view.set_text(badge=self.tr("capture.camera.demo") if self.is_demo else "")
         self._show_instruction()
@@ -232,16 +240,16 @@ class DocumentStep(QWidget):
         else:
             self.scan_timer.stop()
 
-    def showEvent(self, event: Any) -> None:  # noqa: N802
+    def showEvent(self, event: Any) -> None:
         super().showEvent(event)
         self._on_mode(self.stack.currentIndex())
 
-    def hideEvent(self, event: Any) -> None:  # noqa: N802
+    def hideEvent(self, event: Any) -> None:
         self.stop_camera()
         self.scan_timer.stop()
         super().hideEvent(event)
 
-    def closeEvent(self, event: Any) -> None:  # noqa: N802
+    def closeEvent(self, event: Any) -> None:
         self.shutdown()
         super().closeEvent(event)
 
@@ -336,8 +344,12 @@ class DocumentStep(QWidget):
     def _on_choose_file(self) -> None:
         start = self.scan_folder.folder if self.scan_folder else Path.home()
         path, _ = QFileDialog.getOpenFileName(
-            self, self.tr("capture.doc.file"), str(start), "Images / PDF (*.jpg *.jpeg *.png *.pdf)",
-            options=QFileDialog.Option.DontUseNativeDialog)
+            self,
+            self.tr("capture.doc.file"),
+            str(start),
+            "Images / PDF (*.jpg *.jpeg *.png *.pdf)",
+            options=QFileDialog.Option.DontUseNativeDialog,
+        )
         if path:
             self.import_path(Path(path))
 
@@ -388,7 +400,10 @@ class DocumentStep(QWidget):
             self._show_instruction()
 
     def attachments(self) -> list[Attachment]:
-        return [Attachment(self.field_id, "document", p.media, i, p.checks) for i, p in enumerate(self.pages)]
+        return [
+            Attachment(self.field_id, "document", p.media, i, p.checks)
+            for i, p in enumerate(self.pages)
+        ]
 
     def _changed(self) -> None:
         self._rebuild_thumbs()
@@ -413,8 +428,11 @@ class DocumentStep(QWidget):
         v.setContentsMargins(4, 4, 4, 4)
         pic = QLabel()
         pic.setProperty("role", "thumb")
-        pic.setPixmap(QPixmap.fromImage(QImage.fromData(page.data)).scaledToHeight(
-            THUMB_H, Qt.TransformationMode.SmoothTransformation))
+        pic.setPixmap(
+            QPixmap.fromImage(QImage.fromData(page.data)).scaledToHeight(
+                THUMB_H, Qt.TransformationMode.SmoothTransformation
+            )
+        )
         label = wrap_label(self.tr("capture.doc.page_n", n=index + 1), role="body")
         if self._replace == index:
             label.setText(label.text() + " ⟳")

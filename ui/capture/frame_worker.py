@@ -85,11 +85,13 @@ class FrameWorker(QThread):
         except CaptureError as exc:
             self.source_failed.emit(exc)
             return
-        self.source_opened.emit({
-            "name": source.name,
-            "is_demo": source.is_demo,
-            "fallback_reason": getattr(source, "fallback_reason", None),
-        })
+        self.source_opened.emit(
+            {
+                "name": source.name,
+                "is_demo": source.is_demo,
+                "fallback_reason": getattr(source, "fallback_reason", None),
+            }
+        )
         try:
             while not self.isInterruptionRequested():
                 frame = source.read()
@@ -103,7 +105,14 @@ class FrameWorker(QThread):
                 rgb = preview_rgb(frame, self._preview_width, mirror=self._mirror)
                 h, w = rgb.shape[:2]
                 image = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
-                latest = Latest(frame, analysis, image, (frame.shape[1], frame.shape[0]), time.monotonic(), problem)
+                latest = Latest(
+                    frame,
+                    analysis,
+                    image,
+                    (frame.shape[1], frame.shape[0]),
+                    time.monotonic(),
+                    problem,
+                )
                 self.frames += 1
                 with self._lock:
                     self._latest = latest

@@ -76,8 +76,9 @@ class PhotoStep(QWidget):
             spec if callable(spec) else (lambda s=spec: open_source(s, purpose="face", fps=15.0))
         )
         self._reg_id = reg_id
-        self.work = CaptureWork(tasks=getattr(ctx, "tasks", None), save_media=save_media,
-                                audit=audit, parent=self)
+        self.work = CaptureWork(
+            tasks=getattr(ctx, "tasks", None), save_media=save_media, audit=audit, parent=self
+        )
         self.autostart = autostart
         self.auto = AutoShot()
         self.worker: FrameWorker | None = None
@@ -187,12 +188,12 @@ class PhotoStep(QWidget):
         return tr(key, self.locale, **kw)
 
     # -- camera lifecycle ------------------------------------------------------------------
-    def showEvent(self, event: Any) -> None:  # noqa: N802
+    def showEvent(self, event: Any) -> None:
         super().showEvent(event)
         if self.autostart and self.pages.currentIndex() == 0:
             self.start_camera()
 
-    def hideEvent(self, event: Any) -> None:  # noqa: N802
+    def hideEvent(self, event: Any) -> None:
         self.stop_camera()
         super().hideEvent(event)
 
@@ -213,7 +214,7 @@ class PhotoStep(QWidget):
             worker.stop()
             worker.deleteLater()
 
-    def closeEvent(self, event: Any) -> None:  # noqa: N802
+    def closeEvent(self, event: Any) -> None:
         self.shutdown()
         super().closeEvent(event)
 
@@ -253,14 +254,20 @@ class PhotoStep(QWidget):
 
     def _show_instruction(self) -> None:
         report = self.latest.analysis if self.latest is not None else None
-        instruction = self.tr(report.instruction) if report is not None else self.tr("capture.camera.starting")
+        instruction = (
+            self.tr(report.instruction)
+            if report is not None
+            else self.tr("capture.camera.starting")
+        )
         message = ""
         if self._camera_error:
             message = self.tr(self._camera_error)
         elif self._problem:
             message = self.tr(self._problem)
         self.view.set_text(instruction=instruction, message=message)
-        self.shutter.setEnabled(self.latest is not None and not self._busy and not self._camera_error)
+        self.shutter.setEnabled(
+            self.latest is not None and not self._busy and not self._camera_error
+        )
         self._update_override_label()
 
     def _update_override_label(self) -> None:
@@ -302,10 +309,17 @@ class PhotoStep(QWidget):
             self._busy = False
             if override is not None:
                 self._store(data, checks)
-                self.work.audit("photo_override", self.reg_id() or "", {
-                    "field_id": self.field_id, "reason": override, "failed": report.failed,
-                    "values": {n: c.value for n, c in report.checks.items()},
-                }, on_error=lambda exc: log.error("override not audited: %s", exc))
+                self.work.audit(
+                    "photo_override",
+                    self.reg_id() or "",
+                    {
+                        "field_id": self.field_id,
+                        "reason": override,
+                        "failed": report.failed,
+                        "values": {n: c.value for n, c in report.checks.items()},
+                    },
+                    on_error=lambda exc: log.error("override not audited: %s", exc),
+                )
             else:
                 self._show_review(data, checks)
 
@@ -322,8 +336,11 @@ class PhotoStep(QWidget):
     def _show_review(self, data: bytes, checks: dict[str, Any]) -> None:
         self._review = (data, checks)
         image = QImage.fromData(data)
-        self.review_image.setPixmap(QPixmap.fromImage(image).scaledToHeight(
-            max(200, min(531, self.height() - 220)), Qt.TransformationMode.SmoothTransformation))
+        self.review_image.setPixmap(
+            QPixmap.fromImage(image).scaledToHeight(
+                max(200, min(531, self.height() - 220)), Qt.TransformationMode.SmoothTransformation
+            )
+        )
         self.pages.setCurrentIndex(1)
         self.stop_camera()
 
@@ -369,8 +386,12 @@ class PhotoStep(QWidget):
     def _on_choose_file(self) -> None:
         folder = getattr(getattr(self.ctx, "config", None), "scan_folder", None)
         path, _ = QFileDialog.getOpenFileName(
-            self, self.tr("capture.photo.use_file"), str(folder or Path.home()),
-            "Images (*.jpg *.jpeg *.png *.pdf)", options=QFileDialog.Option.DontUseNativeDialog)
+            self,
+            self.tr("capture.photo.use_file"),
+            str(folder or Path.home()),
+            "Images (*.jpg *.jpeg *.png *.pdf)",
+            options=QFileDialog.Option.DontUseNativeDialog,
+        )
         if path:
             self.import_path(Path(path))
 

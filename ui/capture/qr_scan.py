@@ -20,9 +20,15 @@ from ui.widgets.text import tr
 class QrScanner(QWidget):
     scanned = Signal(str)  # the whole QR text, e.g. "SALA1:120101-00042-7:AB12CD"
 
-    def __init__(self, ctx: Any = None, *, locale: str | None = None,
-                 source: str | Callable[[], FrameSource] | None = None, autostart: bool = True,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        ctx: Any = None,
+        *,
+        locale: str | None = None,
+        source: str | Callable[[], FrameSource] | None = None,
+        autostart: bool = True,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("qrScanner")
         self.ctx = ctx
@@ -59,20 +65,22 @@ class QrScanner(QWidget):
     def retranslate(self, locale: str | None = None) -> None:
         if locale:
             self._locale = locale
-        self.view.set_text(instruction=tr(self._state, self.locale),
-                           message=tr(self._message, self.locale) if self._message else "",
-                           badge=tr("capture.camera.demo", self.locale) if self.is_demo else "")
+        self.view.set_text(
+            instruction=tr(self._state, self.locale),
+            message=tr(self._message, self.locale) if self._message else "",
+            badge=tr("capture.camera.demo", self.locale) if self.is_demo else "",
+        )
 
-    def showEvent(self, event: Any) -> None:  # noqa: N802
+    def showEvent(self, event: Any) -> None:
         super().showEvent(event)
         if self.autostart:
             self.start()
 
-    def hideEvent(self, event: Any) -> None:  # noqa: N802
+    def hideEvent(self, event: Any) -> None:
         self.stop()
         super().hideEvent(event)
 
-    def closeEvent(self, event: Any) -> None:  # noqa: N802
+    def closeEvent(self, event: Any) -> None:
         self.stop()
         super().closeEvent(event)
 

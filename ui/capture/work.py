@@ -35,8 +35,13 @@ class _Runner(QObject):
         self.pending = 0
         self._finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
 
-    def submit(self, db: bool, fn: Callable[[], Any], on_done: Callable[[Any], None] | None,
-               on_error: Callable[[BaseException], None] | None) -> None:
+    def submit(
+        self,
+        db: bool,
+        fn: Callable[[], Any],
+        on_done: Callable[[Any], None] | None,
+        on_error: Callable[[BaseException], None] | None,
+    ) -> None:
         self.pending += 1
         future = (self._db if db else self._io).submit(fn)
         future.add_done_callback(lambda f: self._finished.emit((f, on_done, on_error)))
@@ -62,8 +67,14 @@ class _Runner(QObject):
 class CaptureWork(QObject):
     """save(), audit() and image() for the capture widgets."""
 
-    def __init__(self, *, tasks: Any = None, save_media: SaveMedia | None = None,
-                 audit: Audit | None = None, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        tasks: Any = None,
+        save_media: SaveMedia | None = None,
+        audit: Audit | None = None,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self.tasks = tasks
         self._save_media = save_media
@@ -76,19 +87,29 @@ class CaptureWork(QObject):
             return self._runner.pending
         return int(self.tasks.pending)
 
-    def image(self, fn: Callable[[], Any], on_done: Callable[[Any], None],
-              on_error: Callable[[BaseException], None]) -> None:
+    def image(
+        self,
+        fn: Callable[[], Any],
+        on_done: Callable[[Any], None],
+        on_error: Callable[[BaseException], None],
+    ) -> None:
         """Image work (portrait, page straightening, file import) off the GUI thread."""
         if self._runner is not None:
             self._runner.submit(False, fn, on_done, on_error)
         else:
             self.tasks.run_io(fn, on_done, on_error)
 
-    def save(self, items: list[tuple[bytes, str]], on_done: Callable[[list[MediaRef]], None],
-             on_error: Callable[[BaseException], None]) -> None:
+    def save(
+        self,
+        items: list[tuple[bytes, str]],
+        on_done: Callable[[list[MediaRef]], None],
+        on_error: Callable[[BaseException], None],
+    ) -> None:
         """Store every (bytes, mime) and answer with their MediaRefs, in order."""
         if self._runner is None:
-            self.tasks.run_db(lambda store: [store.add_media(d, m) for d, m in items], on_done, on_error)
+            self.tasks.run_db(
+                lambda store: [store.add_media(d, m) for d, m in items], on_done, on_error
+            )
             return
         save_media = self._save_media
         if save_media is None:
@@ -96,12 +117,18 @@ class CaptureWork(QObject):
             return
         self._runner.submit(True, lambda: [save_media(d, m) for d, m in items], on_done, on_error)
 
-    def audit(self, action: str, subject: str, details: dict[str, Any],
-              on_error: Callable[[BaseException], None] | None = None) -> None:
+    def audit(
+        self,
+        action: str,
+        subject: str,
+        details: dict[str, Any],
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
         """Append to the store's audit chain (actor "clerk")."""
         if self._runner is None:
-            self.tasks.run_db(lambda store: store.audit.append("clerk", action, subject, details),
-                              None, on_error)
+            self.tasks.run_db(
+                lambda store: store.audit.append("clerk", action, subject, details), None, on_error
+            )
             return
         audit = self._audit
         if audit is None:

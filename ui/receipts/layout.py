@@ -111,11 +111,6 @@ def _qr_geometry(block: Block, s: Surface) -> tuple[list[list[bool]], float, flo
     return matrix, module, modules * module
 
 
-def block_height(painter: QPainter, block: Block, s: Surface) -> float:
-    """Height of `block` on this surface, drawn or not."""
-    return _draw_block(painter, block, s, 0.0, draw=False)
-
-
 def _draw_block(painter: QPainter, block: Block, s: Surface, y: float, *, draw: bool) -> float:
     gap = STYLE_PT["body"] * s.scale * s.dots_per_pt
     if block.kind == "gap":

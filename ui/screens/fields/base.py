@@ -90,10 +90,16 @@ class FieldWidget(QWidget):
         self.show_error("")
 
 
-def supported_types() -> set[str]:
-    from kiosk.catalog import FieldType
+# The field types this UI has a widget for; the catalog hides any service using another
+# (CatalogManager(supported_types=…)), so an unknown type never reaches a citizen.
+SUPPORTED_TYPES = frozenset({
+    "text_km", "text_latin", "number", "date", "choice", "multi_choice", "yes_no", "phone",
+    "national_id", "address", "photo", "document", "consent",
+})
 
-    return {t.value for t in FieldType}
+
+def supported_types() -> frozenset[str]:
+    return SUPPORTED_TYPES
 
 
 def make_field_widget(field: Any, ctx: Any, *, heading: bool = True) -> FieldWidget | None:

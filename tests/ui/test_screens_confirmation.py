@@ -1,0 +1,81 @@
+"""The confirmation screen and printing: a printer that fails mid-job, a reprint, no printer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QLabel, QPushButton
+
+from kiosk.model import State
+from tests.ui.conftest import Journey
+from ui.app import make_printer
+
+pytestmark = pytest.mark.qt
+
+
+def test_printer_error_mid_job_then_reprint(make_kiosk: Any, qtbot: Any, tmp_path: Path) -> None:
+    device = tmp_path / "printer" / "lp0"  # the folder is missing: the job fails
+    printer = make_printer(f"escpos:file:{device}")
+    assert printer is not None
+    j = Journey(make_kiosk(printer=printer), qtbot, tmp_path)
+    receipt = j.quick_submit()
+    qr = j.find(QLabel, "qrCode")
+    qtbot.waitUntil(lambda: qr.pixmap() is not None and not qr.pixmap().isNull())
+    small = qr.width()
+    state = j.find(QLabel, "printState")
+    assert not state.isVisible()  # a printer is configured: nothing to apologise for yet
+
+    button = j.find(QPushButton, "printReceipt")
+    j.click(button)
+    qtbot.waitUntil(lambda: button.isEnabled() and "could not be printed" in state.text(),
+                    timeout=15_000)
+    assert "Your application is saved" in state.text()
+    assert qr.width() > small >= 200  # the QR grows, to be photographed instead
+    assert button.text() == "Print again"
+    # the application is saved whatever the printer does
+    reg = j.db(lambda store: store.get(receipt.registration_id))
+    assert reg.state is State.SUBMITTED
+
+    device.parent.mkdir()  # the clerk fixes the printer
+    j.click(button)
+    qtbot.waitUntil(lambda: "printing" in state.text() and "Take it" in state.text(),
+                    timeout=15_000)
+    assert device.stat().st_size > 1000  # ESC/POS raster bytes reached the device
+
+
+def test_no_printer_shows_a_big_qr_and_says_so(journey: Any, qtbot: Any) -> None:
+    j = journey
+    receipt = j.quick_submit(locale="km")
+    assert j.find(QLabel, "appNumber").text() == receipt.app_number
+    qr = j.find(QLabel, "qrCode")
+    qtbot.waitUntil(lambda: qr.pixmap() is not None and not qr.pixmap().isNull())
+    assert qr.width() >= 400
+    assert j.find(QPushButton, "printReceipt").isHidden()
+    assert j.find(QLabel, "printState").text().replace("\u200b", "").startswith("គ្មាន")
+    j.click(j.find(QPushButton, "languageToggle"))
+    assert "no printer" in j.find(QLabel, "printState").text()
+
+
+def test_qr_on_screen_decodes_to_the_receipt_payload(journey: Any, qtbot: Any) -> None:
+    """The QR shown is the real thing: OpenCV (through the core) reads it back."""
+    j = journey
+    receipt = j.quick_submit()
+    qr = j.find(QLabel, "qrCode")
+    qtbot.waitUntil(lambda: qr.pixmap() is not None and not qr.pixmap().isNull())
+    image = qr.pixmap().toImage().convertToFormat(qr.pixmap().toImage().Format.Format_Grayscale8)
+
+    def decode() -> Any:
+        import numpy as np
+
+        from kiosk.capture import read_qr
+
+        w, h, stride = image.width(), image.height(), image.bytesPerLine()
+        raw = np.frombuffer(bytes(image.constBits()), dtype=np.uint8).reshape(h, stride)[:, :w]
+        return read_qr(np.stack([raw] * 3, axis=-1).copy())
+
+    box: dict[str, Any] = {}
+    j.k.tasks.run_io(decode, lambda r: box.setdefault("r", r))
+    qtbot.waitUntil(lambda: "r" in box, timeout=10_000)
+    assert box["r"] == receipt.qr_payload
