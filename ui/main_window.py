@@ -13,7 +13,14 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLineEdit,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ui.idle import IdleWatcher
 from ui.screens.attract import AttractScreen
@@ -42,6 +49,13 @@ def _make_keyboard() -> QWidget | None:
     return OnScreenKeyboard()
 
 
+def _ensure_visible(screen: Screen, widget: QWidget) -> None:
+    try:
+        screen.scroll.ensureWidgetVisible(widget, 24, 48)
+    except RuntimeError:  # the widget went away meanwhile (screen rebuilt)
+        pass
+
+
 class KioskWindow(QWidget):
     screen_changed = Signal(str)
     registration_saved = Signal(object)  # the Receipt
@@ -62,7 +76,7 @@ class KioskWindow(QWidget):
         bar = QWidget()
         bar.setObjectName("topBar")
         top = QHBoxLayout(bar)
-        top.setContentsMargins(24, 8, 24, 8)
+        top.setContentsMargins(24, 4, 24, 4)
         self.place = wrap_label(role="bar")
         self.place.setObjectName("communeName")
         self.badge = OnlineBadge()
@@ -75,6 +89,9 @@ class KioskWindow(QWidget):
         top.addWidget(self.toggle)
         root.addWidget(bar)
         self.stack = QStackedWidget()
+        # Pages scroll; the stack must not demand the tallest page's height, or the window
+        # outgrows a 1366x768 screen once the on-screen keyboard shows.
+        self.stack.setMinimumSize(1, 1)
         root.addWidget(self.stack, 1)
         self.keyboard = _make_keyboard()
         if self.keyboard is not None:
@@ -97,6 +114,9 @@ class KioskWindow(QWidget):
         self.idle.tick.connect(self.prompt.update_seconds)
         self.idle.resumed.connect(self.prompt.hide)
         self.idle.expired.connect(self._on_idle_expired)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._on_focus_changed)
         self.sync_worker = sync_worker
         self._sync_timer = QTimer(self, interval=5000)
         self._sync_timer.timeout.connect(self._poll_sync)
@@ -165,16 +185,28 @@ class KioskWindow(QWidget):
         self.screen_changed.emit(name)
 
     def _update_keyboard(self, screen: Screen) -> None:
+        """On a new screen the keyboard shows only if a text box there already has focus."""
         if self.keyboard is None:
             return
-        wants = bool(screen.wants_keyboard)
+        focus = QApplication.focusWidget()
+        wants = isinstance(focus, QLineEdit) and screen.isAncestorOf(focus)
         self.keyboard.setVisible(wants)
         if wants:
-            layer = getattr(screen, "keyboard_layer", None)
-            name = layer() if callable(layer) else None
-            if name:
-                self.keyboard.set_layer(name)  # type: ignore[attr-defined]
             self.keyboard.set_locale(self.ctx.locale)  # type: ignore[attr-defined]
+
+    def _on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        """The keyboard shows while a text box has focus; the box stays visible above it."""
+        screen = self.screens.get(self.current)
+        if new is None or screen is None or not screen.isAncestorOf(new):
+            return  # focus moved into the keyboard itself, or nowhere: leave things be
+        if self.keyboard is not None:
+            wants = isinstance(new, QLineEdit) and new.isEnabled() and not new.isReadOnly()
+            if wants != self.keyboard.isVisible():
+                self.keyboard.setVisible(wants)
+                if wants:
+                    self.keyboard.set_locale(self.ctx.locale)  # type: ignore[attr-defined]
+        if screen.scrolls:
+            QTimer.singleShot(0, lambda: _ensure_visible(screen, new))
 
     def set_locale(self, locale: str) -> None:
         """Switch language from any screen; answers and typed text stay as they are."""

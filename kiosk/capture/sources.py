@@ -318,6 +318,21 @@ def _quiet_opencv() -> Iterator[None]:
         logging.setLogLevel(level)
 
 
+def probe_cameras(max_index: int = 4) -> list[int]:
+    """Device indexes that open, for the technician's camera setting (slow: opens each)."""
+    found = []
+    for index in range(max_index):
+        cam = CameraSource(index)
+        try:
+            with _quiet_opencv():
+                cam.open()
+        except CaptureError:
+            continue
+        cam.close()
+        found.append(index)
+    return found
+
+
 def demo_paths(purpose: str) -> list[Path]:
     """The bundled demo pictures for a purpose: "face", "page" or "qr"."""
     base = resources.files("assets").joinpath("capture")

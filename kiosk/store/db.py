@@ -17,6 +17,7 @@ from pathlib import Path
 from kiosk.store.errors import (
     StoreCorrupt,
     StoreError,
+    StoreFull,
     StoreReadOnly,
     translate_os,
     translate_sqlite,
@@ -28,15 +29,20 @@ BUSY_TIMEOUT_MS = 10_000
 
 
 def check_writable(data_dir: Path) -> None:
-    """Prove the data dir can be written by writing a probe (os.access lies for root)."""
+    """Prove the data dir can be written by writing a probe (os.access lies for root).
+    A full disk is not refused here: reading still works, and each save reports StoreFull."""
+    probe = data_dir / f".write-probe-{os.getpid()}"
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        probe = data_dir / f".write-probe-{os.getpid()}"
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         with open(probe, "wb") as f:
             f.write(b"ok")
         probe.unlink()
     except OSError as exc:
+        with contextlib.suppress(OSError):
+            probe.unlink()
         err = translate_os(exc, data_dir)
+        if isinstance(err, StoreFull):
+            return
         if isinstance(err, StoreReadOnly):
             raise StoreReadOnly(
                 f"The data dir {data_dir} is read-only ({exc.strerror}). Remount the disk "
@@ -46,7 +52,14 @@ def check_writable(data_dir: Path) -> None:
 
 
 def keep_corrupt_copy(path: Path, now: datetime) -> Path:
-    """Copy a damaged database (and its WAL) aside for the technician; the original stays."""
+    """Copy a damaged database (and its WAL) aside for the technician; the original stays.
+    A kiosk restarting in a loop makes one copy, not one per start."""
+    st = path.stat()
+    for old in sorted(path.parent.glob(f"{path.stem}.corrupt-*{path.suffix}")):
+        with contextlib.suppress(OSError):
+            o = old.stat()
+            if (o.st_size, o.st_mtime_ns) == (st.st_size, st.st_mtime_ns):
+                return old
     stamp = now.strftime("%Y%m%dT%H%M%S")
     copy = path.with_name(f"{path.stem}.corrupt-{stamp}{path.suffix}")
     with contextlib.suppress(OSError):

@@ -95,6 +95,14 @@ class SyncStoreMixin:
             return [OutboxItem(reg, r[-2], datetime.fromisoformat(r[-1]) if r[-1] else None)
                     for reg, r in zip(regs, rows, strict=True)]
 
+    def outbox_count(self) -> int:
+        """How many registrations wait to go up, without decrypting them (for status lines)."""
+        with self._guard():
+            row = self._conn.execute(
+                "SELECT COUNT(*) FROM outbox o JOIN registrations r ON r.id = o.registration_id "
+                "WHERE r.state IN ('submitted', 'uploading')").fetchone()
+            return int(row[0])
+
     def upload_state(self, reg_id: str, sha256: str) -> UploadState | None:
         with self._guard():
             row = self._conn.execute(

@@ -67,6 +67,7 @@ class Store(SyncStoreMixin):
         self._keys = keys
         self._clock = clock
         self._lock = threading.RLock()
+        self._closed = False
         self._path = data_dir / DB_FILE
         self._search = SearchIndex(keys.search)
         self.vault = MediaVault(data_dir / MEDIA_DIR, keys.media)
@@ -100,12 +101,20 @@ class Store(SyncStoreMixin):
             conn.close()
             raise
         store = cls(data_dir, conn, keys, commune_code, clock)
-        store._backfill_search()
-        store.sweep_orphans(older_than_hours=orphan_hours)
+        try:
+            store._backfill_search()
+            store.sweep_orphans(older_than_hours=orphan_hours)
+        except BaseException:
+            store.close()
+            raise
         return store
 
     def close(self) -> None:
-        with self._guard():
+        """Close the database; a second call does nothing."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
             with contextlib.suppress(sqlite3.Error):
                 self._conn.execute("PRAGMA optimize")
             self._conn.close()
@@ -372,6 +381,8 @@ class Store(SyncStoreMixin):
                     self._conn.execute("DELETE FROM attachments WHERE registration_id = ?",
                                        (reg_id,))
                     self._conn.execute("DELETE FROM search_tokens WHERE rowid = ?", (seq,))
+                    self._conn.execute("UPDATE status_history SET note = NULL "
+                                       "WHERE registration_id = ?", (reg_id,))
                     self._conn.execute(
                         "UPDATE registrations SET state = 'purged', answers = NULL, "
                         "status_note = NULL, purged_at = ?, updated_at = ? WHERE id = ?",

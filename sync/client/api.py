@@ -172,7 +172,9 @@ class Api:
             self.stats_add("requests", 1)
             try:
                 resp = self.session.request(
-                    method, url, data=body or None, headers=hdrs, timeout=timeout or self.timeout
+                    method, url, data=body or None, headers=hdrs, timeout=timeout or self.timeout,
+                    # Explicitly: otherwise $REQUESTS_CA_BUNDLE silently replaces the pinned CA.
+                    verify=self.session.verify,
                 )
             except requests.RequestException as exc:
                 raise Offline(f"{method} {target}: {type(exc).__name__}: {exc}") from exc

@@ -157,6 +157,7 @@ def enrol(
             data=protocol.canonical_json(body),
             headers={"Content-Type": "application/json"},
             timeout=(10, 30),
+            verify=session.verify,  # explicit, or $REQUESTS_CA_BUNDLE would override the pin
         )
     except requests.exceptions.SSLError as exc:
         raise EnrolError(

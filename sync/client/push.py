@@ -14,7 +14,7 @@ import contextlib
 import queue
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kiosk.model import Registration
@@ -86,25 +86,32 @@ def commit_body(reg: Registration, uploads: dict[str, str]) -> dict[str, Any]:
 Event = tuple[str, str, str, str, int]  # ("offset", reg id, sha256, url, offset)
 
 
-def send_registration(
+def send_media(
+    api: Api,
+    reg_id: str,
+    media: Media,
+    *,
+    report: Callable[[Event], None],
+    is_cancelled: Callable[[], bool],
+) -> str:
+    """Upload one file (resuming where it stopped); returns its upload path. Store-free."""
+
+    def on_offset(url: str, offset: int) -> None:
+        report(("offset", reg_id, media.sha256, url, offset))
+
+    return upload(api, media, report=on_offset, is_cancelled=is_cancelled)
+
+
+def commit(
     api: Api,
     reg: Registration,
     medias: list[Media],
+    uploads: dict[str, str],
     *,
     report: Callable[[Event], None],
     is_cancelled: Callable[[], bool],
 ) -> dict[str, Any]:
-    """Network half of one registration: uploads, commit, receipt check. Store-free."""
-    uploads: dict[str, str] = {}
-
-    def send(media: Media) -> None:
-        def on_offset(url: str, offset: int) -> None:
-            report(("offset", reg.id, media.sha256, url, offset))
-
-        uploads[media.sha256] = upload(api, media, report=on_offset, is_cancelled=is_cancelled)
-
-    for media in medias:
-        send(media)
+    """`PUT` the record, check the receipt's signature; re-upload what the server misses."""
     for attempt in range(2):
         body = commit_body(reg, uploads)
         resp = api.request("PUT", f"/v1/registrations/{reg.id}", json_body=body)
@@ -120,7 +127,8 @@ def send_registration(
             for media in medias:
                 if media.sha256 in missing:  # send it again from nothing, on a new upload
                     media.url, media.offset = None, 0
-                    send(media)
+                    uploads[media.sha256] = send_media(
+                        api, reg.id, media, report=report, is_cancelled=is_cancelled)
             continue
         if resp.status_code == 409 and code == protocol.ERR_CONFLICT:
             raise Conflict(f"the server holds different content for {reg.id}: {message}")
@@ -130,6 +138,35 @@ def send_registration(
             code=code,
         )
     raise Refused(f"attachments of {reg.id} still missing after re-upload", status=409, code=None)
+
+
+def send_registration(
+    api: Api,
+    reg: Registration,
+    medias: list[Media],
+    *,
+    report: Callable[[Event], None],
+    is_cancelled: Callable[[], bool],
+) -> dict[str, Any]:
+    """Network half of one registration, one file after the other: uploads, then commit."""
+    uploads = {
+        m.sha256: send_media(api, reg.id, m, report=report, is_cancelled=is_cancelled)
+        for m in medias
+    }
+    return commit(api, reg, medias, uploads, report=report, is_cancelled=is_cancelled)
+
+
+@dataclass
+class _Flight:
+    """A registration on its way in the concurrent mode: files still to start, files done."""
+
+    reg: Registration
+    medias: list[Media]
+    waiting: list[Media]
+    uploads: dict[str, str] = field(default_factory=dict)
+    running: int = 0
+    committing: bool = False
+    error: BaseException | None = None
 
 
 def flagged(store: Any) -> set[str]:
@@ -224,16 +261,41 @@ def push_pending(
             finish(reg, outcome)
         return results
 
+    # Concurrent mode: up to `parallel` jobs (one file, or one commit) on their own
+    # connections; files of the oldest registration first, commits as soon as they are ready.
     pending = list(items)
-    running: dict[Future[dict[str, Any]], Registration] = {}
-    while pending or running:
-        while pending and len(running) < parallel and not stop and not is_cancelled():
+    flights: list[_Flight] = []
+    running: dict[Future[Any], tuple[_Flight, Media | None]] = {}
+
+    def next_job() -> tuple[_Flight, Media | None] | None:
+        for fl in flights:
+            if fl.error is None and not fl.waiting and not fl.running and not fl.committing:
+                fl.committing = True
+                return fl, None
+        for fl in flights:
+            if fl.error is None and fl.waiting:
+                fl.running += 1
+                return fl, fl.waiting.pop(0)
+        if pending:
             reg = pending.pop(0)
-            fut = executor.submit(
-                send_registration, api, reg, prepare(reg),
-                report=events.put, is_cancelled=is_cancelled,
-            )
-            running[fut] = reg
+            medias = prepare(reg)
+            flights.append(_Flight(reg, medias, list(medias)))
+            return next_job()
+        return None
+
+    while True:
+        while len(running) < parallel and not stop and not is_cancelled():
+            job = next_job()
+            if job is None:
+                break
+            fl, media = job
+            if media is None:
+                fut = executor.submit(commit, api, fl.reg, fl.medias, fl.uploads,
+                                      report=events.put, is_cancelled=is_cancelled)
+            else:
+                fut = executor.submit(send_media, api, fl.reg.id, media,
+                                      report=events.put, is_cancelled=is_cancelled)
+            running[fut] = (fl, media)
         if not running:
             break
         with contextlib.suppress(queue.Empty):
@@ -241,7 +303,19 @@ def push_pending(
         for fut in [f for f in running if f.done()]:
             while not events.empty():
                 apply(events.get_nowait())
-            reg = running.pop(fut)
+            fl, media = running.pop(fut)
             exc = fut.exception()
-            finish(reg, exc if exc is not None else fut.result())
+            if media is None:  # a commit
+                flights.remove(fl)
+                finish(fl.reg, exc if exc is not None else fut.result())
+                continue
+            fl.running -= 1
+            if exc is not None:
+                fl.error = fl.error or exc
+                fl.waiting.clear()
+            else:
+                fl.uploads[media.sha256] = fut.result()
+            if fl.error is not None and not fl.running:
+                flights.remove(fl)
+                finish(fl.reg, fl.error)
     return results

@@ -28,6 +28,7 @@ from sync.client.purge import purge
 from sync.client.push import PushResult, push_pending
 
 log = logging.getLogger(__name__)
+LAST_SUCCESS_SETTING = "sync.last_success"  # written by the Store on every sync success
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,32 @@ def sync_once(
             return results, 0, purge(store, data_dir=data_dir)
     pulled = pull_changes(store, api, data_dir=data_dir)
     return results, pulled, purge(store, data_dir=data_dir)
+
+
+def _stored_success(store: Any) -> datetime | None:
+    """When the Store last recorded a sync success (so a restarted kiosk shows it at once)."""
+    value = store.get_setting(LAST_SUCCESS_SETTING)
+    try:
+        return datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def worker_for(data_dir: Path, *, interval: float = 60.0, parallel: int = 3) -> SyncWorker | None:
+    """The kiosk's worker for an enrolled data dir, or None before `sala enrol`."""
+    from kiosk.store import Store
+    from sync.client.enrol import api_for, load_identity
+
+    identity = load_identity(data_dir)
+    if identity is None:
+        return None
+    return SyncWorker(
+        lambda: Store.open(data_dir, commune_code=identity.commune_code),
+        lambda: api_for(data_dir),
+        data_dir=data_dir,
+        interval=interval,
+        parallel=parallel,
+    )
 
 
 class SyncWorker:
@@ -162,6 +189,7 @@ class SyncWorker:
                     try:
                         if store is None:
                             store = self._open_store()
+                            self._set(last_success=_stored_success(store))
                         if api is None:
                             api = self._make_api()
                         self._round(store, api, pool)

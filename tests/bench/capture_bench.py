@@ -97,6 +97,8 @@ def stall_ms(seconds: float = 10.0) -> tuple[float, int]:
     step.show()
     gaps = {"max": 0.0, "last": time.perf_counter()}
     long_gaps: list[float] = []
+    when: list[tuple[int, float]] = []
+    t0 = time.perf_counter()
 
     def tick() -> None:
         now = time.perf_counter()
@@ -104,6 +106,7 @@ def stall_ms(seconds: float = 10.0) -> tuple[float, int]:
         gaps["max"] = max(gaps["max"], gap)
         if gap > 25:
             long_gaps.append(round(gap))
+            when.append((round(gap), round(now - t0, 2)))
         gaps["last"] = now
 
     timer = QTimer()
@@ -114,14 +117,14 @@ def stall_ms(seconds: float = 10.0) -> tuple[float, int]:
     while step.latest is None and time.perf_counter() < end:
         app.processEvents()
         time.sleep(0.005)
-    gaps["last"] = time.perf_counter()
+    gaps["last"] = t0 = time.perf_counter()
     timer.start()
     end = time.perf_counter() + seconds
     while time.perf_counter() < end:
         app.processEvents()
         time.sleep(0.001)
     timer.stop()
-    print(f"gaps over 25 ms: {len(long_gaps)} {sorted(long_gaps)[-8:]}")
+    print(f"gaps over 25 ms: {len(long_gaps)} {sorted(long_gaps)[-8:]}; worst at s: {sorted(when)[-3:]}")
     frames_shown = step.worker.frames if step.worker is not None else 0
     step.shutdown()
     step.close()

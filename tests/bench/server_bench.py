@@ -23,6 +23,7 @@ import hashlib
 import heapq
 import os
 import random
+import ssl
 import sys
 import tempfile
 import time
@@ -168,9 +169,14 @@ async def outage(server: ServerProcess, n_kiosks: int = 1000, rate: float = 1.5,
                  interval: float = 60.0, registration_every: float = 600.0,
                  steady_s: float = 75.0, down_s: float = 600.0,
                  after_s: float = 60.0) -> dict[str, float]:
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    limits = httpx.Limits(max_connections=50)
     async with httpx.AsyncClient(base_url=server.url, timeout=30, limits=limits) as client:
         kiosks = await enrol_all(server, client, n_kiosks)
+    # One connection per kiosk, as in the field (a shared pool wedges when its server vanishes).
+    tls = ssl.create_default_context()
+    clients = [httpx.AsyncClient(base_url=server.url, timeout=30, verify=tls,
+                                 limits=httpx.Limits(max_connections=1)) for _ in kiosks]
+    try:
         clock = VirtualClock(rate)
         events: list[tuple[float, int, int]] = []
         for i, k in enumerate(kiosks):
@@ -187,7 +193,7 @@ async def outage(server: ServerProcess, n_kiosks: int = 1000, rate: float = 1.5,
 
         async def sync_round(i: int) -> None:
             nonlocal refused
-            k = kiosks[i]
+            k, client = kiosks[i], clients[i]
             while k.next_registration <= clock.now():
                 k.pending += 1
                 k.next_registration += random.expovariate(1 / registration_every)
@@ -239,17 +245,25 @@ async def outage(server: ServerProcess, n_kiosks: int = 1000, rate: float = 1.5,
         clock.set_rate(rate * 10)  # nothing but refusals happen: compress harder
         await run_until(down_at + down_s)
         print(f"  outage: {refused} refused, {len(tasks)} rounds in flight", file=sys.stderr)
+        if os.environ.get("BENCH_DEBUG"):
+            for t in list(tasks)[:2]:
+                t.print_stack(limit=30)
         clock.set_rate(0.0)  # frozen while the server process starts again
         server.start()
         clock.set_rate(rate)
         back = clock.now()
         await run_until(back + after_s)
+        print(f"  after: {len(received)} answered, {len(tasks)} rounds in flight",
+              file=sys.stderr)
         for task in list(tasks):
             task.cancel()
         first = [t - back for t in received if back <= t < back + 60.0]
         windows = [sum(1 for t in first if w <= t < w + 10.0) / 10.0 for w in range(0, 60, 10)]
         return {"steady_rps": steady_rps, "peak_rps": max(windows),
                 "first_minute_rps": len(first) / 60.0, "refused": float(refused)}
+    finally:
+        for c in clients:
+            await c.aclose()
 
 
 # --- runner ------------------------------------------------------------------------------------

@@ -64,6 +64,7 @@ def test_secret_and_keyring_are_private_files(data_dir: Path, _secret_dir: Path,
     for path in (_secret_dir / MACHINE_SECRET_FILE, data_dir / KEYRING_FILE):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
     assert not str(_secret_dir).startswith(str(data_dir))
+    assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
 
 
 def test_passphrase_is_needed_once_set(data_dir: Path, clock: ManualClock,

@@ -68,6 +68,8 @@ def test_full_disk_fails_cleanly_and_the_draft_survives(small_disk: Path,
             store.submit(reg.id, {"name_km": "x" * 400_000},
                          [Attachment("photo", "photo", photo)], fee_khr=0)
         assert store.get(reg.id).state is State.DRAFT and store.outbox() == []
+        with Store.open(small_disk / "data", commune_code="120101", clock=clock) as reader:
+            assert reader.get(reg.id).answers == {"name_km": "សុខ ដារា"}  # opens to read
         filler.unlink()
         store.save_draft(reg.id, {"name_km": "ដារា"})
         receipt = store.submit(reg.id, {"name_km": "ដារា"},
@@ -127,8 +129,10 @@ def test_damaged_pages_are_detected_at_open(data_dir: Path, clock: ManualClock) 
     with pytest.raises(StoreCorrupt):
         Store.open(data_dir, commune_code="120101", clock=clock)
     assert path.read_bytes() == before
-    with pytest.raises(StoreCorrupt):  # and it keeps refusing
+    clock.advance(seconds=5)
+    with pytest.raises(StoreCorrupt):  # and it keeps refusing, with one copy kept
         Store.open(data_dir, commune_code="120101", clock=clock)
+    assert len(list(data_dir.glob("sala.corrupt-*.db"))) == 1
 
 
 def test_every_error_has_khmer_and_english_text() -> None:

@@ -23,6 +23,7 @@ def test_outbox_oldest_first_and_upload_state(store: Store, clock: ManualClock) 
     clock.advance(seconds=1)
     second, _ = _submitted(store)
     assert [i.registration.id for i in store.outbox()] == [first, second]
+    assert store.outbox_count() == 2
     assert store.outbox()[0].attempts == 0 and store.outbox()[0].next_attempt_at is None
     assert store.upload_state(first, att.media.sha256) is None
     store.save_upload_state(first, att.media.sha256, "/v1/uploads/abc", 200)
@@ -115,3 +116,4 @@ def test_purge_removes_pii_and_media_keeps_tombstone(store: Store, clock: Manual
     assert not store.vault.has(att.media.sha256)
     assert store.search("ដារា") == []
     assert store.receipt(reg_id).app_number == got.app_number
+    assert store.status_history(reg_id) == [(ServerStatus.COLLECTED, None, None)]

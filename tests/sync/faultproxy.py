@@ -303,6 +303,14 @@ class FaultProxy:
             self._respond.extend([(head.encode(), body)] * count)
         self.reset_all()
 
+    def clear(self) -> None:
+        """Disarm every fault not fired yet."""
+        with self._lock:
+            self._cut_remaining = None
+            self._drop_match = None
+            self._flip_match = None
+            self._respond.clear()
+
     def reset_all(self) -> None:
         """Reset every open connection (like a link going down for an instant)."""
         with self._lock:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -34,11 +35,18 @@ def fixed_chunks(api_link: LinkEstimator) -> None:
     api_link.min_chunk = api_link.max_chunk = CHUNK
 
 
-def test_push_uploads_commits_and_stores_the_signed_receipt(kiosk_side: KioskSide) -> None:
-    regs = [kiosk_side.submit(pages=2, seed=i) for i in range(2)]
+@pytest.mark.parametrize("parallel", [0, 3], ids=["one-by-one", "three-connections"])
+def test_push_uploads_commits_and_stores_the_signed_receipt(
+    kiosk_side: KioskSide, parallel: int
+) -> None:
+    regs = [kiosk_side.submit(pages=2, seed=i) for i in range(3)]
     api = kiosk_side.api()
-    results = push_pending(kiosk_side.store, api)
-    assert [r.registration_id for r in results] == [r.id for r in regs]  # oldest first
+    with ThreadPoolExecutor(max(1, parallel)) as pool:
+        results = push_pending(kiosk_side.store, api, executor=pool if parallel else None,
+                               parallel=parallel)
+    if not parallel:
+        assert [r.registration_id for r in results] == [r.id for r in regs]  # oldest first
+    assert sorted(r.registration_id for r in results) == sorted(r.id for r in regs)
     assert all(r.ok for r in results), results
     for reg in regs:
         saved = kiosk_side.store.get(reg.id)
@@ -57,13 +65,18 @@ def test_push_uploads_commits_and_stores_the_signed_receipt(kiosk_side: KioskSid
     assert push_pending(kiosk_side.store, api) == []  # nothing left to do
 
 
-def test_cut_mid_chunk_resumes_and_resends_at_most_one_chunk(kiosk_side: KioskSide) -> None:
+@pytest.mark.parametrize("parallel", [0, 3], ids=["one-by-one", "three-connections"])
+def test_cut_mid_chunk_resumes_and_resends_at_most_one_chunk(
+    kiosk_side: KioskSide, parallel: int
+) -> None:
     reg = kiosk_side.submit(pages=1, size=300_000)
     payload = sum(a.media.size for a in reg.attachments)
     api = kiosk_side.api()
     fixed_chunks(api.link)
     kiosk_side.proxy.cut_after(400_000)  # inside the second file, mid-chunk
-    results = push_pending(kiosk_side.store, api)
+    with ThreadPoolExecutor(max(1, parallel)) as pool:
+        results = push_pending(kiosk_side.store, api, executor=pool if parallel else None,
+                               parallel=parallel)
     assert kiosk_side.proxy.stats.fired["cut"] == 1
     assert results[0].ok, results
     resent = api.stats["body_bytes"] - payload

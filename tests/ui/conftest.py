@@ -237,6 +237,9 @@ class Journey:
         from PySide6.QtWidgets import QPushButton
 
         self.click(self.find(QPushButton, "continue"))
+        # the previous step's camera thread winds down in the background: a person takes
+        # longer than that to reach the next button
+        self.qtbot.waitUntil(lambda: self.question.retiring == 0, timeout=5000)
 
     def back(self) -> None:
         from PySide6.QtWidgets import QPushButton

@@ -145,3 +145,23 @@ def test_qr_scanner_emits_only_sala_receipts(qtbot: Any, tmp_path: Path) -> None
     assert sig.args[0] == payload
     assert scanner.view.instruction == "Receipt found"
     scanner.stop()
+
+
+def test_coming_back_keeps_the_pages_already_taken(qtbot: Any, tasks: Any, tmp_path: Path) -> None:
+    from kiosk.model import Attachment
+
+    data = jpeg(S.a4_page())
+    ref = run_db(qtbot, tasks, lambda store: store.add_media(data, "image/jpeg"))
+    ctx = context(tasks, "en")
+    ctx.session.set_attachments("document", [Attachment("document", "document", ref, 0)])
+    step = DocumentStep(ctx=ctx, source=still_source(tmp_path, S.a4_page(), "x.png"))
+    qtbot.addWidget(step)
+    step.show()
+    assert len(step.pages) == 1
+    qtbot.waitUntil(lambda: step.pages[0].data == data, timeout=10_000)
+    extra = tmp_path / "b.jpg"
+    extra.write_bytes(jpeg(S.a4_page(colour=True)))
+    with qtbot.waitSignal(step.captured, timeout=20_000) as sig:
+        step.import_path(extra)
+    assert sig.args[0][0].media.sha256 == ref.sha256 and len(sig.args[0]) == 2
+    step.shutdown()

@@ -45,6 +45,7 @@ def test_good_face_is_taken_by_itself_reviewed_and_stored(
     with qtbot.waitSignal(step.captured, timeout=10_000) as sig:
         qtbot.mouseClick(step.accept, Qt.MouseButton.LeftButton)
     (att,) = sig.args[0]
+    assert not step.accept.isVisible() and step.retake.isVisible()
     assert att.kind == "photo" and att.field_id == "photo" and att.media.mime == "image/jpeg"
     assert att.checks["ok"] is True and att.checks["sharpness"]["passed"] is True
     data = run_db(qtbot, tasks, lambda store: store.read_media(att.media.sha256))
@@ -156,3 +157,53 @@ def test_stand_alone_with_injected_save_media(
     assert store.read_media(sig.args[0][0].media.sha256)[:3] == b"\xff\xd8\xff"
     step.shutdown()
     store.close()
+
+
+def test_camera_unplugged_mid_capture_says_so_and_comes_back(
+    qtbot: Any, tasks: Any, tmp_path: Path
+) -> None:
+    from kiosk.capture.sources import CameraSource
+
+    video = tmp_path / "cam.avi"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter.fourcc(*"MJPG"), 15, (640, 480))
+    for i in range(8):
+        writer.write(cv2.resize(S.too_far(), (640, 480)) if i % 2 else S.too_far())
+    writer.release()
+    away = tmp_path / "gone.avi"
+
+    def camera() -> Any:
+        cam = CameraSource(str(video))
+        cam.open()
+        return cam
+
+    step = make_step(qtbot, tasks, camera)
+    qtbot.waitUntil(lambda: step.latest is not None, timeout=10_000)
+    video.rename(away)  # unplugged: reads fail once the open file is drained
+    qtbot.waitUntil(lambda: step.view.message.startswith("The camera stopped"), timeout=10_000)
+    assert step.pages.currentIndex() == 0  # nothing else changed on screen
+    away.rename(video)  # plugged back in
+    qtbot.waitUntil(lambda: step.view.message == "", timeout=15_000)
+    photo = tmp_path / "studio.jpg"
+    cv2.imwrite(str(photo), S.face_frame())
+    with qtbot.waitSignal(step.captured, timeout=10_000):
+        step.import_path(photo)
+    step.shutdown()
+
+
+def test_coming_back_shows_the_stored_photo(qtbot: Any, tasks: Any, tmp_path: Path) -> None:
+    from kiosk.model import Attachment
+
+    data = cv2.imencode(".jpg", cv2.resize(S.face_frame(), (413, 531)))[1].tobytes()
+    ref = run_db(qtbot, tasks, lambda store: store.add_media(data, "image/jpeg"))
+    ctx = context(tasks, "en")
+    ctx.session.set_attachments("photo", [Attachment("photo", "photo", ref)])
+    step = PhotoStep(ctx=ctx, source=still_source(tmp_path, S.face_frame()))
+    qtbot.addWidget(step)
+    step.show()
+    assert step.pages.currentIndex() == 1 and step.worker is None  # no camera until "Take again"
+    qtbot.waitUntil(
+        lambda: step.review_image.pixmap() is not None and not step.review_image.pixmap().isNull(),
+        timeout=10_000,
+    )
+    assert not step.accept.isVisible()
+    step.shutdown()

@@ -107,3 +107,14 @@ def test_qr_scanner_renders(qtbot: Any, kiosk_app: Any, tmp_path: Path, locale: 
     qtbot.wait(50)
     save(scanner, shots_dir(tmp_path) / f"qr_{locale}.png")
     scanner.stop()
+
+
+def test_demo_camera_is_labelled(qtbot: Any, kiosk_app: Any, tasks: Any, tmp_path: Path) -> None:
+    step = PhotoStep(ctx=context(tasks, "km"), source="demo", autostart=True)
+    qtbot.addWidget(step)
+    step.resize(1024, 768)
+    step.show()
+    qtbot.waitUntil(lambda: step.latest is not None, timeout=10_000)
+    assert step.is_demo and step.view.badge == "កាមេរ៉ា\u200bសាកល្បង"
+    save(step, shots_dir(tmp_path) / "photo_demo_km.png")
+    step.shutdown()

@@ -110,11 +110,13 @@ class CameraView(QWidget):
         cx = rect.center().x()
         cy = rect.y() + rect.height() * (0.5 - (T.EYE_LINE_FROM_CROWN - 0.5) * 0.62)
         oval = QRectF(cx - head_w / 2, cy - head_h / 2, head_w, head_h)
+        # rect + ellipse with odd-even fill darkens outside the oval without a (slow)
+        # boolean path operation on every frame
         dim = QPainterPath()
+        dim.setFillRule(Qt.FillRule.OddEvenFill)
         dim.addRect(rect)
-        hole = QPainterPath()
-        hole.addEllipse(oval)
-        p.fillPath(dim.subtracted(hole), QColor(0, 0, 0, 110))
+        dim.addEllipse(oval)
+        p.fillPath(dim, QColor(0, 0, 0, 110))
         colour = GOOD if self.good else ADVICE
         p.setPen(QPen(colour, 5, Qt.PenStyle.DashLine if not self.good else Qt.PenStyle.SolidLine))
         p.setBrush(Qt.BrushStyle.NoBrush)

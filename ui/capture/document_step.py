@@ -31,10 +31,10 @@ from kiosk.capture.errors import CaptureError
 from kiosk.capture.imports import read_images
 from kiosk.capture.page import encode_page, find_page, page_outline, straighten
 from kiosk.capture.scanfolder import ScanFolder, ScannedFile
-from kiosk.capture.sources import FrameSource, open_source
+from kiosk.capture.sources import FrameSource
 from kiosk.model import Attachment, MediaRef
 from ui.capture.camera_view import CameraView
-from ui.capture.frame_worker import FrameWorker, Latest
+from ui.capture.frame_worker import FrameWorker, Latest, source_opener
 from ui.capture.photo_step import SHUTTER_PX, _error_text
 from ui.capture.work import CaptureWork, SaveMedia
 from ui.widgets.basic import BigButton, wrap_label
@@ -93,11 +93,8 @@ class DocumentStep(QWidget):
         self.ctx = ctx
         self.field_id = field_id or (field.id if field is not None else "document")
         self.max_pages = max_pages or max(1, getattr(field, "max_pages", 0) or T.MAX_PDF_PAGES)
-        self.locale = locale or (ctx.session.locale if ctx is not None else "km")
-        spec = source if source is not None else (getattr(ctx, "camera", None) or "auto")
-        self._open: Callable[[], FrameSource] = (
-            spec if callable(spec) else (lambda s=spec: open_source(s, purpose="page", fps=10.0))
-        )
+        self.language = locale or (ctx.session.locale if ctx is not None else "km")
+        self._open = source_opener(source, ctx, "page", 10.0)
         folder = scan_folder or getattr(getattr(ctx, "config", None), "scan_folder", None)
         self.scan_folder = ScanFolder(Path(folder)) if folder else None
         self.work = CaptureWork(
@@ -115,7 +112,25 @@ class DocumentStep(QWidget):
         self.scan_timer.setInterval(T.SCAN_POLL_MS)
         self.scan_timer.timeout.connect(self._on_scan_tick)
         self._build()
-        self.retranslate(self.locale)
+        self._restore()
+        self.retranslate(self.language)
+
+    def _restore(self) -> None:
+        """Pages this field already holds in the session (coming Back to the step) stay."""
+        session = getattr(self.ctx, "session", None)
+        held = session.attachments_for(self.field_id) if session is not None else []
+        if not held:
+            return
+        self.pages = [Page(b"", a.media, dict(a.checks)) for a in held]
+
+        def loaded(blobs: list[bytes]) -> None:
+            for page, data in zip(self.pages, blobs, strict=False):
+                if not page.data:
+                    page.data = data
+            self._rebuild_thumbs()
+
+        shas = [a.media.sha256 for a in held]
+        self.work.read(shas, loaded, lambda exc: log.warning("thumbnails not loaded: %s", exc))
 
     # -- layout ----------------------------------------------------------------------------
     def _build(self) -> None:
@@ -191,15 +206,15 @@ class DocumentStep(QWidget):
         root.addLayout(bottom)
         self.mode_buttons["camera"].setChecked(True)
 
-    def tr(self, key: str, **kw: object) -> str:
-        return tr(key, self.locale, **kw)
+    def tr(self, key: str, **kw: object) -> str:  # type: ignore[override]
+        return tr(key, self.language, **kw)
 
     def set_locale(self, locale: str) -> None:
         self.retranslate(locale)
 
     def retranslate(self, locale: str | None = None) -> None:
         if locale:
-            self.locale = locale
+            self.language = locale
         for mode, key in (
             ("camera", "capture.doc.camera"),
             ("scanner", "capture.doc.scanner"),
@@ -328,7 +343,7 @@ class DocumentStep(QWidget):
             new: list[tuple[bytes, dict[str, Any]]] = []
             for f in files:
                 if f.error is not None:
-                    self._show_status(f.error.message(self.locale))
+                    self._show_status(f.error.message(self.language))
                 new += [(p, {"source": "scanner", "file": f.name}) for p in f.pages]
             if new:
                 self._start_busy()
@@ -413,8 +428,9 @@ class DocumentStep(QWidget):
     def _rebuild_thumbs(self) -> None:
         while self.thumbs_row.count():
             item = self.thumbs_row.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         for i, page in enumerate(self.pages):
             self.thumbs_row.addWidget(self._thumb(i, page))
         self.thumbs_row.addStretch(1)
@@ -428,11 +444,13 @@ class DocumentStep(QWidget):
         v.setContentsMargins(4, 4, 4, 4)
         pic = QLabel()
         pic.setProperty("role", "thumb")
-        pic.setPixmap(
-            QPixmap.fromImage(QImage.fromData(page.data)).scaledToHeight(
-                THUMB_H, Qt.TransformationMode.SmoothTransformation
+        pic.setMinimumSize(round(THUMB_H * 0.7), THUMB_H)
+        if page.data:  # restored pages get their picture once the store has read it
+            pic.setPixmap(
+                QPixmap.fromImage(QImage.fromData(page.data)).scaledToHeight(
+                    THUMB_H, Qt.TransformationMode.SmoothTransformation
+                )
             )
-        )
         label = wrap_label(self.tr("capture.doc.page_n", n=index + 1), role="body")
         if self._replace == index:
             label.setText(label.text() + " ⟳")
@@ -452,7 +470,7 @@ class DocumentStep(QWidget):
 
     def _on_error(self, exc: BaseException) -> None:
         self._busy = max(0, self._busy - 1)
-        text = _error_text(exc, self.locale)
+        text = _error_text(exc, self.language)
         log.warning("document step: %s", exc)
         self._show_status(text)
         self._show_instruction()

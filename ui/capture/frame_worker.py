@@ -7,6 +7,7 @@ never builds a queue: frames that arrive meanwhile replace the waiting one. Read
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -19,7 +20,9 @@ from PySide6.QtGui import QImage
 
 from kiosk.capture.errors import CaptureError
 from kiosk.capture.preview import preview_rgb
-from kiosk.capture.sources import FrameSource
+from kiosk.capture.sources import FrameSource, open_source
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -101,7 +104,11 @@ class FrameWorker(QThread):
                     self.msleep(30)
                     continue
                 self._set_problem(problem)
-                analysis = self._analyse(frame) if self._analyse is not None else None
+                try:
+                    analysis = self._analyse(frame) if self._analyse is not None else None
+                except Exception:  # one odd frame must not end the preview
+                    log.exception("frame analysis failed; frame skipped")
+                    continue
                 rgb = preview_rgb(frame, self._preview_width, mirror=self._mirror)
                 h, w = rgb.shape[:2]
                 image = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
@@ -122,3 +129,17 @@ class FrameWorker(QThread):
                     self.frame_ready.emit()
         finally:
             source.close()
+
+
+def source_opener(
+    source: str | Callable[[], FrameSource] | None, ctx: Any, purpose: str, fps: float
+) -> Callable[[], FrameSource]:
+    """How a widget opens its camera: an explicit source, else the kiosk's `ctx.camera`."""
+    if callable(source):
+        return source
+    spec = source if source is not None else (getattr(ctx, "camera", None) or "auto")
+
+    def open_it() -> FrameSource:
+        return open_source(str(spec), purpose=purpose, fps=fps)
+
+    return open_it

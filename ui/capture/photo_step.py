@@ -29,10 +29,10 @@ from kiosk.capture.autoshot import AutoShot
 from kiosk.capture.errors import CaptureError
 from kiosk.capture.face import FaceReport, FaceTracker, check_face
 from kiosk.capture.portrait import make_portrait
-from kiosk.capture.sources import FrameSource, open_source
+from kiosk.capture.sources import FrameSource
 from kiosk.model import Attachment, MediaRef
 from ui.capture.camera_view import CameraView
-from ui.capture.frame_worker import FrameWorker, Latest
+from ui.capture.frame_worker import FrameWorker, Latest, source_opener
 from ui.capture.work import Audit, CaptureWork, SaveMedia
 from ui.widgets.basic import MIN_TOUCH_PX, BigButton, wrap_label
 from ui.widgets.text import tr
@@ -70,11 +70,8 @@ class PhotoStep(QWidget):
         self.setObjectName("photoStep")
         self.ctx = ctx
         self.field_id = field_id or (field.id if field is not None else "photo")
-        self.locale = locale or (ctx.session.locale if ctx is not None else "km")
-        spec = source if source is not None else (getattr(ctx, "camera", None) or "auto")
-        self._open: Callable[[], FrameSource] = (
-            spec if callable(spec) else (lambda s=spec: open_source(s, purpose="face", fps=15.0))
-        )
+        self.language = locale or (ctx.session.locale if ctx is not None else "km")
+        self._open = source_opener(source, ctx, "face", 15.0)
         self._reg_id = reg_id
         self.work = CaptureWork(
             tasks=getattr(ctx, "tasks", None), save_media=save_media, audit=audit, parent=self
@@ -89,7 +86,24 @@ class PhotoStep(QWidget):
         self._review: tuple[bytes, dict[str, Any]] | None = None
         self._busy = False
         self._build()
-        self.retranslate(self.locale)
+        self._restore()
+        self.retranslate(self.language)
+
+    def _restore(self) -> None:
+        """A photo this field already holds (coming Back to the step) is shown, not retaken."""
+        session = getattr(self.ctx, "session", None)
+        held = session.attachments_for(self.field_id) if session is not None else []
+        if not held:
+            return
+        self.pages.setCurrentIndex(1)
+        self.accept.hide()  # already stored: only "Take again" makes sense
+
+        def loaded(blobs: list[bytes]) -> None:
+            self._show_image(blobs[0])
+
+        self.work.read(
+            [held[0].media.sha256], loaded, lambda exc: log.warning("photo not loaded: %s", exc)
+        )
 
     # -- layout ----------------------------------------------------------------------------
     def _build(self) -> None:
@@ -171,7 +185,7 @@ class PhotoStep(QWidget):
 
     def retranslate(self, locale: str | None = None) -> None:
         if locale:
-            self.locale = locale
+            self.language = locale
         t = self.tr
         self.shutter.setText(t("capture.photo.shutter"))
         self.use_file.setText(t("capture.photo.use_file"))
@@ -184,8 +198,8 @@ class PhotoStep(QWidget):
         self.view.set_text(badge=t("capture.camera.demo") if self.is_demo else "")
         self._show_instruction()
 
-    def tr(self, key: str, **kw: object) -> str:
-        return tr(key, self.locale, **kw)
+    def tr(self, key: str, **kw: object) -> str:  # type: ignore[override]
+        return tr(key, self.language, **kw)
 
     # -- camera lifecycle ------------------------------------------------------------------
     def showEvent(self, event: Any) -> None:
@@ -230,7 +244,7 @@ class PhotoStep(QWidget):
 
     def _on_source_failed(self, exc: CaptureError) -> None:
         self._camera_error = exc.key
-        self.view.set_text(message=exc.message(self.locale))
+        self.view.set_text(message=exc.message(self.language))
         self.shutter.setEnabled(False)
 
     def _on_problem(self, key: str | None) -> None:
@@ -333,14 +347,18 @@ class PhotoStep(QWidget):
         draft = getattr(getattr(self.ctx, "session", None), "draft", None)
         return getattr(draft, "id", None)
 
-    def _show_review(self, data: bytes, checks: dict[str, Any]) -> None:
-        self._review = (data, checks)
+    def _show_image(self, data: bytes) -> None:
         image = QImage.fromData(data)
         self.review_image.setPixmap(
             QPixmap.fromImage(image).scaledToHeight(
                 max(200, min(531, self.height() - 220)), Qt.TransformationMode.SmoothTransformation
             )
         )
+
+    def _show_review(self, data: bytes, checks: dict[str, Any]) -> None:
+        self._review = (data, checks)
+        self._show_image(data)
+        self.accept.show()
         self.pages.setCurrentIndex(1)
         self.stop_camera()
 
@@ -366,6 +384,8 @@ class PhotoStep(QWidget):
             self.override_box.hide()
             self.reason.clear()
             self._show_review(data, checks)
+            self._review = None
+            self.accept.hide()  # stored: "Take again" is the only thing left to do
             self.captured.emit([Attachment(self.field_id, "photo", refs[0], 0, checks)])
 
         self.work.save([(data, "image/jpeg")], stored, self._on_error)
@@ -374,7 +394,7 @@ class PhotoStep(QWidget):
         self._busy = False
         self.accept.setEnabled(True)
         log.warning("photo step: %s", exc)
-        text = _error_text(exc, self.locale)
+        text = _error_text(exc, self.language)
         self._show_status(text)
         self.failed.emit(text)
 

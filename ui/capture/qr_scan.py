@@ -10,10 +10,10 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from kiosk.capture.errors import CaptureError
 from kiosk.capture.qr import read_qr
-from kiosk.capture.sources import FrameSource, open_source
+from kiosk.capture.sources import FrameSource
 from kiosk.model import parse_qr_payload
 from ui.capture.camera_view import CameraView
-from ui.capture.frame_worker import FrameWorker
+from ui.capture.frame_worker import FrameWorker, source_opener
 from ui.widgets.text import tr
 
 
@@ -33,10 +33,7 @@ class QrScanner(QWidget):
         self.setObjectName("qrScanner")
         self.ctx = ctx
         self._locale = locale
-        spec = source if source is not None else (getattr(ctx, "camera", None) or "auto")
-        self._open: Callable[[], FrameSource] = (
-            spec if callable(spec) else (lambda s=spec: open_source(s, purpose="qr", fps=10.0))
-        )
+        self._open = source_opener(source, ctx, "qr", 10.0)
         self.autostart = autostart
         self.worker: FrameWorker | None = None
         self.last_text: str | None = None
@@ -52,7 +49,7 @@ class QrScanner(QWidget):
         self.retranslate()
 
     @property
-    def locale(self) -> str:
+    def language(self) -> str:
         if self._locale:
             return self._locale
         session = getattr(self.ctx, "session", None)
@@ -66,9 +63,9 @@ class QrScanner(QWidget):
         if locale:
             self._locale = locale
         self.view.set_text(
-            instruction=tr(self._state, self.locale),
-            message=tr(self._message, self.locale) if self._message else "",
-            badge=tr("capture.camera.demo", self.locale) if self.is_demo else "",
+            instruction=tr(self._state, self.language),
+            message=tr(self._message, self.language) if self._message else "",
+            badge=tr("capture.camera.demo", self.language) if self.is_demo else "",
         )
 
     def showEvent(self, event: Any) -> None:

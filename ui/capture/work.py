@@ -117,6 +117,16 @@ class CaptureWork(QObject):
             return
         self._runner.submit(True, lambda: [save_media(d, m) for d, m in items], on_done, on_error)
 
+    def read(
+        self,
+        shas: list[str],
+        on_done: Callable[[list[bytes]], None],
+        on_error: Callable[[BaseException], None],
+    ) -> None:
+        """The stored bytes of earlier pages (for thumbnails), only through a TaskManager."""
+        if self._runner is None:
+            self.tasks.run_db(lambda store: [store.read_media(s) for s in shas], on_done, on_error)
+
     def audit(
         self,
         action: str,

@@ -49,7 +49,6 @@ class Screen(QWidget):
 
     name = "screen"
     scrolls = True  # long content scrolls rather than being cut at 1366×768
-    wants_keyboard = False
 
     def __init__(self, ctx: AppContext, nav: Any) -> None:
         super().__init__()
@@ -76,7 +75,7 @@ class Screen(QWidget):
         foot = QWidget()
         foot.setObjectName("screenFooter")
         self.footer = QHBoxLayout(foot)
-        self.footer.setContentsMargins(48, 12, 48, 16)
+        self.footer.setContentsMargins(48, 8, 48, 8)
         self.footer.setSpacing(24)
         outer.addWidget(foot)
         self._foot = foot

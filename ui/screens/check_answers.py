@@ -6,11 +6,19 @@ application is validated again (cross-field rules too) and problems show next to
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk import forms
 from kiosk.catalog import ATTACHMENT_TYPES
@@ -36,9 +44,9 @@ class AnswerRow(QFrame):
         self.field = field
         self.setObjectName(f"answer_{field.id}")
         self.setProperty("role", "answer_row")
-        grid = QGridLayout(self)
-        grid.setContentsMargins(0, 12, 0, 12)
-        grid.setHorizontalSpacing(24)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 12, 0, 12)
+        row.setSpacing(24)
         self.question = wrap_label(role="subheading")
         self.value = wrap_label(role="body")
         self.value.setObjectName(f"value_{field.id}")
@@ -47,14 +55,20 @@ class AnswerRow(QFrame):
         self.thumbs.setSpacing(12)
         self.change = BigButton(kind="link")
         self.change.setObjectName(f"change_{field.id}")
-        col = QVBoxLayout()
+        self.change.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        text = QWidget()  # a widget, not a bare nested layout: that one capped its own width
+        text.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        col = QVBoxLayout(text)
+        col.setContentsMargins(0, 0, 0, 0)
         col.addWidget(self.question)
         col.addWidget(self.error)
         col.addWidget(self.value)
         col.addLayout(self.thumbs)
-        grid.addLayout(col, 0, 0)
-        grid.addWidget(self.change, 0, 1, Qt.AlignmentFlag.AlignTop)
-        grid.setColumnStretch(0, 1)
+        row.addWidget(text, 1)
+        button_col = QVBoxLayout()
+        button_col.addWidget(self.change)
+        button_col.addStretch(1)
+        row.addLayout(button_col)
 
 
 class CheckAnswersScreen(Screen):
@@ -126,10 +140,8 @@ class CheckAnswersScreen(Screen):
 
             def decoded(image: QImage, label: QLabel = label) -> None:
                 if not image.isNull():
-                    try:
+                    with contextlib.suppress(RuntimeError):  # the row was rebuilt meanwhile
                         label.setPixmap(QPixmap.fromImage(image))
-                    except RuntimeError:  # the row was rebuilt meanwhile
-                        pass
 
             def got(data: bytes, decoded: Any = decoded) -> None:
                 self.ctx.tasks.run_io(lambda: decode_thumbnail(data), decoded)

@@ -11,16 +11,57 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from PySide6.QtCore import QThread, QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from kiosk import forms
 from kiosk.catalog import ATTACHMENT_TYPES
 from kiosk.i18n import wrap_points
-from ui.screens.base import Screen, clear_layout
+from ui.screens.base import Screen
 from ui.screens.fields import FieldWidget, make_field_widget
 from ui.widgets.basic import BigButton, ErrorLabel, StepHeader, wrap_label
 
 log = logging.getLogger(__name__)
+
+
+def _dispose_after_threads(widgets: list[QWidget], then: Any) -> None:
+    """Ask any worker threads inside (camera frame workers) to stop now, and tear the widgets
+    down once those threads have finished, so nothing waits for a thread on the GUI thread."""
+    threads = [t for w in widgets for t in w.findChildren(QThread) if t.isRunning()]
+    for t in threads:
+        t.requestInterruption()
+    pending = {id(t) for t in threads}
+    done = {"fired": False}
+
+    def finish() -> None:
+        if not done["fired"]:
+            done["fired"] = True
+            _dispose(widgets)
+            then()
+
+    def one_finished(key: int) -> None:
+        pending.discard(key)
+        if not pending:
+            QTimer.singleShot(0, finish)
+
+    for t in threads:
+        t.finished.connect(lambda key=id(t): one_finished(key))
+    if not threads:
+        QTimer.singleShot(0, finish)
+    else:
+        QTimer.singleShot(3000, finish)  # a thread that does not stop: give up waiting
+
+
+def _dispose(widgets: list[Any]) -> None:
+    for w in widgets:
+        if w is None:
+            continue
+        try:
+            w.hide()
+            w.setParent(None)
+            w.deleteLater()
+        except RuntimeError:  # already gone with its parent
+            pass
 
 
 class QuestionScreen(Screen):
@@ -53,6 +94,7 @@ class QuestionScreen(Screen):
         self.footer.addWidget(self.cont)
         self.step: forms.Step | None = None
         self.widgets: list[FieldWidget] = []
+        self.retiring = 0  # old steps' widgets waiting for their threads before teardown
 
     # -- navigation ------------------------------------------------------------------------
     @property
@@ -75,15 +117,8 @@ class QuestionScreen(Screen):
         if first is not None:
             first.setFocus()
 
-    @property
-    def wants_keyboard(self) -> bool:  # type: ignore[override]
-        return any(w.keyboard_layer for w in self.widgets)
-
-    def keyboard_layer(self) -> str | None:
-        return next((w.keyboard_layer for w in self.widgets if w.keyboard_layer), None)
-
     def _build(self, step: forms.Step) -> None:
-        clear_layout(self.fields_layout)
+        self._retire_widgets()
         self.step = step
         self.widgets = []
         single = len(step.fields) == 1
@@ -98,6 +133,24 @@ class QuestionScreen(Screen):
         self.summary.clear_error()
         self._errors = {}
         self._local = {w.field.id: w.initial_issue for w in self.widgets if w.initial_issue}
+
+    def _retire_widgets(self) -> None:
+        """Take the old step's widgets out now, tear them down on the next loop turn: camera
+        widgets stop their frame thread when hidden, and doing that in the same turn as
+        building the next step would add the two costs into one longer stall."""
+        old: list[QWidget] = []
+        while self.fields_layout.count():
+            item = self.fields_layout.takeAt(0)
+            w = item.widget()
+            if w is not None:
+                w.move(-20_000, -20_000)  # out of sight without a hide (which would block)
+                old.append(w)
+        if old:
+            self.retiring += 1
+            _dispose_after_threads(old, self._on_retired)
+
+    def _on_retired(self) -> None:
+        self.retiring -= 1
 
     def _index(self, steps: list[forms.Step]) -> int:
         assert self.step is not None
@@ -212,7 +265,7 @@ class QuestionScreen(Screen):
                 w.clear_error()
 
     def reset(self) -> None:
-        clear_layout(self.fields_layout)
+        self._retire_widgets()
         self.widgets = []
         self.step = None
         self._errors, self._local = {}, {}

@@ -39,7 +39,6 @@ def scanner_class() -> Any:
 
 class StatusCheckScreen(Screen):
     name = "status_check"
-    wants_keyboard = True
 
     def __init__(self, ctx: Any, nav: Any) -> None:
         super().__init__(ctx, nav)
@@ -76,9 +75,6 @@ class StatusCheckScreen(Screen):
         self.footer.addStretch(1)
         self._state: tuple[str, ...] = ()  # what is shown, re-rendered on language switch
         self._reg: Any = None
-
-    def keyboard_layer(self) -> str:
-        return "num"
 
     def enter(self, **kw: Any) -> None:
         self._ensure_scanner()

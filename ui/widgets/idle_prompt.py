@@ -22,7 +22,6 @@ class IdlePrompt(QWidget):
         outer.addStretch(1)
         card = QFrame()
         card.setObjectName("idleCard")
-        card.setMaximumWidth(900)
         box = QVBoxLayout(card)
         box.setContentsMargins(40, 32, 40, 32)
         box.setSpacing(20)
@@ -42,11 +41,17 @@ class IdlePrompt(QWidget):
         row.addStretch(1)
         row.addWidget(self.more)
         box.addLayout(row)
-        outer.addWidget(card, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.addWidget(card)  # no alignment flag: aligned items lose height-for-width wrapping
         outer.addStretch(1)
+        self._outer = outer
         self._left = 0
         self._locale = "km"
         self.hide()
+
+    def resizeEvent(self, event: object) -> None:  # noqa: N802 - centre a card ≤ 900 px wide
+        side = max(24, (self.width() - 900) // 2)
+        self._outer.setContentsMargins(side, 24, side, 24)
+        super().resizeEvent(event)  # type: ignore[arg-type]
 
     def show_countdown(self, seconds: int, locale: str) -> None:
         self._locale = locale

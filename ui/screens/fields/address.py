@@ -174,4 +174,4 @@ class AddressField(FieldWidget):
         return False
 
     def focus_target(self) -> QWidget | None:
-        return self.search if self.search.isVisible() else None
+        return None  # choosing from the lists needs no keyboard; a tap on search brings it

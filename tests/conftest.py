@@ -1,0 +1,13 @@
+"""Suite-wide isolation: no test touches the real per-user data, config or machine secret."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+# Set at import time (before any fixture or subprocess), so child processes inherit them too.
+_ISOLATED = tempfile.mkdtemp(prefix="sala-test-home-")
+os.environ.setdefault("SALA_SECRET_DIR", os.path.join(_ISOLATED, "secret"))
+os.environ.setdefault("SALA_DATA_DIR", os.path.join(_ISOLATED, "data"))
+os.environ.setdefault("XDG_CONFIG_HOME", os.path.join(_ISOLATED, "config"))
+os.environ.setdefault("XDG_DATA_HOME", os.path.join(_ISOLATED, "share"))

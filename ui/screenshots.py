@@ -1,0 +1,188 @@
+"""`sala screenshots`: walk every screen in Khmer and English and save PNGs for review.
+
+`scenes(kiosk)` drives a real kiosk (real store in a throw-away folder, bundled catalog and
+gazetteer) through every screen, yielding a name at each stop; the screenshot command grabs
+the window there, and the layout tests check every label and button there.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+SERVICE = "national_id_card"
+DEFAULT_SIZES = ((1920, 1080), (1080, 1920))
+
+
+def wait_for(cond: Callable[[], bool], timeout: float = 60.0, what: str = "") -> None:
+    """Run the event loop until `cond()` holds (the worker threads' answers arrive)."""
+    from PySide6.QtCore import QEventLoop
+    from PySide6.QtWidgets import QApplication
+
+    end = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > end:
+            raise TimeoutError(f"the kiosk did not get there in time: {what or cond}")
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        time.sleep(0.005)
+
+
+def settle(kiosk: Any, rounds: int = 6) -> None:
+    """Let layouts, queued shows and background work finish before a grab or a check."""
+    from PySide6.QtWidgets import QApplication
+
+    wait_for(lambda: kiosk.tasks.pending == 0)
+    for _ in range(rounds):
+        QApplication.processEvents()
+
+
+def sample_answers(service: Any, gazetteer: Any, commune: str) -> dict[str, Any]:
+    """Plausible answers for every visible field (screens show filled-in values)."""
+    from kiosk.forms import visible_fields
+
+    village = gazetteer.children(commune)[0].code
+    address = {p.level: p.code for p in gazetteer.path(village)}
+    answers: dict[str, Any] = {}
+    for f in service.fields:
+        if f.id == "application_type":
+            answers[f.id] = "renewal"
+    for _ in range(3):
+        for f in visible_fields(service, answers):
+            t = str(f.type)
+            value: Any = {"text_km": "សុខ ស្រីពៅ", "text_latin": "SOK SREYPOV",
+                          "date": "1990-03-07", "yes_no": True, "consent": True,
+                          "national_id": "012345678", "address": address,
+                          "phone": "+85512345678"}.get(t)
+            if t == "choice":
+                value = f.options[0].value
+            elif t == "multi_choice":
+                value = [f.options[0].value]
+            elif t == "number":
+                value = int(f.minimum) if f.minimum is not None else 1
+            if value is not None and f.id not in answers:
+                answers[f.id] = value
+    return answers
+
+
+def _jpeg(colour: str) -> bytes:
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+    from PySide6.QtGui import QColor, QImage
+
+    image = QImage(413, 531, QImage.Format.Format_RGB32)
+    image.fill(QColor(colour))
+    data = QByteArray()
+    buf = QBuffer(data)
+    buf.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buf, "JPEG", 85)
+    return bytes(data.data())
+
+
+def scenes(kiosk: Any, locale: str) -> Iterator[str]:
+    """Visit every screen (and an error state) in `locale`; yields a name at each."""
+    from kiosk import forms
+    from kiosk.model import Attachment
+
+    w, ctx = kiosk.window, kiosk.ctx
+    w.end_session()
+    settle(kiosk)
+    yield "01_attract"
+    w.set_locale(locale)
+    w.go("language")
+    settle(kiosk)
+    yield "02_language"
+    w.go("services")
+    settle(kiosk)
+    yield "03_services"
+    w.go("service_detail", service_id=SERVICE)
+    settle(kiosk)
+    yield "04_service_detail"
+    service = ctx.catalog.services[SERVICE]
+    w.start_service(service)
+    settle(kiosk)
+    w.screens["question"]._on_continue()  # Continue with nothing chosen: the error state
+    settle(kiosk)
+    yield "05_question_error"
+    ctx.session.answers = sample_answers(service, ctx.gazetteer, ctx.config.commune_code)
+    atts: list[Attachment] = []
+    for f in forms.visible_fields(service, ctx.session.answers):
+        if str(f.type) in ("photo", "document"):
+            for page in range(max(1, f.min_pages)):
+                box: dict[str, Any] = {}
+                data = _jpeg("#8899aa" if page else "#556677")
+                ctx.tasks.run_db(lambda store, d=data: store.add_media(d, "image/jpeg"),
+                                 lambda ref, b=box: b.setdefault("ref", ref))
+                wait_for(lambda b=box: "ref" in b)
+                kind = "photo" if str(f.type) == "photo" else "document"
+                atts.append(Attachment(f.id, kind, box["ref"], page))  # type: ignore[arg-type]
+    ctx.session.attachments = atts
+    for i, step in enumerate(forms.steps(service, ctx.session.answers), start=1):
+        w.go("question", step_id=step.id)
+        settle(kiosk)
+        yield f"06_question_{i:02d}_{step.id}"
+    w.go("check_answers")
+    settle(kiosk)
+    yield "07_check_answers"
+    w.go("consent")
+    settle(kiosk)
+    yield "08_consent"
+    failed: list[BaseException] = []
+    w.submit(on_error=failed.append)
+    wait_for(lambda: w.current == "confirmation" or bool(failed))
+    if failed:
+        raise failed[0]
+    settle(kiosk)
+    yield "09_confirmation"
+    number = ctx.session.receipt.app_number
+    w.go("status_check")
+    status = w.screens["status_check"]
+    status.edit.setText(number)
+    status._on_check()
+    wait_for(lambda: status._state[:1] == ("found",))
+    settle(kiosk)
+    yield "10_status_check"
+    w.prompt.show_countdown(30, locale)
+    settle(kiosk)
+    yield "11_idle_prompt"
+    w.end_session()
+    settle(kiosk)
+
+
+def make_offscreen_kiosk(data_dir: Path, size: tuple[int, int]) -> Any:
+    """A kiosk in a window of `size`, started and ready (fonts and stylesheet loaded)."""
+    from ui.app import Kiosk, KioskOptions, ensure_app, load_fonts, stylesheet
+
+    app = ensure_app()
+    load_fonts()
+    app.setStyleSheet(stylesheet())
+    kiosk = Kiosk(KioskOptions(data_dir=data_dir, camera="demo", idle_seconds=3600))
+    kiosk.window.resize(*size)
+    kiosk.window.show()
+    kiosk.start()
+    wait_for(lambda: all(kiosk.ready.values()), timeout=60)
+    return kiosk
+
+
+def render_all(out: Path, sizes: list[tuple[int, int]] | None = None) -> list[Path]:
+    """PNG of every scene, in km and en, at each size; returns the files written."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("SALA_SECRET_DIR", tempfile.mkdtemp(prefix="sala-shots-secret-"))
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    with tempfile.TemporaryDirectory(prefix="sala-shots-") as tmp:
+        for width, height in sizes or DEFAULT_SIZES:
+            kiosk = make_offscreen_kiosk(Path(tmp) / f"{width}x{height}", (width, height))
+            try:
+                for locale in ("km", "en"):
+                    for name in scenes(kiosk, locale):
+                        path = out / f"{width}x{height}_{locale}_{name}.png"
+                        kiosk.window.grab().save(str(path))
+                        written.append(path)
+            finally:
+                kiosk.shutdown()
+                kiosk.window.close()
+                kiosk.window.deleteLater()
+    return written
