@@ -29,7 +29,10 @@ from ui.session import Session
 from ui.tasks import TaskManager
 
 log = logging.getLogger(__name__)
-FONT_FAMILIES = ["Noto Sans Khmer", "Noto Sans"]  # Khmer first: no OpenType warning; Latin falls through
+# Never imported before the attract screen is painted (tests/bench/startup_bench.py checks).
+HEAVY_MODULES = ("cv2", "numpy", "sqlite_utils", "requests")
+# Khmer first: Qt then never asks Noto Sans for Khmer shaping (a warning); Latin falls through.
+FONT_FAMILIES = ["Noto Sans Khmer", "Noto Sans"]
 
 
 def ensure_app(argv: list[str] | None = None) -> QApplication:
@@ -126,8 +129,7 @@ class Kiosk(QObject):
         self.ctx = AppContext(
             tasks=self.tasks, session=Session(), config=opts.config or opts,
             today=opts.today or dt.date.today, camera=opts.camera,
-            printer=printer if printer is not None else make_printer(
-                opts.printer, lambda: self._commune_name),
+            printer=printer,
             retention_days=opts.retention_days,
         )
         self.window = KioskWindow(self.ctx, idle_seconds=opts.idle_seconds,
@@ -138,6 +140,9 @@ class Kiosk(QObject):
     def start(self) -> None:
         """Kick off the slow parts; each lands on the GUI thread when done."""
         opts = self.opts
+        self.window.build_rest()
+        if self.ctx.printer is None:  # imports Qt print support: after the first paint
+            self.ctx.printer = make_printer(opts.printer, lambda: self._commune_name)
 
         def open_store() -> Any:
             from kiosk.store import Store
@@ -243,7 +248,8 @@ def run(opts: KioskOptions, *, windowed: bool = False, size: tuple[int, int] | N
     exit_when_shown = os.environ.get("SALA_EXIT_WHEN_SHOWN") == "1"
     if exit_when_shown:
         def shown() -> None:
-            print(f"SHOWN_AT={time.time():.6f}", flush=True)
+            heavy = [m for m in HEAVY_MODULES if m in sys.modules]
+            print(f"SHOWN_AT={time.time():.6f} HEAVY={','.join(heavy) or '-'}", flush=True)
             app.quit()
 
         window.first_shown.connect(shown)
@@ -251,12 +257,14 @@ def run(opts: KioskOptions, *, windowed: bool = False, size: tuple[int, int] | N
         window.resize(*(size or (1366, 768)))
         window.show()
     else:
-        window.setWindowFlags(Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint)
+        window.setWindowFlags(
+            Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint)
         window.setCursor(Qt.CursorShape.BlankCursor)
         if size:
             window.resize(*size)
         window.showFullScreen()
-    kiosk.start()
+    # Everything slow starts after the first paint: the attract screen shows at once.
+    window.first_shown.connect(kiosk.start)
     try:
         return app.exec()
     finally:

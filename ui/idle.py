@@ -77,7 +77,7 @@ class IdleWatcher(QObject):
         self._grace.stop()
         self._idle.start(self.idle_ms)
 
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if self._armed and event.type() in _ACTIVITY:
             self.poke()
         return False

@@ -7,6 +7,7 @@ to the store, through the task helper. Signals are in the past tense; slots are 
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 from typing import Any
@@ -25,20 +26,10 @@ from PySide6.QtWidgets import (
 from ui.idle import IdleWatcher
 from ui.screens.attract import AttractScreen
 from ui.screens.base import AppContext, Screen
-from ui.screens.check_answers import CheckAnswersScreen
-from ui.screens.confirmation import ConfirmationScreen
-from ui.screens.consent import ConsentScreen
-from ui.screens.language import LanguageScreen
-from ui.screens.question import QuestionScreen
-from ui.screens.service_detail import ServiceDetailScreen
-from ui.screens.services import ServicesScreen
-from ui.screens.status_check import StatusCheckScreen
 from ui.widgets.basic import LanguageToggle, OnlineBadge, wrap_label
 from ui.widgets.idle_prompt import IdlePrompt
 
 log = logging.getLogger(__name__)
-SCREENS = (AttractScreen, LanguageScreen, ServicesScreen, ServiceDetailScreen, QuestionScreen,
-           CheckAnswersScreen, ConsentScreen, ConfirmationScreen, StatusCheckScreen)
 
 
 def _make_keyboard() -> QWidget | None:
@@ -50,10 +41,8 @@ def _make_keyboard() -> QWidget | None:
 
 
 def _ensure_visible(screen: Screen, widget: QWidget) -> None:
-    try:
+    with contextlib.suppress(RuntimeError):  # the widget went away meanwhile (screen rebuilt)
         screen.scroll.ensureWidgetVisible(widget, 24, 48)
-    except RuntimeError:  # the widget went away meanwhile (screen rebuilt)
-        pass
 
 
 class KioskWindow(QWidget):
@@ -93,19 +82,15 @@ class KioskWindow(QWidget):
         # outgrows a 1366x768 screen once the on-screen keyboard shows.
         self.stack.setMinimumSize(1, 1)
         root.addWidget(self.stack, 1)
-        self.keyboard = _make_keyboard()
-        if self.keyboard is not None:
-            self.keyboard.setObjectName("onScreenKeyboard")
-            root.addWidget(self.keyboard)
-            self.keyboard.hide()
-        self.screens: dict[str, Screen] = {}
-        for cls in SCREENS:
-            screen = cls(ctx, self)
-            self.screens[cls.name] = screen
-            self.stack.addWidget(screen)
-        attract = self.screens["attract"]
-        assert isinstance(attract, AttractScreen)
+        self._root = root
+        self.keyboard: Any = None
+        # Only the attract screen exists before the first paint; `build_rest()` makes the
+        # others (and the keyboard) right after, while the attract screen waits for a touch.
+        attract = AttractScreen(ctx, self)
+        self.screens: dict[str, Screen] = {"attract": attract}
+        self.stack.addWidget(attract)
         attract.touched.connect(self._on_attract_touched)
+        self._pending_catalog: Any = None
         self.prompt = IdlePrompt(self)
         self.prompt.more_time.connect(self._on_more_time)
         self.prompt.end_now.connect(self.end_session)
@@ -125,14 +110,44 @@ class KioskWindow(QWidget):
         self.go("attract")
         self._refresh_badge(None)
 
+    @property
+    def built(self) -> bool:
+        return "services" in self.screens
+
+    def build_rest(self) -> None:
+        """Create every other screen and the on-screen keyboard (idempotent)."""
+        if self.built:
+            return
+        from ui.screens.check_answers import CheckAnswersScreen
+        from ui.screens.confirmation import ConfirmationScreen
+        from ui.screens.consent import ConsentScreen
+        from ui.screens.language import LanguageScreen
+        from ui.screens.question import QuestionScreen
+        from ui.screens.service_detail import ServiceDetailScreen
+        from ui.screens.services import ServicesScreen
+        from ui.screens.status_check import StatusCheckScreen
+
+        self.keyboard = _make_keyboard()
+        if self.keyboard is not None:
+            self.keyboard.setObjectName("onScreenKeyboard")
+            self._root.addWidget(self.keyboard)
+            self.keyboard.hide()
+        for cls in (LanguageScreen, ServicesScreen, ServiceDetailScreen, QuestionScreen,
+                    CheckAnswersScreen, ConsentScreen, ConfirmationScreen, StatusCheckScreen):
+            screen = cls(self.ctx, self)
+            self.screens[cls.name] = screen
+            self.stack.addWidget(screen)
+        if self.ctx.catalog is not None:
+            self.set_catalog(self.ctx.catalog)
+
     # -- data arriving from the workers ------------------------------------------------------
     def set_catalog(self, catalog: Any) -> None:
         self.ctx.catalog = catalog
         for service_id, why in getattr(catalog, "hidden", {}).items():
             log.warning("service %s hidden from citizens: %s", service_id, why)
-        services = self.screens["services"]
-        assert isinstance(services, ServicesScreen)
-        services.prepare()
+        services = self.screens.get("services")
+        if services is not None:
+            services.prepare()  # type: ignore[attr-defined]
         if self.current == "services":
             self.screens["services"].retranslate()
 
@@ -167,6 +182,8 @@ class KioskWindow(QWidget):
 
     # -- navigation --------------------------------------------------------------------------
     def go(self, name: str, **kw: Any) -> None:
+        if name not in self.screens:
+            self.build_rest()
         screen = self.screens[name]
         self.current = name
         self.stack.setCurrentWidget(screen)
@@ -336,18 +353,18 @@ class KioskWindow(QWidget):
         log.info("session ended after inactivity")
         self.end_session()
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         if self.prompt.isVisible():
             self.prompt.setGeometry(self.rect())
 
-    def paintEvent(self, event: Any) -> None:  # noqa: N802 - first paint marks "shown"
+    def paintEvent(self, event: Any) -> None:
         super().paintEvent(event)
         if not self._shown_once:
             self._shown_once = True
             QTimer.singleShot(0, self.first_shown.emit)
 
-    def keyPressEvent(self, event: Any) -> None:  # noqa: N802
+    def keyPressEvent(self, event: Any) -> None:
         if event.key() == Qt.Key.Key_Escape and self.current != "attract":
             event.accept()  # no accidental exits; Escape does nothing on a kiosk
             return

@@ -289,6 +289,7 @@ def push_pending(
             if job is None:
                 break
             fl, media = job
+            fut: Future[Any]
             if media is None:
                 fut = executor.submit(commit, api, fl.reg, fl.medias, fl.uploads,
                                       report=events.put, is_cancelled=is_cancelled)
@@ -300,21 +301,21 @@ def push_pending(
             break
         with contextlib.suppress(queue.Empty):
             apply(events.get(timeout=0.05))
-        for fut in [f for f in running if f.done()]:
+        for done in [f for f in running if f.done()]:
             while not events.empty():
                 apply(events.get_nowait())
-            fl, media = running.pop(fut)
-            exc = fut.exception()
+            fl, media = running.pop(done)
+            failure = done.exception()
             if media is None:  # a commit
                 flights.remove(fl)
-                finish(fl.reg, exc if exc is not None else fut.result())
+                finish(fl.reg, failure if failure is not None else done.result())
                 continue
             fl.running -= 1
-            if exc is not None:
-                fl.error = fl.error or exc
+            if failure is not None:
+                fl.error = fl.error or failure
                 fl.waiting.clear()
             else:
-                fl.uploads[media.sha256] = fut.result()
+                fl.uploads[media.sha256] = done.result()
             if fl.error is not None and not fl.running:
                 flights.remove(fl)
                 finish(fl.reg, fl.error)

@@ -124,7 +124,10 @@ def stall_ms(seconds: float = 10.0) -> tuple[float, int]:
         app.processEvents()
         time.sleep(0.001)
     timer.stop()
-    print(f"gaps over 25 ms: {len(long_gaps)} {sorted(long_gaps)[-8:]}; worst at s: {sorted(when)[-3:]}")
+    print(
+        f"gaps over 25 ms: {len(long_gaps)} {sorted(long_gaps)[-8:]}; "
+        f"worst (ms, at s): {sorted(when)[-3:]}"
+    )
     frames_shown = step.worker.frames if step.worker is not None else 0
     step.shutdown()
     step.close()

@@ -14,13 +14,14 @@ from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication, QWidget
 
 TODAY = dt.date(2026, 11, 21)
+OFFSCREEN_NOISE = r"This plugin does not support propagateSizeHints"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # The offscreen platform says this on every top-level show; it is not a problem of ours.
     for item in items:
         if "tests/ui/" in str(item.fspath).replace("\\", "/"):
-            item.add_marker(pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints"))
+            item.add_marker(pytest.mark.qt_log_ignore(OFFSCREEN_NOISE))
 
 
 @pytest.fixture(scope="session")
@@ -70,7 +71,8 @@ def journey(kiosk: Any, qtbot: Any, tmp_path: Path) -> Journey:
     return Journey(kiosk, qtbot, tmp_path)
 
 
-def write_test_image(path: Path, colour: str = "#336699", size: tuple[int, int] = (413, 531)) -> Path:
+def write_test_image(path: Path, colour: str = "#336699",
+                     size: tuple[int, int] = (413, 531)) -> Path:
     """A real JPEG on disk (what a scanner's scan-to-folder leaves)."""
     image = QImage(size[0], size[1], QImage.Format.Format_RGB32)
     image.fill(QColor(colour))
@@ -175,9 +177,10 @@ class Journey:
                      locale: str = "en") -> Any:
         """Reach the confirmation fast: answers set directly, then the real check-answers,
         consent and submit screens (for tests about what comes after)."""
+        from PySide6.QtWidgets import QPushButton
+
         from kiosk import forms
         from kiosk.model import Attachment
-        from PySide6.QtWidgets import QPushButton
 
         service = self.k.ctx.catalog.services[service_id]
         self.start(locale)

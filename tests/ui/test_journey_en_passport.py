@@ -51,7 +51,8 @@ def test_english_passport_with_mistakes_corrected(journey: Any, qtbot: Any) -> N
 
     j.date("date_of_birth", "31", "02", "1990", keyboard=False)
     j.cont()
-    assert error_of(j, "date_of_birth") == "That date does not exist. Check the day, month and year."
+    assert error_of(j, "date_of_birth") == (
+        "That date does not exist. Check the day, month and year.")
     dob = j.field("date_of_birth")
     assert (dob.boxes["day"].text(), dob.boxes["month"].text()) == ("31", "02")
     dob.boxes["year"].clear()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from kiosk.capture import thresholds as T
@@ -39,6 +39,8 @@ class CameraView(QWidget):
         self.badge = ""  # "Demo camera"
         self.good = False
         self.progress = 0.0  # auto-capture ring, 0..1
+        self._band: QPixmap | None = None
+        self._band_key: tuple[str, int, int, int] | None = None
         self.setMinimumSize(320, 240)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
@@ -141,20 +143,33 @@ class CameraView(QWidget):
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawRoundedRect(box, 16, 16)
 
-    def _paint_text(self, p: QPainter) -> None:
-        text = self.message or self.instruction
-        if text:
+    def _text_band(self, text: str, colour: QColor) -> QPixmap:
+        """The instruction band, shaped and drawn once per text/size/colour, then reused:
+        shaping Khmer on every frame is the costliest part of a paint."""
+        key = (text, self.width(), self.height(), colour.rgba())
+        if self._band_key != key or self._band is None:
             px = max(22, min(40, self.height() // 12))
-            p.setFont(_font(px))
-            band_h = px * 3.0
-            band = QRectF(0, self.height() - band_h, self.width(), band_h)
-            p.fillRect(band, QColor(0, 0, 0, 170))
-            p.setPen(WARN if self.message else (GOOD.lighter(150) if self.good else ADVICE))
-            p.drawText(
-                band.adjusted(16, 4, -16, -4),
+            band = QPixmap(max(1, self.width()), round(px * 3.0))
+            band.fill(QColor(0, 0, 0, 170))
+            bp = QPainter(band)
+            bp.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+            bp.setFont(_font(px))
+            bp.setPen(colour)
+            bp.drawText(
+                QRectF(16, 4, band.width() - 32, band.height() - 8),
                 int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap),
                 text,
             )
+            bp.end()
+            self._band, self._band_key = band, key
+        return self._band
+
+    def _paint_text(self, p: QPainter) -> None:
+        text = self.message or self.instruction
+        if text:
+            colour = WARN if self.message else (GOOD.lighter(150) if self.good else ADVICE)
+            band = self._text_band(text, colour)
+            p.drawPixmap(0, self.height() - band.height(), band)
         if self.badge:
             p.setFont(_font(20))
             metrics = p.fontMetrics()

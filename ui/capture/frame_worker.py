@@ -111,7 +111,9 @@ class FrameWorker(QThread):
                     continue
                 rgb = preview_rgb(frame, self._preview_width, mirror=self._mirror)
                 h, w = rgb.shape[:2]
-                image = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+                image = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).convertToFormat(
+                    QImage.Format.Format_RGB32
+                )  # the painter's native format: converted here, not on the GUI thread
                 latest = Latest(
                     frame,
                     analysis,

@@ -44,6 +44,6 @@ class AttractScreen(Screen):
     def set_commune(self, name_km: str, name_en: str) -> None:
         self.commune.setText(f"{name_km}\n{name_en}" if name_en else name_km)
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - touch anywhere
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         self.touched.emit()
         event.accept()

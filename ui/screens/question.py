@@ -12,7 +12,7 @@ import logging
 from typing import Any
 
 from PySide6.QtCore import QThread, QTimer
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
 from kiosk import forms
 from kiosk.catalog import ATTACHMENT_TYPES
@@ -45,7 +45,8 @@ def _dispose_after_threads(widgets: list[QWidget], then: Any) -> None:
             QTimer.singleShot(0, finish)
 
     for t in threads:
-        t.finished.connect(lambda key=id(t): one_finished(key))
+        key = id(t)
+        t.finished.connect(lambda key=key: one_finished(key))
     if not threads:
         QTimer.singleShot(0, finish)
     else:
@@ -139,6 +140,9 @@ class QuestionScreen(Screen):
         widgets stop their frame thread when hidden, and doing that in the same turn as
         building the next step would add the two costs into one longer stall."""
         old: list[QWidget] = []
+        focus = QApplication.focusWidget()
+        if focus is not None and self.fields_box.isAncestorOf(focus):
+            focus.clearFocus()  # the keyboard follows focus: it must not stay for a gone box
         while self.fields_layout.count():
             item = self.fields_layout.takeAt(0)
             w = item.widget()

@@ -50,12 +50,12 @@ class ServiceCard(QFrame):
             box.addWidget(wrap_label(tr("ui.services.bring", papers=papers_text(service, locale)),
                                      role="card_hint"))
 
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self.rect().contains(event.position().toPoint()):
             self.clicked.emit(self.service_id)
         event.accept()
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         event.accept()
 
 
@@ -149,7 +149,7 @@ class ServicesScreen(Screen):
         width = self.window().width() if self.window() is not None else self.width()
         return 2 if width >= 1200 else 1
 
-    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - reflow cards for portrait
+    def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
         if self.cards and self._column_count() != self._columns:
             self._build()

@@ -100,6 +100,8 @@ class StatusCheckScreen(Screen):
         self.back.setText(self.tr("ui.nav.back"))
         self.scan_hint.setText(self.tr("ui.status.scan"))
         self.scan_hint.setVisible(self.scanner is not None)
+        if self.scanner is not None and hasattr(self.scanner, "retranslate"):
+            self.scanner.retranslate(self.locale)
         self._render()
 
     def _render(self) -> None:

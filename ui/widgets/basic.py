@@ -65,7 +65,7 @@ class WrapButton(BigButton):
         self.setSizePolicy(policy)
         self.setText(text)
 
-    def setText(self, text: str) -> None:  # noqa: N802 - Qt naming
+    def setText(self, text: str) -> None:
         self._label.setText(text)
         self.setAccessibleName(text)
         self.updateGeometry()
@@ -73,9 +73,10 @@ class WrapButton(BigButton):
     def text(self) -> str:
         return self._label.text()
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         hint = self.layout().sizeHint()
-        return QSize(max(hint.width(), self.minimumWidth()), max(hint.height(), self.minimumHeight()))
+        return QSize(max(hint.width(), self.minimumWidth()),
+                     max(hint.height(), self.minimumHeight()))
 
 
 class ChoiceButton(WrapButton):

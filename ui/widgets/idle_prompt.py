@@ -48,7 +48,7 @@ class IdlePrompt(QWidget):
         self._locale = "km"
         self.hide()
 
-    def resizeEvent(self, event: object) -> None:  # noqa: N802 - centre a card ≤ 900 px wide
+    def resizeEvent(self, event: object) -> None:
         side = max(24, (self.width() - 900) // 2)
         self._outer.setContentsMargins(side, 24, side, 24)
         super().resizeEvent(event)  # type: ignore[arg-type]

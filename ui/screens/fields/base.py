@@ -105,7 +105,6 @@ def supported_types() -> frozenset[str]:
 def make_field_widget(field: Any, ctx: Any, *, heading: bool = True) -> FieldWidget | None:
     """The widget for `field`, or None if this UI does not know its type."""
     from kiosk.catalog import FieldType
-
     from ui.screens.fields.address import AddressField
     from ui.screens.fields.choice import ChoiceField, ConsentField, YesNoField
     from ui.screens.fields.date import DateField

@@ -1,0 +1,105 @@
+"""Start-up benchmark: process start → attract screen painted, against a bare PySide6 window
+measured in the same run; plus the peak memory of a full citizen journey.
+
+    python tests/bench/startup_bench.py [--runs 5]
+
+Each run spawns a fresh interpreter (offscreen Qt). The kiosk prints `SHOWN_AT=<unix time>`
+on its first paint when SALA_EXIT_WHEN_SHOWN=1, and the modules that must not be imported
+before it (cv2, numpy, sqlite_utils, requests). The bare baseline creates QApplication and
+a QWidget, shows it and prints the time of its first paint. Medians are compared; the goal
+is ratio <= 1.5. The journey is tests/ui/test_journey_km_id_renewal.py run in a child
+process; its peak RSS comes from resource.getrusage(RUSAGE_CHILDREN) (goal <= 350 MB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+BARE = """
+import sys, time
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+class W(QWidget):
+    done = False
+    def paintEvent(self, e):
+        super().paintEvent(e)
+        if not self.done:
+            self.done = True
+            print(f"SHOWN_AT={time.time():.6f} HEAVY=-", flush=True)
+            QTimer.singleShot(0, app.quit)
+app = QApplication(sys.argv)
+w = W(); w.resize(1366, 768); w.show()
+app.exec()
+"""
+
+KIOSK = "from ui.cli import main; raise SystemExit(main(['kiosk', '--windowed']))"
+
+
+def _env(tmp: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(QT_QPA_PLATFORM="offscreen", SALA_EXIT_WHEN_SHOWN="1",
+               SALA_DATA_DIR=str(tmp / "data"), SALA_SECRET_DIR=str(tmp / "secret"),
+               SALA_PRINTER="none", PYTHONDONTWRITEBYTECODE="0")
+    return env
+
+
+def one_run(code: str, tmp: Path) -> tuple[float, str]:
+    start = time.time()
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_env(tmp),
+                          capture_output=True, text=True, timeout=120)
+    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("SHOWN_AT=")), None)
+    if line is None:
+        raise RuntimeError(f"no SHOWN_AT line (exit {proc.returncode}):\n{proc.stderr[-2000:]}")
+    fields = dict(part.split("=", 1) for part in line.split())
+    return float(fields["SHOWN_AT"]) - start, fields.get("HEAVY", "-")
+
+
+def journey_peak_rss_mb(tmp: Path) -> float:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", SALA_SECRET_DIR=str(tmp / "jsecret"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         "tests/ui/test_journey_km_id_renewal.py"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    if proc.returncode != 0:
+        raise RuntimeError(f"the journey failed:\n{proc.stdout[-3000:]}")
+    # ru_maxrss of the largest child so far, in KiB on Linux: run this before the others.
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--no-journey", action="store_true", help="skip the memory journey")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="sala-bench-") as tmpname:
+        tmp = Path(tmpname)
+        peak = journey_peak_rss_mb(tmp) if not args.no_journey else float("nan")
+        one_run(KIOSK, tmp)  # warm the OS file cache and .pyc files for both, not measured
+        one_run(BARE, tmp)
+        kiosk, bare, heavy = [], [], set()
+        for _ in range(args.runs):  # interleaved, so both see the same machine load
+            t, h = one_run(KIOSK, tmp)
+            kiosk.append(t)
+            heavy.update(x for x in h.split(",") if x and x != "-")
+            bare.append(one_run(BARE, tmp)[0])
+    k, b = statistics.median(kiosk), statistics.median(bare)
+    print(f"kiosk runs: {', '.join(f'{x:.3f}' for x in kiosk)}")
+    print(f"bare  runs: {', '.join(f'{x:.3f}' for x in bare)}")
+    print(f"heavy modules imported before the attract screen: {sorted(heavy) or 'none'}")
+    print(f"RESULT startup_s={k:.3f} bare_qt_s={b:.3f} ratio={k / b:.2f} "
+          f"peak_rss_mb={peak:.0f} heavy_before_shown={len(heavy)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
