@@ -25,7 +25,7 @@ from sync.client.api import Api, SyncError
 from sync.client.backoff import Backoff
 from sync.client.pull import pull_changes
 from sync.client.purge import purge
-from sync.client.push import PushResult, push_pending
+from sync.client.push import PushResult, flagged, push_pending
 
 log = logging.getLogger(__name__)
 LAST_SUCCESS_SETTING = "sync.last_success"  # written by the Store on every sync success
@@ -56,15 +56,19 @@ class SyncStatus:
     def describe(self, locale: str) -> str:
         """One or two plain sentences for the status bar, in `locale`."""
         from kiosk.i18n import tr
+        from kiosk.text import to_khmer_digits
 
-        parts = [tr(self.summary_key, locale, n=self.pending)]
+        def num(text: object) -> str:
+            return to_khmer_digits(str(text)) if locale == "km" else str(text)
+
+        parts = [tr(self.summary_key, locale, n=num(self.pending))]
         if self.last_success is not None:
-            parts.append(tr("sync.state.last_success", locale,
-                            time=self.last_success.astimezone().strftime("%Y-%m-%d %H:%M")))
+            when = self.last_success.astimezone().strftime("%Y-%m-%d %H:%M")
+            parts.append(tr("sync.state.last_success", locale, time=num(when)))
         if self.last_error:
             parts.append(tr(self.last_error, locale))
         if self.flagged:
-            parts.append(tr("sync.state.flagged", locale, n=self.flagged))
+            parts.append(tr("sync.state.flagged", locale, n=num(self.flagged)))
         return " ".join(parts)
 
 
@@ -85,6 +89,12 @@ def sync_once(
             return results, 0, purge(store, data_dir=data_dir)
     pulled = pull_changes(store, api, data_dir=data_dir)
     return results, pulled, purge(store, data_dir=data_dir)
+
+
+def _pending(store: Any) -> int:
+    """Registrations waiting to go up, not counting those a clerk must look at first."""
+    skip = flagged(store)
+    return sum(1 for item in store.outbox(limit=100_000) if item.registration.id not in skip)
 
 
 def _stored_success(store: Any) -> datetime | None:
@@ -214,7 +224,7 @@ class SyncWorker:
         self._set(busy=False, last_error=key, last_error_detail=detail)
 
     def _round(self, store: Any, api: Api, pool: ThreadPoolExecutor) -> None:
-        pending = len(store.outbox(limit=10_000))
+        pending = _pending(store)
         if not api.ping():
             self._set(online=False, pending=pending)
             self._failed("sync.error.offline", "ping failed", None)
@@ -222,10 +232,7 @@ class SyncWorker:
         self._set(online=True, busy=True, pending=pending)
         results, _, _ = sync_once(store, api, data_dir=self.data_dir,
                                   is_cancelled=self._stop.is_set, executor=pool)
-        from sync.client.push import flagged
-
-        pending = len(store.outbox(limit=10_000))
-        self._set(busy=False, pending=pending, flagged=len(flagged(store)))
+        self._set(busy=False, pending=_pending(store), flagged=len(flagged(store)))
         failures = [r for r in results if not r.ok and not r.flagged]
         if failures:
             f = failures[0]

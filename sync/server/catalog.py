@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, func, select
 
 from sync.server import db
 
@@ -36,7 +36,18 @@ def services_of(doc: Any) -> set[tuple[str, str]]:
     return pairs
 
 
-def known_services(conn: Connection) -> set[tuple[str, str]]:
+_known_cache: dict[str, tuple[int, frozenset[tuple[str, str]]]] = {}
+
+
+def known_services(conn: Connection) -> frozenset[tuple[str, str]]:
+    """Union over all published catalogs; re-parsed only when a new version was published
+    (documents are never deleted, so their count says whether the cache is current)."""
+    count = conn.execute(select(func.count()).select_from(db.documents)
+                         .where(db.documents.c.kind == "catalog")).scalar() or 0
+    key = str(conn.engine.url)
+    cached = _known_cache.get(key)
+    if cached and cached[0] == count:
+        return cached[1]
     pairs: set[tuple[str, str]] = set()
     rows = conn.execute(select(db.documents.c.body).where(db.documents.c.kind == "catalog"))
     for body in rows.scalars():
@@ -44,7 +55,8 @@ def known_services(conn: Connection) -> set[tuple[str, str]]:
             pairs |= services_of(json.loads(body))
         except ValueError:
             continue
-    return pairs
+    _known_cache[key] = (int(count), frozenset(pairs))
+    return _known_cache[key][1]
 
 
 def publish(conn: Connection, kind: str, raw: bytes) -> str:

@@ -104,7 +104,7 @@ def _config(args: argparse.Namespace) -> Any:
     from sync.server.config import resolve
 
     return resolve(
-        data_dir=getattr(args, "server_data_dir", None) or getattr(args, "data_dir", None),
+        data_dir=getattr(args, "server_data_dir", None),  # not `sala --data-dir`: the kiosk's
         db=getattr(args, "db", None), media_dir=getattr(args, "media_dir", None),
         max_upload=getattr(args, "max_upload", None),
         upload_expiry_s=getattr(args, "upload_expiry", None),
@@ -130,10 +130,12 @@ def run(args: argparse.Namespace) -> int:
         print("--tls-cert and --tls-key go together.", file=sys.stderr)
         return 2
     config = _config(args)
+    # keep-alive 75 s > the kiosks' 60 s round: an idle connection is not closed by the server
+    # at the very moment a kiosk reuses it (the HTTP/1.1 keep-alive race, seen as ReadError).
     uvicorn.run(create_app(config), host=args.host, port=args.port,
                 ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key,
                 log_level=args.log_level, access_log=args.log_level == "debug",
-                timeout_graceful_shutdown=5)
+                timeout_graceful_shutdown=5, timeout_keep_alive=75)
     return 0
 
 

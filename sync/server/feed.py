@@ -31,11 +31,19 @@ def append_change(conn: Connection, kind: str, commune: str | None, payload: dic
     result = conn.execute(db.changes.insert().values(
         kind=kind, commune_code=commune, payload=json.dumps(payload, ensure_ascii=False),
         at=db.now()))
-    return int(result.inserted_primary_key[0])
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 def _floor(conn: Connection) -> int:
     return int(db.get_setting(conn, "feed_floor", "0") or 0)
+
+
+def _head(conn: Connection) -> int:
+    """The newest seq; never below the floor, even when compaction emptied the table."""
+    newest = conn.execute(select(func.max(db.changes.c.seq))).scalar()
+    return max(int(newest or 0), _floor(conn))
 
 
 def _parse_cursor(since: str | None) -> int:
@@ -52,8 +60,7 @@ def read_changes(engine: Engine, device: Device, since: int, limit: int) -> dict
             conn.rollback()
             raise ApiError(410, p.ERR_CURSOR_EXPIRED,
                            "This cursor is older than the retained feed; fetch /v1/snapshot.")
-        head = int(conn.execute(select(func.coalesce(func.max(db.changes.c.seq), 0))).scalar()
-                   or 0)
+        head = _head(conn)
         rows = conn.execute(
             select(db.changes).where(db.changes.c.seq > since).where(db.changes.c.seq <= head)
             .where(or_(db.changes.c.kind != "status",
@@ -80,8 +87,7 @@ async def changes(
 
 def snapshot(engine: Engine, device: Device) -> dict[str, Any]:
     with engine.connect() as conn:
-        head = int(conn.execute(select(func.coalesce(func.max(db.changes.c.seq), 0))).scalar()
-                   or 0)
+        head = _head(conn)
         regs = conn.execute(
             select(db.registrations.c.id, db.registrations.c.app_number,
                    db.registrations.c.status, db.registrations.c.status_note,

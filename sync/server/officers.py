@@ -98,7 +98,8 @@ async def post_status(
     return {"registration_id": registration_id, "status": body.status, "seq": seq}
 
 
-async def _publish(kind: str, request: Request, ctx: Ctx, authorization: str | None) -> dict:
+async def _publish(kind: str, request: Request, ctx: Ctx,
+                   authorization: str | None) -> dict[str, str]:
     await run_in_threadpool(officer_name, ctx.engine, authorization)
     raw = await request.body()
 
@@ -117,11 +118,11 @@ async def _publish(kind: str, request: Request, ctx: Ctx, authorization: str | N
 
 @router.post("/catalog", status_code=201, summary="officer: publish a catalog version")
 async def post_catalog(request: Request, ctx: Ctx,
-                       authorization: Annotated[str | None, Header()] = None) -> dict:
+                       authorization: Annotated[str | None, Header()] = None) -> dict[str, str]:
     return await _publish("catalog", request, ctx, authorization)
 
 
 @router.post("/gazetteer", status_code=201, summary="officer: publish a gazetteer version")
 async def post_gazetteer(request: Request, ctx: Ctx,
-                         authorization: Annotated[str | None, Header()] = None) -> dict:
+                         authorization: Annotated[str | None, Header()] = None) -> dict[str, str]:
     return await _publish("gazetteer", request, ctx, authorization)

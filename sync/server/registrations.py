@@ -69,7 +69,8 @@ class CommitOut(BaseModel):
     review: str | None = None
 
 
-def _missing(conn: Any, ctx: Context, device: Device, attachments: list[dict[str, Any]]) -> list:
+def _missing(conn: Any, ctx: Context, device: Device, attachments: list[dict[str, Any]]
+             ) -> list[str]:
     missing: list[str] = []
     for att in attachments:
         sha, size = att["sha256"], att["size"]
@@ -83,7 +84,8 @@ def _missing(conn: Any, ctx: Context, device: Device, attachments: list[dict[str
     return missing
 
 
-def commit(ctx: Context, device: Device, reg_id: str, doc: dict[str, Any]) -> tuple[int, dict]:
+def commit(ctx: Context, device: Device, reg_id: str, doc: dict[str, Any]
+           ) -> tuple[int, dict[str, Any]]:
     """Returns (HTTP status, response body); raises ApiError for refusals."""
     content = p.content_sha256(doc)
     for attempt in range(2):
@@ -96,7 +98,7 @@ def commit(ctx: Context, device: Device, reg_id: str, doc: dict[str, Any]) -> tu
 
 
 def _commit_once(ctx: Context, device: Device, reg_id: str, doc: dict[str, Any],
-                 content: str) -> tuple[int, dict]:
+                 content: str) -> tuple[int, dict[str, Any]]:
     regs = db.registrations
     with ctx.engine.begin() as conn:
         if not device_is_active(conn, device.id):

@@ -70,6 +70,7 @@ def main() -> int:
         api = api_for(kiosk.data_dir, session)
         officer = server.cli("officer-token", "--name", "bench officer")
         statuses: dict[str, str] = {}  # what the officer set, by registration id
+        report: dict[str, int] = {}
         ids: list[str] = []
         sala = [sys.executable, "-m", "ui.cli", "--data-dir", str(kiosk.data_dir), "sync",
                 "--once", "--parallel", str(rng.choice([1, 3]))]
@@ -127,7 +128,8 @@ def main() -> int:
             session.close()
             server.stop()
     elapsed = time.monotonic() - started
-    print(f"faults: {dict(counts)}; {elapsed:.0f} s", flush=True)
+    print(f"faults: {dict(counts)}; {len(statuses)} registrations got officer statuses; "
+          f"{elapsed:.0f} s", flush=True)
     print(f"RESULT rounds={args.rounds} registrations={len(ids)} lost={report['lost']} "
           f"duplicates={report['duplicates']} corrupt={report['corrupt']} "
           f"status_missed={report['status_missed']} seconds={elapsed:.0f}")

@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -42,12 +43,14 @@ TEST_CATALOG = {"version": "test-catalog-1",
 class ServerProcess:
     """One `python -m sync.server` process; start/kill/restart keep the same port and data."""
 
-    def __init__(self, data_dir: Path, db_url: str | None = None, args: tuple[str, ...] = ()):
+    def __init__(self, data_dir: Path, db_url: str | None = None, args: tuple[str, ...] = (),
+                 *, ca: Path | None = None):
         self.data_dir = data_dir
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.db_url = db_url or f"sqlite:///{data_dir / 'server.db'}"
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if ca else 'http'}://127.0.0.1:{self.port}"
+        self.verify: Any = ssl.create_default_context(cafile=str(ca)) if ca else True
         catalog = data_dir / "test-catalog.json"
         catalog.write_text(json.dumps(TEST_CATALOG))
         self.args = ("--catalog", str(catalog), *args)
@@ -71,7 +74,8 @@ class ServerProcess:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log_tail()}")
             try:
-                if httpx.get(f"{self.url}/v1/ping", timeout=1).status_code == 204:
+                ping = httpx.get(f"{self.url}/v1/ping", timeout=1, verify=self.verify)
+                if ping.status_code == 204:
                     return self
             except httpx.TransportError:
                 pass

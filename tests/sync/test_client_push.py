@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +19,7 @@ from sync.client.push import push_pending
 from tests.sync.conftest import ServerProcess
 
 pytest.register_assert_rewrite("tests.sync.client_fixtures")
-from tests.sync.client_fixtures import KioskSide  # noqa: E402
+from tests.sync.client_fixtures import KioskSide, jpeg_bytes  # noqa: E402
 
 pytest_plugins = ["tests.sync.client_fixtures"]
 
@@ -171,3 +172,22 @@ def test_status_change_on_the_server_reaches_the_kiosk(kiosk_side: KioskSide) ->
     kiosk_side.server.cli("set-status", reg.id, "rejected", "--note", "wrong commune")
     pull_changes(kiosk_side.store, api)
     assert kiosk_side.store.get(reg.id).state is State.DECIDED
+
+
+def test_attachments_missing_on_commit_are_uploaded_again(kiosk_side: KioskSide) -> None:
+    """A stored upload URL that points at the wrong bytes (say, a restored backup of the
+    kiosk): the server names the missing hash at commit and the client sends it afresh."""
+    from sync.client.tus import Media, upload
+
+    reg = kiosk_side.submit(pages=0, size=30_000)
+    media = reg.attachments[0].media
+    api = kiosk_side.api()
+    other = jpeg_bytes(media.size, seed=4242)
+    other_sha = hashlib.sha256(other).hexdigest()
+    wrong_url = upload(api, Media(reg.id, other_sha, other), report=lambda url, off: None)
+    kiosk_side.store.save_upload_state(reg.id, media.sha256, wrong_url, media.size)
+    results = push_pending(kiosk_side.store, api)
+    assert results[0].ok, results
+    body = json.loads(server_rows(kiosk_side.server, reg.id)[0][1])
+    assert body["attachments"][0]["sha256"] == media.sha256
+    assert body["attachments"][0]["upload"] != wrong_url

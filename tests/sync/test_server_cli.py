@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import json
 import shutil
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -45,6 +48,31 @@ def test_cli_refuses_bad_input_with_a_message(server: ServerProcess) -> None:
     assert server.cli("revoke", "nobody", check=False).returncode == 1
 
 
+def test_expired_enrolment_code_is_refused(server: ServerProcess) -> None:
+    code = server.cli("enrolment-code", "--commune", "120101", "--ttl-hours", "0").stdout.strip()
+    kiosk = Kiosk(server)
+    r = kiosk.http.post("/v1/devices", json={"code": code,
+                                             "public_key": p.public_key_b64(kiosk.key)})
+    assert r.status_code == 403 and r.json()["error"] == "enrolment_code_expired"
+    assert "technician" in r.json()["message"]
+
+
+def test_published_gazetteer_reaches_kiosks(server: ServerProcess, tmp_path: Path) -> None:
+    kiosk = Kiosk(server).enrol()
+    start = kiosk.request("GET", "/v1/changes").json()["next"]
+    doc = tmp_path / "gazetteer.json"
+    version = f"gz-{uuid.uuid4().hex[:6]}"
+    doc.write_text(json.dumps({"version": version, "places": []}))
+    assert "published" in server.cli("publish", "gazetteer", str(doc)).stdout
+    again = server.cli("publish", "gazetteer", str(doc), check=False)
+    assert again.returncode == 1 and "already published" in again.stderr
+    entry = next(c for c in kiosk.request("GET", f"/v1/changes?since={start}").json()["changes"]
+                 if c["kind"] == "gazetteer")
+    assert entry["version"] == version
+    assert kiosk.request("GET", entry["url"]).json()["version"] == version
+    assert kiosk.request("GET", "/v1/snapshot").json()["gazetteer_version"] == version
+
+
 def _self_signed(tmp: Path) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sala test ministry")])
@@ -67,35 +95,18 @@ def _self_signed(tmp: Path) -> tuple[Path, Path]:
 
 def test_tls_with_a_pinned_certificate(tmp_path: Path) -> None:
     cert, key = _self_signed(tmp_path)
-    srv = ServerProcess(tmp_path / "tls", args=("--tls-cert", str(cert), "--tls-key", str(key)))
-    srv.url = srv.url.replace("http://", "https://")
-    proc = None
+    srv = ServerProcess(tmp_path / "tls", args=("--tls-cert", str(cert), "--tls-key", str(key)),
+                        ca=cert).start()  # the probe trusts only the pinned certificate
     try:
-        # ServerProcess.start probes with plain httpx (no CA): start it by hand with the CA.
-        proc = subprocess.Popen(
-            [*srv._base(), "--host", "127.0.0.1", "--port", str(srv.port),
-             "--log-level", "warning", *srv.args],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        ok = False
-        for _ in range(300):
-            try:
-                ok = httpx.get(f"{srv.url}/v1/ping", verify=str(cert), timeout=1
-                               ).status_code == 204
-                break
-            except httpx.TransportError:
-                if proc.poll() is not None:
-                    break
-                threading.Event().wait(0.05)
-        assert ok
-        try:
-            httpx.get(f"{srv.url}/v1/ping", timeout=5)  # the system CAs do not know it
-            raise AssertionError("an unpinned client must not trust the ministry cert")
-        except httpx.ConnectError:
-            pass
+        assert srv.url.startswith("https://")
+        with pytest.raises(httpx.ConnectError):  # the system CAs do not know the ministry's
+            httpx.get(f"{srv.url}/v1/ping", timeout=5)
+        kiosk = Kiosk(srv)
+        kiosk.http = httpx.Client(base_url=srv.url, verify=srv.verify)
+        kiosk.enrol()
+        assert kiosk.request("GET", "/v1/changes").status_code == 200
     finally:
-        if proc:
-            proc.terminate()
-            proc.wait(10)
+        srv.stop()
 
 
 def test_overload_answers_503_with_retry_after(make_server: Any) -> None:
@@ -120,6 +131,10 @@ def test_overload_answers_503_with_retry_after(make_server: Any) -> None:
     t.start()
     try:
         assert sent.wait(10)
+        deadline = time.monotonic() + 10  # until the server has taken the slow PATCH in
+        while kiosk.request("GET", "/v1/changes").status_code != 503:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
         busy = kiosk.commit(str(uuid.uuid4()), registration_doc(kiosk))
         assert busy.status_code == 503
         assert busy.json()["error"] == "busy" and int(busy.headers["Retry-After"]) >= 1

@@ -168,4 +168,4 @@ def test_catalog_publish_reaches_the_feed(backend_server: ServerProcess) -> None
     assert body.status_code == 200 and body.json() == doc
     reg = registration_doc(kiosk, service=("new_service", "2"))
     assert kiosk.commit(str(uuid.uuid4()), reg).json()["review"] is None
-    assert COMMUNE == kiosk.commune
+    assert kiosk.commune == COMMUNE

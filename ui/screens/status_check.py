@@ -74,9 +74,11 @@ class StatusCheckScreen(Screen):
         self.footer.addWidget(self.back)
         self.footer.addStretch(1)
         self._state: tuple[str, ...] = ()  # what is shown, re-rendered on language switch
+        self._last_scan: str | None = None
         self._reg: Any = None
 
     def enter(self, **kw: Any) -> None:
+        self._last_scan = None
         self._ensure_scanner()
         self.retranslate()
         self.edit.setFocus()
@@ -129,11 +131,18 @@ class StatusCheckScreen(Screen):
                 self.updated.setText(self.tr("ui.status.updated", when=stamp))
 
     def _on_scanned(self, text: str) -> None:
-        self.edit.setText(text)
-        self._on_check()
+        """A receipt's QR in front of the camera. Ignored while the citizen is typing a
+        number (their typing wins), and the same code seen again is looked up only once."""
+        if text == self._last_scan or (self.edit.isModified() and self.edit.text().strip()):
+            return
+        self._last_scan = text
+        self._lookup(text)
 
     def _on_check(self) -> None:
-        number = clean_app_number(self.edit.text())
+        self._lookup(self.edit.text())
+
+    def _lookup(self, text: str) -> None:
+        number = clean_app_number(text)
         if number is None:
             self._state = ("error", "ui.status.bad_number")
             self._render()
@@ -154,6 +163,7 @@ class StatusCheckScreen(Screen):
         self._render()
 
     def reset(self) -> None:
+        self._last_scan = None
         self.edit.clear()
         self._state = ()
         self._reg = None
