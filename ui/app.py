@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QApplication
 
@@ -265,6 +266,13 @@ def run(opts: KioskOptions, *, windowed: bool = False, size: tuple[int, int] | N
         window.showFullScreen()
     # Everything slow starts after the first paint: the attract screen shows at once.
     window.first_shown.connect(kiosk.start)
+    # SIGTERM (shutdown) and Ctrl+C quit cleanly: the store closes, workers stop. Python only
+    # runs signal handlers between bytecodes, so a slow timer gives it the chance.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: app.quit())
+    wake = QTimer()
+    wake.start(500)
+    wake.timeout.connect(lambda: None)
     try:
         return app.exec()
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -33,10 +34,15 @@ def cmd_kiosk(args: argparse.Namespace) -> int:
     config = _config(args)
     camera = args.camera or ("demo" if args.demo else None)
     opts = options_from_config(config, camera=camera)
+    throwaway = None
     if args.demo and not getattr(args, "data_dir", None):
-        opts.data_dir = Path(tempfile.mkdtemp(prefix="sala-demo-"))
+        throwaway = opts.data_dir = Path(tempfile.mkdtemp(prefix="sala-demo-"))
         opts.server_url = None
-    return run(opts, windowed=args.windowed, size=args.size)
+    try:
+        return run(opts, windowed=args.windowed, size=args.size)
+    finally:
+        if throwaway is not None:
+            shutil.rmtree(throwaway, ignore_errors=True)
 
 
 def cmd_screenshots(args: argparse.Namespace) -> int:

@@ -40,6 +40,7 @@ class IdleWatcher(QObject):
         self._grace.timeout.connect(self._on_grace_over)
         self._left = 0
         self._armed = False
+        self.exempt: QObject | None = None  # the prompt itself: its buttons decide
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)

@@ -42,7 +42,7 @@ def _make_keyboard() -> QWidget | None:
 
 def _ensure_visible(screen: Screen, widget: QWidget) -> None:
     with contextlib.suppress(RuntimeError):  # the widget went away meanwhile (screen rebuilt)
-        screen.scroll.ensureWidgetVisible(widget, 24, 48)
+        screen.scroll_area.ensureWidgetVisible(widget, 24, 48)
 
 
 class KioskWindow(QWidget):
@@ -95,6 +95,7 @@ class KioskWindow(QWidget):
         self.prompt.more_time.connect(self._on_more_time)
         self.prompt.end_now.connect(self.end_session)
         self.idle = IdleWatcher(idle_seconds, grace_seconds, self)
+        self.idle.exempt = self.prompt
         self.idle.warned.connect(self._on_idle_warned)
         self.idle.tick.connect(self.prompt.update_seconds)
         self.idle.resumed.connect(self.prompt.hide)
@@ -209,7 +210,7 @@ class KioskWindow(QWidget):
         wants = isinstance(focus, QLineEdit) and screen.isAncestorOf(focus)
         self.keyboard.setVisible(wants)
         if wants:
-            self.keyboard.set_locale(self.ctx.locale)  # type: ignore[attr-defined]
+            self.keyboard.set_locale(self.ctx.locale)
 
     def _on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
         """The keyboard shows while a text box has focus; the box stays visible above it."""
@@ -221,7 +222,7 @@ class KioskWindow(QWidget):
             if wants != self.keyboard.isVisible():
                 self.keyboard.setVisible(wants)
                 if wants:
-                    self.keyboard.set_locale(self.ctx.locale)  # type: ignore[attr-defined]
+                    self.keyboard.set_locale(self.ctx.locale)
         if screen.scrolls:
             QTimer.singleShot(0, lambda: _ensure_visible(screen, new))
 
@@ -234,7 +235,7 @@ class KioskWindow(QWidget):
         if place is not None:
             self.place.setText(place.name.get(locale))
         if self.keyboard is not None:
-            self.keyboard.set_locale(locale)  # type: ignore[attr-defined]
+            self.keyboard.set_locale(locale)
         self.screens[self.current].retranslate()
         if self.prompt.isVisible():
             self.prompt.show_countdown(self.prompt._left, locale)
@@ -321,7 +322,11 @@ class KioskWindow(QWidget):
 
     def end_session(self) -> None:
         """Wipe the session: answers, images, temp files, the unsubmitted draft; reset screens."""
-        box = self.session.wipe()
+        box, tmp = self.session.wipe()
+        if tmp is not None:
+            import shutil
+
+            self.ctx.tasks.run_io(lambda: shutil.rmtree(tmp, ignore_errors=True))
         if box is not None:
 
             def discard(store: Any) -> None:

@@ -35,7 +35,7 @@ def settle(kiosk: Any, rounds: int = 6) -> None:
     """Let layouts, queued shows and background work finish before a grab or a check."""
     from PySide6.QtWidgets import QApplication
 
-    wait_for(lambda: kiosk.tasks.pending == 0)
+    wait_for(lambda: kiosk.tasks.pending == 0, what=f"{kiosk.tasks.pending} tasks")
     for _ in range(rounds):
         QApplication.processEvents()
 
@@ -115,7 +115,7 @@ def scenes(kiosk: Any, locale: str) -> Iterator[str]:
                 data = _jpeg("#8899aa" if page else "#556677")
                 ctx.tasks.run_db(lambda store, d=data: store.add_media(d, "image/jpeg"),
                                  lambda ref, b=box: b.setdefault("ref", ref))
-                wait_for(lambda b=box: "ref" in b)
+                wait_for(lambda b=box: "ref" in b, what="add_media")
                 kind = "photo" if str(f.type) == "photo" else "document"
                 atts.append(Attachment(f.id, kind, box["ref"], page))  # type: ignore[arg-type]
     ctx.session.attachments = atts
@@ -131,7 +131,7 @@ def scenes(kiosk: Any, locale: str) -> Iterator[str]:
     yield "08_consent"
     failed: list[BaseException] = []
     w.submit(on_error=failed.append)
-    wait_for(lambda: w.current == "confirmation" or bool(failed))
+    wait_for(lambda: w.current == "confirmation" or bool(failed), what="submit")
     if failed:
         raise failed[0]
     settle(kiosk)
@@ -140,8 +140,9 @@ def scenes(kiosk: Any, locale: str) -> Iterator[str]:
     w.go("status_check")
     status = w.screens["status_check"]
     status.edit.setText(number)
+    status.edit.setModified(True)  # as if typed: the (demo) camera's codes do not override it
     status._on_check()
-    wait_for(lambda: status._state[:1] == ("found",))
+    wait_for(lambda: status._state[:1] == ("found",), what=f"status {status._state}")
     settle(kiosk)
     yield "10_status_check"
     w.prompt.show_countdown(30, locale)
@@ -169,10 +170,11 @@ def make_offscreen_kiosk(data_dir: Path, size: tuple[int, int]) -> Any:
 def render_all(out: Path, sizes: list[tuple[int, int]] | None = None) -> list[Path]:
     """PNG of every scene, in km and en, at each size; returns the files written."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ.setdefault("SALA_SECRET_DIR", tempfile.mkdtemp(prefix="sala-shots-secret-"))
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="sala-shots-") as tmp:
+        # A throw-away store: its machine secret must not land in the real config dir.
+        os.environ.setdefault("SALA_SECRET_DIR", str(Path(tmp) / "secret"))
         for width, height in sizes or DEFAULT_SIZES:
             kiosk = make_offscreen_kiosk(Path(tmp) / f"{width}x{height}", (width, height))
             try:

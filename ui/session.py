@@ -1,20 +1,19 @@
 """One citizen's visit: what they chose, typed and showed, and how to forget it all.
 
 Everything a citizen enters lives here (and in the widgets showing it) until the application is
-submitted or the session ends. `wipe()` forgets it and deletes the session's temporary files;
-the caller discards the unsubmitted draft from the store (through the task helper).
+submitted or the session ends. `wipe()` forgets it; the caller deletes the session's temporary
+folder and discards the unsubmitted draft from the store, both through the task helper (never
+on the GUI thread).
 """
 
 from __future__ import annotations
 
-import contextlib
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kiosk.model import Attachment, Receipt
+if TYPE_CHECKING:  # imported lazily: this module is on the start-up path
+    from kiosk.model import Attachment, Receipt
 
 
 @dataclass
@@ -49,6 +48,8 @@ class Session:
     def temp_dir(self) -> Path:
         """A private folder for this session's temporary files (imports, previews)."""
         if self._tmp_dir is None:
+            import tempfile
+
             self._tmp_dir = Path(tempfile.mkdtemp(prefix="sala-session-"))
         return self._tmp_dir
 
@@ -69,14 +70,11 @@ class Session:
         self.receipt = None
         self.returning_to_check = False
 
-    def wipe(self) -> DraftBox | None:
-        """Forget everything; returns the draft to discard (the caller checks `submitted`
-        on the db worker, where the truth is)."""
-        draft = self.draft
-        if self._tmp_dir is not None:
-            with contextlib.suppress(OSError):
-                shutil.rmtree(self._tmp_dir)
+    def wipe(self) -> tuple[DraftBox | None, Path | None]:
+        """Forget everything. Returns the draft to discard (the caller checks `submitted` on
+        the db worker, where the truth is) and the temp folder to delete (off the GUI thread)."""
+        draft, tmp = self.draft, self._tmp_dir
         self._tmp_dir = None
         self.locale = "km"
         self.start(None)
-        return draft
+        return draft, tmp

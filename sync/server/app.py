@@ -33,7 +33,7 @@ class EnrolIn(BaseModel):
 
 def open_context(config: ServerConfig) -> Context:
     """Engine + migrations + signing key + media dir: everything a request or a CLI call needs."""
-    config.data_dir.mkdir(parents=True, exist_ok=True)
+    config.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)  # PII and the signing key
     engine = db.make_engine(config.db_url)
     db.migrate(engine)
     key = keys.load_or_create(config.key_path)
@@ -117,6 +117,8 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if isinstance(exc.__cause__, ApiError):  # e.g. the body limit hit while FastAPI parsed
+            return await api_error(_request, exc.__cause__)
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return JSONResponse({"error": code, "message": str(exc.detail)},
                             status_code=exc.status_code, headers=exc.headers)

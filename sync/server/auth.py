@@ -151,9 +151,8 @@ def verify_request(
         )
     if len(nonce) > 64 or len(device_id) > 64:
         raise _unauthorized(p.ERR_UNAUTHORIZED, "Sala-Nonce or Sala-Device is too long.")
-    with engine.connect() as conn:
+    with db.reading(engine) as conn:
         row = conn.execute(select(db.devices).where(db.devices.c.id == device_id)).first()
-        conn.rollback()
     if row is None:
         raise _unauthorized("unknown_device", "This device is not enrolled; enrol it again.")
     if row.revoked_at is not None:

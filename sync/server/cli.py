@@ -1,7 +1,7 @@
 """`sala server`: run the ministry server, or act directly on its database (technician tools).
 
 `sala server [--host --port --db --media-dir --tls-cert --tls-key]` runs it; the subcommands
-`enrolment-code`, `officer-token`, `set-status`, `revoke` and `publish` open the same database
+`enrolment-code`, `officer-token`, `set-status`, `revoke`, `review`, `publish` open the same db
 without the web server, so they work while it runs (SQLite WAL / PostgreSQL) or while it is down.
 """
 
@@ -84,6 +84,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     _common(c, sub=True)
     c.add_argument("device_id")
     c.set_defaults(func=cmd_revoke)
+
+    c = cmds.add_parser("review", help="list registrations flagged for a supervisor")
+    _common(c, sub=True)
+    c.set_defaults(func=cmd_review)
 
     c = cmds.add_parser("publish", help="publish a catalog or gazetteer JSON file to the feed")
     _common(c, sub=True)
@@ -180,6 +184,25 @@ def cmd_revoke(args: argparse.Namespace) -> int:
         print(f"No active device {args.device_id}.", file=sys.stderr)
         return 1
     print(f"revoked {args.device_id}")
+    return 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from sync.server import db
+
+    regs = db.registrations
+    with db.reading(_context(args).engine) as conn:
+        rows = conn.execute(select(regs.c.id, regs.c.review, regs.c.service_id,
+                                   regs.c.form_version, regs.c.app_number, regs.c.received_at)
+                            .where(regs.c.review.is_not(None)).order_by(regs.c.received_at)).all()
+    for r in rows:
+        at = p.format_date(datetime.fromtimestamp(r.received_at, UTC))
+        print(f"{r.id}\t{r.review}\t{r.service_id}@{r.form_version}\t{r.app_number}\t{at}")
+    print(f"{len(rows)} registration(s) need a supervisor.", file=sys.stderr)
     return 0
 
 

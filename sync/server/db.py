@@ -185,7 +185,8 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Connection) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            readonly = conn.get_execution_options().get("sala_readonly", False)
+            conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
         return engine
     if url.startswith("postgresql://"):
@@ -233,6 +234,11 @@ def now() -> float:
 
 
 @contextmanager
-def transaction(engine: Engine) -> Iterator[Connection]:
-    with engine.begin() as conn:
-        yield conn
+def reading(engine: Engine) -> Iterator[Connection]:
+    """A read-only transaction: on SQLite a plain BEGIN, so readers never wait for writers."""
+    with engine.connect() as conn:
+        conn.execution_options(sala_readonly=True)
+        try:
+            yield conn
+        finally:
+            conn.rollback()

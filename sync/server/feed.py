@@ -55,23 +55,24 @@ def _parse_cursor(since: str | None) -> int:
 
 
 def read_changes(engine: Engine, device: Device, since: int, limit: int) -> dict[str, Any]:
-    with engine.connect() as conn:
+    with db.reading(engine) as conn:
         if since < _floor(conn):
-            conn.rollback()
             raise ApiError(410, p.ERR_CURSOR_EXPIRED,
                            "This cursor is older than the retained feed; fetch /v1/snapshot.")
         head = _head(conn)
+        if since > head:  # not a cursor this feed issued (e.g. the server db was rebuilt)
+            raise ApiError(410, p.ERR_CURSOR_EXPIRED,
+                           "This cursor is not from this server's feed; fetch /v1/snapshot.")
         rows = conn.execute(
             select(db.changes).where(db.changes.c.seq > since).where(db.changes.c.seq <= head)
             .where(or_(db.changes.c.kind != "status",
                        db.changes.c.commune_code == device.commune_code))
             .order_by(db.changes.c.seq).limit(limit + 1)
         ).all()
-        conn.rollback()
     more = len(rows) > limit
     rows = rows[:limit]
     changes = [{"seq": r.seq, "kind": r.kind, **json.loads(r.payload)} for r in rows]
-    nxt = rows[-1].seq if more else max(head, since)
+    nxt = rows[-1].seq if more else head
     return {"changes": changes, "next": str(nxt), "more": more}
 
 
@@ -86,7 +87,7 @@ async def changes(
 
 
 def snapshot(engine: Engine, device: Device) -> dict[str, Any]:
-    with engine.connect() as conn:
+    with db.reading(engine) as conn:
         head = _head(conn)
         regs = conn.execute(
             select(db.registrations.c.id, db.registrations.c.app_number,
@@ -97,7 +98,6 @@ def snapshot(engine: Engine, device: Device) -> dict[str, Any]:
         ).all()
         catalog_version = db.get_setting(conn, "catalog_version")
         gazetteer_version = db.get_setting(conn, "gazetteer_version")
-        conn.rollback()
     statuses = [{"registration_id": r.id, "app_number": r.app_number, "status": r.status,
                  "note": r.status_note, "at": _rfc3339(r.status_at)} for r in regs]
     return {"statuses": statuses, "catalog_version": catalog_version,
@@ -133,9 +133,8 @@ def _rfc3339(ts: float) -> str:
 def _document(engine: Engine, kind: str, version: str) -> str:
     from sync.server import catalog
 
-    with engine.connect() as conn:
+    with db.reading(engine) as conn:
         body = catalog.fetch(conn, kind, version)
-        conn.rollback()
     if body is None:
         raise ApiError(404, "unknown_version", f"No {kind} version {version!r} is published.")
     return body

@@ -31,7 +31,7 @@ def is_upload_id(value: str) -> bool:
 class MediaStore:
     def __init__(self, root: Path) -> None:
         self.root = root
-        (root / "partial").mkdir(parents=True, exist_ok=True)
+        (root / "partial").mkdir(parents=True, exist_ok=True, mode=0o700)
 
     def partial_path(self, upload_id: str) -> Path:
         if not is_upload_id(upload_id):

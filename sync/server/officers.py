@@ -40,10 +40,9 @@ def officer_name(engine: Engine, authorization: str | None) -> str:
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, p.ERR_UNAUTHORIZED, "An officer token is required "
                        "(Authorization: Bearer <token>).", headers={"WWW-Authenticate": "Bearer"})
-    with engine.connect() as conn:
+    with db.reading(engine) as conn:
         row = conn.execute(select(db.officers).where(
             db.officers.c.token_hash == _hash(token.strip()))).first()
-        conn.rollback()
     if row is None or row.revoked_at is not None:
         raise ApiError(401, p.ERR_UNAUTHORIZED, "This officer token is not valid.",
                        headers={"WWW-Authenticate": "Bearer"})

@@ -119,13 +119,12 @@ async def create(request: Request, ctx: Ctx, req: Signed) -> Response:
 def _create(ctx: Context, device_id: str, sha: str, length: int, registration: str | None,
             chunk: bytes) -> tuple[str, int]:
     engine = ctx.engine
-    with engine.connect() as conn:
+    with db.reading(engine) as conn:
         done = conn.execute(
             select(db.uploads.c.id).where(db.uploads.c.device_id == device_id)
             .where(db.uploads.c.sha256 == sha).where(db.uploads.c.length == length)
             .where(db.uploads.c.status == "complete").limit(1)
         ).scalar()
-        conn.rollback()
     if done is not None and ctx.media.has(sha):
         return str(done), length
     upload_id = str(uuid.uuid4())
@@ -144,9 +143,8 @@ def _create(ctx: Context, device_id: str, sha: str, length: int, registration: s
 def _load(engine: Engine, upload_id: str, device_id: str) -> Any:
     if not is_upload_id(upload_id):
         raise ApiError(404, "unknown_upload", "No such upload.")
-    with engine.connect() as conn:
+    with db.reading(engine) as conn:
         row = conn.execute(select(db.uploads).where(db.uploads.c.id == upload_id)).first()
-        conn.rollback()
     if row is None or row.device_id != device_id or row.status == "deleted":
         raise ApiError(404, "unknown_upload", "No such upload.")
     if row.status == "expired" or (row.status == "open" and row.expires_at < db.now()):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import ipaddress
 import json
 import shutil
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -46,6 +48,17 @@ def test_cli_refuses_bad_input_with_a_message(server: ServerProcess) -> None:
     missing = server.cli("set-status", str(uuid.uuid4()), "in_review", check=False)
     assert missing.returncode == 1 and "No registration" in missing.stderr
     assert server.cli("revoke", "nobody", check=False).returncode == 1
+
+
+def test_server_key_is_private_and_db_holds_no_kiosk_secret(server: ServerProcess) -> None:
+    assert (server.data_dir / "server_key.pem").stat().st_mode & 0o777 == 0o600
+    kiosk = Kiosk(server).enrol()
+    with contextlib.closing(sqlite3.connect(server.db_url.removeprefix("sqlite:///"))) as db:
+        stored = db.execute("SELECT public_key FROM devices WHERE id = ?",
+                            (kiosk.device_id,)).fetchone()[0]
+        codes = [r[0] for r in db.execute("SELECT code_hash FROM enrolment_codes")]
+    assert stored == p.public_key_b64(kiosk.key)  # only the public half is kept
+    assert all(len(c) == 64 for c in codes)  # codes only as SHA-256 hashes
 
 
 def test_expired_enrolment_code_is_refused(server: ServerProcess) -> None:

@@ -106,6 +106,8 @@ def test_unknown_service_is_kept_for_review(backend_server: ServerProcess) -> No
     assert r.json()["review"] == "unknown_service"
     snap = kiosk.request("GET", "/v1/snapshot").json()
     assert reg_id in {s["registration_id"] for s in snap["statuses"]}
+    listed = backend_server.cli("review").stdout
+    assert f"{reg_id}\tunknown_service\tno_such_service@9" in listed
 
 
 def test_officer_moves_flow_into_the_feed(backend_server: ServerProcess) -> None:
@@ -150,6 +152,10 @@ def test_feed_pages_with_limit_and_more(backend_server: ServerProcess) -> None:
             break
     assert len(seen) == 5 and pages == 3
     assert seen == sorted(seen)
+    future = kiosk.request("GET", f"/v1/changes?since={int(cursor) + 1000}")
+    assert future.status_code == 410 and future.json()["error"] == "cursor_expired"
+    bad = kiosk.request("GET", "/v1/changes?since=abc")
+    assert bad.status_code == 400 and bad.json()["error"] == "bad_cursor"
 
 
 def test_catalog_publish_reaches_the_feed(backend_server: ServerProcess) -> None:

@@ -6,6 +6,7 @@ import hashlib
 import os
 import socket
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -208,3 +209,21 @@ def test_other_devices_uploads_are_invisible(backend_server: ServerProcess) -> N
     _error(mallory.request("DELETE", loc), 404)
     doc = registration_doc(mallory, [(data, loc)])
     _error(mallory.commit(str(uuid.uuid4()), doc), 409, "attachments_missing")
+
+
+def test_streamed_body_over_the_limit_is_cut_off(server: ServerProcess) -> None:
+    """No Content-Length (chunked): the bytes are counted as they arrive."""
+    kiosk = Kiosk(server).enrol()
+
+    def stream(mib: int) -> Iterator[bytes]:
+        for _ in range(mib):
+            yield b"x" * (1 << 20)
+
+    r = httpx.put(f"{server.url}/v1/registrations/{uuid.uuid4()}", content=stream(17),
+                  headers={"Content-Type": "application/json"}, timeout=30)
+    _error(r, 413, "too_large")
+    loc = kiosk.create_upload(b"y" * 100).headers["Location"]
+    r = httpx.patch(f"{server.url}{loc}", content=stream(21), timeout=30,
+                    headers={"Content-Type": p.TUS_CONTENT_TYPE, "Upload-Offset": "0"})
+    _error(r, 413, "too_large")
+    assert kiosk.request("HEAD", loc).headers["Upload-Offset"] == "0"

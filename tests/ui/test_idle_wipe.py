@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QWidget
 
 from kiosk.model import State
 from kiosk.store import NotFound
@@ -71,12 +71,30 @@ def test_idle_timeout_wipes_a_half_done_session(idle_journey: Journey, qtbot: An
     assert j.k.ctx.session.locale == "km"
 
 
+def test_end_now_on_the_prompt_ends_the_session(make_kiosk: Any, qtbot: Any,
+                                                 tmp_path: Any) -> None:
+    j = Journey(make_kiosk(idle_seconds=1.0, grace_seconds=30), qtbot, tmp_path)
+    j.start("en")
+    j.choose_service("residence_certificate")
+    j.type_into(j.field("name_latin").edit, "SOK", keyboard=False)
+    overlay = j.find(QWidget, "idleOverlay")
+    qtbot.waitUntil(overlay.isVisible, timeout=10_000)
+    countdown = j.find(QLabel, "idleCountdown")
+    assert "30 seconds" in countdown.text()
+    qtbot.waitUntil(lambda: "29 seconds" in countdown.text(), timeout=3000)  # it counts down
+    j.click(j.find(QPushButton, "idleEnd"))  # the press itself must not count as "more time"
+    j.wait_screen("attract", timeout=2000)
+    j.settle()
+    assert j.k.ctx.session.answers == {} and j.k.ctx.session.draft is None
+
+
 def test_idle_does_not_touch_a_submitted_application(make_kiosk: Any, qtbot: Any,
                                                       tmp_path: Any) -> None:
     j = Journey(make_kiosk(idle_seconds=1.0, grace_seconds=1), qtbot, tmp_path)
-    j.start("en")
-    j.w.screens["status_check"]  # the idle watcher runs on every screen but attract
-    j.click(j.find(QPushButton, "checkStatus"))
-    j.wait_screen("status_check")
+    receipt = j.quick_submit()  # the citizen walks away from the confirmation screen
     j.wait_screen("attract", timeout=10_000)
-    assert j.k.ctx.session.locale == "km"
+    j.settle()
+    reg = j.db(lambda store: store.get(receipt.registration_id))
+    assert reg.state is State.SUBMITTED and reg.app_number == receipt.app_number
+    assert j.k.ctx.session.receipt is None
+    assert j.find(QLabel, "appNumber").text() == ""  # the next citizen cannot see it

@@ -64,12 +64,12 @@ class Screen(QWidget):
         self.body.setContentsMargins(48, 24, 48, 24)
         self.body.setSpacing(18)
         if self.scrolls:
-            self.scroll = QScrollArea()
-            self.scroll.setWidgetResizable(True)
-            self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-            self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-            self.scroll.setWidget(inner)
-            outer.addWidget(self.scroll, 1)
+            self.scroll_area = QScrollArea()
+            self.scroll_area.setWidgetResizable(True)
+            self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+            self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            self.scroll_area.setWidget(inner)
+            outer.addWidget(self.scroll_area, 1)
         else:
             outer.addWidget(inner, 1)
         foot = QWidget()
@@ -81,8 +81,9 @@ class Screen(QWidget):
         self._foot = foot
 
     @property
-    def locale(self) -> str:
-        return self.ctx.session.locale
+    def lang(self) -> str:
+        """The session's language, "km" | "en" (not QWidget.locale(), a QLocale)."""
+        return str(self.ctx.session.locale)
 
     def tr(self, key: str, **kw: object) -> str:
         return tr(key, self.ctx.session.locale, **kw)
@@ -99,7 +100,7 @@ class Screen(QWidget):
 
     def scroll_to_top(self) -> None:
         if self.scrolls:
-            self.scroll.verticalScrollBar().setValue(0)
+            self.scroll_area.verticalScrollBar().setValue(0)
 
 
 def clear_layout(layout: Any) -> None:

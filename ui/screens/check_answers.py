@@ -155,7 +155,7 @@ class CheckAnswersScreen(Screen):
         self.intro.setText(self.tr("ui.check.intro"))
         self.back.setText(self.tr("ui.nav.back"))
         self.cont.setText(self.tr("ui.check.continue"))
-        loc, s = self.locale, self.ctx.session
+        loc, s = self.lang, self.ctx.session
         for row in self.rows:
             f = row.field
             row.question.setText(wrap_points(f.label.get(loc)))
@@ -194,7 +194,7 @@ class CheckAnswersScreen(Screen):
             self.problems.show_error(self.tr("ui.check.has_problems"))
             first = next((r for r in self.rows if r.field.id in self.issues), None)
             if first is not None:
-                self.scroll.ensureWidgetVisible(first)
+                self.scroll_area.ensureWidgetVisible(first)
             return
         self.nav.go("consent")
 

@@ -124,7 +124,7 @@ class ConfirmationScreen(Screen):
         self.qr.setFixedSize(self._qr_size, self._qr_size)
 
     def retranslate(self) -> None:
-        r, loc = self.receipt, self.locale
+        r, loc = self.receipt, self.lang
         self.heading.setText(self.tr("ui.confirm.title"))
         self.number_caption.setText(self.tr("ui.confirm.number"))
         self.number.setText(r.app_number if r is not None else "")
@@ -141,8 +141,8 @@ class ConfirmationScreen(Screen):
                                           else "ui.confirm.print"))
         self.print_button.setVisible(self.ctx.printer is not None)
         self.print_state.show_error(self.tr(self._print_key) if self._print_key else "")
-        self.print_state.setProperty("tone", "info" if self._print_key in (
-            "ui.confirm.printed", "ui.confirm.printing") else "error")
+        self.print_state.setProperty("tone", "error" if self._print_key == (
+            "ui.confirm.print_failed") else "info")
         self.print_state.style().unpolish(self.print_state)
         self.print_state.style().polish(self.print_state)
 

@@ -169,8 +169,8 @@ class QuestionScreen(Screen):
             return
         steps = self.all_steps()
         i = self._index(steps)
-        self.step_header.set_step(max(i, 0) + 1, len(steps), self.locale)
-        title = self.step.title.get(self.locale) if self.step.title is not None else ""
+        self.step_header.set_step(max(i, 0) + 1, len(steps), self.lang)
+        title = self.step.title.get(self.lang) if self.step.title is not None else ""
         self.title.setText(wrap_points(title))
         self.title.setVisible(bool(title) and len(self.widgets) > 1)
         for w in self.widgets:
@@ -212,7 +212,7 @@ class QuestionScreen(Screen):
             bad = next((w for w in self.widgets if w.field.id in local or w.field.id in
                         self._errors), None)
             if bad is not None:
-                self.scroll.ensureWidgetVisible(bad)
+                self.scroll_area.ensureWidgetVisible(bad)
                 target = bad.focus_target()
                 if target is not None:
                     target.setFocus()
@@ -234,14 +234,13 @@ class QuestionScreen(Screen):
             self.nav.go("check_answers")
 
     def _first_unanswered(self, steps: list[forms.Step]) -> forms.Step | None:
-        answers = self.ctx.session.answers
-        for s in steps:
-            for f in s.fields:
-                if f.type in ATTACHMENT_TYPES:
-                    if f.required and not self.ctx.session.attachments_for(f.id):
-                        return s
-                elif f.required and f.id not in answers:
-                    return s
+        """The first later step the form engine is not happy with (a change may have made
+        a question appear or become required)."""
+        s = self.ctx.session
+        for step in steps:
+            if forms.validate_step(step, s.answers, today=self.ctx.today(),
+                                   attachments=s.attachments, gazetteer=self.ctx.gazetteer):
+                return step
         return None
 
     def _on_back(self) -> None:
@@ -264,7 +263,7 @@ class QuestionScreen(Screen):
             if fid in self._local:
                 w.show_error(self.tr(self._local[fid]))
             elif fid in self._errors:
-                w.show_error(self._errors[fid].get(self.locale))
+                w.show_error(self._errors[fid].get(self.lang))
             else:
                 w.clear_error()
 

@@ -45,7 +45,7 @@ class ServiceDetailScreen(Screen):
     def retranslate(self) -> None:
         self.back.setText(self.tr("ui.nav.back"))
         self.start.setText(self.tr("ui.detail.start"))
-        s, loc = self.service, self.locale
+        s, loc = self.service, self.lang
         if s is None:
             return
         self.heading.setText(wrap_points(s.name.get(loc)))

@@ -133,7 +133,7 @@ class ServicesScreen(Screen):
                 w.hide()
                 if not isinstance(w, ServiceCard):
                     w.deleteLater()
-        self.cards = self._cards_for(self.locale)
+        self.cards = self._cards_for(self.lang)
         if not self.cards:
             self.grid.addWidget(wrap_label(self.tr("ui.services.none"), role="body"), 0, 0)
             return

@@ -92,7 +92,7 @@ class StatusCheckScreen(Screen):
         except TypeError as exc:
             log.error("QrScanner not usable: %s", exc)
             return
-        self.scanner.scanned.connect(self._on_scanned)  # type: ignore[attr-defined]
+        self.scanner.scanned.connect(self._on_scanned)  # type: ignore[union-attr]
         self.body.insertWidget(self.body.count() - 1, self.scanner)
 
     def retranslate(self) -> None:
@@ -103,7 +103,7 @@ class StatusCheckScreen(Screen):
         self.scan_hint.setText(self.tr("ui.status.scan"))
         self.scan_hint.setVisible(self.scanner is not None)
         if self.scanner is not None and hasattr(self.scanner, "retranslate"):
-            self.scanner.retranslate(self.locale)
+            self.scanner.retranslate(self.lang)
         self._render()
 
     def _render(self) -> None:
@@ -127,7 +127,7 @@ class StatusCheckScreen(Screen):
             when = reg.status_at or reg.updated_at
             if when is not None:
                 local = when.astimezone()
-                stamp = digits(local.strftime("%Y-%m-%d %H:%M"), self.locale)
+                stamp = digits(local.strftime("%Y-%m-%d %H:%M"), self.lang)
                 self.updated.setText(self.tr("ui.status.updated", when=stamp))
 
     def _on_scanned(self, text: str) -> None:

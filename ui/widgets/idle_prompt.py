@@ -4,6 +4,7 @@ dialog), with a live countdown and two big answers."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
 
 from ui.widgets.basic import BigButton, wrap_label
@@ -47,6 +48,11 @@ class IdlePrompt(QWidget):
         self._left = 0
         self._locale = "km"
         self.hide()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        """A touch anywhere outside the two buttons also means "I am still here"."""
+        event.accept()
+        self.more_time.emit()
 
     def resizeEvent(self, event: object) -> None:
         side = max(24, (self.width() - 900) // 2)

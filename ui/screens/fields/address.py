@@ -75,7 +75,7 @@ class AddressField(FieldWidget):
         return None
 
     def _update(self) -> None:
-        gz, loc = self.gazetteer, self.locale
+        gz, loc = self.gazetteer, self.lang
         for level, b in self.crumbs.items():
             code = self.codes.get(level)
             place = gz.get(code) if gz is not None and code else None
@@ -83,14 +83,14 @@ class AddressField(FieldWidget):
             if place is not None:
                 b.setText(f"{self.tr('ui.address.' + level)}: {place.name.get(loc)}  ·  "
                           f"{self.tr('ui.address.change')}")
-        level = self._next_level()
-        chooser = level is not None
+        next_level = self._next_level()
+        chooser = next_level is not None
         self.level_label.setVisible(chooser)
         self.search.setVisible(chooser)
         self.list.setVisible(chooser)
-        if level is not None:
+        if next_level is not None:
             self.level_label.setText(
-                f"{self.tr('ui.address.choose')}: {self.tr('ui.address.' + level)}")
+                f"{self.tr('ui.address.choose')}: {self.tr('ui.address.' + next_level)}")
             self.search.setPlaceholderText(self.tr("ui.address.search"))
         self._refill()
 
@@ -103,7 +103,7 @@ class AddressField(FieldWidget):
         parent = self.codes.get(LEVELS[LEVELS.index(level) - 1]) if level != "province" else None
         places = gz.children(parent) if parent else gz.provinces()
         text = self.search.text().strip()
-        loc = self.locale
+        loc = self.lang
         if text:
             from kiosk.gazetteer import normalise_name
 
@@ -143,6 +143,8 @@ class AddressField(FieldWidget):
     # -- FieldWidget -----------------------------------------------------------------------
     def retranslate(self) -> None:
         super().retranslate()
+        # place names are searchable in either script: offer the citizen's own keyboard
+        self.search.setProperty("sala_keyboard", "km" if self.lang == "km" else "en")
         self._update()
 
     def raw_value(self) -> Any:

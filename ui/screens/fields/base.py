@@ -44,14 +44,15 @@ class FieldWidget(QWidget):
         box.addLayout(self.input)
 
     @property
-    def locale(self) -> str:
+    def lang(self) -> str:
+        """The session's language, "km" | "en" (not QWidget.locale(), a QLocale)."""
         return str(self.ctx.session.locale)
 
     def tr(self, key: str, **kw: object) -> str:
-        return tr(key, self.locale, **kw)
+        return tr(key, self.lang, **kw)
 
     def retranslate(self) -> None:
-        loc = self.locale
+        loc = self.lang
         text = wrap_points(self.field.label.get(loc))
         if not self.field.required and self.field.required_if is None:
             text += " " + self.tr("ui.field.optional")

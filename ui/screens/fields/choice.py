@@ -67,7 +67,7 @@ class ChoiceField(_ButtonsField):
     def retranslate(self) -> None:
         super().retranslate()
         for b, option in zip(self.buttons, self.field.options, strict=True):
-            b.setText(wrap_points(option.label.get(self.locale)))
+            b.setText(wrap_points(option.label.get(self.lang)))
 
 
 class YesNoField(_ButtonsField):

@@ -85,7 +85,7 @@ class CaptureField(MediaField):
     def retranslate(self) -> None:
         super().retranslate()
         if hasattr(self.step, "retranslate"):
-            self.step.retranslate(self.locale)
+            self.step.retranslate(self.lang)
 
 
 class FileImportField(MediaField):
@@ -145,13 +145,14 @@ class FileImportField(MediaField):
         if room <= 0:
             kept, room = [], max(1, self.field.max_pages)  # full: start the document again
 
-        tmp = self.ctx.session.temp_dir()
+        session = self.ctx.session
 
         def read() -> list[bytes]:
             import shutil
 
             from kiosk.capture import import_file
 
+            tmp = session.temp_dir()
             # A private copy first: pulling the USB stick mid-import cannot half-read it, and
             # the copy goes with the session's temp folder when the session ends.
             local = tmp / f"import-{len(list(tmp.iterdir()))}{path.suffix.lower()}"
