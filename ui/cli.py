@@ -14,11 +14,37 @@ from collections.abc import Sequence
 # Each module has `register(subparsers)`; the order is the order of `sala --help`.
 _COMMAND_MODULES = ("ui.commands", "kiosk.cli", "sync.cli")
 
+# Which module registers which command, so `sala kiosk` imports only what the kiosk needs
+# (start-up time: the sync client pulls in `requests`, the server FastAPI). `sala --help` and an
+# unknown command still build the full parser.
+_OWNER = {
+    "kiosk": "ui.commands",
+    "screenshots": "ui.commands",
+    "status": "kiosk.cli",
+    "self-test": "kiosk.cli",
+    "server": "sync.cli",
+    "sync": "sync.cli",
+    "enrol": "sync.cli",
+}
 
-def build_parser() -> argparse.ArgumentParser:
+
+def _command_in(argv: Sequence[str]) -> str | None:
+    """The subcommand named in argv (skipping `--data-dir X`), or None."""
+    it = iter(argv)
+    for arg in it:
+        if arg == "--data-dir":
+            next(it, None)
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The `sala` parser; with `only`, just the module that owns that command is imported."""
     parser = argparse.ArgumentParser(
         prog="sala",
-        description="Sala: the commune-hall kiosk for government services, and its ministry server.",
+        description="Sala: the commune-hall kiosk for government services, "
+        "and its ministry server.",
     )
     parser.add_argument(
         "--data-dir",
@@ -26,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: the per-user data dir, or $SALA_DATA_DIR)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in _COMMAND_MODULES:
+    modules = (_OWNER[only],) if only in _OWNER else _COMMAND_MODULES
+    for name in modules:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
@@ -38,7 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(only=_command_in(argv))
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

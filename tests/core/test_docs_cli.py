@@ -28,3 +28,15 @@ def test_every_subcommand_is_in_the_readme() -> None:
     text = README.read_text(encoding="utf-8")
     missing = [name for name in _subcommands() if f"`sala {name}" not in text]
     assert not missing, f"undocumented sala commands: {missing}"
+
+
+def test_each_command_is_owned_by_the_module_that_registers_it() -> None:
+    """`sala kiosk` imports only its own module: the owner table must not drift."""
+    from ui.cli import _OWNER
+
+    full = set(_subcommands())
+    assert set(_OWNER) == full, f"commands missing from ui.cli._OWNER: {full ^ set(_OWNER)}"
+    for command in _OWNER:
+        parser = build_parser(only=command)
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        assert command in sub.choices, command
