@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import importlib
 import logging
 from typing import Any
 
@@ -28,8 +29,20 @@ from ui.screens.attract import AttractScreen
 from ui.screens.base import AppContext, Screen
 from ui.widgets.basic import LanguageToggle, OnlineBadge, wrap_label
 from ui.widgets.idle_prompt import IdlePrompt
+from ui.widgets.text import tr
 
 log = logging.getLogger(__name__)
+# Every screen but the attract screen: (name, module, class), built after the first paint.
+_LATER = (
+    ("language", "ui.screens.language", "LanguageScreen"),
+    ("services", "ui.screens.services", "ServicesScreen"),
+    ("service_detail", "ui.screens.service_detail", "ServiceDetailScreen"),
+    ("question", "ui.screens.question", "QuestionScreen"),
+    ("check_answers", "ui.screens.check_answers", "CheckAnswersScreen"),
+    ("consent", "ui.screens.consent", "ConsentScreen"),
+    ("confirmation", "ui.screens.confirmation", "ConfirmationScreen"),
+    ("status_check", "ui.screens.status_check", "StatusCheckScreen"),
+)
 
 
 def _make_keyboard() -> QWidget | None:
@@ -84,6 +97,7 @@ class KioskWindow(QWidget):
         root.addWidget(self.stack, 1)
         self._root = root
         self.keyboard: Any = None
+        self._keyboard_made = False
         # Only the attract screen exists before the first paint; `build_rest()` makes the
         # others (and the keyboard) right after, while the attract screen waits for a touch.
         attract = AttractScreen(ctx, self)
@@ -107,39 +121,56 @@ class KioskWindow(QWidget):
         self._sync_timer = QTimer(self, interval=5000)
         self._sync_timer.timeout.connect(self._poll_sync)
         self._shown_once = False
+        self.first_shown.connect(self._on_first_shown)
         self.current = "attract"
         self.go("attract")
-        self._refresh_badge(None)
+        # Not `_refresh_badge(None)`: re-polishing through QWidget.style() costs ~9 ms before
+        # the first paint (PySide builds QStyle's enums); before its first show, the badge is
+        # polished with the property anyway.
+        self.badge.setText(tr("ui.not_enrolled", ctx.locale))
+        self.badge.setProperty("state", "not_enrolled")
 
     @property
     def built(self) -> bool:
-        return "services" in self.screens
+        return self._keyboard_made and all(name in self.screens for name, _m, _c in _LATER)
 
     def build_rest(self) -> None:
-        """Create every other screen and the on-screen keyboard (idempotent)."""
-        if self.built:
-            return
-        from ui.screens.check_answers import CheckAnswersScreen
-        from ui.screens.confirmation import ConfirmationScreen
-        from ui.screens.consent import ConsentScreen
-        from ui.screens.language import LanguageScreen
-        from ui.screens.question import QuestionScreen
-        from ui.screens.service_detail import ServiceDetailScreen
-        from ui.screens.services import ServicesScreen
-        from ui.screens.status_check import StatusCheckScreen
+        """Create every other screen and the on-screen keyboard now (idempotent)."""
+        while self._build_next():
+            pass
 
-        self.keyboard = _make_keyboard()
-        if self.keyboard is not None:
-            self.keyboard.setObjectName("onScreenKeyboard")
-            self._root.addWidget(self.keyboard)
-            self.keyboard.hide()
-        for cls in (LanguageScreen, ServicesScreen, ServiceDetailScreen, QuestionScreen,
-                    CheckAnswersScreen, ConsentScreen, ConfirmationScreen, StatusCheckScreen):
+    def build_rest_in_slices(self) -> None:
+        """Create the other screens after the first paint, one per event-loop turn, so a touch
+        on the attract screen is answered between two of them (`go()` builds what is missing
+        at once if a screen is needed sooner)."""
+
+        def one() -> None:
+            if self._build_next():
+                QTimer.singleShot(0, one)
+
+        QTimer.singleShot(0, one)
+
+    def _build_next(self) -> bool:
+        """Build one missing part (the keyboard, then one screen); False when none is left."""
+        if not self._keyboard_made:
+            self._keyboard_made = True
+            self.keyboard = _make_keyboard()
+            if self.keyboard is not None:
+                self.keyboard.setObjectName("onScreenKeyboard")
+                self._root.addWidget(self.keyboard)
+                self.keyboard.hide()
+            return True
+        for name, module, cls_name in _LATER:
+            if name in self.screens:
+                continue
+            cls = getattr(importlib.import_module(module), cls_name)
             screen = cls(self.ctx, self)
-            self.screens[cls.name] = screen
+            self.screens[name] = screen
             self.stack.addWidget(screen)
-        if self.ctx.catalog is not None:
-            self.set_catalog(self.ctx.catalog)
+            if name == "services" and self.ctx.catalog is not None:
+                screen.prepare()
+            return True
+        return False
 
     # -- data arriving from the workers ------------------------------------------------------
     def set_catalog(self, catalog: Any) -> None:
@@ -192,7 +223,7 @@ class KioskWindow(QWidget):
         self._update_keyboard(screen)
         if name == "attract":
             self.idle.disarm()
-            if not gc.isenabled():
+            if not gc.isenabled() and self._shown_once:  # else at the first paint
                 QTimer.singleShot(0, self._collect_garbage)
         elif not self.idle.armed:
             self.idle.arm()
@@ -345,6 +376,11 @@ class KioskWindow(QWidget):
         if self.current == "attract":
             gc.collect()
             gc.enable()
+
+    def _on_first_shown(self) -> None:
+        """Start-up may run without the cyclic GC (`ui.app.run`); it is back once painted."""
+        if not gc.isenabled() and self.current == "attract":
+            QTimer.singleShot(0, self._collect_garbage)
 
     # -- idle ------------------------------------------------------------------------------
     def _on_idle_warned(self, seconds: int) -> None:

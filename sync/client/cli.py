@@ -127,16 +127,23 @@ def _forever(api: Any, data_dir: Path, commune: str, parallel: int, interval: fl
 
 def register(sub: Any) -> None:
     p = sub.add_parser("sync", help="send saved registrations to the ministry server and "
-                       "fetch status changes")
+                       "fetch status changes",
+                       description="Upload media (resumable), commit each registration, pull "
+                       "status/catalog changes and purge what is past retention. Without --once "
+                       "it keeps running with backoff, like the kiosk's background worker.")
     p.add_argument("--once", action="store_true", help="one round, then exit (technicians, tests)")
     p.add_argument("--parallel", type=int, default=3,
-                   help="registrations sent at the same time, each on its own connection")
+                   help="uploads/commits in flight at once, each on its own connection "
+                   "(default 3; 1 = one after the other)")
     p.add_argument("--interval", type=float, default=60.0, help="seconds between rounds")
     p.add_argument("--data-dir", default=argparse.SUPPRESS, help="the kiosk's data dir")
     p.set_defaults(func=cmd_sync)
 
     e = sub.add_parser("enrol", help="register this kiosk with the ministry server "
-                       "(one-time code from a technician)")
+                       "(one-time code from a technician)",
+                       description="Make this kiosk's Ed25519 key (kept 0600 in the data dir), "
+                       "register it with the one-time code and pin the server's key and, for "
+                       "https, the ministry CA.")
     e.add_argument("--server", required=True, help="server address, https://…")
     e.add_argument("--code", required=True, help="one-time enrolment code")
     e.add_argument("--ca-file", help="the ministry CA certificate (PEM) to pin for https")

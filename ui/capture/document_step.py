@@ -287,8 +287,7 @@ class DocumentStep(QWidget):
     def stop_camera(self) -> None:
         worker, self.worker = self.worker, None
         if worker is not None:
-            worker.stop()
-            worker.deleteLater()
+            worker.request_stop()  # never waits: the thread ends and closes the camera itself
 
     def _on_source_opened(self, info: dict[str, Any]) -> None:
         self.is_demo = bool(info.get("is_demo"))

@@ -225,8 +225,7 @@ class PhotoStep(QWidget):
     def stop_camera(self) -> None:
         worker, self.worker = self.worker, None
         if worker is not None:
-            worker.stop()
-            worker.deleteLater()
+            worker.request_stop()  # never waits: the thread ends and closes the camera itself
 
     def closeEvent(self, event: Any) -> None:
         self.shutdown()
