@@ -140,6 +140,9 @@ def run_sala(link: Link, server: Server, tmp: Path, files: list[Any], cuts: list
                     break
         elapsed = time.monotonic() - started
         fired = cutter.close()
+        for r in results:
+            if not r.ok:
+                print(f"    retried later: {r.error}", flush=True)
         wire = link.wire_bytes_up(proxy) - wire0
         accepted = sum(1 for i in ids if kiosk.store.get(i).state.value == "accepted")
         kiosk.store.close()
