@@ -11,7 +11,6 @@ import contextlib
 import json
 import os
 import re
-import secrets
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -125,6 +124,8 @@ def save_config(cfg: Config) -> None:
     del data["data_dir"]
     data["scan_folder"] = str(cfg.scan_folder) if cfg.scan_folder else None
     existing.update(data)
+    import secrets  # here, not at the top: it loads OpenSSL, ~4 ms of kiosk start-up
+
     tmp = path.with_name(f".{CONFIG_FILE}.{secrets.token_hex(4)}.tmp")
     with open(tmp, "w", encoding="utf-8") as f:
         json.dump(existing, f, ensure_ascii=False, indent=2, sort_keys=True)

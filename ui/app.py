@@ -228,7 +228,8 @@ class Kiosk(QObject):
         self.window.start_sync_polling()
 
     def shutdown(self) -> None:
-        self.window.idle.close()
+        if self.window.idle is not None:
+            self.window.idle.close()
         if self.sync_worker is not None:
             self.sync_worker.stop(timeout=5)
         self.tasks.shutdown()

@@ -126,6 +126,7 @@ def run_sala(link: Link, server: Server, tmp: Path, files: list[Any], cuts: list
         session = requests.Session()
         api = api_for(kiosk.data_dir, session)
         wire0 = link.wire_bytes_up(proxy)
+        body0 = proxy.stats.upload_body_bytes
         cutter = Cutter(proxy, cuts)
         started = time.monotonic()
         results: list[Any] = []
@@ -149,10 +150,14 @@ def run_sala(link: Link, server: Server, tmp: Path, files: list[Any], cuts: list
         session.close()
     proxy.close()
     chunk = sum(chunks) / len(chunks) if chunks else 0
-    lost = proxy.stats.lost_on_cut
+    # Per cut: body bytes of the cut request that had reached the server (sent again after
+    # the resume) ÷ that request's own chunk length.
+    lost = [done / length for done, length in proxy.stats.lost_on_cut if length]
+    resent = proxy.stats.upload_body_bytes - body0 - payload  # media bytes that went twice
     return {"time": elapsed, "payload": payload, "wire": wire, "accepted": accepted,
-            "count": len(ids), "cuts": fired, "chunk": chunk,
-            "resend_per_cut": (sum(lost) / len(lost) / chunk) if lost and chunk else 0.0,
+            "count": len(ids), "cuts": fired, "chunk": chunk, "resent": resent,
+            "resend_per_cut": resent / fired / chunk if fired and chunk else 0.0,
+            "cut_request_done": max(lost) if lost else 0.0,
             "body_resend": api.stats.get("body_bytes", 0) - payload,
             "rounds": len(results)}
 
@@ -209,7 +214,9 @@ def main() -> int:
                 sala = run_sala(link, server, tmp / f"kiosk-{name}", files, cuts)
                 print(f"[{name}] sala: {sala['time']:.1f} s, {sala['accepted']}/{sala['count']} "
                       f"accepted, {sala['cuts']} cuts, wire {sala['wire']} B, mean chunk "
-                      f"{sala['chunk']:.0f} B, resent/cut {sala['resend_per_cut']:.2f} chunks, "
+                      f"{sala['chunk']:.0f} B, re-sent {sala['resent']} B = "
+                      f"{sala['resend_per_cut']:.2f} chunks/cut (cut requests were at most "
+                      f"{sala['cut_request_done']:.0%} through), "
                       f"{sala['rounds']} push results", flush=True)
                 naive = run_naive(link, sink, files, cuts)
                 print(f"[{name}] naive: {naive:.1f} s", flush=True)

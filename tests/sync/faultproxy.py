@@ -74,9 +74,12 @@ class ProxyStats:
     bytes_up: int = 0
     bytes_down: int = 0
     fired: collections.Counter[str] = field(default_factory=collections.Counter)
-    # For each cut: request-body bytes of the interrupted request that had reached the server
-    # (they will be sent again, unless the server kept them).
-    lost_on_cut: list[int] = field(default_factory=list)
+    # For each cut: (body bytes of the interrupted request that had reached the server, that
+    # request's Content-Length). The first will be sent again unless the server kept them.
+    lost_on_cut: list[tuple[int, int]] = field(default_factory=list)
+    # Body bytes of tus requests (PATCH/POST /v1/uploads…) that reached the upstream, cut
+    # ones included: minus the media size, that is exactly what was sent twice.
+    upload_body_bytes: int = 0
 
 
 def _reset(sock: socket.socket) -> None:
@@ -100,7 +103,12 @@ class _Conn:
         self.drop_response = False
         self.tail = b""  # last bytes seen upstream, to match request lines across reads
         self.flip_at: int | None = None  # body byte index still to flip, counted from here
-        self.body_bytes = 0  # bytes forwarded since the last request head ended
+        # Request framing upstream, to know how much of a cut request had gone through.
+        self.in_head = True
+        self.head_acc = b""
+        self.body_len = 0
+        self.body_bytes = 0
+        self.is_upload = False
         self.up_q: collections.deque[tuple[float, object]] = collections.deque()
         self.down_q: collections.deque[tuple[float, object]] = collections.deque()
         self.up_cv = threading.Condition()
@@ -175,20 +183,48 @@ class _Conn:
             elif self.flip_at is not None:
                 self.flip_at -= len(data)
             cut = proxy._cut_remaining
-            head_end = data.rfind(b"\r\n\r\n", 0, cut)
             if cut is not None and cut <= len(data):
                 proxy._cut_remaining = None
-                lost = cut - head_end - 4 if head_end >= 0 else self.body_bytes + cut
-                proxy.stats.lost_on_cut.append(max(0, lost))
+                self._frame(data[:cut])
+                lost = 0 if self.in_head else self.body_bytes
+                proxy.stats.lost_on_cut.append((lost, self.body_len))
                 proxy._fired("cut")
                 self._queue(True, data[:cut])
                 self._queue(True, _RESET)
                 return
             if cut is not None:
                 proxy._cut_remaining = cut - len(data)
-            end = data.rfind(b"\r\n\r\n")
-            self.body_bytes = len(data) - end - 4 if end >= 0 else self.body_bytes + len(data)
+            self._frame(data)
         self._queue(True, data)
+
+    def _frame(self, view: bytes) -> None:
+        """Follow request heads and Content-Length bodies through the upstream bytes."""
+        i = 0
+        while i < len(view):
+            if self.in_head:
+                before = len(self.head_acc)
+                self.head_acc = (self.head_acc + view[i:])[-65536:]
+                end = self.head_acc.find(b"\r\n\r\n")
+                if end < 0:
+                    return
+                i += end + 4 - before
+                self.body_len = 0
+                self.is_upload = b" /v1/uploads" in self.head_acc[:end].split(b"\r\n", 1)[0]
+                for line in self.head_acc[:end].split(b"\r\n"):
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length" and value.strip().isdigit():
+                        self.body_len = int(value.strip())
+                self.head_acc = b""
+                self.body_bytes = 0
+                self.in_head = self.body_len == 0
+            else:
+                take = min(self.body_len - self.body_bytes, len(view) - i)
+                self.body_bytes += take
+                if self.is_upload:
+                    self.proxy.stats.upload_body_bytes += take
+                i += take
+                if self.body_bytes >= self.body_len:
+                    self.in_head = True
 
     def _write(self, sock: socket.socket, up: bool) -> None:
         q, cv = (self.up_q, self.up_cv) if up else (self.down_q, self.down_cv)

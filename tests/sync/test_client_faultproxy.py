@@ -122,3 +122,15 @@ def test_rate_and_delay_shape_the_link(sink: Sink) -> None:
         elapsed = time.monotonic() - started
         # 50 kB at 100 kB/s (less the 8 kB burst) plus one round trip
         assert 0.55 < elapsed < 2.0, elapsed
+
+
+def test_cut_records_how_far_the_request_body_got(sink: Sink) -> None:
+    with FaultProxy(sink.sock.getsockname()) as proxy:
+        first = b"PATCH /v1/uploads/x HTTP/1.1\r\nContent-Length: 10\r\n\r\n0123456789"
+        head = b"PATCH /v1/uploads/x HTTP/1.1\r\nContent-Length: 1000\r\n\r\n"
+        proxy.cut_after(len(first) + len(head) + 300)
+        with socket.create_connection(proxy.address, timeout=10) as c:
+            c.sendall(first + head + b"z" * 1000)
+            assert proxy.wait_fired("cut")
+        assert proxy.stats.lost_on_cut == [(300, 1000)]
+        assert proxy.stats.upload_body_bytes == 10 + 300

@@ -107,7 +107,8 @@ class FrameWorker(QThread):
         if not self._retired:
             self._retired = True
             self.finished.connect(self.deleteLater)
-        _reaper().sweep()
+        if QCoreApplication.instance() is not None:  # None only while Python shuts down
+            _reaper().sweep()
 
     def stop(self, timeout_ms: int = 3000) -> None:
         """Stop and join (blocks up to `timeout_ms`): for tests and tools, never a widget."""
@@ -220,7 +221,8 @@ class _Reaper(QObject):
         return [w for w in self.findChildren(FrameWorker) if isinstance(w, FrameWorker)]
 
     def join_all(self, timeout_ms: int = JOIN_AT_EXIT_MS) -> bool:
-        """Wait for the stopped threads, all together at most `timeout_ms`; True if all ended."""
+        """Stop every camera thread and wait for them, all together at most `timeout_ms`
+        (application exit); True if all ended."""
         deadline = time.monotonic() + timeout_ms / 1000
         for worker in self.workers():
             worker.requestInterruption()
