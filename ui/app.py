@@ -159,8 +159,7 @@ class Kiosk(QObject):
             return Store.open(opts.data_dir, commune_code=opts.commune_code)
 
         self.tasks.store_opened.connect(lambda _s: self._mark("store"))
-        self.tasks.store_failed.connect(
-            lambda exc: log.error("the store could not be opened: %s", exc))
+        self.tasks.store_failed.connect(self._on_store_failed)
         self.tasks.open_store(open_store)
         self.tasks.run_io(self._load_catalog, self._on_catalog, self._on_catalog_failed)
         self.tasks.run_io(_load_gazetteer, self._on_gazetteer,
@@ -173,6 +172,10 @@ class Kiosk(QObject):
         if opts.server_url:
             self.tasks.run_io(self._make_sync_worker, self._on_sync_worker,
                               lambda exc: log.warning("sync not started: %s", exc))
+
+    def _on_store_failed(self, exc: BaseException) -> None:
+        log.error("the store could not be opened: %s", exc)  # the technician log
+        self.window.set_out_of_service(exc)
 
     def _load_catalog(self) -> Any:
         from kiosk.catalog import CatalogManager

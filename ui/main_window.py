@@ -301,7 +301,17 @@ class KioskWindow(QWidget):
             self.prompt.show_countdown(self.prompt._left, locale)
 
     def _on_attract_touched(self) -> None:
+        if self.screens["attract"].out_of_service:  # type: ignore[attr-defined]
+            return
         self.go("language")
+
+    def set_out_of_service(self, exc: BaseException) -> None:
+        """The store did not open: no citizen may start (nothing they type could be kept)."""
+        key = getattr(exc, "message_key", None)
+        km = tr(key, "km") if isinstance(key, str) else ""
+        en = tr(key, "en") if isinstance(key, str) else str(exc)
+        self.screens["attract"].set_out_of_service(km, en)  # type: ignore[attr-defined]
+        self.go("attract")
 
     # -- the session's operations ---------------------------------------------------------
     @property

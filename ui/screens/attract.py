@@ -26,7 +26,11 @@ class AttractScreen(Screen):
         self.touch_km = wrap_label(tr("ui.attract.touch", "km"), role="lead")
         self.touch_en = wrap_label(tr("ui.attract.touch", "en"), role="lead")
         self.commune = wrap_label("", role="commune")
-        for w in (self.title_km, self.title_en, self.touch_km, self.touch_en, self.commune):
+        # What the technician must do when the kiosk is out of service; hidden otherwise.
+        self.detail = wrap_label("", role="hint")
+        self.detail.hide()
+        for w in (self.title_km, self.title_en, self.touch_km, self.touch_en, self.detail,
+                  self.commune):
             w.setAlignment(Qt.AlignmentFlag.AlignCenter)
             self.body.addWidget(w)
         self.body.addStretch(1)
@@ -40,10 +44,28 @@ class AttractScreen(Screen):
         self.body.addLayout(box)
         self.body.addStretch(2)
         self._foot.hide()
+        self._out_of_service = False
+
+    @property
+    def out_of_service(self) -> bool:
+        return self._out_of_service
+
+    def set_out_of_service(self, reason_km: str, reason_en: str) -> None:
+        """The kiosk cannot keep what a citizen types (store damaged, locked, read-only):
+        say so plainly, tell the technician what to do, and start no session."""
+        self._out_of_service = True
+        self.title_km.setText(tr("ui.attract.out_of_service", "km"))
+        self.title_en.setText(tr("ui.attract.out_of_service", "en"))
+        self.touch_km.setText(tr("ui.attract.ask_clerk", "km"))
+        self.touch_en.setText(tr("ui.attract.ask_clerk", "en"))
+        self.detail.setText("\n".join(r for r in (reason_km, reason_en) if r))
+        self.detail.show()
+        self.start.hide()
 
     def set_commune(self, name_km: str, name_en: str) -> None:
         self.commune.setText(f"{name_km}\n{name_en}" if name_en else name_km)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        self.touched.emit()
+        if not self._out_of_service:
+            self.touched.emit()
         event.accept()
