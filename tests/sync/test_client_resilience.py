@@ -1,11 +1,13 @@
-"""Crashes, restarts, expired cursors, retention: the sync client keeps every record exactly once."""
+"""Crashes, restarts, expired cursors, retention: every record arrives exactly once."""
 
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sqlite3
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -17,8 +19,8 @@ import pytest
 
 from kiosk.model import State, utc_now
 from kiosk.store import Store
-from sync.client.purge import purge
 from sync.client.pull import pull_changes
+from sync.client.purge import purge
 from sync.client.push import push_pending
 from sync.client.worker import SyncWorker
 from tests.sync.conftest import COMMUNE, ROOT, ServerProcess
@@ -176,11 +178,7 @@ def test_worker_reports_its_state_in_plain_words(kiosk_side: KioskSide) -> None:
 
 
 def test_cli_enrol_and_sync_once(tmp_path: Path, server: ServerProcess) -> None:
-    env_side = {"SALA_SECRET_DIR": str(tmp_path / "secret")}
-    import os
-    import sys
-
-    env = {**os.environ, **env_side}
+    env = {**os.environ, "SALA_SECRET_DIR": str(tmp_path / "secret")}
     data = tmp_path / "k"
     sala = [sys.executable, "-m", "ui.cli", "--data-dir", str(data)]
     not_enrolled = subprocess.run([*sala, "sync", "--once"], capture_output=True, text=True,
