@@ -15,6 +15,10 @@ from email.utils import parsedate_to_datetime
 
 BASE_SECONDS = 2.0
 CAP_SECONDS = 600.0
+# The jitter window is never shorter than one sync interval: after a short outage, kiosks that
+# failed only once or twice would otherwise all come back within seconds of each other
+# (tests/bench/server_bench.py: 5.65x the steady rate without the floor, 1.7x with it).
+FLOOR_SECONDS = 60.0
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
@@ -41,14 +45,16 @@ class Backoff:
 
     base: float = BASE_SECONDS
     cap: float = CAP_SECONDS
+    floor: float = FLOOR_SECONDS
     clock: Callable[[], float] = field(default=lambda: 0.0)
     rand: Callable[[], float] = field(default=_random.random)
     failures: int = 0
     not_before: float = 0.0
 
     def delay(self, retry_after: float | None = None) -> float:
-        """The wait after one more failure: uniform in [0, min(cap, base·2^n)], ≥ Retry-After."""
-        ceiling = min(self.cap, self.base * (2.0 ** min(self.failures, 30)))
+        """The wait after one more failure: uniform in [0, min(cap, max(floor, base·2^n))],
+        and at least Retry-After."""
+        ceiling = min(self.cap, max(self.floor, self.base * (2.0 ** min(self.failures, 30))))
         wait = self.rand() * ceiling
         if retry_after is not None:
             wait = max(wait, min(retry_after, self.cap))

@@ -54,11 +54,24 @@ class Limits:
                                    f"The body is over the limit of {limit} bytes.")
             return message
 
+        # A request stops counting when its last response byte is handed over, not when the
+        # handler returns: a client that has read a whole response must find its slot free.
+        finished = False
+
+        async def counted_send(message: Any) -> None:
+            nonlocal finished
+            if (message["type"] == "http.response.body" and not message.get("more_body")
+                    and not finished):
+                finished = True
+                self.in_flight -= 1
+            await send(message)
+
         self.in_flight += 1
         try:
-            await self.app(scope, counted, send)
+            await self.app(scope, counted, counted_send)
         finally:
-            self.in_flight -= 1
+            if not finished:
+                self.in_flight -= 1
 
 
 def _content_length(scope: Scope) -> int | None:

@@ -39,55 +39,14 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from sync import protocol as p  # noqa: E402
+from sync.client.backoff import Backoff  # noqa: E402
 from tests.sync.conftest import KNOWN_SERVICE, ServerProcess  # noqa: E402
 from tests.sync.pg import PgCluster, find_bindir  # noqa: E402
 
-try:
-    from sync.client.backoff import Backoff
-
-    BACKOFF_SOURCE = "sync.client.backoff"
-except ImportError:  # the client half is not there: the same policy, written out
-    BACKOFF_SOURCE = "bench-local"
-
-    @dataclass
-    class Backoff:  # type: ignore[no-redef]
-        base: float = 2.0
-        cap: float = 600.0
-        rand: Any = random.random
-        failures: int = 0
-
-        def failed(self, retry_after: float | None = None) -> float:
-            wait = self.rand() * min(self.cap, self.base * 2.0 ** min(self.failures, 30))
-            if retry_after is not None:
-                wait = max(wait, min(retry_after, self.cap))
-            self.failures += 1
-            return wait
-
-        def succeeded(self) -> None:
-            self.failures = 0
+BACKOFF_SOURCE = "sync.client.backoff"
 
 
 COMMUNE = "120101"
-
-
-class FloorBackoff(Backoff):  # type: ignore[misc,valid-type]
-    """Proposed variant: the jitter window is never shorter than the 60 s sync interval, so
-    kiosks that failed only once or twice (a short outage) still come back spread over a
-    minute instead of within a few seconds of each other."""
-
-    floor: float = 60.0
-
-    def delay(self, retry_after: float | None = None) -> float:
-        ceiling = min(self.cap, max(self.floor, self.base * 2.0 ** min(self.failures, 30)))
-        wait = self.rand() * ceiling
-        if retry_after is not None:
-            wait = max(wait, min(retry_after, self.cap))
-        return float(wait)
-
-    def failed(self, retry_after: float | None = None) -> float:
-        wait = self.delay(retry_after)
-        self.failures += 1
-        return wait
 
 
 @dataclass
@@ -192,9 +151,9 @@ async def outage(server: ServerProcess, n_kiosks: int = 1000, rate: float = 1.5,
     limits = httpx.Limits(max_connections=50)
     async with httpx.AsyncClient(base_url=server.url, timeout=30, limits=limits) as client:
         kiosks = await enrol_all(server, client, n_kiosks)
-    if policy == "floor":
+    if policy == "nofloor":  # the policy before the floor, for comparison
         for k in kiosks:
-            k.backoff = FloorBackoff()
+            k.backoff = Backoff(floor=0.0)
     # One connection per kiosk, as in the field (a shared pool wedges when its server vanishes).
     tls = ssl.create_default_context()
     clients = [httpx.AsyncClient(base_url=server.url, timeout=30, verify=tls,
@@ -301,9 +260,9 @@ def main() -> int:
     parser.add_argument("--only", choices=["commits", "outage"])
     parser.add_argument("--backend", choices=["postgresql", "sqlite"], default="postgresql")
     parser.add_argument("--seconds", type=float, default=10.0, help="commit bench duration")
-    parser.add_argument("--policy", choices=["client", "floor"], default="client",
-                        help="client: sync/client/backoff.py as is; floor: jitter window of at "
-                        "least the 60 s sync interval (proposed)")
+    parser.add_argument("--policy", choices=["client", "nofloor"], default="client",
+                        help="client: sync/client/backoff.py (jitter window at least the 60 s "
+                        "sync interval); nofloor: the same without the floor, for comparison")
     parser.add_argument("--down", type=float, default=600.0,
                         help="outage length in virtual seconds (default 600)")
     args = parser.parse_args()

@@ -10,16 +10,26 @@ from sync.client.link import MAX_CHUNK, MIN_CHUNK, LinkEstimator
 
 
 def test_full_jitter_grows_then_caps_at_ten_minutes() -> None:
-    b = Backoff(rand=lambda: 1.0)  # the top of each jitter range
+    b = Backoff(rand=lambda: 1.0, floor=0.0)  # the top of each jitter range, no floor
     waits = [b.failed() for _ in range(12)]
     assert waits[:5] == [2.0, 4.0, 8.0, 16.0, 32.0]
     assert max(waits) == 600.0
     assert waits[-1] == 600.0
 
 
+def test_the_window_never_shrinks_below_one_sync_interval() -> None:
+    """After a short outage, kiosks must not all return within seconds of each other."""
+    b = Backoff(rand=lambda: 1.0)
+    waits = [b.failed() for _ in range(8)]
+    assert waits[:5] == [60.0, 60.0, 60.0, 60.0, 60.0]  # 2·2⁴ = 32 < 60
+    assert waits[5:] == [64.0, 128.0, 256.0]
+    half = Backoff(rand=lambda: 0.5)
+    assert half.failed() == 30.0
+
+
 def test_jitter_spreads_over_the_whole_range() -> None:
     values = iter([0.0, 0.5])
-    b = Backoff(rand=lambda: next(values))
+    b = Backoff(rand=lambda: next(values), floor=0.0)
     b.failures = 3
     assert b.delay() == 0.0
     assert b.delay() == 8.0  # half of 2·2³
@@ -35,8 +45,8 @@ def test_remaining_counts_down_on_the_given_clock() -> None:
     now = [100.0]
     b = Backoff(clock=lambda: now[0], rand=lambda: 1.0)
     b.failed()
-    assert b.remaining() == 2.0
-    now[0] += 1.5
+    assert b.remaining() == 60.0
+    now[0] += 59.5
     assert b.remaining() == 0.5
     b.succeeded()
     assert b.remaining() == 0.0 and b.failures == 0

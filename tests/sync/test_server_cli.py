@@ -6,14 +6,14 @@ import contextlib
 import datetime as dt
 import ipaddress
 import json
+import select
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -122,37 +122,50 @@ def test_tls_with_a_pinned_certificate(tmp_path: Path) -> None:
         srv.stop()
 
 
+def _open_slow_patch(srv: ServerProcess, loc: str, headers: dict[str, str],
+                     first: bytes) -> socket.socket:
+    """A PATCH whose headers and first bytes are sent and whose body then waits: while the
+    server reads it, it holds one in-flight slot."""
+    url = httpx.URL(srv.url)
+    sock = socket.create_connection((url.host, url.port or 80), timeout=30)
+    head = f"PATCH {loc} HTTP/1.1\r\nHost: {url.host}:{url.port}\r\n"
+    head += "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
+    sock.sendall(head.encode("latin-1") + first)
+    return sock
+
+
 def test_overload_answers_503_with_retry_after(make_server: Any) -> None:
     srv = make_server("--max-in-flight", "1")
     kiosk = Kiosk(srv).enrol()
     loc = kiosk.create_upload(b"z" * 1000).headers["Location"]
     chunk = b"z" * 1000
-    sent, release = threading.Event(), threading.Event()
-
-    def slow() -> Iterator[bytes]:
-        yield chunk[:10]
-        sent.set()
-        release.wait(10)
-        yield chunk[10:]
-
     headers = {**p.sign_request(kiosk.key, kiosk.device_id, "PATCH", loc, chunk),
                "Content-Type": p.TUS_CONTENT_TYPE, "Upload-Offset": "0",
                "Content-Length": str(len(chunk))}
-    result: list[int] = []
-    t = threading.Thread(target=lambda: result.append(httpx.patch(
-        f"{srv.url}{loc}", content=slow(), headers=headers, timeout=20).status_code))
-    t.start()
-    try:
-        assert sent.wait(10)
-        deadline = time.monotonic() + 10  # until the server has taken the slow PATCH in
-        while kiosk.request("GET", "/v1/changes").status_code != 503:
-            assert time.monotonic() < deadline
+    # Two requests race for the one slot: the slow PATCH and our probing GET. Whichever the
+    # server takes first wins; if the GET won, the PATCH was answered 503 and we try again.
+    deadline = time.monotonic() + 30
+    held: socket.socket | None = None
+    while held is None:
+        assert time.monotonic() < deadline, "the server never held the slow PATCH"
+        sock = _open_slow_patch(srv, loc, headers, chunk[:10])
+        while True:
+            if kiosk.request("GET", "/v1/changes").status_code == 503:
+                held = sock  # the PATCH holds the slot
+                break
+            if select.select([sock], [], [], 0)[0]:  # the PATCH was turned away as busy
+                assert b" 503 " in sock.recv(4096).split(b"\r\n", 1)[0]
+                sock.close()
+                break
+            assert time.monotonic() < deadline, "the slow PATCH was neither held nor refused"
             time.sleep(0.02)
+    try:
         busy = kiosk.commit(str(uuid.uuid4()), registration_doc(kiosk))
         assert busy.status_code == 503
         assert busy.json()["error"] == "busy" and int(busy.headers["Retry-After"]) >= 1
         assert httpx.get(f"{srv.url}/v1/ping").status_code == 204  # the probe still answers
+        held.sendall(chunk[10:])  # finish the held PATCH: it completes normally
+        status_line = held.recv(4096).split(b"\r\n", 1)[0]
+        assert b" 204 " in status_line, status_line
     finally:
-        release.set()
-        t.join(20)
-    assert result == [204]
+        held.close()
