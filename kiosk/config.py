@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from kiosk.durable import write_atomic
+
 CONFIG_FILE = "config.json"
 DEFAULT_COMMUNE = "120101"  # Phnom Penh, Chamkar Mon, Tonle Basak
 _ENV = {
@@ -124,14 +126,8 @@ def save_config(cfg: Config) -> None:
     del data["data_dir"]
     data["scan_folder"] = str(cfg.scan_folder) if cfg.scan_folder else None
     existing.update(data)
-    import secrets  # here, not at the top: it loads OpenSSL, ~4 ms of kiosk start-up
-
-    tmp = path.with_name(f".{CONFIG_FILE}.{secrets.token_hex(4)}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(existing, f, ensure_ascii=False, indent=2, sort_keys=True)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    text = json.dumps(existing, ensure_ascii=False, indent=2, sort_keys=True)
+    write_atomic(path, text.encode("utf-8"))
 
 
 __all__ = ["Config", "ConfigError", "default_data_dir", "load_config", "replace", "save_config"]

@@ -7,14 +7,13 @@ file, fsynced and renamed into place, so a power cut leaves either the old or th
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 import threading
 from collections.abc import Collection
 from pathlib import Path
 
 from kiosk.catalog.loader import load_bundled_catalog, load_catalog, parse_catalog
 from kiosk.catalog.schema import Catalog, CatalogError
+from kiosk.durable import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -54,27 +53,9 @@ class CatalogManager:
             raise CatalogError(name, "services", f"no service this kiosk can offer ({reasons})")
         with self._lock:
             self.dir.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".services-", suffix=".tmp", dir=self.dir)
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(raw)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                os.replace(tmp, self.path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-            _fsync_dir(self.dir)
+            write_atomic(self.path, raw)
             self._current = catalog
         log.info("catalog %s installed (%d services)", catalog.version, len(catalog.services))
         return catalog
 
 
-def _fsync_dir(path: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -14,7 +14,6 @@ with HKDF, so one leaked purpose key does not open the others.
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 import os
 import secrets
@@ -28,6 +27,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from kiosk.durable import write_atomic
 from kiosk.store.errors import StoreError, translate_os
 
 KEYRING_FILE = "keyring.json"
@@ -66,27 +66,9 @@ def _unb64(s: str) -> bytes:
 def write_private(path: Path, data: bytes, *, exclusive: bool = False) -> None:
     """Write a small secret file atomically with mode 0600 (temp, fsync, rename, fsync dir).
     `exclusive`: never replace an existing file (a concurrent creator wins, silently)."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            os.write(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        if exclusive:
-            with contextlib.suppress(FileExistsError):
-                os.link(tmp, path)
-            tmp.unlink()
-        else:
-            os.replace(tmp, path)
-        dfd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
+        write_atomic(path, data, mode=0o600, exclusive=exclusive)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise translate_os(exc, path) from exc
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from kiosk.durable import fsync_dir
 from kiosk.model import MediaRef
 from kiosk.store.crypto import open_sealed, seal
 from kiosk.store.errors import StoreCorrupt, StoreError, translate_os
@@ -27,14 +28,6 @@ from kiosk.store.errors import StoreCorrupt, StoreError, translate_os
 MAGIC = b"SALAV1"
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 TMP_PREFIX = ".tmp-"
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class MediaVault:
@@ -68,7 +61,7 @@ class MediaVault:
             new_dir = not final.parent.is_dir()
             final.parent.mkdir(parents=True, exist_ok=True)
             if new_dir:
-                _fsync_dir(self.root)
+                fsync_dir(self.root)
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             try:
                 view = memoryview(blob)
@@ -79,7 +72,7 @@ class MediaVault:
             finally:
                 os.close(fd)
             os.replace(tmp, final)
-            _fsync_dir(final.parent)
+            fsync_dir(final.parent)
         except OSError as exc:
             with contextlib.suppress(OSError):
                 tmp.unlink()

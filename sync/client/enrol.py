@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import os
 import shutil
 import socket
 from dataclasses import asdict, dataclass
@@ -23,6 +22,7 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from kiosk.durable import write_atomic
 from sync import protocol
 from sync.client.api import Api, SyncError, error_code
 
@@ -98,15 +98,8 @@ def load_key(data_dir: Path) -> Ed25519PrivateKey:
 
 
 def _write_private(path: Path, data: bytes) -> None:
-    """Create with 0600 from the first byte (no window where others could read it), fsync."""
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+    """Create with 0600 from the first byte (no window where others could read it), durably."""
+    write_atomic(path, data, mode=0o600)
 
 
 def _load_or_make_key(data_dir: Path) -> Ed25519PrivateKey:

@@ -14,6 +14,8 @@ import re
 import uuid
 from pathlib import Path
 
+from kiosk.durable import fsync_dir
+
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -74,7 +76,7 @@ class MediaStore:
             return True
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(partial, target)
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
         return True
 
     def drop_partial(self, upload_id: str) -> None:
@@ -84,9 +86,3 @@ class MediaStore:
         return self.media_path(sha256).is_file()
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
