@@ -279,6 +279,10 @@ def run(opts: KioskOptions, *, windowed: bool = False, size: tuple[int, int] | N
         window.setCursor(Qt.CursorShape.BlankCursor)
         if size:
             window.resize(*size)
+        else:
+            # Kiosk sessions often run a bare X server with no window manager, where
+            # showFullScreen() alone changes nothing: cover the screen ourselves as well.
+            window.setGeometry(app.primaryScreen().geometry())
         window.showFullScreen()
     # Everything slow starts after the first paint: the attract screen shows at once.
     window.first_shown.connect(kiosk.start)
