@@ -34,7 +34,7 @@ from kiosk.capture.scanfolder import ScanFolder, ScannedFile
 from kiosk.capture.sources import FrameSource
 from kiosk.model import Attachment, MediaRef
 from ui.capture.camera_view import CameraView
-from ui.capture.frame_worker import FrameWorker, Latest, source_opener
+from ui.capture.frame_worker import FrameWorker, Latest, source_opener, start_frame_worker
 from ui.capture.photo_step import SHUTTER_PX, _error_text
 from ui.capture.work import CaptureWork, SaveMedia
 from ui.widgets.basic import BigButton, wrap_label
@@ -277,12 +277,10 @@ class DocumentStep(QWidget):
     def start_camera(self) -> None:
         if self.worker is not None:
             return
-        self.worker = FrameWorker(self._open, page_outline, mirror=False, parent=self)
-        self.worker.frame_ready.connect(self._on_frame)
-        self.worker.problem_changed.connect(self._on_problem)
-        self.worker.source_opened.connect(self._on_source_opened)
-        self.worker.source_failed.connect(self._on_source_failed)
-        self.worker.start()
+        self.worker = start_frame_worker(
+            self._open, page_outline, mirror=False, parent=self, on_frame=self._on_frame,
+            on_problem=self._on_problem, on_opened=self._on_source_opened,
+            on_failed=self._on_source_failed)
 
     def stop_camera(self) -> None:
         worker, self.worker = self.worker, None

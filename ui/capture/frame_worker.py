@@ -245,6 +245,27 @@ def _reaper() -> _Reaper:
     return found if isinstance(found, _Reaper) else _Reaper(app)
 
 
+def start_frame_worker(
+    open_source: Callable[[], FrameSource],
+    analyse: Callable[[np.ndarray], Any] | None,
+    *,
+    on_frame: Callable[..., Any],
+    on_problem: Callable[..., Any],
+    on_opened: Callable[..., Any],
+    on_failed: Callable[..., Any],
+    **options: Any,
+) -> FrameWorker:
+    """A running camera thread wired to a capture widget's four slots: the one way the photo,
+    document and QR widgets start their camera. `options` go to `FrameWorker`."""
+    worker = FrameWorker(open_source, analyse, **options)
+    worker.frame_ready.connect(on_frame)
+    worker.problem_changed.connect(on_problem)
+    worker.source_opened.connect(on_opened)
+    worker.source_failed.connect(on_failed)
+    worker.start()
+    return worker
+
+
 def live_workers() -> list[FrameWorker]:
     """Workers not yet deleted, stopped or not (tests check that none leak)."""
     app = QCoreApplication.instance()

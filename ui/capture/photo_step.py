@@ -32,7 +32,7 @@ from kiosk.capture.portrait import make_portrait
 from kiosk.capture.sources import FrameSource
 from kiosk.model import Attachment, MediaRef
 from ui.capture.camera_view import CameraView
-from ui.capture.frame_worker import FrameWorker, Latest, source_opener
+from ui.capture.frame_worker import FrameWorker, Latest, source_opener, start_frame_worker
 from ui.capture.work import Audit, CaptureWork, SaveMedia
 from ui.widgets.basic import MIN_TOUCH_PX, BigButton, wrap_label
 from ui.widgets.text import tr
@@ -215,12 +215,10 @@ class PhotoStep(QWidget):
         if self.worker is not None:
             return
         self.auto.reset()
-        self.worker = FrameWorker(self._open, FaceTracker(), mirror=True, parent=self)
-        self.worker.frame_ready.connect(self._on_frame)
-        self.worker.problem_changed.connect(self._on_problem)
-        self.worker.source_opened.connect(self._on_source_opened)
-        self.worker.source_failed.connect(self._on_source_failed)
-        self.worker.start()
+        self.worker = start_frame_worker(
+            self._open, FaceTracker(), mirror=True, parent=self, on_frame=self._on_frame,
+            on_problem=self._on_problem, on_opened=self._on_source_opened,
+            on_failed=self._on_source_failed)
 
     def stop_camera(self) -> None:
         worker, self.worker = self.worker, None

@@ -13,7 +13,7 @@ from kiosk.capture.qr import read_qr
 from kiosk.capture.sources import FrameSource
 from kiosk.model import parse_qr_payload
 from ui.capture.camera_view import CameraView
-from ui.capture.frame_worker import FrameWorker, source_opener
+from ui.capture.frame_worker import FrameWorker, source_opener, start_frame_worker
 from ui.widgets.text import tr
 
 
@@ -85,12 +85,10 @@ class QrScanner(QWidget):
         if self.worker is not None:
             return
         self.last_text = None
-        self.worker = FrameWorker(self._open, read_qr, mirror=False, preview_width=640, parent=self)
-        self.worker.frame_ready.connect(self._on_frame)
-        self.worker.source_opened.connect(self._on_opened)
-        self.worker.source_failed.connect(self._on_failed)
-        self.worker.problem_changed.connect(self._on_problem)
-        self.worker.start()
+        self.worker = start_frame_worker(
+            self._open, read_qr, mirror=False, preview_width=640, parent=self,
+            on_frame=self._on_frame, on_problem=self._on_problem, on_opened=self._on_opened,
+            on_failed=self._on_failed)
 
     def stop(self) -> None:
         worker, self.worker = self.worker, None
