@@ -158,6 +158,9 @@ class Api:
             body = protocol.canonical_json(json_body)
         target = self.target(path, query)
         url = self.base_url[: len(self.base_url) - len(self._prefix)] + target
+        if timeout is None:  # the fixed default, shortened once the link is measured
+            connect, read = self.timeout
+            timeout = (connect, min(read, self.link.timeout_for(len(body))))
         for attempt in range(2):
             hdrs = dict(headers or {})
             if json_body is not None:
@@ -172,7 +175,7 @@ class Api:
             self.stats_add("requests", 1)
             try:
                 resp = self.session.request(
-                    method, url, data=body or None, headers=hdrs, timeout=timeout or self.timeout,
+                    method, url, data=body or None, headers=hdrs, timeout=timeout,
                     # Explicitly: otherwise $REQUESTS_CA_BUNDLE silently replaces the pinned CA.
                     verify=self.session.verify,
                 )

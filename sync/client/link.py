@@ -12,6 +12,12 @@ from dataclasses import dataclass, field
 
 MIN_CHUNK = 64 * 1024
 MAX_CHUNK = 1024 * 1024
+# How long a request may go without an answer before its connection is called dead. A link that
+# dies silently (radio re-attach, a carrier NAT forgetting us) sends no reset: only a timeout
+# notices. The floor covers a busy server's commit and a few TCP retransmissions; the ceiling,
+# and the value before anything is measured, is the fixed timeout of a plain client.
+MIN_TIMEOUT = 10.0
+MAX_TIMEOUT = 120.0
 _ALPHA = 0.3  # weight of a new sample in the moving averages
 
 
@@ -23,6 +29,8 @@ class LinkEstimator:
     bandwidth: float | None = None
     min_chunk: int = MIN_CHUNK
     max_chunk: int = MAX_CHUNK
+    min_timeout: float = MIN_TIMEOUT
+    max_timeout: float = MAX_TIMEOUT
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add_rtt(self, seconds: float) -> None:
@@ -57,3 +65,16 @@ class LinkEstimator:
                 return self.min_chunk
             size = int(4 * self.bandwidth * self.rtt)
         return max(self.min_chunk, min(self.max_chunk, size))
+
+    def timeout_for(self, nbytes: int) -> float:
+        """Seconds to wait for the answer to a request with `nbytes` of body.
+
+        Four times what the measured link needs for it (its bytes still in the socket buffer,
+        then a round trip), clamped: on a silently dead link a chunk is given up after ~10 s
+        instead of two minutes, and only that chunk is lost (the next request resumes at the
+        server's offset)."""
+        with self._lock:
+            if self.rtt is None or self.bandwidth is None:
+                return self.max_timeout
+            expected = nbytes / self.bandwidth + self.rtt
+        return max(self.min_timeout, min(self.max_timeout, 4 * expected))

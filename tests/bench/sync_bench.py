@@ -8,6 +8,7 @@ compress), times `--scale`. Two profiles: 1 Mbit/s up, 300 ms RTT, 1 % loss; the
 - ceiling: one uninterrupted streaming POST of the same total bytes to a trivial sink;
 - Sala: `push_pending` (3 registrations in flight), the connection cut `--cuts` times at random;
 - naive: one multipart POST per registration, started again from zero when cut (same cuts).
+`--cut-kind silent` makes each cut a dead link instead of a reset: only timeouts notice it.
 Prints `RESULT link=... ceiling_ratio_1mbit=... ceiling_ratio_256k=... wire_overhead=...
 resend_per_cut_chunks=... naive_time_ratio=...` (ceiling ratio = ceiling time ÷ Sala time).
 """
@@ -41,12 +42,17 @@ PROFILES = {
 
 
 class Cutter:
-    """Cuts the connection at chosen upstream byte positions (counted at the proxy)."""
+    """Cuts the connection at chosen upstream byte positions (counted at the proxy): `reset`
+    (the peer hears of it at once) or `silent` (the link goes dead without a word; only a
+    timeout notices, as when a radio re-attaches or a carrier NAT forgets the flow)."""
+
+    kind = "reset"
 
     def __init__(self, proxy: FaultProxy, positions: list[int]) -> None:
         self.proxy = proxy
         self.positions = sorted(positions)
-        self.base_fired = proxy.stats.fired["cut"]
+        self.fault = "cut" if self.kind == "reset" else "stall"
+        self.base_fired = proxy.stats.fired[self.fault]
         self.base_bytes = proxy.stats.bytes_up
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -57,16 +63,17 @@ class Cutter:
             if self.stop.is_set():
                 return
             sent = self.proxy.stats.bytes_up - self.base_bytes
-            self.proxy.cut_after(max(1, pos - sent))
-            while not self.proxy.wait_fired("cut", self.base_fired + i + 1, timeout=0.5):
+            arm = self.proxy.cut_after if self.kind == "reset" else self.proxy.stall_after
+            arm(max(1, pos - sent))
+            while not self.proxy.wait_fired(self.fault, self.base_fired + i + 1, timeout=0.5):
                 if self.stop.is_set():
-                    self.proxy.cut_after(10**15)  # disarm
+                    arm(10**15)  # disarm
                     return
 
     def close(self) -> int:
         self.stop.set()
         self.thread.join(5)
-        return self.proxy.stats.fired["cut"] - self.base_fired
+        return self.proxy.stats.fired[self.fault] - self.base_fired
 
 
 def make_files(n: int, scale: float) -> list[list[tuple[str, str, int, bytes]]]:
@@ -103,8 +110,10 @@ def run_naive(link: Link, sink: Sink, files: list[Any], cuts: list[int]) -> floa
             parts = [(f"{f}_{p}", (f"{f}_{p}.jpg", data, "image/jpeg")) for f, _, p, data in reg]
             while True:
                 try:
+                    # A plain client's fixed timeouts: 10 s without progress while sending
+                    # (urllib3 applies the connect timeout then), 60 s for the answer.
                     r = s.post(f"http://{host}:{proxy.address[1]}/naive/{i}", files=parts,
-                               data={"answers": '{"name_km": "សុខ ដារ៉ា"}'}, timeout=600)
+                               data={"answers": '{"name_km": "សុខ ដារ៉ា"}'}, timeout=(10, 60))
                     if r.status_code == 200:
                         break
                 except requests.RequestException:
@@ -185,6 +194,9 @@ def main() -> int:
     ap.add_argument("--cuts", type=int, default=None,
                     help="connection cuts per Sala/naive run (default 5 per 50 registrations, "
                     "at least 1)")
+    ap.add_argument("--cut-kind", choices=["reset", "silent"], default="reset",
+                    help="how the connection is cut: reset at once, or silent (only a "
+                    "timeout notices)")
     ap.add_argument("--link", choices=["auto", "netns", "proxy"], default="auto")
     ap.add_argument("--profiles", default="1mbit,256k")
     ap.add_argument("--seed", type=int, default=7)
@@ -192,6 +204,7 @@ def main() -> int:
                     help="also run a flaky 1 Mbit/s link cut every BYTES on average (random "
                     "gaps), where a naive client has to start records over and over")
     args = ap.parse_args()
+    Cutter.kind = args.cut_kind
     if args.cuts is None:
         args.cuts = max(1, round(5 * args.registrations / 50))
     mode = args.link if args.link != "auto" else ("netns" if netns_possible() else "proxy")
@@ -236,7 +249,8 @@ def main() -> int:
         return f"{r['ceiling'] / r['time']:.2f}" if r else "n/a"
 
     print(f"RESULT link={mode} registrations={args.registrations} scale={args.scale} "
-          f"cuts={args.cuts} ceiling_ratio_1mbit={ratio(r1)} ceiling_ratio_256k={ratio(r2)} "
+          f"cuts={args.cuts} cut_kind={args.cut_kind} "
+          f"ceiling_ratio_1mbit={ratio(r1)} ceiling_ratio_256k={ratio(r2)} "
           f"wire_overhead={first['wire'] / first['payload']:.3f} "
           f"raw_wire_overhead={first['ceiling_wire'] / first['payload']:.3f} "
           f"resend_per_cut_chunks={max(r.get('resend_per_cut', 0) for r in out.values()):.2f} "

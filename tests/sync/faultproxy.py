@@ -101,6 +101,7 @@ class _Conn:
         self.upstream = upstream
         self.closed = threading.Event()
         self.drop_response = False
+        self.stalled = False  # the link went silent: nothing more goes either way
         self.tail = b""  # last bytes seen upstream, to match request lines across reads
         self.flip_at: int | None = None  # body byte index still to flip, counted from here
         # Request framing upstream, to know how much of a cut request had gone through.
@@ -144,6 +145,10 @@ class _Conn:
         try:
             while not self.closed.is_set():
                 data = sock.recv(65536)
+                if self.stalled:  # swallowed by the dead link; no reset or FIN tells anyone
+                    if not data:
+                        return
+                    continue
                 if not data:
                     self._queue(up, _CLOSE)
                     return
@@ -194,6 +199,19 @@ class _Conn:
                 return
             if cut is not None:
                 proxy._cut_remaining = cut - len(data)
+            stall = proxy._stall_remaining
+            if stall is not None and stall <= len(data):
+                proxy._stall_remaining = None
+                self._frame(data[:stall])
+                lost = 0 if self.in_head else self.body_bytes
+                proxy.stats.lost_on_cut.append((lost, self.body_len))
+                proxy._fired("stall")
+                self.stalled = True
+                self._queue(True, data[:stall])
+                self._queue(True, _CLOSE)  # the server sees its request end early
+                return
+            if stall is not None:
+                proxy._stall_remaining = stall - len(data)
             self._frame(data)
         self._queue(True, data)
 
@@ -280,6 +298,7 @@ class FaultProxy:
         self._lock = threading.RLock()
         self._fired_cv = threading.Condition(self._lock)
         self._cut_remaining: int | None = None
+        self._stall_remaining: int | None = None
         self._drop_match: bytes | None = None
         self._flip_match: bytes | None = None
         self._flip_offset = 0
@@ -314,6 +333,14 @@ class FaultProxy:
         with self._lock:
             self._cut_remaining = nbytes
 
+    def stall_after(self, nbytes: int) -> None:
+        """Let the connection carrying the upstream byte `nbytes` from now go silent: what
+        the client sends after it vanishes, nothing comes back, and no reset says so (a radio
+        re-attaching, a carrier NAT forgetting the flow). Only the client's timeout notices.
+        The server sees its request end there."""
+        with self._lock:
+            self._stall_remaining = nbytes
+
     def drop_response(self, match: bytes = b"PUT /v1/registrations/") -> None:
         """Let the next request containing `match` reach the server; kill its response."""
         with self._lock:
@@ -343,6 +370,7 @@ class FaultProxy:
         """Disarm every fault not fired yet."""
         with self._lock:
             self._cut_remaining = None
+            self._stall_remaining = None
             self._drop_match = None
             self._flip_match = None
             self._respond.clear()

@@ -5,8 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
+import pytest
+
 from sync.client.backoff import Backoff, parse_retry_after
-from sync.client.link import MAX_CHUNK, MIN_CHUNK, LinkEstimator
+from sync.client.link import MAX_CHUNK, MAX_TIMEOUT, MIN_CHUNK, MIN_TIMEOUT, LinkEstimator
+
+CHUNK_64K = 64 * 1024
 
 
 def test_full_jitter_grows_then_caps_at_ten_minutes() -> None:
@@ -80,3 +84,13 @@ def test_estimates_follow_new_samples_smoothly() -> None:
     link.add_transfer(0, 1.0)  # an empty body says nothing about the link
     link.add_rtt(1.2)
     assert link.rtt is not None and 0.2 < link.rtt < 1.2
+
+
+def test_answer_timeout_follows_the_measured_link() -> None:
+    assert LinkEstimator().timeout_for(CHUNK_64K) == MAX_TIMEOUT  # nothing measured: fixed
+    slow = LinkEstimator(rtt=0.8, bandwidth=32_000)  # 256 kbit/s, 800 ms
+    assert slow.timeout_for(100_000) == pytest.approx(4 * (100_000 / 32_000 + 0.8))
+    fast = LinkEstimator(rtt=0.3, bandwidth=125_000)
+    assert fast.timeout_for(CHUNK_64K) == MIN_TIMEOUT  # a busy server still gets the floor
+    crawl = LinkEstimator(rtt=1.0, bandwidth=500)
+    assert crawl.timeout_for(1_000_000) == MAX_TIMEOUT

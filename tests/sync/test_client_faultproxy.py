@@ -80,6 +80,21 @@ def test_cut_after_n_bytes_forwards_exactly_n(sink: Sink) -> None:
         assert len(sink.received) == 1000
 
 
+def test_stall_after_n_bytes_goes_silent_without_a_reset(sink: Sink) -> None:
+    with FaultProxy(sink.sock.getsockname()) as proxy:
+        proxy.stall_after(1000)
+        with socket.create_connection(proxy.address, timeout=0.5) as c:
+            c.sendall(b"x" * 5000 + b"\n")  # the rest vanishes: the send itself succeeds
+            with pytest.raises(TimeoutError):
+                c.recv(100)  # no answer and no reset: only a timeout tells
+        assert proxy.wait_fired("stall")
+        deadline = time.monotonic() + 5
+        while len(sink.received) < 1000 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.1)
+        assert len(sink.received) == 1000
+
+
 def test_flip_bit_changes_one_body_byte(sink: Sink) -> None:
     with FaultProxy(sink.sock.getsockname()) as proxy:
         proxy.flip_bit(match=b"PATCH /x", body_offset=3)

@@ -85,6 +85,27 @@ def test_cut_mid_chunk_resumes_and_resends_at_most_one_chunk(
     assert len(server_rows(kiosk_side.server, reg.id)) == 1
 
 
+def test_silent_stall_mid_chunk_is_given_up_on_and_resumed(kiosk_side: KioskSide) -> None:
+    """A link that dies without a reset: the chunk's answer never comes. The client gives up
+    after the measured link's timeout (floor lowered for the test), asks the server where the
+    bytes stopped and finishes; at most one chunk goes twice and the server keeps one copy."""
+    reg = kiosk_side.submit(pages=1, size=300_000)
+    payload = sum(a.media.size for a in reg.attachments)
+    api = kiosk_side.api()
+    fixed_chunks(api.link)
+    api.link.rtt, api.link.bandwidth = 0.01, 50e6  # as measured on loopback
+    api.link.min_timeout = 1.0
+    assert api.link.timeout_for(CHUNK) == 1.0
+    kiosk_side.proxy.stall_after(400_000)
+    results = push_pending(kiosk_side.store, api)
+    assert kiosk_side.proxy.stats.fired["stall"] == 1
+    assert results[0].ok, results
+    resent = api.stats["body_bytes"] - payload
+    assert 0 < resent <= CHUNK
+    assert len(server_rows(kiosk_side.server, reg.id)) == 1
+    assert kiosk_side.store.get(reg.id).state is State.ACCEPTED
+
+
 def test_lost_response_after_commit_gets_the_original_receipt(kiosk_side: KioskSide) -> None:
     reg = kiosk_side.submit()
     api = kiosk_side.api()
