@@ -5,6 +5,14 @@ from __future__ import annotations
 import os
 import tempfile
 
+# Settings a developer's shell may carry (SALA_PRINTER=none, SALA_SERVER_URL…) would change
+# what the tests see: the suite starts from the embedded defaults. Secret and data dirs given
+# from outside are kept (the benches and CI point them somewhere on purpose), and so are the
+# folders a developer asks the render tests to write their PNGs to.
+for _name in [n for n in os.environ if n.startswith("SALA_")]:
+    if _name not in ("SALA_SECRET_DIR", "SALA_DATA_DIR", "SALA_SHOTS", "SALA_CAPTURE_SHOTS"):
+        del os.environ[_name]
+
 # Set at import time (before any fixture or subprocess), so child processes inherit them too.
 _ISOLATED = tempfile.mkdtemp(prefix="sala-test-home-")
 os.environ.setdefault("SALA_SECRET_DIR", os.path.join(_ISOLATED, "secret"))

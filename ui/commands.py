@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import re
 import shutil
@@ -26,12 +27,22 @@ def _config(args: argparse.Namespace) -> Any:
 
 
 def cmd_kiosk(args: argparse.Namespace) -> int:
+    # No cyclic GC until the attract screen is painted (`ui.app.run` says why), from here
+    # rather than from `run()`: importing PySide and building its enums makes many objects
+    # and few cycles, and the collections that triggers cost ~5 ms of start-up (measured
+    # with gc.callbacks). The window collects and turns the GC back on after its first paint.
+    gc.disable()
     # OpenCV reads this when first imported (on a worker, later): slow webcams on Windows
     # otherwise (GUIDE.md §5). Not importing kiosk.capture here keeps cv2 out of start-up.
     os.environ.setdefault("OPENCV_VIDEOIO_MSMF_ENABLE_HW_TRANSFORMS", "0")
+    config = _config(args)
+    # The attract screen's pure-Python modules are imported before PySide6 on purpose: once
+    # PySide6 is loaded, shiboken's `__feature__` import hook reads the source of every module
+    # imported after it (inspect.getsource) to see whether it uses PySide: ~2 ms of start-up.
+    import ui.session
+    import ui.widgets.text  # noqa: F401  (kiosk.i18n, kiosk.text, json)
     from ui.app import options_from_config, run
 
-    config = _config(args)
     camera = args.camera or ("demo" if args.demo else None)
     opts = options_from_config(config, camera=camera)
     throwaway = None

@@ -17,7 +17,6 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
-    QLineEdit,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -69,8 +68,11 @@ class KioskWindow(QWidget):
     first_shown = Signal()
 
     def __init__(self, ctx: AppContext, *, idle_seconds: float = 90,
-                 grace_seconds: float = 30, sync_worker: Any = None) -> None:
+                 grace_seconds: float = 30, sync_worker: Any = None,
+                 window_flags: Qt.WindowType | None = None) -> None:
         super().__init__()
+        if window_flags is not None:  # before the children exist: cheap now, not later
+            self.setWindowFlags(window_flags)
         self.ctx = ctx
         ctx.extras["autosave"] = self.autosave
         self.setObjectName("kioskWindow")
@@ -266,6 +268,8 @@ class KioskWindow(QWidget):
         """On a new screen the keyboard shows only if a text box there already has focus."""
         if self.keyboard is None:
             return
+        from PySide6.QtWidgets import QLineEdit  # not at import: PySide makes the type then
+
         focus = QApplication.focusWidget()
         wants = isinstance(focus, QLineEdit) and screen.isAncestorOf(focus)
         self.keyboard.setVisible(wants)
@@ -278,6 +282,8 @@ class KioskWindow(QWidget):
         if new is None or screen is None or not screen.isAncestorOf(new):
             return  # focus moved into the keyboard itself, or nowhere: leave things be
         if self.keyboard is not None:
+            from PySide6.QtWidgets import QLineEdit
+
             wants = isinstance(new, QLineEdit) and new.isEnabled() and not new.isReadOnly()
             if wants != self.keyboard.isVisible():
                 self.keyboard.setVisible(wants)

@@ -16,10 +16,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 log = logging.getLogger(__name__)
 
@@ -42,14 +44,40 @@ class TaskManager(QObject):
 
     def __init__(self, parent: QObject | None = None, *, io_workers: int = 2) -> None:
         super().__init__(parent)
-        self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sala-db")
-        self._io = ThreadPoolExecutor(max_workers=io_workers, thread_name_prefix="sala-io")
+        # The pools (and concurrent.futures) are made on first use: the kiosk submits nothing
+        # before its first paint, and the import costs ~1.5 ms of start-up there.
+        self._io_workers = io_workers
+        self._pools: dict[str, ThreadPoolExecutor] = {}
         self._store: Any = None
         self._store_error: BaseException | None = None
         self._pending = 0
         self._lock = threading.Lock()
         self._closed = False
         self._finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
+
+    def _pool(self, name: str) -> ThreadPoolExecutor:
+        pool = self._pools.get(name)
+        if pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with self._lock:
+                pool = self._pools.get(name)
+                if pool is None:
+                    workers = 1 if name == "db" else self._io_workers
+                    pool = ThreadPoolExecutor(
+                        max_workers=workers, thread_name_prefix=f"sala-{name}"
+                    )
+                    self._pools[name] = pool
+        return pool
+
+    @property
+    def _db(self) -> ThreadPoolExecutor:
+        """The single db worker: it owns the Store."""
+        return self._pool("db")
+
+    @property
+    def _io(self) -> ThreadPoolExecutor:
+        return self._pool("io")
 
     # -- the store -------------------------------------------------------------------------
     def open_store(self, opener: Callable[[], Any]) -> None:
@@ -149,7 +177,12 @@ class TaskManager(QObject):
                 if store is not None:
                     store.close()
 
-            self._db.submit(lambda: _close(None)).result()
+            if "db" in self._pools:  # else nothing was ever opened on it
+                self._db.submit(lambda: _close(None)).result()
         self._closed = True
-        self._io.shutdown(wait=True, cancel_futures=True)
-        self._db.shutdown(wait=True)
+        with self._lock:
+            io, db = self._pools.get("io"), self._pools.get("db")
+        if io is not None:
+            io.shutdown(wait=True, cancel_futures=True)
+        if db is not None:
+            db.shutdown(wait=True)

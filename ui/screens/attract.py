@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QVBoxLayout
 
 from ui.screens.base import Screen
 from ui.widgets.basic import BigButton, wrap_label
 from ui.widgets.text import tr
+
+if TYPE_CHECKING:  # PySide makes a type on first use: QMouseEvent's chain only when touched
+    from PySide6.QtGui import QMouseEvent
 
 
 class AttractScreen(Screen):

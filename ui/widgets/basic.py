@@ -32,7 +32,12 @@ class BigButton(QPushButton):
     """A large touch button. kind = primary | secondary | choice | link | danger."""
 
     def __init__(self, text: str = "", *, kind: str = "secondary", parent: QWidget | None = None):
-        super().__init__(text, parent)
+        # Not QPushButton(text, parent): with two arguments PySide also tries the
+        # (QIcon, text) overload and builds the QIcon type and its enums first (~1.2 ms of
+        # start-up, for buttons that have no icon). Qt's own constructor does just this.
+        super().__init__(parent)
+        if text:
+            self.setText(text)
         self.setProperty("kind", kind)
         self.setMinimumHeight(MIN_TOUCH_PX + 24)
         self.setMinimumWidth(MIN_TOUCH_PX * 2)
