@@ -45,6 +45,11 @@ class Offline(SyncError):
     key = "sync.error.offline"
 
 
+class AnswerLost(Offline):
+    """The request went out whole but no answer came in time: the server may have acted on
+    it (for an upload chunk: kept it), so ask before sending it again."""
+
+
 class ServerBusy(SyncError):
     """5xx or 429: the server asks us to come back, maybe after `retry_after` seconds."""
 
@@ -180,7 +185,9 @@ class Api:
                     verify=self.session.verify,
                 )
             except requests.RequestException as exc:
-                raise Offline(f"{method} {target}: {type(exc).__name__}: {exc}") from exc
+                self.stats_add("timeouts" if isinstance(exc, requests.Timeout) else "failures", 1)
+                lost = AnswerLost if isinstance(exc, requests.ReadTimeout) else Offline
+                raise lost(f"{method} {target}: {type(exc).__name__}: {exc}") from exc
             elapsed = time.monotonic() - started
             if len(body) < 2048:
                 self.link.add_rtt(elapsed)

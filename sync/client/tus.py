@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sync import protocol
-from sync.client.api import Api, Offline, Refused, SyncError, error_code
+from sync.client.api import AnswerLost, Api, Offline, Refused, SyncError, error_code
 
 # A connection that breaks right after progress is retried at once (a HEAD on a fresh
 # connection is the probe); only when that fails too does the caller back off.
@@ -161,10 +161,15 @@ def upload(
             # a bad signature before the server even reads Upload-Checksum: same cure as 460.
             bad_checksums += 1
             continue
-        except Offline:
+        except Offline as exc:
             if quick_left <= 0:
                 raise
             quick_left -= 1
+            if isinstance(exc, AnswerLost) and url is not None:
+                # The whole chunk went out: the server may have kept it. Asking costs a round
+                # trip; guessing wrong would send the chunk again only to hear 409.
+                need_head = True
+                continue
             # Straight back at the last offset the server confirmed: if it kept more (our
             # answer was lost), it says 409 and HEAD tells us where it is. Saves a round trip.
             continue
@@ -181,6 +186,7 @@ def upload(
                 raise Offline("chunks keep arriving damaged (460); the line is bad")
             continue  # the server kept nothing of it: send the same chunk again
         if status == 409:
+            api.stats_add("offset_conflicts", 1)
             need_head = True
             continue
         if status in (404, 410):

@@ -16,6 +16,7 @@ resend_per_cut_chunks=... naive_time_ratio=...` (ceiling ratio = ceiling time ÷
 from __future__ import annotations
 
 import argparse
+import math
 import random
 import sys
 import tempfile
@@ -125,7 +126,7 @@ def run_naive(link: Link, sink: Sink, files: list[Any], cuts: list[int]) -> floa
 
 
 def run_sala(link: Link, server: Server, tmp: Path, files: list[Any], cuts: list[int]
-             ) -> dict[str, float]:
+             ) -> dict[str, Any]:
     proxy = link.proxy_to(server.port)
     host = IP_SERVER if link.mode == "netns" else "127.0.0.1"
     with link.kiosk_side():
@@ -168,7 +169,8 @@ def run_sala(link: Link, server: Server, tmp: Path, files: list[Any], cuts: list
             "resend_per_cut": resent / fired / chunk if fired and chunk else 0.0,
             "cut_request_done": max(lost) if lost else 0.0,
             "body_resend": api.stats.get("body_bytes", 0) - payload,
-            "rounds": len(results)}
+            "rounds": len(results),
+            "client": {k: v for k, v in api.stats.items() if k != "body_bytes"}}
 
 
 def run_flaky(link: Link, server: Server, sink: Sink, tmp: Path, files: list[Any],
@@ -184,7 +186,7 @@ def run_flaky(link: Link, server: Server, sink: Sink, tmp: Path, files: list[Any
           f"{sala['cuts']} cuts", flush=True)
     naive = run_naive(link, sink, files, cuts)
     print(f"[flaky] naive: {naive:.1f} s", flush=True)
-    return naive / sala["time"]
+    return naive / float(sala["time"])
 
 
 def main() -> int:
@@ -198,6 +200,8 @@ def main() -> int:
                     help="how the connection is cut: reset at once, or silent (only a "
                     "timeout notices)")
     ap.add_argument("--link", choices=["auto", "netns", "proxy"], default="auto")
+    ap.add_argument("--sala-only", action="store_true",
+                    help="diagnose Sala alone: no ceiling and no naive run (ratios print nan)")
     ap.add_argument("--profiles", default="1mbit,256k")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--flaky-gap", type=int, default=0, metavar="BYTES",
@@ -213,7 +217,7 @@ def main() -> int:
     payload = sum(len(d) for reg in files for *_, d in reg)
     print(f"link={mode} registrations={args.registrations} scale={args.scale} "
           f"payload={payload} bytes cuts={args.cuts}", flush=True)
-    out: dict[str, dict[str, float]] = {}
+    out: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="sala-bench-") as tmpdir, Link(mode) as link:
         tmp = Path(tmpdir)
         server = Server(link, tmp / "server").start()
@@ -222,16 +226,18 @@ def main() -> int:
             for name in args.profiles.split(","):
                 link.shape(**PROFILES[name])
                 cuts = [int(payload * rng.uniform(0.05, 0.95)) for _ in range(args.cuts)]
-                ceiling, ceiling_wire = run_ceiling(link, sink, payload)
-                print(f"[{name}] ceiling: {ceiling:.1f} s, wire {ceiling_wire} B", flush=True)
+                ceiling, ceiling_wire = math.nan, math.nan
+                if not args.sala_only:
+                    ceiling, ceiling_wire = run_ceiling(link, sink, payload)
+                    print(f"[{name}] ceiling: {ceiling:.1f} s, wire {ceiling_wire} B", flush=True)
                 sala = run_sala(link, server, tmp / f"kiosk-{name}", files, cuts)
                 print(f"[{name}] sala: {sala['time']:.1f} s, {sala['accepted']}/{sala['count']} "
                       f"accepted, {sala['cuts']} cuts, wire {sala['wire']} B, mean chunk "
                       f"{sala['chunk']:.0f} B, re-sent {sala['resent']} B = "
                       f"{sala['resend_per_cut']:.2f} chunks/cut (cut requests were at most "
                       f"{sala['cut_request_done']:.0%} through), "
-                      f"{sala['rounds']} push results", flush=True)
-                naive = run_naive(link, sink, files, cuts)
+                      f"{sala['rounds']} push results; client {sala['client']}", flush=True)
+                naive = math.nan if args.sala_only else run_naive(link, sink, files, cuts)
                 print(f"[{name}] naive: {naive:.1f} s", flush=True)
                 out[name] = {"ceiling": ceiling, "ceiling_wire": ceiling_wire, "naive": naive,
                              **sala}

@@ -157,6 +157,9 @@ class _Conn:
                 else:
                     if self.drop_response:
                         self.proxy._fired("drop_response")
+                        if self.proxy._drop_silent:  # no reset: the client waits it out
+                            self.stalled = True
+                            continue
                         self.kill()
                         return
                     self._queue(False, data)
@@ -300,6 +303,7 @@ class FaultProxy:
         self._cut_remaining: int | None = None
         self._stall_remaining: int | None = None
         self._drop_match: bytes | None = None
+        self._drop_silent = False
         self._flip_match: bytes | None = None
         self._flip_offset = 0
         self._respond: list[tuple[bytes, bytes | None]] = []
@@ -341,10 +345,13 @@ class FaultProxy:
         with self._lock:
             self._stall_remaining = nbytes
 
-    def drop_response(self, match: bytes = b"PUT /v1/registrations/") -> None:
-        """Let the next request containing `match` reach the server; kill its response."""
+    def drop_response(self, match: bytes = b"PUT /v1/registrations/", *, silent: bool = False
+                      ) -> None:
+        """Let the next request containing `match` reach the server; kill its response (reset
+        the connection), or with `silent` swallow it so that only the client's timeout tells."""
         with self._lock:
             self._drop_match = match
+            self._drop_silent = silent
 
     def flip_bit(self, match: bytes = b"PATCH /v1/uploads/", body_offset: int = 10) -> None:
         """Flip the low bit of one body byte of the next request starting with `match`."""

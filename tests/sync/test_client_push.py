@@ -106,6 +106,25 @@ def test_silent_stall_mid_chunk_is_given_up_on_and_resumed(kiosk_side: KioskSide
     assert kiosk_side.store.get(reg.id).state is State.ACCEPTED
 
 
+def test_chunk_answer_lost_by_timeout_asks_before_resending(kiosk_side: KioskSide) -> None:
+    """The server kept a chunk but its answer never came (no reset): the client asks where the
+    upload stands instead of sending the chunk again, so nothing goes twice."""
+    reg = kiosk_side.submit(pages=1, size=300_000)
+    payload = sum(a.media.size for a in reg.attachments)
+    api = kiosk_side.api()
+    fixed_chunks(api.link)
+    api.link.rtt, api.link.bandwidth = 0.01, 50e6  # as measured on loopback
+    api.link.min_timeout = 1.0
+    kiosk_side.proxy.drop_response(b"PATCH /v1/uploads/", silent=True)
+    results = push_pending(kiosk_side.store, api)
+    assert kiosk_side.proxy.wait_fired("drop_response", timeout=1)
+    assert results[0].ok, results
+    assert api.stats["timeouts"] == 1
+    assert api.stats["body_bytes"] == payload  # not one byte sent twice
+    assert api.stats.get("offset_conflicts", 0) == 0
+    assert kiosk_side.store.get(reg.id).state is State.ACCEPTED
+
+
 def test_lost_response_after_commit_gets_the_original_receipt(kiosk_side: KioskSide) -> None:
     reg = kiosk_side.submit()
     api = kiosk_side.api()
