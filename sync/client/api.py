@@ -164,8 +164,10 @@ class Api:
         target = self.target(path, query)
         url = self.base_url[: len(self.base_url) - len(self._prefix)] + target
         if timeout is None:  # the fixed default, shortened once the link is measured
+            # (the connect timeout also bounds sending the whole body: see tus._timed_send)
             connect, read = self.timeout
-            timeout = (connect, min(read, self.link.timeout_for(len(body))))
+            wait = self.link.timeout_for(len(body))
+            timeout = (max(connect, min(read, wait)) if body else connect, min(read, wait))
         for attempt in range(2):
             hdrs = dict(headers or {})
             if json_body is not None:

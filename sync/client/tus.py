@@ -70,9 +70,11 @@ def head_offset(api: Api, url: str) -> int | None:
 def _timed_send(api: Api, method: str, path: str, chunk: bytes, headers: dict[str, str]):  # type: ignore[no-untyped-def]
     started = time.monotonic()
     api.stats_add("body_bytes", len(chunk))
-    # Sending itself gives up after 10 s without progress (urllib3 applies the connect timeout
-    # while the body goes out); the answer is awaited as long as the measured link needs.
-    timeout = (10.0, api.link.timeout_for(len(chunk)))
+    # urllib3 uses the connect timeout while the body goes out, and Python's sendall counts it
+    # for the whole body, not per step: both limits follow the measured link, or a 64 KiB chunk
+    # could never go out on a link below ~50 kbit/s.
+    wait = api.link.timeout_for(len(chunk))
+    timeout = (wait, wait)
     resp = api.request(method, path, body=chunk, headers=headers, timeout=timeout)
     if resp.status_code // 100 == 2:
         api.link.add_transfer(len(chunk), time.monotonic() - started)
