@@ -67,7 +67,8 @@ class LinkEstimator:
         return max(self.min_chunk, min(self.max_chunk, size))
 
     def timeout_for(self, nbytes: int) -> float:
-        """Seconds to wait for the answer to a request with `nbytes` of body.
+        """Seconds to allow for sending a request with `nbytes` of body, and again for its
+        answer.
 
         Four times what the measured link needs for it (its bytes still in the socket buffer,
         then a round trip), clamped: on a silently dead link a chunk is given up after ~10 s
