@@ -75,7 +75,8 @@ class LinkEstimator:
         instead of two minutes, and only that chunk is lost (the next request resumes at the
         server's offset)."""
         with self._lock:
-            if self.rtt is None or self.bandwidth is None:
+            if self.bandwidth is None:  # nothing sent yet: the fixed timeout
                 return self.max_timeout
-            expected = nbytes / self.bandwidth + self.rtt
+            # Without an RTT sample (no small request yet) the bandwidth sample has it inside.
+            expected = nbytes / self.bandwidth + (self.rtt or 0.0)
         return max(self.min_timeout, min(self.max_timeout, 4 * expected))

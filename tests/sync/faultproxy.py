@@ -190,31 +190,23 @@ class _Conn:
                 self.flip_at = None
             elif self.flip_at is not None:
                 self.flip_at -= len(data)
-            cut = proxy._cut_remaining
-            if cut is not None and cut <= len(data):
-                proxy._cut_remaining = None
-                self._frame(data[:cut])
+            brk = proxy._break
+            if brk is not None and brk[1] <= len(data):
+                kind, at = brk
+                proxy._break = None
+                self._frame(data[:at])
                 lost = 0 if self.in_head else self.body_bytes
                 proxy.stats.lost_on_cut.append((lost, self.body_len))
-                proxy._fired("cut")
-                self._queue(True, data[:cut])
-                self._queue(True, _RESET)
+                proxy._fired(kind)
+                self._queue(True, data[:at])
+                if kind == "stall":  # silent: the server sees its request end early
+                    self.stalled = True
+                    self._queue(True, _CLOSE)
+                else:
+                    self._queue(True, _RESET)
                 return
-            if cut is not None:
-                proxy._cut_remaining = cut - len(data)
-            stall = proxy._stall_remaining
-            if stall is not None and stall <= len(data):
-                proxy._stall_remaining = None
-                self._frame(data[:stall])
-                lost = 0 if self.in_head else self.body_bytes
-                proxy.stats.lost_on_cut.append((lost, self.body_len))
-                proxy._fired("stall")
-                self.stalled = True
-                self._queue(True, data[:stall])
-                self._queue(True, _CLOSE)  # the server sees its request end early
-                return
-            if stall is not None:
-                proxy._stall_remaining = stall - len(data)
+            if brk is not None:
+                proxy._break = (brk[0], brk[1] - len(data))
             self._frame(data)
         self._queue(True, data)
 
@@ -300,8 +292,8 @@ class FaultProxy:
         self.bucket_down = TokenBucket(None)
         self._lock = threading.RLock()
         self._fired_cv = threading.Condition(self._lock)
-        self._cut_remaining: int | None = None
-        self._stall_remaining: int | None = None
+        # The armed connection break: ("cut" | "stall", upstream bytes still to let through).
+        self._break: tuple[str, int] | None = None
         self._drop_match: bytes | None = None
         self._drop_silent = False
         self._flip_match: bytes | None = None
@@ -335,15 +327,16 @@ class FaultProxy:
     def cut_after(self, nbytes: int) -> None:
         """Reset the connection carrying the upstream byte that is `nbytes` from now."""
         with self._lock:
-            self._cut_remaining = nbytes
+            self._break = ("cut", nbytes)
 
     def stall_after(self, nbytes: int) -> None:
         """Let the connection carrying the upstream byte `nbytes` from now go silent: what
         the client sends after it vanishes, nothing comes back, and no reset says so (a radio
         re-attaching, a carrier NAT forgetting the flow). Only the client's timeout notices.
-        The server sees its request end there."""
+        The server sees its request end there. Cuts and stalls share one slot: arming one
+        disarms the other."""
         with self._lock:
-            self._stall_remaining = nbytes
+            self._break = ("stall", nbytes)
 
     def drop_response(self, match: bytes = b"PUT /v1/registrations/", *, silent: bool = False
                       ) -> None:
@@ -376,8 +369,7 @@ class FaultProxy:
     def clear(self) -> None:
         """Disarm every fault not fired yet."""
         with self._lock:
-            self._cut_remaining = None
-            self._stall_remaining = None
+            self._break = None
             self._drop_match = None
             self._flip_match = None
             self._respond.clear()

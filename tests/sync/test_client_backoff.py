@@ -92,5 +92,7 @@ def test_answer_timeout_follows_the_measured_link() -> None:
     assert slow.timeout_for(100_000) == pytest.approx(4 * (100_000 / 32_000 + 0.8))
     fast = LinkEstimator(rtt=0.3, bandwidth=125_000)
     assert fast.timeout_for(CHUNK_64K) == MIN_TIMEOUT  # a busy server still gets the floor
+    no_rtt_yet = LinkEstimator(bandwidth=32_000)  # chunks went out, no small request yet
+    assert no_rtt_yet.timeout_for(100_000) == pytest.approx(4 * 100_000 / 32_000)
     crawl = LinkEstimator(rtt=1.0, bandwidth=500)
     assert crawl.timeout_for(1_000_000) == MAX_TIMEOUT
