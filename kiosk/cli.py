@@ -15,8 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-REQUIRED_FONTS = ("NotoSansKhmer-Regular.ttf", "NotoSansKhmer-Bold.ttf",
-                  "NotoSans-Regular.ttf", "NotoSans-Bold.ttf")
+REQUIRED_FONTS = (
+    "NotoSansKhmer-Regular.ttf",
+    "NotoSansKhmer-Bold.ttf",
+    "NotoSans-Regular.ttf",
+    "NotoSans-Bold.ttf",
+)
 _TTF_TAGS = (b"\x00\x01\x00\x00", b"true", b"OTTO")
 
 
@@ -48,22 +52,36 @@ def read_status(data_dir: Path) -> dict[str, Any]:
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         counts = dict.fromkeys((s.value for s in State), 0)
-        counts.update(dict(conn.execute(
-            "SELECT state, COUNT(*) FROM registrations GROUP BY state").fetchall()))
+        counts.update(
+            dict(
+                conn.execute("SELECT state, COUNT(*) FROM registrations GROUP BY state").fetchall()
+            )
+        )
         pending, oldest = conn.execute(
             "SELECT COUNT(*), MIN(o.queued_at) FROM outbox o JOIN registrations r "
-            "ON r.id = o.registration_id WHERE r.state IN ('submitted', 'uploading')").fetchone()
-        settings = {k: json.loads(v) for k, v in conn.execute(
-            "SELECT key, value FROM settings WHERE key IN "
-            "('sync.last_success', 'sync.last_error', 'sync.feed_cursor')")}
+            "ON r.id = o.registration_id WHERE r.state IN ('submitted', 'uploading')"
+        ).fetchone()
+        settings = {
+            k: json.loads(v)
+            for k, v in conn.execute(
+                "SELECT key, value FROM settings WHERE key IN "
+                "('sync.last_success', 'sync.last_error', 'sync.feed_cursor')"
+            )
+        }
         version = conn.execute("PRAGMA user_version").fetchone()[0]
     finally:
         conn.close()
-    return {"data_dir": str(data_dir), "exists": True, "schema_version": version,
-            "counts": counts, "outbox_pending": pending, "outbox_oldest": oldest,
-            "last_sync_success": settings.get("sync.last_success"),
-            "last_sync_error": settings.get("sync.last_error"),
-            "feed_cursor": settings.get("sync.feed_cursor")}
+    return {
+        "data_dir": str(data_dir),
+        "exists": True,
+        "schema_version": version,
+        "counts": counts,
+        "outbox_pending": pending,
+        "outbox_oldest": oldest,
+        "last_sync_success": settings.get("sync.last_success"),
+        "last_sync_error": settings.get("sync.last_error"),
+        "feed_cursor": settings.get("sync.feed_cursor"),
+    }
 
 
 def cmd_status(args: argparse.Namespace, out: TextIO | None = None) -> int:
@@ -88,8 +106,9 @@ def cmd_status(args: argparse.Namespace, out: TextIO | None = None) -> int:
     print(f"Waiting to upload: {info['outbox_pending']}{oldest}", file=out)
     print(f"Last sync success: {info['last_sync_success'] or 'never'}", file=out)
     err = info["last_sync_error"]
-    print("Last sync error: " + (f"{err.get('at')} {err.get('message')}" if err else "none"),
-          file=out)
+    print(
+        "Last sync error: " + (f"{err.get('at')} {err.get('message')}" if err else "none"), file=out
+    )
     return 0
 
 
@@ -106,16 +125,18 @@ def check_font(path: Path) -> str:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise SelfTestFailed(f"font {path.name} is missing or unreadable ({exc.strerror}); "
-                             "reinstall Sala or copy it back into assets/fonts.") from None
+        raise SelfTestFailed(
+            f"font {path.name} is missing or unreadable ({exc.strerror}); "
+            "reinstall Sala or copy it back into assets/fonts."
+        ) from None
     if len(data) < 12 or data[:4] not in _TTF_TAGS:
         raise SelfTestFailed(f"font {path.name} is not a TrueType/OpenType file.")
     (num_tables,) = struct.unpack(">H", data[4:6])
     if num_tables == 0 or len(data) < 12 + 16 * num_tables:
         raise SelfTestFailed(f"font {path.name} is cut short (table directory incomplete).")
-    tags = {data[12 + 16 * i: 16 + 16 * i] for i in range(num_tables)}
+    tags = {data[12 + 16 * i : 16 + 16 * i] for i in range(num_tables)}
     for i in range(num_tables):
-        offset, length = struct.unpack(">II", data[20 + 16 * i: 28 + 16 * i])
+        offset, length = struct.unpack(">II", data[20 + 16 * i : 28 + 16 * i])
         if offset + length > len(data):
             raise SelfTestFailed(f"font {path.name} is cut short (a table runs past the end).")
     if b"cmap" not in tags:
@@ -146,8 +167,11 @@ def run_self_test(data_dir: Path, out: TextIO, fonts_dir: Path | None = None) ->
         store.append(Store.open(data_dir, commune_code=cfg.commune_code))
         result = store[0].integrity_check()
         if result != ["ok"]:
-            raise SelfTestFailed("database integrity check failed: " + "; ".join(result[:3]) +
-                                 ". Restore the latest backup of the data dir.")
+            raise SelfTestFailed(
+                "database integrity check failed: "
+                + "; ".join(result[:3])
+                + ". Restore the latest backup of the data dir."
+            )
         return "integrity ok"
 
     def audit() -> str:
@@ -155,8 +179,10 @@ def run_self_test(data_dir: Path, out: TextIO, fonts_dir: Path | None = None) ->
             raise SelfTestFailed("skipped: the database did not open.")
         broken = store[0].audit.verify()
         if broken is not None:
-            raise SelfTestFailed(f"the audit log was altered at entry {broken}. Keep this "
-                                 "data dir as it is and report it to the ministry.")
+            raise SelfTestFailed(
+                f"the audit log was altered at entry {broken}. Keep this "
+                "data dir as it is and report it to the ministry."
+            )
         return "chain ok"
 
     def media() -> str:
@@ -164,8 +190,10 @@ def run_self_test(data_dir: Path, out: TextIO, fonts_dir: Path | None = None) ->
             raise SelfTestFailed("skipped: the database did not open.")
         bad = store[0].verify_media(limit=50)
         if bad:
-            raise SelfTestFailed(f"{len(bad)} recent photos/pages are missing or damaged "
-                                 f"(first: {bad[0]}). Restore the media folder from the backup.")
+            raise SelfTestFailed(
+                f"{len(bad)} recent photos/pages are missing or damaged "
+                f"(first: {bad[0]}). Restore the media folder from the backup."
+            )
         return "the 50 most recent photos/pages decrypt and match their hash"
 
     def catalog() -> str:
@@ -182,9 +210,14 @@ def run_self_test(data_dir: Path, out: TextIO, fonts_dir: Path | None = None) ->
         folder = fonts_dir or _fonts_dir()
         return ", ".join(check_font(folder / name) for name in REQUIRED_FONTS)
 
-    checks: list[Check] = [("data dir writable", writable), ("database", database),
-                           ("audit chain", audit), ("media vault", media),
-                           ("catalog", catalog), ("fonts", fonts)]
+    checks: list[Check] = [
+        ("data dir writable", writable),
+        ("database", database),
+        ("audit chain", audit),
+        ("media vault", media),
+        ("catalog", catalog),
+        ("fonts", fonts),
+    ]
     failed = 0
     try:
         for name, run in checks:
@@ -206,5 +239,4 @@ def cmd_self_test(args: argparse.Namespace, out: TextIO | None = None) -> int:
     return run_self_test(_data_dir(args), out or sys.stdout)
 
 
-__all__ = ["check_font", "cmd_self_test", "cmd_status", "read_status", "register",
-           "run_self_test"]
+__all__ = ["check_font", "cmd_self_test", "cmd_status", "read_status", "register", "run_self_test"]

@@ -38,7 +38,8 @@ def ensure_app(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance()
     if app is None:
         QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
-            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+        )
         app = QApplication(argv or [sys.argv[0]])
     assert isinstance(app, QApplication)
     return app
@@ -109,10 +110,16 @@ class KioskOptions:
 
 def options_from_config(config: Any, **overrides: Any) -> KioskOptions:
     opts = KioskOptions(
-        data_dir=config.data_dir, commune_code=config.commune_code, camera=config.camera,
-        printer=config.printer, idle_seconds=config.idle_seconds,
-        grace_seconds=config.idle_grace_seconds, retention_days=config.retention_days,
-        server_url=config.server_url, scan_folder=config.scan_folder, config=config,
+        data_dir=config.data_dir,
+        commune_code=config.commune_code,
+        camera=config.camera,
+        printer=config.printer,
+        idle_seconds=config.idle_seconds,
+        grace_seconds=config.idle_grace_seconds,
+        retention_days=config.retention_days,
+        server_url=config.server_url,
+        scan_folder=config.scan_folder,
+        config=config,
     )
     for k, v in overrides.items():
         if v is not None:
@@ -142,20 +149,28 @@ def make_printer(spec: str, commune_name: Callable[[], Any] = lambda: None) -> A
 class Kiosk(QObject):
     """The running kiosk: task helper, window, and the background start-up work."""
 
-    def __init__(self, opts: KioskOptions, *, printer: Any = None,
-                 window_flags: Qt.WindowType | None = None) -> None:
+    def __init__(
+        self, opts: KioskOptions, *, printer: Any = None, window_flags: Qt.WindowType | None = None
+    ) -> None:
         super().__init__()
         self.opts = opts
         self.tasks = TaskManager(self)
         self._commune_name: Any = None
         self.ctx = AppContext(
-            tasks=self.tasks, session=Session(), config=opts.config or opts,
-            today=opts.today or local_today, camera=opts.camera,
+            tasks=self.tasks,
+            session=Session(),
+            config=opts.config or opts,
+            today=opts.today or local_today,
+            camera=opts.camera,
             printer=printer,
             retention_days=opts.retention_days,
         )
-        self.window = KioskWindow(self.ctx, idle_seconds=opts.idle_seconds,
-                                  grace_seconds=opts.grace_seconds, window_flags=window_flags)
+        self.window = KioskWindow(
+            self.ctx,
+            idle_seconds=opts.idle_seconds,
+            grace_seconds=opts.grace_seconds,
+            window_flags=window_flags,
+        )
         self.sync_worker: Any = None
         self.ready = {"store": False, "catalog": False, "gazetteer": False, "capture": False}
 
@@ -175,16 +190,25 @@ class Kiosk(QObject):
         self.tasks.store_failed.connect(self._on_store_failed)
         self.tasks.open_store(open_store)
         self.tasks.run_io(self._load_catalog, self._on_catalog, self._on_catalog_failed)
-        self.tasks.run_io(_load_gazetteer, self._on_gazetteer,
-                          lambda exc: log.error("gazetteer failed to load: %s", exc))
+        self.tasks.run_io(
+            _load_gazetteer,
+            self._on_gazetteer,
+            lambda exc: log.error("gazetteer failed to load: %s", exc),
+        )
         # OpenCV/numpy are imported here, after the first paint and while the attract screen
         # waits: importing them holds the GIL for a few hundred ms, which must not happen in
         # the middle of a citizen's journey (first photo step).
-        self.tasks.run_io(_warm_capture, lambda _r: self._mark("capture"),
-                          lambda exc: log.warning("camera and image checks unavailable: %s", exc))
+        self.tasks.run_io(
+            _warm_capture,
+            lambda _r: self._mark("capture"),
+            lambda exc: log.warning("camera and image checks unavailable: %s", exc),
+        )
         if opts.server_url:
-            self.tasks.run_io(self._make_sync_worker, self._on_sync_worker,
-                              lambda exc: log.warning("sync not started: %s", exc))
+            self.tasks.run_io(
+                self._make_sync_worker,
+                self._on_sync_worker,
+                lambda exc: log.warning("sync not started: %s", exc),
+            )
 
     def _on_store_failed(self, exc: BaseException) -> None:
         log.error("the store could not be opened: %s", exc)  # the technician log
@@ -275,12 +299,14 @@ def run(opts: KioskOptions, *, windowed: bool = False, size: tuple[int, int] | N
     app.setStyleSheet(stylesheet())
     # Frameless and always on top from the start: set on the finished window, the flags
     # re-parent it and every child gets told (~0.5 ms of start-up).
-    flags = (None if windowed else
-             Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint)
+    flags = (
+        None if windowed else Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint
+    )
     kiosk = Kiosk(opts, window_flags=flags)
     window = kiosk.window
     exit_when_shown = os.environ.get("SALA_EXIT_WHEN_SHOWN") == "1"
     if exit_when_shown:
+
         def shown() -> None:
             heavy = [m for m in HEAVY_MODULES if m in sys.modules]
             print(f"SHOWN_AT={time.time():.6f} HEAVY={','.join(heavy) or '-'}", flush=True)

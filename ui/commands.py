@@ -66,20 +66,35 @@ def cmd_screenshots(args: argparse.Namespace) -> int:
 
 def register(sub: Any) -> None:
     p = sub.add_parser(
-        "kiosk", help="start the citizen touchscreen (full-screen, frameless)",
-        description="Start the kiosk full-screen. With no camera it uses the demo camera.")
-    p.add_argument("--windowed", action="store_true",
-                   help="an ordinary window instead of full-screen (development)")
+        "kiosk",
+        help="start the citizen touchscreen (full-screen, frameless)",
+        description="Start the kiosk full-screen. With no camera it uses the demo camera.",
+    )
+    p.add_argument(
+        "--windowed",
+        action="store_true",
+        help="an ordinary window instead of full-screen (development)",
+    )
     p.add_argument("--size", type=_size, help="window size WIDTHxHEIGHT, e.g. 1080x1920")
     p.add_argument("--camera", help='camera: "auto", a device index, a video file or "demo"')
-    p.add_argument("--demo", action="store_true",
-                   help="demo camera, and a throw-away data dir unless --data-dir is given")
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help="demo camera, and a throw-away data dir unless --data-dir is given",
+    )
     p.set_defaults(func=cmd_kiosk)
     s = sub.add_parser(
-        "screenshots", help="render every screen in Khmer and English to PNG files",
+        "screenshots",
+        help="render every screen in Khmer and English to PNG files",
         description="Render every kiosk screen offscreen in km and en at 1920x1080 and "
-                    "1080x1920 (or --size) to PNG files, for review.")
+        "1080x1920 (or --size) to PNG files, for review.",
+    )
     s.add_argument("--out", required=True, help="folder for the PNG files")
-    s.add_argument("--size", dest="sizes", type=_size, action="append",
-                   help="a size WIDTHxHEIGHT (repeatable); default 1920x1080 and 1080x1920")
+    s.add_argument(
+        "--size",
+        dest="sizes",
+        type=_size,
+        action="append",
+        help="a size WIDTHxHEIGHT (repeatable); default 1920x1080 and 1080x1920",
+    )
     s.set_defaults(func=cmd_screenshots)

@@ -67,9 +67,15 @@ class KioskWindow(QWidget):
     session_ended = Signal()
     first_shown = Signal()
 
-    def __init__(self, ctx: AppContext, *, idle_seconds: float = 90,
-                 grace_seconds: float = 30, sync_worker: Any = None,
-                 window_flags: Qt.WindowType | None = None) -> None:
+    def __init__(
+        self,
+        ctx: AppContext,
+        *,
+        idle_seconds: float = 90,
+        grace_seconds: float = 30,
+        sync_worker: Any = None,
+        window_flags: Qt.WindowType | None = None,
+    ) -> None:
         super().__init__()
         if window_flags is not None:  # before the children exist: cheap now, not later
             self.setWindowFlags(window_flags)
@@ -367,8 +373,13 @@ class KioskWindow(QWidget):
         def job(store: Any) -> Any:
             if box.id is None:
                 box.id = store.create_draft(service.id, service.version, locale).id
-            receipt = store.submit(box.id, answers, attachments, fee_khr=service.fee_khr,
-                                   processing_days=service.processing_days)
+            receipt = store.submit(
+                box.id,
+                answers,
+                attachments,
+                fee_khr=service.fee_khr,
+                processing_days=service.processing_days,
+            )
             box.submitted = True
             return receipt
 
@@ -391,8 +402,11 @@ class KioskWindow(QWidget):
             if getattr(result, "ok", True):
                 on_done(result)
             else:
-                on_error(RuntimeError(f"{getattr(result, 'outcome', 'error')}: "
-                                      f"{getattr(result, 'detail', '')}"))
+                on_error(
+                    RuntimeError(
+                        f"{getattr(result, 'outcome', 'error')}: {getattr(result, 'detail', '')}"
+                    )
+                )
 
         self.ctx.tasks.run_io(lambda: printer(receipt, service, locale), done, on_error)
 

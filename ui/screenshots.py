@@ -53,10 +53,16 @@ def sample_answers(service: Any, gazetteer: Any, commune: str) -> dict[str, Any]
     for _ in range(3):
         for f in visible_fields(service, answers):
             t = str(f.type)
-            value: Any = {"text_km": "សុខ ស្រីពៅ", "text_latin": "SOK SREYPOV",
-                          "date": "1990-03-07", "yes_no": True, "consent": True,
-                          "national_id": "012345678", "address": address,
-                          "phone": "+85512345678"}.get(t)
+            value: Any = {
+                "text_km": "សុខ ស្រីពៅ",
+                "text_latin": "SOK SREYPOV",
+                "date": "1990-03-07",
+                "yes_no": True,
+                "consent": True,
+                "national_id": "012345678",
+                "address": address,
+                "phone": "+85512345678",
+            }.get(t)
             if t == "choice":
                 value = f.options[0].value
             elif t == "multi_choice":
@@ -113,8 +119,10 @@ def scenes(kiosk: Any, locale: str) -> Iterator[str]:
             for page in range(max(1, f.min_pages)):
                 box: dict[str, Any] = {}
                 data = _jpeg("#8899aa" if page else "#556677")
-                ctx.tasks.run_db(lambda store, d=data: store.add_media(d, "image/jpeg"),
-                                 lambda ref, b=box: b.setdefault("ref", ref))
+                ctx.tasks.run_db(
+                    lambda store, d=data: store.add_media(d, "image/jpeg"),
+                    lambda ref, b=box: b.setdefault("ref", ref),
+                )
                 wait_for(lambda b=box: "ref" in b, what="add_media")
                 kind = "photo" if str(f.type) == "photo" else "document"
                 atts.append(Attachment(f.id, kind, box["ref"], page))  # type: ignore[arg-type]

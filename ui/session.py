@@ -65,9 +65,7 @@ class Session:
         return self._tmp_dir
 
     def attachments_for(self, field_id: str) -> list[Attachment]:
-        return sorted(
-            (a for a in self.attachments if a.field_id == field_id), key=lambda a: a.page
-        )
+        return sorted((a for a in self.attachments if a.field_id == field_id), key=lambda a: a.page)
 
     def set_attachments(self, field_id: str, items: list[Attachment]) -> None:
         self.attachments = [a for a in self.attachments if a.field_id != field_id] + list(items)

@@ -57,5 +57,3 @@ class CatalogManager:
             self._current = catalog
         log.info("catalog %s installed (%d services)", catalog.version, len(catalog.services))
         return catalog
-
-

@@ -23,14 +23,24 @@ GENESIS = "0" * 64
 
 def canonical(obj: Any) -> str:
     """The protocol's canonical JSON (sorted keys, no spaces, UTF-8 kept; NaN refused)."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False)
+    return json.dumps(
+        obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
 
 
-def entry_hash(prev_hash: str, seq: int, at: str, actor: str, action: str, subject: str,
-               details: str) -> str:
-    body = canonical({"seq": seq, "at": at, "actor": actor, "action": action,
-                      "subject": subject, "details": details})
+def entry_hash(
+    prev_hash: str, seq: int, at: str, actor: str, action: str, subject: str, details: str
+) -> str:
+    body = canonical(
+        {
+            "seq": seq,
+            "at": at,
+            "actor": actor,
+            "action": action,
+            "subject": subject,
+            "details": details,
+        }
+    )
     return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
 
 
@@ -48,15 +58,21 @@ class AuditEntry:
 class AuditLog:
     """Append and verify; shares the store's connection and lock."""
 
-    def __init__(self, conn: sqlite3.Connection, lock: threading.RLock,
-                 clock: Callable[[], datetime], path: object) -> None:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        lock: threading.RLock,
+        clock: Callable[[], datetime],
+        path: object,
+    ) -> None:
         self._conn = conn
         self._lock = lock
         self._clock = clock
         self._path = path
 
-    def append(self, actor: str, action: str, subject: str,
-               details: dict[str, Any] | None = None) -> int:
+    def append(
+        self, actor: str, action: str, subject: str, details: dict[str, Any] | None = None
+    ) -> int:
         """Add one entry (inside the caller's transaction if one is open); returns its seq."""
         with self._lock:
             if self._conn.in_transaction:
@@ -72,7 +88,9 @@ class AuditLog:
         h = entry_hash(prev, seq, at, actor, action, subject, det)
         self._conn.execute(
             "INSERT INTO audit (seq, at, actor, action, subject, details, prev_hash, hash) "
-            "VALUES (?,?,?,?,?,?,?,?)", (seq, at, actor, action, subject, det, prev, h))
+            "VALUES (?,?,?,?,?,?,?,?)",
+            (seq, at, actor, action, subject, det, prev, h),
+        )
         return seq
 
     def verify(self) -> int | None:
@@ -82,7 +100,8 @@ class AuditLog:
             expected_seq = 1
             cur = self._conn.execute(
                 "SELECT seq, at, actor, action, subject, details, prev_hash, hash "
-                "FROM audit ORDER BY seq")
+                "FROM audit ORDER BY seq"
+            )
             for seq, at, actor, action, subject, details, prev_hash, h in cur:
                 if seq != expected_seq or prev_hash != prev:
                     return int(seq)
@@ -101,5 +120,4 @@ class AuditLog:
                 sql += " WHERE subject = ?"
                 args = (subject,)
             rows = self._conn.execute(sql + " ORDER BY seq DESC LIMIT ?", (*args, limit))
-            return [AuditEntry(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6])
-                    for r in rows]
+            return [AuditEntry(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6]) for r in rows]

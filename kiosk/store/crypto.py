@@ -96,8 +96,12 @@ def machine_secret(secret_dir: Path, *, create: bool) -> bytes | None:
 def _kek(secret: bytes, passphrase: str | None, salt: bytes, params: dict[str, int]) -> bytes:
     material = secret + b"\x00" + (passphrase or "").encode("utf-8")
     return hash_secret_raw(
-        material, salt, hash_len=32, type=Type.ID,
-        time_cost=params["time_cost"], memory_cost=params["memory_cost"],
+        material,
+        salt,
+        hash_len=32,
+        type=Type.ID,
+        time_cost=params["time_cost"],
+        memory_cost=params["memory_cost"],
         parallelism=params["parallelism"],
     )
 
@@ -110,8 +114,13 @@ def new_keyring(secret: bytes, passphrase: str | None) -> tuple[dict[str, Any], 
     kek = _kek(secret, passphrase, salt, KDF_PARAMS)
     wrapped = AESGCM(kek).encrypt(nonce, data_key, _WRAP_AAD)
     ring = {
-        "version": 1, "kdf": "argon2id", **KDF_PARAMS, "salt": _b64(salt),
-        "nonce": _b64(nonce), "wrapped": _b64(wrapped), "passphrase": bool(passphrase),
+        "version": 1,
+        "kdf": "argon2id",
+        **KDF_PARAMS,
+        "salt": _b64(salt),
+        "nonce": _b64(nonce),
+        "wrapped": _b64(wrapped),
+        "passphrase": bool(passphrase),
     }
     return ring, data_key
 
@@ -121,7 +130,9 @@ def unwrap(ring: dict[str, Any], secret: bytes, passphrase: str | None, where: P
     if ring.get("passphrase") and not passphrase:
         raise KeyLocked(
             f"The data in {where} is locked with a technician passphrase: "
-            "set SALA_PASSPHRASE or pass --passphrase.", message_key="store.passphrase_needed")
+            "set SALA_PASSPHRASE or pass --passphrase.",
+            message_key="store.passphrase_needed",
+        )
     params = {k: int(ring[k]) for k in KDF_PARAMS}
     kek = _kek(secret, passphrase, _unb64(ring["salt"]), params)
     try:
@@ -130,7 +141,8 @@ def unwrap(ring: dict[str, Any], secret: bytes, passphrase: str | None, where: P
         raise KeyLocked(
             f"The data key in {where} cannot be opened: wrong passphrase, or the machine "
             "secret is not the one this data was made with (restore it from the technician "
-            "backup).") from None
+            "backup)."
+        ) from None
 
 
 def dump_ring(ring: dict[str, Any]) -> bytes:
@@ -151,8 +163,7 @@ class Keys:
         def sub(label: str) -> bytes:
             return HKDF(hashes.SHA256(), 32, None, f"sala/{label}/v1".encode()).derive(data_key)
 
-        return cls(AESGCM(sub("answers")), AESGCM(sub("media")), sub("search"),
-                   sub("verification"))
+        return cls(AESGCM(sub("answers")), AESGCM(sub("media")), sub("search"), sub("verification"))
 
 
 def seal(aead: AESGCM, plaintext: bytes, aad: bytes) -> bytes:

@@ -47,7 +47,8 @@ def check_writable(data_dir: Path) -> None:
             raise StoreReadOnly(
                 f"The data dir {data_dir} is read-only ({exc.strerror}). Remount the disk "
                 "read-write or fix its permissions, or start Sala with --data-dir pointing to a "
-                "writable folder.") from exc
+                "writable folder."
+            ) from exc
         raise err from exc
 
 
@@ -76,7 +77,10 @@ def _corrupt(path: Path, now: datetime, why: str) -> StoreCorrupt:
     return StoreCorrupt(
         f"The database {path} is damaged ({why}). Sala will not write over it. A copy was kept "
         f"at {copy}. Restore the latest backup of the data dir, or move the damaged file away "
-        "to start empty, then start Sala again.", path=str(path), copy=str(copy))
+        "to start empty, then start Sala again.",
+        path=str(path),
+        copy=str(copy),
+    )
 
 
 def connect(path: Path, now: datetime) -> sqlite3.Connection:
@@ -108,7 +112,8 @@ def connect(path: Path, now: datetime) -> sqlite3.Connection:
         if isinstance(err, StoreReadOnly):
             raise StoreReadOnly(
                 f"The database {path} cannot be written ({exc}). Remount the disk read-write or "
-                "fix the file's permissions.") from exc
+                "fix the file's permissions."
+            ) from exc
         raise (err or StoreError(str(exc))) from exc
     if result != ["ok"]:
         conn.close()

@@ -73,8 +73,9 @@ def translate_sqlite(exc: sqlite3.Error, path: object) -> StoreError | None:
     if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB) or any(s in text for s in _CORRUPT):
         return StoreCorrupt(f"The database {path} is damaged: {exc}")
     if code == sqlite3.SQLITE_IOERR or _FULL[1] in text:
-        return StoreError(f"The disk holding {path} failed to read or write: {exc}",
-                          message_key="store.io_error")
+        return StoreError(
+            f"The disk holding {path} failed to read or write: {exc}", message_key="store.io_error"
+        )
     return None
 
 

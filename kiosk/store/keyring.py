@@ -21,8 +21,7 @@ KEYRING_SETTING = "_keyring"
 
 
 def _read_ring(conn: sqlite3.Connection, ring_path: Path) -> dict[str, Any] | None:
-    row = conn.execute("SELECT value FROM settings WHERE key = ?",
-                       (KEYRING_SETTING,)).fetchone()
+    row = conn.execute("SELECT value FROM settings WHERE key = ?", (KEYRING_SETTING,)).fetchone()
     if row is not None:
         ring: dict[str, Any] = json.loads(row[0])
         return ring
@@ -31,18 +30,23 @@ def _read_ring(conn: sqlite3.Connection, ring_path: Path) -> dict[str, Any] | No
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:
-        raise crypto.KeyLocked(f"The key file {ring_path} is unreadable ({exc}). Restore it "
-                               "from the backup of this data dir.") from None
+        raise crypto.KeyLocked(
+            f"The key file {ring_path} is unreadable ({exc}). Restore it "
+            "from the backup of this data dir."
+        ) from None
     return loaded if isinstance(loaded, dict) else None
 
 
 def _mirror(conn: sqlite3.Connection, ring: dict[str, Any], now_iso: str) -> None:
-    conn.execute("INSERT OR REPLACE INTO settings (key, value, updated_at) VALUES (?,?,?)",
-                 (KEYRING_SETTING, canonical(ring), now_iso))
+    conn.execute(
+        "INSERT OR REPLACE INTO settings (key, value, updated_at) VALUES (?,?,?)",
+        (KEYRING_SETTING, canonical(ring), now_iso),
+    )
 
 
-def open_keys(conn: sqlite3.Connection, data_dir: Path, passphrase: str | None,
-              secret_dir: Path, now_iso: str) -> crypto.Keys:
+def open_keys(
+    conn: sqlite3.Connection, data_dir: Path, passphrase: str | None, secret_dir: Path, now_iso: str
+) -> crypto.Keys:
     """The purpose keys for this data dir; creates the data key on first use.
     Raises KeyLocked with what to do when the key cannot be opened."""
     ring_path = data_dir / crypto.KEYRING_FILE
@@ -55,7 +59,8 @@ def open_keys(conn: sqlite3.Connection, data_dir: Path, passphrase: str | None,
                 if conn.execute("SELECT 1 FROM registrations LIMIT 1").fetchone() is not None:
                     raise crypto.KeyLocked(
                         f"The key file {ring_path} is missing and the database holds "
-                        "registrations. Restore keyring.json from the backup of this data dir.")
+                        "registrations. Restore keyring.json from the backup of this data dir."
+                    )
                 secret = crypto.machine_secret(secret_dir, create=True)
                 assert secret is not None
                 ring, _ = crypto.new_keyring(secret, passphrase)
@@ -66,7 +71,8 @@ def open_keys(conn: sqlite3.Connection, data_dir: Path, passphrase: str | None,
         raise crypto.KeyLocked(
             f"The machine secret {secret_dir / crypto.MACHINE_SECRET_FILE} is missing, so the "
             f"data in {data_dir} cannot be opened. Restore it from the technician backup.",
-            message_key="store.secret_missing")
+            message_key="store.secret_missing",
+        )
     data_key = crypto.unwrap(ring, secret, passphrase, data_dir)
     try:
         on_disk = json.loads(ring_path.read_text("utf-8"))
@@ -74,8 +80,7 @@ def open_keys(conn: sqlite3.Connection, data_dir: Path, passphrase: str | None,
         on_disk = None
     if on_disk != ring:
         crypto.write_private(ring_path, crypto.dump_ring(ring))
-    stored = conn.execute("SELECT value FROM settings WHERE key = ?",
-                          (KEYRING_SETTING,)).fetchone()
+    stored = conn.execute("SELECT value FROM settings WHERE key = ?", (KEYRING_SETTING,)).fetchone()
     if stored is None or json.loads(stored[0]) != ring:
         with write_tx(conn, db_path):
             _mirror(conn, ring, now_iso)

@@ -76,8 +76,9 @@ class SyncStoreMixin:
         raise NotImplementedError
 
     def _state_of(self, reg_id: str) -> State:
-        row = self._conn.execute("SELECT state FROM registrations WHERE id = ?",
-                                 (reg_id,)).fetchone()
+        row = self._conn.execute(
+            "SELECT state FROM registrations WHERE id = ?", (reg_id,)
+        ).fetchone()
         if row is None:
             raise NotFound(f"No registration {reg_id}.")
         return State(row[0])
@@ -90,24 +91,30 @@ class SyncStoreMixin:
                 "o.attempts, o.next_attempt_at FROM outbox o "
                 "JOIN registrations r ON r.id = o.registration_id "
                 "WHERE r.state IN ('submitted', 'uploading') "
-                "ORDER BY o.queued_at, r.seq LIMIT ?", (limit,)).fetchall()
+                "ORDER BY o.queued_at, r.seq LIMIT ?",
+                (limit,),
+            ).fetchall()
             regs = self._rows_to_regs([r[:-2] for r in rows])
-            return [OutboxItem(reg, r[-2], datetime.fromisoformat(r[-1]) if r[-1] else None)
-                    for reg, r in zip(regs, rows, strict=True)]
+            return [
+                OutboxItem(reg, r[-2], datetime.fromisoformat(r[-1]) if r[-1] else None)
+                for reg, r in zip(regs, rows, strict=True)
+            ]
 
     def outbox_count(self) -> int:
         """How many registrations wait to go up, without decrypting them (for status lines)."""
         with self._guard():
             row = self._conn.execute(
                 "SELECT COUNT(*) FROM outbox o JOIN registrations r ON r.id = o.registration_id "
-                "WHERE r.state IN ('submitted', 'uploading')").fetchone()
+                "WHERE r.state IN ('submitted', 'uploading')"
+            ).fetchone()
             return int(row[0])
 
     def upload_state(self, reg_id: str, sha256: str) -> UploadState | None:
         with self._guard():
             row = self._conn.execute(
                 'SELECT url, "offset", size FROM uploads WHERE registration_id = ? AND sha256 = ?',
-                (reg_id, sha256)).fetchone()
+                (reg_id, sha256),
+            ).fetchone()
             return UploadState(row[0], row[1], row[2]) if row else None
 
     def save_upload_state(self, reg_id: str, sha256: str, url: str, offset: int) -> None:
@@ -115,21 +122,25 @@ class SyncStoreMixin:
         with self._lock, write_tx(self._conn, self._path):
             row = self._conn.execute(
                 "SELECT size FROM attachments WHERE registration_id = ? AND sha256 = ? LIMIT 1",
-                (reg_id, sha256)).fetchone()
+                (reg_id, sha256),
+            ).fetchone()
             if row is None:
                 raise NotFound(f"Registration {reg_id} has no attachment {sha256}.")
             self._conn.execute(
                 'INSERT OR REPLACE INTO uploads (registration_id, sha256, url, "offset", size, '
                 "updated_at) VALUES (?,?,?,?,?,?)",
-                (reg_id, sha256, url, offset, row[0], self._now().isoformat()))
+                (reg_id, sha256, url, offset, row[0], self._now().isoformat()),
+            )
 
     def mark_uploading(self, reg_id: str) -> None:
         with self._lock, write_tx(self._conn, self._path):
             state = self._state_of(reg_id)
             if state not in (State.SUBMITTED, State.UPLOADING):
                 raise WrongState(f"Registration {reg_id} is {state}, not waiting to upload.")
-            self._conn.execute("UPDATE registrations SET state = 'uploading', updated_at = ? "
-                               "WHERE id = ?", (self._now().isoformat(), reg_id))
+            self._conn.execute(
+                "UPDATE registrations SET state = 'uploading', updated_at = ? WHERE id = ?",
+                (self._now().isoformat(), reg_id),
+            )
 
     def mark_accepted(self, reg_id: str, server_receipt: dict[str, Any]) -> None:
         """Store the server's signed receipt and take the registration out of the outbox."""
@@ -140,10 +151,13 @@ class SyncStoreMixin:
                 self._conn.execute(
                     "UPDATE registrations SET state = 'accepted', server_receipt = ?, "
                     "last_sync_error = NULL, updated_at = ? WHERE id = ?",
-                    (canonical(server_receipt), now, reg_id))
+                    (canonical(server_receipt), now, reg_id),
+                )
             elif state in (State.ACCEPTED, State.DECIDED):
-                self._conn.execute("UPDATE registrations SET server_receipt = ? WHERE id = ?",
-                                   (canonical(server_receipt), reg_id))
+                self._conn.execute(
+                    "UPDATE registrations SET server_receipt = ? WHERE id = ?",
+                    (canonical(server_receipt), reg_id),
+                )
             else:
                 raise WrongState(f"Registration {reg_id} is {state}; it cannot be accepted.")
             self._conn.execute("DELETE FROM outbox WHERE registration_id = ?", (reg_id,))
@@ -155,20 +169,29 @@ class SyncStoreMixin:
         with self._lock, write_tx(self._conn, self._path):
             self._state_of(reg_id)
             now = self._now()
-            row = self._conn.execute("SELECT attempts FROM outbox WHERE registration_id = ?",
-                                     (reg_id,)).fetchone()
+            row = self._conn.execute(
+                "SELECT attempts FROM outbox WHERE registration_id = ?", (reg_id,)
+            ).fetchone()
             attempts = (row[0] if row else 0) + 1
             delay = random.uniform(0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** min(attempts, 20)))
             if row is not None:
                 self._conn.execute(
                     "UPDATE outbox SET attempts = ?, last_error = ?, last_attempt_at = ?, "
                     "next_attempt_at = ? WHERE registration_id = ?",
-                    (attempts, message, now.isoformat(),
-                     (now + timedelta(seconds=delay)).isoformat(), reg_id))
-            self._conn.execute("UPDATE registrations SET last_sync_error = ? WHERE id = ?",
-                               (message, reg_id))
-            self._put_setting(LAST_ERROR, {"at": now.isoformat(), "message": message,
-                                           "registration_id": reg_id})
+                    (
+                        attempts,
+                        message,
+                        now.isoformat(),
+                        (now + timedelta(seconds=delay)).isoformat(),
+                        reg_id,
+                    ),
+                )
+            self._conn.execute(
+                "UPDATE registrations SET last_sync_error = ? WHERE id = ?", (message, reg_id)
+            )
+            self._put_setting(
+                LAST_ERROR, {"at": now.isoformat(), "message": message, "registration_id": reg_id}
+            )
 
     def apply_changes(self, changes: list[dict[str, Any]], cursor: str) -> None:
         """Apply a page of the change feed and save its cursor in the same transaction."""
@@ -187,7 +210,8 @@ class SyncStoreMixin:
         row = self._conn.execute(
             "SELECT id, state FROM registrations WHERE id = ? OR "
             "(app_number IS NOT NULL AND app_number = ?) LIMIT 1",
-            (ch.get("registration_id"), ch.get("app_number"))).fetchone()
+            (ch.get("registration_id"), ch.get("app_number")),
+        ).fetchone()
         if row is None:
             return  # another kiosk's registration in this commune: nothing to show here
         reg_id, state = row[0], State(row[1])
@@ -195,14 +219,22 @@ class SyncStoreMixin:
         self._conn.execute(
             "INSERT INTO status_history (registration_id, status, note, at, feed_seq, "
             "received_at) VALUES (?,?,?,?,?,?)",
-            (reg_id, status, ch.get("note"), ch.get("at"), ch.get("seq"), now))
+            (reg_id, status, ch.get("note"), ch.get("at"), ch.get("seq"), now),
+        )
         self._conn.execute(
             "UPDATE registrations SET server_status = ?, status_note = ?, status_at = ?, "
-            "updated_at = ? WHERE id = ?", (status, ch.get("note"), ch.get("at"), now, reg_id))
+            "updated_at = ? WHERE id = ?",
+            (status, ch.get("note"), ch.get("at"), now, reg_id),
+        )
         if status in {s.value for s in FINAL_STATUSES} and state not in (
-                State.DECIDED, State.PURGED, State.DRAFT):
-            self._conn.execute("UPDATE registrations SET state = 'decided', decided_at = ? "
-                               "WHERE id = ?", (now, reg_id))
+            State.DECIDED,
+            State.PURGED,
+            State.DRAFT,
+        ):
+            self._conn.execute(
+                "UPDATE registrations SET state = 'decided', decided_at = ? WHERE id = ?",
+                (now, reg_id),
+            )
             # The server has it and decided: nothing is left to send.
             self._conn.execute("DELETE FROM outbox WHERE registration_id = ?", (reg_id,))
             self._conn.execute("DELETE FROM uploads WHERE registration_id = ?", (reg_id,))
@@ -215,8 +247,9 @@ class SyncStoreMixin:
         """(status, note, at) in the order they arrived."""
         with self._guard():
             rows = self._conn.execute(
-                "SELECT status, note, at FROM status_history WHERE registration_id = ? "
-                "ORDER BY id", (reg_id,)).fetchall()
+                "SELECT status, note, at FROM status_history WHERE registration_id = ? ORDER BY id",
+                (reg_id,),
+            ).fetchall()
         out: list[tuple[ServerStatus | str, str | None, str]] = []
         for status, note, at in rows:
             try:
@@ -224,5 +257,3 @@ class SyncStoreMixin:
             except ValueError:
                 out.append((status, note, at))
         return out
-
-

@@ -45,16 +45,20 @@ def decrypt_answers(aead: AESGCM, reg_id: str, blob: bytes | None) -> dict[str, 
     try:
         data = open_sealed(aead, blob, reg_id.encode("ascii"))
     except InvalidTag:
-        raise StoreCorrupt(f"The answers of registration {reg_id} cannot be decrypted: the "
-                           "row was altered or the data key is not this kiosk's.") from None
+        raise StoreCorrupt(
+            f"The answers of registration {reg_id} cannot be decrypted: the "
+            "row was altered or the data key is not this kiosk's."
+        ) from None
     result: dict[str, Any] = json.loads(data)
     return result
 
 
 def content_sha256(answers: dict[str, Any], attachments: Sequence[Attachment]) -> str:
     """A hash of what was submitted; kept in the tombstone after purge."""
-    body = {"answers": answers, "attachments": sorted(
-        [a.field_id, a.page, a.kind, a.media.sha256] for a in attachments)}
+    body = {
+        "answers": answers,
+        "attachments": sorted([a.field_id, a.page, a.kind, a.media.sha256] for a in attachments),
+    }
     return hashlib.sha256(canonical(body).encode("utf-8")).hexdigest()
 
 
@@ -62,19 +66,33 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def write_attachments(conn: sqlite3.Connection, reg_id: str,
-                      attachments: Iterable[Attachment]) -> None:
+def write_attachments(
+    conn: sqlite3.Connection, reg_id: str, attachments: Iterable[Attachment]
+) -> None:
     """Replace the registration's attachment rows."""
     conn.execute("DELETE FROM attachments WHERE registration_id = ?", (reg_id,))
     conn.executemany(
         "INSERT OR REPLACE INTO attachments (registration_id, field_id, page, kind, sha256, "
         "size, mime, checks) VALUES (?,?,?,?,?,?,?,?)",
-        [(reg_id, a.field_id, a.page, a.kind, a.media.sha256, a.media.size, a.media.mime,
-          canonical(a.checks)) for a in attachments])
+        [
+            (
+                reg_id,
+                a.field_id,
+                a.page,
+                a.kind,
+                a.media.sha256,
+                a.media.size,
+                a.media.mime,
+                canonical(a.checks),
+            )
+            for a in attachments
+        ],
+    )
 
 
-def load_attachments(conn: sqlite3.Connection,
-                     reg_ids: Sequence[str]) -> dict[str, list[Attachment]]:
+def load_attachments(
+    conn: sqlite3.Connection, reg_ids: Sequence[str]
+) -> dict[str, list[Attachment]]:
     out: dict[str, list[Attachment]] = {rid: [] for rid in reg_ids}
     if not reg_ids:
         return out
@@ -82,30 +100,71 @@ def load_attachments(conn: sqlite3.Connection,
     rows = conn.execute(
         "SELECT registration_id, field_id, page, kind, sha256, size, mime, checks "
         f"FROM attachments WHERE registration_id IN ({marks}) "
-        "ORDER BY registration_id, field_id, page", tuple(reg_ids))
+        "ORDER BY registration_id, field_id, page",
+        tuple(reg_ids),
+    )
     for rid, fid, page, kind, sha, size, mime, checks in rows:
-        out[rid].append(Attachment(field_id=fid, kind=kind, page=page,
-                                   media=MediaRef(sha256=sha, size=size, mime=mime),
-                                   checks=json.loads(checks)))
+        out[rid].append(
+            Attachment(
+                field_id=fid,
+                kind=kind,
+                page=page,
+                media=MediaRef(sha256=sha, size=size, mime=mime),
+                checks=json.loads(checks),
+            )
+        )
     return out
 
 
-def rows_to_registrations(conn: sqlite3.Connection, aead: AESGCM,
-                          rows: Sequence[Sequence[Any]]) -> list[Registration]:
+def rows_to_registrations(
+    conn: sqlite3.Connection, aead: AESGCM, rows: Sequence[Sequence[Any]]
+) -> list[Registration]:
     """Registrations (answers decrypted, attachments loaded) from REG_COLUMNS rows."""
     atts = load_attachments(conn, [r[1] for r in rows])
     out = []
     for r in rows:
-        (_seq, rid, service_id, form_version, state, locale, commune, created, updated, answers,
-         app_number, submitted, fee, server_status, note, status_at, receipt, sync_err) = r
-        out.append(Registration(
-            id=rid, service_id=service_id, form_version=form_version, state=State(state),
-            locale=locale, commune_code=commune,
-            created_at=datetime.fromisoformat(created), updated_at=datetime.fromisoformat(updated),
-            answers=decrypt_answers(aead, rid, answers), attachments=atts[rid],
-            app_number=app_number, submitted_at=_dt(submitted), fee_khr=fee,
-            server_status=_status(server_status), status_note=note, status_at=_dt(status_at),
-            server_receipt=json.loads(receipt) if receipt else None, last_sync_error=sync_err))
+        (
+            _seq,
+            rid,
+            service_id,
+            form_version,
+            state,
+            locale,
+            commune,
+            created,
+            updated,
+            answers,
+            app_number,
+            submitted,
+            fee,
+            server_status,
+            note,
+            status_at,
+            receipt,
+            sync_err,
+        ) = r
+        out.append(
+            Registration(
+                id=rid,
+                service_id=service_id,
+                form_version=form_version,
+                state=State(state),
+                locale=locale,
+                commune_code=commune,
+                created_at=datetime.fromisoformat(created),
+                updated_at=datetime.fromisoformat(updated),
+                answers=decrypt_answers(aead, rid, answers),
+                attachments=atts[rid],
+                app_number=app_number,
+                submitted_at=_dt(submitted),
+                fee_khr=fee,
+                server_status=_status(server_status),
+                status_note=note,
+                status_at=_dt(status_at),
+                server_receipt=json.loads(receipt) if receipt else None,
+                last_sync_error=sync_err,
+            )
+        )
     return out
 
 

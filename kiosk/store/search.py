@@ -33,23 +33,28 @@ _CACHE_MAX = 500_000
 
 
 def is_searchable(field_id: str, extra: Collection[str] = ()) -> bool:
-    return (field_id in SEARCH_FIELDS or field_id in extra
-            or field_id.startswith(SEARCH_FIELD_PREFIXES)
-            or field_id.endswith(SEARCH_FIELD_SUFFIXES))
+    return (
+        field_id in SEARCH_FIELDS
+        or field_id in extra
+        or field_id.startswith(SEARCH_FIELD_PREFIXES)
+        or field_id.endswith(SEARCH_FIELD_SUFFIXES)
+    )
 
 
 def _is_phone(field_id: str, value: str) -> bool:
     """Phone-like: named so, or only digits and separators (a catalog PHONE field by any id)."""
-    return field_id == "phone" or field_id.endswith("_phone") or bool(
-        _DIGIT_QUERY_RE.match(to_ascii_digits(value)))
+    return (
+        field_id == "phone"
+        or field_id.endswith("_phone")
+        or bool(_DIGIT_QUERY_RE.match(to_ascii_digits(value)))
+    )
 
 
 def fields_to_index(service: Any) -> frozenset[str]:
     """Ids of a catalog service's text_km / text_latin / phone fields, for `searchable_fields`
     (duck-typed so the store does not import the catalog)."""
     kinds = {"text_km", "text_latin", "phone"}
-    return frozenset(f.id for f in service.fields if str(getattr(f.type, "value", f.type))
-                     in kinds)
+    return frozenset(f.id for f in service.fields if str(getattr(f.type, "value", f.type)) in kinds)
 
 
 def local_phone_digits(text: str) -> str:
@@ -71,7 +76,7 @@ def _grams(word: str, sizes: Iterable[int]) -> set[str]:
             if len(word) == n:
                 out.add(word)
             continue
-        out.update(word[i:i + n] for i in range(len(word) - n + 1))
+        out.update(word[i : i + n] for i in range(len(word) - n + 1))
     return out
 
 
@@ -92,8 +97,9 @@ class SearchIndex:
             self._cache[gram] = tok
         return tok
 
-    def doc(self, answers: Mapping[str, Any], app_number: str | None,
-            extra: Collection[str] = ()) -> str:
+    def doc(
+        self, answers: Mapping[str, Any], app_number: str | None, extra: Collection[str] = ()
+    ) -> str:
         """The space-separated token string stored for one registration."""
         grams: set[str] = set()
         for fid, value in answers.items():
@@ -128,8 +134,11 @@ def query_terms(query: str) -> list[str]:
     """Normalised query words; a digits-only query becomes one '#'-marked digit string."""
     q = to_ascii_digits(clean_text(query))
     if _DIGIT_QUERY_RE.match(q):
-        digits = local_phone_digits(q) if q.lstrip().startswith("+") else \
-            "".join(ch for ch in q if ch.isdigit())
+        digits = (
+            local_phone_digits(q)
+            if q.lstrip().startswith("+")
+            else "".join(ch for ch in q if ch.isdigit())
+        )
         return ["#" + digits] if len(digits) >= MIN_QUERY_DIGITS else []
     return [w for w in _words(q) if len(w) >= MIN_QUERY_CHARS]
 

@@ -59,8 +59,14 @@ class Store(SyncStoreMixin):
     vault: MediaVault
     audit: AuditLog
 
-    def __init__(self, data_dir: Path, conn: sqlite3.Connection, keys: crypto.Keys,
-                 commune_code: str, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        conn: sqlite3.Connection,
+        keys: crypto.Keys,
+        commune_code: str,
+        clock: Callable[[], datetime],
+    ) -> None:
         self.data_dir = data_dir
         self.commune_code = commune_code
         self._conn = conn
@@ -75,9 +81,16 @@ class Store(SyncStoreMixin):
 
     # -- opening -----------------------------------------------------------------------------
     @classmethod
-    def open(cls, data_dir: Path, *, commune_code: str, clock: Callable[[], datetime] = utc_now,
-             passphrase: str | None = None, secret_dir: Path | None = None,
-             orphan_hours: float = ORPHAN_HOURS) -> Store:
+    def open(
+        cls,
+        data_dir: Path,
+        *,
+        commune_code: str,
+        clock: Callable[[], datetime] = utc_now,
+        passphrase: str | None = None,
+        secret_dir: Path | None = None,
+        orphan_hours: float = ORPHAN_HOURS,
+    ) -> Store:
         """Open or create the store. Raises StoreReadOnly, StoreCorrupt, StoreFull, KeyLocked.
 
         `passphrase` defaults to $SALA_PASSPHRASE; `secret_dir` (where the machine secret lives)
@@ -94,9 +107,13 @@ class Store(SyncStoreMixin):
                 migrate(conn)
             except sqlite3.Error as exc:
                 raise (translate_sqlite(exc, path) or StoreError(str(exc))) from exc
-            keys = open_keys(conn, data_dir, passphrase,
-                             secret_dir or crypto.default_secret_dir(),
-                             clock().astimezone(UTC).isoformat())
+            keys = open_keys(
+                conn,
+                data_dir,
+                passphrase,
+                secret_dir or crypto.default_secret_dir(),
+                clock().astimezone(UTC).isoformat(),
+            )
         except BaseException:
             conn.close()
             raise
@@ -133,14 +150,16 @@ class Store(SyncStoreMixin):
         return rows_to_registrations(self._conn, self._keys.answers, rows)
 
     def _select(self, where: str, args: tuple[Any, ...]) -> list[Registration]:
-        rows = self._conn.execute(f"SELECT {REG_COLUMNS} FROM registrations WHERE {where}",
-                                  args).fetchall()
+        rows = self._conn.execute(
+            f"SELECT {REG_COLUMNS} FROM registrations WHERE {where}", args
+        ).fetchall()
         return self._rows_to_regs(rows)
 
     def _put_setting(self, key: str, value: Any) -> None:
         self._conn.execute(
             "INSERT OR REPLACE INTO settings (key, value, updated_at) VALUES (?,?,?)",
-            (key, json.dumps(value, ensure_ascii=False), self._now().isoformat()))
+            (key, json.dumps(value, ensure_ascii=False), self._now().isoformat()),
+        )
 
     def _backfill_search(self) -> None:
         """Index registrations submitted before the search table existed (schema v1)."""
@@ -149,35 +168,56 @@ class Store(SyncStoreMixin):
         with self._lock, write_tx(self._conn, self._path):
             rows = self._conn.execute(
                 f"SELECT {REG_COLUMNS} FROM registrations WHERE state NOT IN "
-                "('draft', 'purged') AND seq NOT IN (SELECT rowid FROM search_tokens)").fetchall()
+                "('draft', 'purged') AND seq NOT IN (SELECT rowid FROM search_tokens)"
+            ).fetchall()
             for reg, row in zip(self._rows_to_regs(rows), rows, strict=True):
-                self._conn.execute("INSERT INTO search_tokens (rowid, tokens) VALUES (?,?)",
-                                   (row[0], self._search.doc(reg.answers, reg.app_number)))
+                self._conn.execute(
+                    "INSERT INTO search_tokens (rowid, tokens) VALUES (?,?)",
+                    (row[0], self._search.doc(reg.answers, reg.app_number)),
+                )
             self._put_setting(_SEARCH_READY, True)
 
     def _check_media(self, attachments: Collection[Attachment]) -> None:
         missing = [a.media.sha256 for a in attachments if not self.vault.has(a.media.sha256)]
         if missing:
-            raise MediaMissing(f"Media not in the vault: {', '.join(missing)}. Take the photo "
-                               "or page again.")
+            raise MediaMissing(
+                f"Media not in the vault: {', '.join(missing)}. Take the photo or page again."
+            )
 
     # -- citizen journey -------------------------------------------------------------------------
     def create_draft(self, service_id: str, form_version: str, locale: str) -> Registration:
         now = self._now()
-        reg = Registration(id=new_id(), service_id=service_id, form_version=form_version,
-                           state=State.DRAFT, locale=locale, commune_code=self.commune_code,
-                           created_at=now, updated_at=now)
+        reg = Registration(
+            id=new_id(),
+            service_id=service_id,
+            form_version=form_version,
+            state=State.DRAFT,
+            locale=locale,
+            commune_code=self.commune_code,
+            created_at=now,
+            updated_at=now,
+        )
         with self._lock, write_tx(self._conn, self._path):
             self._conn.execute(
                 "INSERT INTO registrations (id, service_id, form_version, state, locale, "
                 "commune_code, created_at, updated_at, answers) VALUES (?,?,?,?,?,?,?,?,?)",
-                (reg.id, service_id, form_version, State.DRAFT.value, locale, self.commune_code,
-                 now.isoformat(), now.isoformat(),
-                 encrypt_answers(self._keys.answers, reg.id, {})))
+                (
+                    reg.id,
+                    service_id,
+                    form_version,
+                    State.DRAFT.value,
+                    locale,
+                    self.commune_code,
+                    now.isoformat(),
+                    now.isoformat(),
+                    encrypt_answers(self._keys.answers, reg.id, {}),
+                ),
+            )
         return reg
 
-    def save_draft(self, reg_id: str, answers: dict[str, Any],
-                   attachments: list[Attachment] | None = None) -> None:
+    def save_draft(
+        self, reg_id: str, answers: dict[str, Any], attachments: list[Attachment] | None = None
+    ) -> None:
         """Autosave: answers (and attachments if given) replace what was saved before."""
         clean = clean_answers(answers)
         if attachments is not None:
@@ -187,8 +227,10 @@ class Store(SyncStoreMixin):
             state = self._state_of(reg_id)
             if state != State.DRAFT:
                 raise WrongState(f"Registration {reg_id} is {state}; only drafts change.")
-            self._conn.execute("UPDATE registrations SET answers = ?, updated_at = ? WHERE id = ?",
-                               (blob, self._now().isoformat(), reg_id))
+            self._conn.execute(
+                "UPDATE registrations SET answers = ?, updated_at = ? WHERE id = ?",
+                (blob, self._now().isoformat(), reg_id),
+            )
             if attachments is not None:
                 write_attachments(self._conn, reg_id, attachments)
 
@@ -196,15 +238,20 @@ class Store(SyncStoreMixin):
         """Idle wipe: the draft, its answers and the media only it used are gone."""
         with self._guard():
             with write_tx(self._conn, self._path):
-                row = self._conn.execute("SELECT state FROM registrations WHERE id = ?",
-                                         (reg_id,)).fetchone()
+                row = self._conn.execute(
+                    "SELECT state FROM registrations WHERE id = ?", (reg_id,)
+                ).fetchone()
                 if row is None:
                     return
                 if row[0] != State.DRAFT.value:
                     raise WrongState(f"Registration {reg_id} is {row[0]}; only drafts go.")
-                shas = [r[0] for r in self._conn.execute(
-                    "SELECT DISTINCT sha256 FROM attachments WHERE registration_id = ?",
-                    (reg_id,))]
+                shas = [
+                    r[0]
+                    for r in self._conn.execute(
+                        "SELECT DISTINCT sha256 FROM attachments WHERE registration_id = ?",
+                        (reg_id,),
+                    )
+                ]
                 self._conn.execute("DELETE FROM registrations WHERE id = ?", (reg_id,))
             for sha in shas:
                 if not self._referenced(sha):
@@ -215,16 +262,24 @@ class Store(SyncStoreMixin):
         never reaches the idle wipe). Returns how many went."""
         cutoff = (self._now() - timedelta(hours=older_than_hours)).isoformat()
         with self._guard():
-            ids = [r[0] for r in self._conn.execute(
-                "SELECT id FROM registrations WHERE state = 'draft' AND updated_at < ?",
-                (cutoff,))]
+            ids = [
+                r[0]
+                for r in self._conn.execute(
+                    "SELECT id FROM registrations WHERE state = 'draft' AND updated_at < ?",
+                    (cutoff,),
+                )
+            ]
             for reg_id in ids:
                 self.discard_draft(reg_id)
         return len(ids)
 
     def _referenced(self, sha256: str) -> bool:
-        return self._conn.execute("SELECT 1 FROM attachments WHERE sha256 = ? LIMIT 1",
-                                  (sha256,)).fetchone() is not None
+        return (
+            self._conn.execute(
+                "SELECT 1 FROM attachments WHERE sha256 = ? LIMIT 1", (sha256,)
+            ).fetchone()
+            is not None
+        )
 
     def add_media(self, data: bytes, mime: str) -> MediaRef:
         return self.vault.put(data, mime)
@@ -232,9 +287,16 @@ class Store(SyncStoreMixin):
     def read_media(self, sha256: str) -> bytes:
         return self.vault.get(sha256)
 
-    def submit(self, reg_id: str, answers: dict[str, Any], attachments: list[Attachment], *,
-               fee_khr: int, processing_days: int | None = None,
-               searchable_fields: Collection[str] = ()) -> Receipt:
+    def submit(
+        self,
+        reg_id: str,
+        answers: dict[str, Any],
+        attachments: list[Attachment],
+        *,
+        fee_khr: int,
+        processing_days: int | None = None,
+        searchable_fields: Collection[str] = (),
+    ) -> Receipt:
         """Make the draft durable and give its receipt. Submitting twice returns the same
         receipt (a double tap or a retry after a crash never makes a second number)."""
         clean = clean_answers(answers)
@@ -243,7 +305,8 @@ class Store(SyncStoreMixin):
         with self._lock, write_tx(self._conn, self._path):
             row = self._conn.execute(
                 "SELECT seq, state, service_id, form_version FROM registrations WHERE id = ?",
-                (reg_id,)).fetchone()
+                (reg_id,),
+            ).fetchone()
             if row is None:
                 raise NotFound(f"No registration {reg_id}.")
             seq, state, service_id, form_version = row
@@ -253,37 +316,71 @@ class Store(SyncStoreMixin):
                     raise WrongState(f"Registration {reg_id} is {state}.")
                 return existing
             number = self._conn.execute(
-                "UPDATE counters SET value = value + 1 WHERE name = 'app_number' "
-                "RETURNING value").fetchone()[0]
+                "UPDATE counters SET value = value + 1 WHERE name = 'app_number' RETURNING value"
+            ).fetchone()[0]
             app = format_app_number(self.commune_code, number)
             now = self._now().isoformat()
             receipt = Receipt(
-                registration_id=reg_id, app_number=app,
+                registration_id=reg_id,
+                app_number=app,
                 verification_code=verification_code(self._keys.verification, reg_id),
-                service_id=service_id, form_version=form_version,
-                commune_code=self.commune_code, fee_khr=fee_khr,
-                submitted_at=datetime.fromisoformat(now), processing_days=processing_days)
+                service_id=service_id,
+                form_version=form_version,
+                commune_code=self.commune_code,
+                fee_khr=fee_khr,
+                submitted_at=datetime.fromisoformat(now),
+                processing_days=processing_days,
+            )
             self._conn.execute(
                 "UPDATE registrations SET state = 'submitted', answers = ?, app_number = ?, "
                 "submitted_at = ?, fee_khr = ?, content_sha256 = ?, updated_at = ?, "
                 "commune_code = ? WHERE id = ?",
-                (blob, app, now, fee_khr, content_sha256(clean, attachments), now,
-                 self.commune_code, reg_id))
+                (
+                    blob,
+                    app,
+                    now,
+                    fee_khr,
+                    content_sha256(clean, attachments),
+                    now,
+                    self.commune_code,
+                    reg_id,
+                ),
+            )
             write_attachments(self._conn, reg_id, attachments)
             self._conn.execute(
                 "INSERT INTO receipts (registration_id, app_number, verification_code, "
                 "service_id, form_version, commune_code, fee_khr, submitted_at, "
                 "processing_days) VALUES (?,?,?,?,?,?,?,?,?)",
-                (reg_id, app, receipt.verification_code, service_id, form_version,
-                 self.commune_code, fee_khr, now, processing_days))
-            self._conn.execute("INSERT INTO outbox (registration_id, queued_at) VALUES (?,?)",
-                               (reg_id, now))
+                (
+                    reg_id,
+                    app,
+                    receipt.verification_code,
+                    service_id,
+                    form_version,
+                    self.commune_code,
+                    fee_khr,
+                    now,
+                    processing_days,
+                ),
+            )
+            self._conn.execute(
+                "INSERT INTO outbox (registration_id, queued_at) VALUES (?,?)", (reg_id, now)
+            )
             self._conn.execute(
                 "INSERT OR REPLACE INTO search_tokens (rowid, tokens) VALUES (?,?)",
-                (seq, self._search.doc(clean, app, searchable_fields)))
-            self.audit.append("kiosk", "submitted", reg_id,
-                              {"app_number": app, "service_id": service_id,
-                               "form_version": form_version, "attachments": len(attachments)})
+                (seq, self._search.doc(clean, app, searchable_fields)),
+            )
+            self.audit.append(
+                "kiosk",
+                "submitted",
+                reg_id,
+                {
+                    "app_number": app,
+                    "service_id": service_id,
+                    "form_version": form_version,
+                    "attachments": len(attachments),
+                },
+            )
         return receipt
 
     # -- reading ---------------------------------------------------------------------------------
@@ -298,13 +395,22 @@ class Store(SyncStoreMixin):
         row = self._conn.execute(
             "SELECT registration_id, app_number, verification_code, service_id, form_version, "
             "commune_code, fee_khr, submitted_at, processing_days FROM receipts "
-            "WHERE registration_id = ?", (reg_id,)).fetchone()
+            "WHERE registration_id = ?",
+            (reg_id,),
+        ).fetchone()
         if row is None:
             return None
-        return Receipt(registration_id=row[0], app_number=row[1], verification_code=row[2],
-                       service_id=row[3], form_version=row[4], commune_code=row[5],
-                       fee_khr=row[6], submitted_at=datetime.fromisoformat(row[7]),
-                       processing_days=row[8])
+        return Receipt(
+            registration_id=row[0],
+            app_number=row[1],
+            verification_code=row[2],
+            service_id=row[3],
+            form_version=row[4],
+            commune_code=row[5],
+            fee_khr=row[6],
+            submitted_at=datetime.fromisoformat(row[7]),
+            processing_days=row[8],
+        )
 
     def receipt(self, reg_id: str) -> Receipt:
         with self._guard():
@@ -326,7 +432,8 @@ class Store(SyncStoreMixin):
     def counts_by_state(self) -> dict[State, int]:
         with self._guard():
             rows = self._conn.execute(
-                "SELECT state, COUNT(*) FROM registrations GROUP BY state").fetchall()
+                "SELECT state, COUNT(*) FROM registrations GROUP BY state"
+            ).fetchall()
         counts = dict.fromkeys(State, 0)
         counts.update({State(s): n for s, n in rows})
         return counts
@@ -341,9 +448,14 @@ class Store(SyncStoreMixin):
         batch, offset, scanned = max(limit * 2, 20), 0, 0
         with self._guard():
             while len(found) < limit and scanned < 5000:
-                seqs = [r[0] for r in self._conn.execute(
-                    "SELECT rowid FROM search_tokens WHERE search_tokens MATCH ? "
-                    "ORDER BY rowid DESC LIMIT ? OFFSET ?", (expr, batch, offset))]
+                seqs = [
+                    r[0]
+                    for r in self._conn.execute(
+                        "SELECT rowid FROM search_tokens WHERE search_tokens MATCH ? "
+                        "ORDER BY rowid DESC LIMIT ? OFFSET ?",
+                        (expr, batch, offset),
+                    )
+                ]
                 if not seqs:
                     break
                 marks = ",".join("?" * len(seqs))
@@ -356,8 +468,7 @@ class Store(SyncStoreMixin):
     # -- settings, retention -------------------------------------------------------------------
     def get_setting(self, key: str, default: Any = None) -> Any:
         with self._guard():
-            row = self._conn.execute("SELECT value FROM settings WHERE key = ?",
-                                     (key,)).fetchone()
+            row = self._conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
         return json.loads(row[0]) if row else default
 
     def set_setting(self, key: str, value: Any) -> None:
@@ -372,23 +483,31 @@ class Store(SyncStoreMixin):
             with write_tx(self._conn, self._path):
                 rows = self._conn.execute(
                     "SELECT id, seq FROM registrations WHERE state = 'decided' "
-                    "AND decided_at IS NOT NULL AND decided_at <= ?", (cutoff,)).fetchall()
+                    "AND decided_at IS NOT NULL AND decided_at <= ?",
+                    (cutoff,),
+                ).fetchall()
                 shas: set[str] = set()
                 now = self._now().isoformat()
                 for reg_id, seq in rows:
-                    shas.update(r[0] for r in self._conn.execute(
-                        "SELECT sha256 FROM attachments WHERE registration_id = ?", (reg_id,)))
-                    self._conn.execute("DELETE FROM attachments WHERE registration_id = ?",
-                                       (reg_id,))
+                    shas.update(
+                        r[0]
+                        for r in self._conn.execute(
+                            "SELECT sha256 FROM attachments WHERE registration_id = ?", (reg_id,)
+                        )
+                    )
+                    self._conn.execute(
+                        "DELETE FROM attachments WHERE registration_id = ?", (reg_id,)
+                    )
                     self._conn.execute("DELETE FROM search_tokens WHERE rowid = ?", (seq,))
-                    self._conn.execute("UPDATE status_history SET note = NULL "
-                                       "WHERE registration_id = ?", (reg_id,))
+                    self._conn.execute(
+                        "UPDATE status_history SET note = NULL WHERE registration_id = ?", (reg_id,)
+                    )
                     self._conn.execute(
                         "UPDATE registrations SET state = 'purged', answers = NULL, "
                         "status_note = NULL, purged_at = ?, updated_at = ? WHERE id = ?",
-                        (now, now, reg_id))
-                    self.audit.append("kiosk", "purged", reg_id,
-                                      {"retention_days": retention_days})
+                        (now, now, reg_id),
+                    )
+                    self.audit.append("kiosk", "purged", reg_id, {"retention_days": retention_days})
             for sha in shas:
                 if not self._referenced(sha):
                     self.vault.delete(sha)
@@ -403,9 +522,14 @@ class Store(SyncStoreMixin):
         """sha256 of attached media that are missing or do not decrypt to their hash, newest
         attachments first (`limit` of them, or all)."""
         with self._guard():
-            shas = [r[0] for r in self._conn.execute(
-                "SELECT sha256 FROM attachments GROUP BY sha256 ORDER BY MAX(rowid) DESC "
-                "LIMIT ?", (-1 if limit is None else limit,))]
+            shas = [
+                r[0]
+                for r in self._conn.execute(
+                    "SELECT sha256 FROM attachments GROUP BY sha256 ORDER BY MAX(rowid) DESC "
+                    "LIMIT ?",
+                    (-1 if limit is None else limit,),
+                )
+            ]
         bad = []
         for sha in shas:
             try:

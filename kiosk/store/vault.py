@@ -85,14 +85,16 @@ class MediaVault:
         try:
             blob = path.read_bytes()
         except FileNotFoundError:
-            raise StoreError(f"Media {sha256} is not in the vault {self.root}.",
-                             message_key="store.media_missing") from None
+            raise StoreError(
+                f"Media {sha256} is not in the vault {self.root}.",
+                message_key="store.media_missing",
+            ) from None
         except OSError as exc:
             raise translate_os(exc, path) from exc
         if not blob.startswith(MAGIC):
             raise StoreCorrupt(f"Media file {path} is damaged (bad header).")
         try:
-            data = open_sealed(self._aead, blob[len(MAGIC):], sha256.encode("ascii"))
+            data = open_sealed(self._aead, blob[len(MAGIC) :], sha256.encode("ascii"))
         except InvalidTag:
             raise StoreCorrupt(f"Media file {path} is damaged or was altered.") from None
         if hashlib.sha256(data).hexdigest() != sha256:
@@ -115,8 +117,9 @@ class MediaVault:
                     with contextlib.suppress(FileNotFoundError):
                         yield f.name, f.stat().st_mtime
 
-    def sweep(self, referenced: Callable[[str], bool], *, older_than_s: float,
-              now: float | None = None) -> list[str]:
+    def sweep(
+        self, referenced: Callable[[str], bool], *, older_than_s: float, now: float | None = None
+    ) -> list[str]:
         """Delete files no attachment references and older than `older_than_s`, plus stale
         temp files of interrupted writes. Returns the sha256 of deleted media."""
         now = time.time() if now is None else now

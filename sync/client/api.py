@@ -182,7 +182,11 @@ class Api:
             self.stats_add("requests", 1)
             try:
                 resp = self.session.request(
-                    method, url, data=body or None, headers=hdrs, timeout=timeout,
+                    method,
+                    url,
+                    data=body or None,
+                    headers=hdrs,
+                    timeout=timeout,
                     # Explicitly: otherwise $REQUESTS_CA_BUNDLE silently replaces the pinned CA.
                     verify=self.session.verify,
                 )

@@ -46,8 +46,14 @@ def cmd_enrol(args: argparse.Namespace) -> int:
 
     data_dir = _data_dir(args)
     try:
-        identity = enrol(data_dir, args.server, args.code, ca_file=args.ca_file,
-                         allow_insecure_http=args.allow_insecure_http, label=args.label)
+        identity = enrol(
+            data_dir,
+            args.server,
+            args.code,
+            ca_file=args.ca_file,
+            allow_insecure_http=args.allow_insecure_http,
+            label=args.label,
+        )
     except SyncError as exc:
         print(f"sala enrol: {exc.message}", file=sys.stderr)
         return 2
@@ -57,12 +63,15 @@ def cmd_enrol(args: argparse.Namespace) -> int:
         from kiosk.config import load_config, save_config
 
         cfg = load_config(data_dir)
-        save_config(replace(cfg, server_url=identity.server_url,
-                            commune_code=identity.commune_code))
+        save_config(
+            replace(cfg, server_url=identity.server_url, commune_code=identity.commune_code)
+        )
     except ImportError:
         pass
-    _say(f"Enrolled as device {identity.device_id} for commune {identity.commune_code} "
-         f"at {identity.server_url}. Data dir: {data_dir}")
+    _say(
+        f"Enrolled as device {identity.device_id} for commune {identity.commune_code} "
+        f"at {identity.server_url}. Data dir: {data_dir}"
+    )
     return 0
 
 
@@ -89,15 +98,17 @@ def _once(api: Any, data_dir: Path, commune: str, parallel: int) -> int:
     try:
         with ThreadPoolExecutor(max(1, parallel)) as pool:
             results, pulled, purged = sync_once(
-                store, api, data_dir=data_dir, executor=pool if parallel > 1 else None)
+                store, api, data_dir=data_dir, executor=pool if parallel > 1 else None
+            )
     except SyncError as exc:
         print(f"sala sync: {exc.message}", file=sys.stderr)
         return 1
     finally:
         store.close()
     ok = [r for r in results if r.ok]
-    _say(f"sent {len(ok)} of {len(results)} registrations; {pulled} changes pulled; "
-         f"{purged} purged")
+    _say(
+        f"sent {len(ok)} of {len(results)} registrations; {pulled} changes pulled; {purged} purged"
+    )
     for r in results:
         if not r.ok:
             what = "flagged for the clerk" if r.flagged else "will retry"
@@ -108,8 +119,13 @@ def _once(api: Any, data_dir: Path, commune: str, parallel: int) -> int:
 def _forever(api: Any, data_dir: Path, commune: str, parallel: int, interval: float) -> int:
     from sync.client.worker import SyncWorker
 
-    worker = SyncWorker(lambda: _open_store(data_dir, commune), lambda: api,
-                        data_dir=data_dir, interval=interval, parallel=parallel)
+    worker = SyncWorker(
+        lambda: _open_store(data_dir, commune),
+        lambda: api,
+        data_dir=data_dir,
+        interval=interval,
+        parallel=parallel,
+    )
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     worker.start()
@@ -126,29 +142,40 @@ def _forever(api: Any, data_dir: Path, commune: str, parallel: int, interval: fl
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("sync", help="send saved registrations to the ministry server and "
-                       "fetch status changes",
-                       description="Upload media (resumable), commit each registration, pull "
-                       "status/catalog changes and purge what is past retention. Without --once "
-                       "it keeps running with backoff, like the kiosk's background worker.")
+    p = sub.add_parser(
+        "sync",
+        help="send saved registrations to the ministry server and fetch status changes",
+        description="Upload media (resumable), commit each registration, pull "
+        "status/catalog changes and purge what is past retention. Without --once "
+        "it keeps running with backoff, like the kiosk's background worker.",
+    )
     p.add_argument("--once", action="store_true", help="one round, then exit (technicians, tests)")
-    p.add_argument("--parallel", type=int, default=3,
-                   help="uploads/commits in flight at once, each on its own connection "
-                   "(default 3; 1 = one after the other)")
+    p.add_argument(
+        "--parallel",
+        type=int,
+        default=3,
+        help="uploads/commits in flight at once, each on its own connection "
+        "(default 3; 1 = one after the other)",
+    )
     p.add_argument("--interval", type=float, default=60.0, help="seconds between rounds")
     p.add_argument("--data-dir", default=argparse.SUPPRESS, help="the kiosk's data dir")
     p.set_defaults(func=cmd_sync)
 
-    e = sub.add_parser("enrol", help="register this kiosk with the ministry server "
-                       "(one-time code from a technician)",
-                       description="Make this kiosk's Ed25519 key (kept 0600 in the data dir), "
-                       "register it with the one-time code and pin the server's key and, for "
-                       "https, the ministry CA.")
+    e = sub.add_parser(
+        "enrol",
+        help="register this kiosk with the ministry server (one-time code from a technician)",
+        description="Make this kiosk's Ed25519 key (kept 0600 in the data dir), "
+        "register it with the one-time code and pin the server's key and, for "
+        "https, the ministry CA.",
+    )
     e.add_argument("--server", required=True, help="server address, https://…")
     e.add_argument("--code", required=True, help="one-time enrolment code")
     e.add_argument("--ca-file", help="the ministry CA certificate (PEM) to pin for https")
-    e.add_argument("--allow-insecure-http", action="store_true",
-                   help="allow plain http to a non-local server (closed test networks only)")
+    e.add_argument(
+        "--allow-insecure-http",
+        action="store_true",
+        help="allow plain http to a non-local server (closed test networks only)",
+    )
     e.add_argument("--label", help="a name for this kiosk on the server (default: host name)")
     e.add_argument("--data-dir", default=argparse.SUPPRESS, help="the kiosk's data dir")
     e.set_defaults(func=cmd_enrol)

@@ -175,9 +175,7 @@ def enrol(
         ca_file=pinned_ca,
         allow_insecure_http=allow_insecure_http,
     )
-    _write_private(
-        data_dir / IDENTITY_FILE, json.dumps(asdict(identity), indent=2).encode("utf-8")
-    )
+    _write_private(data_dir / IDENTITY_FILE, json.dumps(asdict(identity), indent=2).encode("utf-8"))
     return identity
 
 

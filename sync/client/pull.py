@@ -28,8 +28,9 @@ def _get_json(api: Api, path: str, query: dict[str, Any] | None = None) -> Any:
     resp = api.request("GET", path, query=query)
     if resp.status_code != 200:
         code, message = error_code(resp)
-        raise Refused(f"GET {path}: {resp.status_code} {code}: {message}",
-                      status=resp.status_code, code=code)
+        raise Refused(
+            f"GET {path}: {resp.status_code} {code}: {message}", status=resp.status_code, code=code
+        )
     return resp.json()
 
 
@@ -51,8 +52,9 @@ def install_catalog(store: Any, api: Api, version: str, url: str, data_dir: Path
     resp = api.request("GET", url)
     if resp.status_code != 200:
         code, message = error_code(resp)
-        raise Refused(f"GET {url}: {resp.status_code} {code}: {message}",
-                      status=resp.status_code, code=code)
+        raise Refused(
+            f"GET {url}: {resp.status_code} {code}: {message}", status=resp.status_code, code=code
+        )
     directory = _data_dir(store, data_dir)
     try:
         from kiosk.catalog import CatalogManager
@@ -95,8 +97,11 @@ def pull_changes(store: Any, api: Api, *, data_dir: Path | None = None, page: in
             return applied + _snapshot(store, api, data_dir)
         if resp.status_code != 200:
             code, message = error_code(resp)
-            raise Refused(f"GET /v1/changes: {resp.status_code} {code}: {message}",
-                          status=resp.status_code, code=code)
+            raise Refused(
+                f"GET /v1/changes: {resp.status_code} {code}: {message}",
+                status=resp.status_code,
+                code=code,
+            )
         body = resp.json()
         changes: list[dict[str, Any]] = body.get("changes") or []
         for change in changes:

@@ -128,7 +128,8 @@ def commit(
                 if media.sha256 in missing:  # send it again from nothing, on a new upload
                     media.url, media.offset = None, 0
                     uploads[media.sha256] = send_media(
-                        api, reg.id, media, report=report, is_cancelled=is_cancelled)
+                        api, reg.id, media, report=report, is_cancelled=is_cancelled
+                    )
             continue
         if resp.status_code == 409 and code == protocol.ERR_CONFLICT:
             raise Conflict(f"the server holds different content for {reg.id}: {message}")
@@ -243,8 +244,13 @@ def push_pending(
         retry = exc.retry_after if isinstance(exc, ServerBusy) else None
         results.append(
             PushResult(
-                reg.id, reg.app_number, False, error_key=exc.key, error=exc.message,
-                retry_after=retry, flagged=is_flagged,
+                reg.id,
+                reg.app_number,
+                False,
+                error_key=exc.key,
+                error=exc.message,
+                retry_after=retry,
+                flagged=is_flagged,
             )
         )
 
@@ -291,11 +297,19 @@ def push_pending(
             fl, media = job
             fut: Future[Any]
             if media is None:
-                fut = executor.submit(commit, api, fl.reg, fl.medias, fl.uploads,
-                                      report=events.put, is_cancelled=is_cancelled)
+                fut = executor.submit(
+                    commit,
+                    api,
+                    fl.reg,
+                    fl.medias,
+                    fl.uploads,
+                    report=events.put,
+                    is_cancelled=is_cancelled,
+                )
             else:
-                fut = executor.submit(send_media, api, fl.reg.id, media,
-                                      report=events.put, is_cancelled=is_cancelled)
+                fut = executor.submit(
+                    send_media, api, fl.reg.id, media, report=events.put, is_cancelled=is_cancelled
+                )
             running[fut] = (fl, media)
         if not running:
             break

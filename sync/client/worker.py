@@ -82,8 +82,9 @@ def sync_once(
     executor: ThreadPoolExecutor | None = None,
 ) -> tuple[list[PushResult], int, int]:
     """Push, pull, purge — one round, raising SyncError if the server can't be reached."""
-    results = push_pending(store, api, is_cancelled=is_cancelled, on_progress=on_progress,
-                           executor=executor)
+    results = push_pending(
+        store, api, is_cancelled=is_cancelled, on_progress=on_progress, executor=executor
+    )
     for r in results:
         if not r.ok and not r.flagged:  # the link broke: pulling would fail the same way
             return results, 0, purge(store, data_dir=data_dir)
@@ -230,8 +231,9 @@ class SyncWorker:
             self._failed("sync.error.offline", "ping failed", None)
             return
         self._set(online=True, busy=True, pending=pending)
-        results, _, _ = sync_once(store, api, data_dir=self.data_dir,
-                                  is_cancelled=self._stop.is_set, executor=pool)
+        results, _, _ = sync_once(
+            store, api, data_dir=self.data_dir, is_cancelled=self._stop.is_set, executor=pool
+        )
         self._set(busy=False, pending=_pending(store), flagged=len(flagged(store)))
         failures = [r for r in results if not r.ok and not r.flagged]
         if failures:

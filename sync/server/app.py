@@ -37,8 +37,13 @@ def open_context(config: ServerConfig) -> Context:
     engine = db.make_engine(config.db_url)
     db.migrate(engine)
     key = keys.load_or_create(config.key_path)
-    return Context(config=config, engine=engine, key=key, public_key=keys.public_b64(key),
-                   media=MediaStore(config.media_dir))
+    return Context(
+        config=config,
+        engine=engine,
+        key=key,
+        public_key=keys.public_b64(key),
+        media=MediaStore(config.media_dir),
+    )
 
 
 def sweep(ctx: Context) -> dict[str, int]:
@@ -64,15 +69,19 @@ def create_app(config: ServerConfig) -> FastAPI:
             task.cancel()
             ctx.engine.dispose()
 
-    app = FastAPI(title="Sala ministry server", version="1", lifespan=lifespan,
-                  docs_url=None, redoc_url=None,
-                  description="Reference server for the Sala kiosk sync protocol v1.")
+    app = FastAPI(
+        title="Sala ministry server",
+        version="1",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        description="Reference server for the Sala kiosk sync protocol v1.",
+    )
     for router in (uploads.router, registrations.router, officers.router, feed.router):
         app.include_router(router)
     _add_core_routes(app)
     _add_error_handlers(app)
-    app.add_middleware(Limits, max_upload=config.max_upload,
-                       max_in_flight=config.max_in_flight)
+    app.add_middleware(Limits, max_upload=config.max_upload, max_in_flight=config.max_in_flight)
     return app
 
 
@@ -93,10 +102,15 @@ def _add_core_routes(app: FastAPI) -> None:
     @app.post("/v1/devices", status_code=201, tags=["devices"], summary="enrol a kiosk")
     async def enrol(body: EnrolIn, request: Request) -> dict[str, Any]:
         ctx: Context = request.app.state.sala
-        device = await run_in_threadpool(auth.enrol, ctx.engine, body.code, body.public_key,
-                                         body.label)
-        return {"device_id": device.id, "commune_code": device.commune_code,
-                "server_public_key": ctx.public_key, "server_time": auth.server_time()}
+        device = await run_in_threadpool(
+            auth.enrol, ctx.engine, body.code, body.public_key, body.label
+        )
+        return {
+            "device_id": device.id,
+            "commune_code": device.commune_code,
+            "server_public_key": ctx.public_key,
+            "server_time": auth.server_time(),
+        }
 
 
 def _add_error_handlers(app: FastAPI) -> None:
@@ -110,21 +124,30 @@ def _add_error_handlers(app: FastAPI) -> None:
         first = errors[0] if errors else {}
         where = ".".join(str(x) for x in first.get("loc", ()))
         message = f"Invalid request: {where}: {first.get('msg', 'bad value')}."
-        detail = [{"loc": [str(x) for x in e.get("loc", ())], "msg": str(e.get("msg", ""))}
-                  for e in errors[:20]]
-        return JSONResponse({"error": "invalid_request", "message": message, "detail": detail},
-                            status_code=422)
+        detail = [
+            {"loc": [str(x) for x in e.get("loc", ())], "msg": str(e.get("msg", ""))}
+            for e in errors[:20]
+        ]
+        return JSONResponse(
+            {"error": "invalid_request", "message": message, "detail": detail}, status_code=422
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if isinstance(exc.__cause__, ApiError):  # e.g. the body limit hit while FastAPI parsed
             return await api_error(_request, exc.__cause__)
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return JSONResponse({"error": code, "message": str(exc.detail)},
-                            status_code=exc.status_code, headers=exc.headers)
+        return JSONResponse(
+            {"error": code, "message": str(exc.detail)},
+            status_code=exc.status_code,
+            headers=exc.headers,
+        )
 
     @app.exception_handler(Exception)
     async def crash(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
-        return JSONResponse({"error": "internal", "message": "The server failed; retry later."},
-                            status_code=500, headers={"Retry-After": "30"})
+        return JSONResponse(
+            {"error": "internal", "message": "The server failed; retry later."},
+            status_code=500,
+            headers={"Retry-After": "30"},
+        )

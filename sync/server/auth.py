@@ -68,7 +68,9 @@ def make_enrolment_code(engine: Engine, commune_code: str, ttl_s: float) -> str:
     with engine.begin() as conn:
         conn.execute(
             db.enrolment_codes.insert().values(
-                code_hash=hash_code(raw), commune_code=commune_code, created_at=now,
+                code_hash=hash_code(raw),
+                commune_code=commune_code,
+                created_at=now,
                 expires_at=now + ttl_s,
             )
         )
@@ -88,14 +90,23 @@ def enrol(engine: Engine, code: str, public_key: str, label: str) -> Device:
             select(db.enrolment_codes).where(db.enrolment_codes.c.code_hash == code_hash)
         ).first()
         if row is None:
-            raise ApiError(403, "enrolment_code_invalid", "This enrolment code is not known; "
-                           "ask the technician for a new one.")
+            raise ApiError(
+                403,
+                "enrolment_code_invalid",
+                "This enrolment code is not known; ask the technician for a new one.",
+            )
         if row.used_at is not None:
-            raise ApiError(403, "enrolment_code_used", "This enrolment code was already used; "
-                           "ask the technician for a new one.")
+            raise ApiError(
+                403,
+                "enrolment_code_used",
+                "This enrolment code was already used; ask the technician for a new one.",
+            )
         if row.expires_at < now:
-            raise ApiError(403, "enrolment_code_expired", "This enrolment code has expired; "
-                           "ask the technician for a new one.")
+            raise ApiError(
+                403,
+                "enrolment_code_expired",
+                "This enrolment code has expired; ask the technician for a new one.",
+            )
         device_id = str(uuid.uuid4())
         spent = conn.execute(
             db.enrolment_codes.update()
@@ -107,8 +118,11 @@ def enrol(engine: Engine, code: str, public_key: str, label: str) -> Device:
             raise ApiError(403, "enrolment_code_used", "This enrolment code was already used.")
         conn.execute(
             db.devices.insert().values(
-                id=device_id, commune_code=row.commune_code, public_key=public_key,
-                label=label[:200], enrolled_at=now,
+                id=device_id,
+                commune_code=row.commune_code,
+                public_key=public_key,
+                label=label[:200],
+                enrolled_at=now,
             )
         )
     return Device(device_id, row.commune_code)
@@ -175,11 +189,13 @@ def verify_request(
         with engine.begin() as conn:
             if conn.dialect.name == "postgresql":  # a nonce lost in a crash is harmless: the
                 conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")  # date window ends
-            conn.execute(db.nonces.insert().values(device_id=device_id, nonce=nonce,
-                                                   seen_at=db.now()))
+            conn.execute(
+                db.nonces.insert().values(device_id=device_id, nonce=nonce, seen_at=db.now())
+            )
     except IntegrityError as exc:
-        raise _unauthorized(p.ERR_REPLAY, "This request was already received (replayed nonce).") \
-            from exc
+        raise _unauthorized(
+            p.ERR_REPLAY, "This request was already received (replayed nonce)."
+        ) from exc
     return Device(row.id, row.commune_code)
 
 

@@ -42,8 +42,12 @@ _known_cache: dict[str, tuple[int, frozenset[tuple[str, str]]]] = {}
 def known_services(conn: Connection) -> frozenset[tuple[str, str]]:
     """Union over all published catalogs; re-parsed only when a new version was published
     (documents are never deleted, so their count says whether the cache is current)."""
-    count = conn.execute(select(func.count()).select_from(db.documents)
-                         .where(db.documents.c.kind == "catalog")).scalar() or 0
+    count = (
+        conn.execute(
+            select(func.count()).select_from(db.documents).where(db.documents.c.kind == "catalog")
+        ).scalar()
+        or 0
+    )
     key = str(conn.engine.url)
     cached = _known_cache.get(key)
     if cached and cached[0] == count:
@@ -74,15 +78,19 @@ def publish(conn: Connection, kind: str, raw: bytes) -> str:
         raise ValueError(f"The {kind} is not valid JSON: {exc}.") from exc
     version = doc.get("version") if isinstance(doc, dict) else None
     if not isinstance(version, str) or not version or len(version) > 100:
-        raise ValueError(f"The {kind} needs a string \"version\" (at most 100 characters).")
+        raise ValueError(f'The {kind} needs a string "version" (at most 100 characters).')
     exists = conn.execute(
-        select(db.documents.c.version).where(db.documents.c.kind == kind)
+        select(db.documents.c.version)
+        .where(db.documents.c.kind == kind)
         .where(db.documents.c.version == version)
     ).first()
     if exists:
         raise FileExistsError(f"{kind} version {version} is already published.")
-    conn.execute(db.documents.insert().values(
-        kind=kind, version=version, body=raw.decode("utf-8"), published_at=db.now()))
+    conn.execute(
+        db.documents.insert().values(
+            kind=kind, version=version, body=raw.decode("utf-8"), published_at=db.now()
+        )
+    )
     db.set_setting(conn, f"{kind}_version", version)
     append_change(conn, kind, None, {"version": version, "url": f"/v1/{kind}/{version}"})
     return version
@@ -90,8 +98,11 @@ def publish(conn: Connection, kind: str, raw: bytes) -> str:
 
 def import_initial(engine: Engine, path: Path | None) -> None:
     """On first start, publish the given (or bundled) catalog so known services are known."""
-    candidates = [path] if path else [Path(__file__).resolve().parents[2] / "assets" / "catalog"
-                                       / "services.json"]
+    candidates = (
+        [path]
+        if path
+        else [Path(__file__).resolve().parents[2] / "assets" / "catalog" / "services.json"]
+    )
     for candidate in candidates:
         if candidate is None or not candidate.is_file():
             continue
@@ -106,6 +117,7 @@ def import_initial(engine: Engine, path: Path | None) -> None:
 
 def fetch(conn: Connection, kind: str, version: str) -> str | None:
     return conn.execute(
-        select(db.documents.c.body).where(db.documents.c.kind == kind)
+        select(db.documents.c.body)
+        .where(db.documents.c.kind == kind)
         .where(db.documents.c.version == version)
     ).scalar()

@@ -20,14 +20,27 @@ DAY = 86400.0
 def _common(parser: argparse.ArgumentParser, *, sub: bool) -> None:
     """Storage options, accepted before or after the subcommand."""
     d = {"default": argparse.SUPPRESS} if sub else {"default": None}
-    parser.add_argument("--data-dir", dest="server_data_dir", metavar="DIR", **d,
-                        help="server data dir: SQLite db, media, signing key "
-                        "(default: $SALA_SERVER_DATA_DIR or the per-user data dir)")
-    parser.add_argument("--db", metavar="URL", **d,
-                        help="database URL: sqlite:///path.db (default: server.db in the data "
-                        "dir) or postgresql://user@host/db (psycopg 3); also $SALA_DATABASE_URL")
-    parser.add_argument("--media-dir", metavar="DIR", **d,
-                        help="where uploaded media are stored (default: DATA_DIR/media)")
+    parser.add_argument(
+        "--data-dir",
+        dest="server_data_dir",
+        metavar="DIR",
+        **d,
+        help="server data dir: SQLite db, media, signing key "
+        "(default: $SALA_SERVER_DATA_DIR or the per-user data dir)",
+    )
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        **d,
+        help="database URL: sqlite:///path.db (default: server.db in the data "
+        "dir) or postgresql://user@host/db (psycopg 3); also $SALA_DATABASE_URL",
+    )
+    parser.add_argument(
+        "--media-dir",
+        metavar="DIR",
+        **d,
+        help="where uploaded media are stored (default: DATA_DIR/media)",
+    )
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -36,23 +49,45 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=8443, help="TCP port (default 8443)")
     parser.add_argument("--tls-cert", metavar="PEM", help="TLS certificate chain (enables https)")
     parser.add_argument("--tls-key", metavar="PEM", help="TLS private key for --tls-cert")
-    parser.add_argument("--max-upload", type=int, metavar="BYTES",
-                        help=f"Tus-Max-Size (default {p.DEFAULT_MAX_UPLOAD})")
-    parser.add_argument("--upload-expiry", type=float, metavar="SECONDS",
-                        help="unfinished uploads expire this long after their last PATCH "
-                        "(default 7 days)")
-    parser.add_argument("--feed-retention", type=float, metavar="SECONDS",
-                        help="change-feed entries older than this are compacted; older cursors "
-                        "get 410 and take a snapshot (default 365 days)")
-    parser.add_argument("--sweep-interval", type=float, metavar="SECONDS",
-                        help="how often expired uploads, nonces and old feed entries are swept "
-                        "(default 300)")
-    parser.add_argument("--max-in-flight", type=int, metavar="N",
-                        help="concurrent requests before answering 503 + Retry-After (256)")
-    parser.add_argument("--catalog", metavar="JSON",
-                        help="catalog published on first start (default: the bundled one)")
-    parser.add_argument("--log-level", default="info",
-                        choices=["critical", "error", "warning", "info", "debug"])
+    parser.add_argument(
+        "--max-upload",
+        type=int,
+        metavar="BYTES",
+        help=f"Tus-Max-Size (default {p.DEFAULT_MAX_UPLOAD})",
+    )
+    parser.add_argument(
+        "--upload-expiry",
+        type=float,
+        metavar="SECONDS",
+        help="unfinished uploads expire this long after their last PATCH (default 7 days)",
+    )
+    parser.add_argument(
+        "--feed-retention",
+        type=float,
+        metavar="SECONDS",
+        help="change-feed entries older than this are compacted; older cursors "
+        "get 410 and take a snapshot (default 365 days)",
+    )
+    parser.add_argument(
+        "--sweep-interval",
+        type=float,
+        metavar="SECONDS",
+        help="how often expired uploads, nonces and old feed entries are swept (default 300)",
+    )
+    parser.add_argument(
+        "--max-in-flight",
+        type=int,
+        metavar="N",
+        help="concurrent requests before answering 503 + Retry-After (256)",
+    )
+    parser.add_argument(
+        "--catalog",
+        metavar="JSON",
+        help="catalog published on first start (default: the bundled one)",
+    )
+    parser.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+    )
     parser.set_defaults(func=run, server_command="run")
     cmds = parser.add_subparsers(dest="server_command", metavar="SUBCOMMAND")
 
@@ -99,8 +134,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def register(sub: Any) -> None:
     """Add `sala server` to the `sala` command."""
     parser = sub.add_parser(
-        "server", help="run the reference ministry server, or manage its devices and officers",
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+        "server",
+        help="run the reference ministry server, or manage its devices and officers",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     configure(parser)
 
 
@@ -109,7 +147,8 @@ def _config(args: argparse.Namespace) -> Any:
 
     return resolve(
         data_dir=getattr(args, "server_data_dir", None),  # not `sala --data-dir`: the kiosk's
-        db=getattr(args, "db", None), media_dir=getattr(args, "media_dir", None),
+        db=getattr(args, "db", None),
+        media_dir=getattr(args, "media_dir", None),
         max_upload=getattr(args, "max_upload", None),
         upload_expiry_s=getattr(args, "upload_expiry", None),
         feed_retention_s=getattr(args, "feed_retention", None),
@@ -136,10 +175,17 @@ def run(args: argparse.Namespace) -> int:
     config = _config(args)
     # keep-alive 75 s > the kiosks' 60 s round: an idle connection is not closed by the server
     # at the very moment a kiosk reuses it (the HTTP/1.1 keep-alive race, seen as ReadError).
-    uvicorn.run(create_app(config), host=args.host, port=args.port,
-                ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key,
-                log_level=args.log_level, access_log=args.log_level == "debug",
-                timeout_graceful_shutdown=5, timeout_keep_alive=75)
+    uvicorn.run(
+        create_app(config),
+        host=args.host,
+        port=args.port,
+        ssl_certfile=args.tls_cert,
+        ssl_keyfile=args.tls_key,
+        log_level=args.log_level,
+        access_log=args.log_level == "debug",
+        timeout_graceful_shutdown=5,
+        timeout_keep_alive=75,
+    )
     return 0
 
 
@@ -168,8 +214,9 @@ def cmd_set_status(args: argparse.Namespace) -> int:
     from sync.server.officers import change_status
 
     try:
-        seq = change_status(_context(args).engine, args.registration_id, args.status, args.note,
-                            f"cli:{args.actor}")
+        seq = change_status(
+            _context(args).engine, args.registration_id, args.status, args.note, f"cli:{args.actor}"
+        )
     except ApiError as exc:
         print(exc.message, file=sys.stderr)
         return 1
@@ -196,9 +243,18 @@ def cmd_review(args: argparse.Namespace) -> int:
 
     regs = db.registrations
     with db.reading(_context(args).engine) as conn:
-        rows = conn.execute(select(regs.c.id, regs.c.review, regs.c.service_id,
-                                   regs.c.form_version, regs.c.app_number, regs.c.received_at)
-                            .where(regs.c.review.is_not(None)).order_by(regs.c.received_at)).all()
+        rows = conn.execute(
+            select(
+                regs.c.id,
+                regs.c.review,
+                regs.c.service_id,
+                regs.c.form_version,
+                regs.c.app_number,
+                regs.c.received_at,
+            )
+            .where(regs.c.review.is_not(None))
+            .order_by(regs.c.received_at)
+        ).all()
     for r in rows:
         at = p.format_date(datetime.fromtimestamp(r.received_at, UTC))
         print(f"{r.id}\t{r.review}\t{r.service_id}@{r.form_version}\t{r.app_number}\t{at}")
@@ -221,8 +277,11 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sync.server", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m sync.server",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     configure(parser)
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)

@@ -28,9 +28,14 @@ MAX_LIMIT = 1000
 def append_change(conn: Connection, kind: str, commune: str | None, payload: dict[str, Any]) -> int:
     """Add one feed entry inside the caller's transaction; returns its seq."""
     db.lock_feed(conn)
-    result = conn.execute(db.changes.insert().values(
-        kind=kind, commune_code=commune, payload=json.dumps(payload, ensure_ascii=False),
-        at=db.now()))
+    result = conn.execute(
+        db.changes.insert().values(
+            kind=kind,
+            commune_code=commune,
+            payload=json.dumps(payload, ensure_ascii=False),
+            at=db.now(),
+        )
+    )
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])
@@ -57,17 +62,27 @@ def _parse_cursor(since: str | None) -> int:
 def read_changes(engine: Engine, device: Device, since: int, limit: int) -> dict[str, Any]:
     with db.reading(engine) as conn:
         if since < _floor(conn):
-            raise ApiError(410, p.ERR_CURSOR_EXPIRED,
-                           "This cursor is older than the retained feed; fetch /v1/snapshot.")
+            raise ApiError(
+                410,
+                p.ERR_CURSOR_EXPIRED,
+                "This cursor is older than the retained feed; fetch /v1/snapshot.",
+            )
         head = _head(conn)
         if since > head:  # not a cursor this feed issued (e.g. the server db was rebuilt)
-            raise ApiError(410, p.ERR_CURSOR_EXPIRED,
-                           "This cursor is not from this server's feed; fetch /v1/snapshot.")
+            raise ApiError(
+                410,
+                p.ERR_CURSOR_EXPIRED,
+                "This cursor is not from this server's feed; fetch /v1/snapshot.",
+            )
         rows = conn.execute(
-            select(db.changes).where(db.changes.c.seq > since).where(db.changes.c.seq <= head)
-            .where(or_(db.changes.c.kind != "status",
-                       db.changes.c.commune_code == device.commune_code))
-            .order_by(db.changes.c.seq).limit(limit + 1)
+            select(db.changes)
+            .where(db.changes.c.seq > since)
+            .where(db.changes.c.seq <= head)
+            .where(
+                or_(db.changes.c.kind != "status", db.changes.c.commune_code == device.commune_code)
+            )
+            .order_by(db.changes.c.seq)
+            .limit(limit + 1)
         ).all()
     more = len(rows) > limit
     rows = rows[:limit]
@@ -78,7 +93,8 @@ def read_changes(engine: Engine, device: Device, since: int, limit: int) -> dict
 
 @router.get("/changes", summary="change feed for this device's commune")
 async def changes(
-    ctx: Ctx, req: Signed,
+    ctx: Ctx,
+    req: Signed,
     since: Annotated[str | None, Query(max_length=20)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
 ) -> dict[str, Any]:
@@ -90,18 +106,34 @@ def snapshot(engine: Engine, device: Device) -> dict[str, Any]:
     with db.reading(engine) as conn:
         head = _head(conn)
         regs = conn.execute(
-            select(db.registrations.c.id, db.registrations.c.app_number,
-                   db.registrations.c.status, db.registrations.c.status_note,
-                   db.registrations.c.status_at)
+            select(
+                db.registrations.c.id,
+                db.registrations.c.app_number,
+                db.registrations.c.status,
+                db.registrations.c.status_note,
+                db.registrations.c.status_at,
+            )
             .where(db.registrations.c.commune_code == device.commune_code)
             .order_by(db.registrations.c.id)
         ).all()
         catalog_version = db.get_setting(conn, "catalog_version")
         gazetteer_version = db.get_setting(conn, "gazetteer_version")
-    statuses = [{"registration_id": r.id, "app_number": r.app_number, "status": r.status,
-                 "note": r.status_note, "at": _rfc3339(r.status_at)} for r in regs]
-    return {"statuses": statuses, "catalog_version": catalog_version,
-            "gazetteer_version": gazetteer_version, "next": str(head)}
+    statuses = [
+        {
+            "registration_id": r.id,
+            "app_number": r.app_number,
+            "status": r.status,
+            "note": r.status_note,
+            "at": _rfc3339(r.status_at),
+        }
+        for r in regs
+    ]
+    return {
+        "statuses": statuses,
+        "catalog_version": catalog_version,
+        "gazetteer_version": gazetteer_version,
+        "next": str(head),
+    }
 
 
 @router.get("/snapshot", summary="current state when the cursor expired")
@@ -115,7 +147,8 @@ def compact(engine: Engine, retention_s: float) -> int:
     with engine.begin() as conn:
         db.lock_feed(conn)
         newest_old = conn.execute(
-            select(func.max(db.changes.c.seq)).where(db.changes.c.at < cutoff)).scalar()
+            select(func.max(db.changes.c.seq)).where(db.changes.c.at < cutoff)
+        ).scalar()
         if newest_old is None:
             return 0
         gone = conn.execute(db.changes.delete().where(db.changes.c.seq <= newest_old)).rowcount
@@ -141,14 +174,16 @@ def _document(engine: Engine, kind: str, version: str) -> str:
 
 
 @router.get("/catalog/{version}", summary="a published catalog version")
-async def get_catalog(version: Annotated[str, PathParam(max_length=100)], ctx: Ctx,
-                      req: Signed) -> Response:
+async def get_catalog(
+    version: Annotated[str, PathParam(max_length=100)], ctx: Ctx, req: Signed
+) -> Response:
     body = await run_in_threadpool(_document, ctx.engine, "catalog", version)
     return Response(body.encode("utf-8"), media_type="application/json")
 
 
 @router.get("/gazetteer/{version}", summary="a published gazetteer version")
-async def get_gazetteer(version: Annotated[str, PathParam(max_length=100)], ctx: Ctx,
-                        req: Signed) -> Response:
+async def get_gazetteer(
+    version: Annotated[str, PathParam(max_length=100)], ctx: Ctx, req: Signed
+) -> Response:
     body = await run_in_threadpool(_document, ctx.engine, "gazetteer", version)
     return Response(body.encode("utf-8"), media_type="application/json")

@@ -17,8 +17,9 @@ Scope = dict[str, Any]
 
 
 class Limits:
-    def __init__(self, app: Any, *, max_upload: int, max_json: int = 16 << 20,
-                 max_in_flight: int = 256) -> None:
+    def __init__(
+        self, app: Any, *, max_upload: int, max_json: int = 16 << 20, max_in_flight: int = 256
+    ) -> None:
         self.app = app
         self.max_upload = max_upload
         self.max_json = max_json
@@ -33,14 +34,23 @@ class Limits:
         limit = self.max_upload if path.startswith("/v1/uploads") else self.max_json
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            await _reply(send, 413, "too_large",
-                         f"The body is {declared} bytes; the limit here is {limit} bytes.",
-                         {"Tus-Max-Size": str(self.max_upload), "Connection": "close"})
+            await _reply(
+                send,
+                413,
+                "too_large",
+                f"The body is {declared} bytes; the limit here is {limit} bytes.",
+                {"Tus-Max-Size": str(self.max_upload), "Connection": "close"},
+            )
             return
         if self.in_flight >= self.max_in_flight and path != "/v1/ping":
             retry = str(random.randint(2, 10))
-            await _reply(send, 503, "busy", "The server is busy; retry after the given delay.",
-                         {"Retry-After": retry})
+            await _reply(
+                send,
+                503,
+                "busy",
+                "The server is busy; retry after the given delay.",
+                {"Retry-After": retry},
+            )
             return
         seen = 0
 
@@ -50,8 +60,9 @@ class Limits:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise ApiError(413, "too_large",
-                                   f"The body is over the limit of {limit} bytes.")
+                    raise ApiError(
+                        413, "too_large", f"The body is over the limit of {limit} bytes."
+                    )
             return message
 
         # A request stops counting when its last response byte is handed over, not when the
@@ -60,8 +71,11 @@ class Limits:
 
         async def counted_send(message: Any) -> None:
             nonlocal finished
-            if (message["type"] == "http.response.body" and not message.get("more_body")
-                    and not finished):
+            if (
+                message["type"] == "http.response.body"
+                and not message.get("more_body")
+                and not finished
+            ):
                 finished = True
                 self.in_flight -= 1
             await send(message)

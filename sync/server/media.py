@@ -84,5 +84,3 @@ class MediaStore:
 
     def has(self, sha256: str) -> bool:
         return self.media_path(sha256).is_file()
-
-

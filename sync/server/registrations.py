@@ -69,23 +69,28 @@ class CommitOut(BaseModel):
     review: str | None = None
 
 
-def _missing(conn: Any, ctx: Context, device: Device, attachments: list[dict[str, Any]]
-             ) -> list[str]:
+def _missing(
+    conn: Any, ctx: Context, device: Device, attachments: list[dict[str, Any]]
+) -> list[str]:
     missing: list[str] = []
     for att in attachments:
         sha, size = att["sha256"], att["size"]
         found = conn.execute(
-            select(db.uploads.c.id).where(db.uploads.c.device_id == device.id)
-            .where(db.uploads.c.sha256 == sha).where(db.uploads.c.length == size)
-            .where(db.uploads.c.status == "complete").limit(1)
+            select(db.uploads.c.id)
+            .where(db.uploads.c.device_id == device.id)
+            .where(db.uploads.c.sha256 == sha)
+            .where(db.uploads.c.length == size)
+            .where(db.uploads.c.status == "complete")
+            .limit(1)
         ).first()
         if (found is None or not ctx.media.has(sha)) and sha not in missing:
             missing.append(sha)
     return missing
 
 
-def commit(ctx: Context, device: Device, reg_id: str, doc: dict[str, Any]
-           ) -> tuple[int, dict[str, Any]]:
+def commit(
+    ctx: Context, device: Device, reg_id: str, doc: dict[str, Any]
+) -> tuple[int, dict[str, Any]]:
     """Returns (HTTP status, response body); raises ApiError for refusals."""
     content = p.content_sha256(doc)
     for attempt in range(2):
@@ -97,57 +102,115 @@ def commit(ctx: Context, device: Device, reg_id: str, doc: dict[str, Any]
     raise AssertionError("unreachable")
 
 
-def _commit_once(ctx: Context, device: Device, reg_id: str, doc: dict[str, Any],
-                 content: str) -> tuple[int, dict[str, Any]]:
+def _commit_once(
+    ctx: Context, device: Device, reg_id: str, doc: dict[str, Any], content: str
+) -> tuple[int, dict[str, Any]]:
     regs = db.registrations
     with ctx.engine.begin() as conn:
         if not device_is_active(conn, device.id):
             raise ApiError(401, "device_revoked", "This device was revoked by the ministry.")
         if doc["commune_code"] != device.commune_code:
-            raise ApiError(403, "wrong_commune",
-                           f"This device is enrolled for commune {device.commune_code}, "
-                           f"not {doc['commune_code']}.")
-        old = conn.execute(select(regs.c.content_sha256, regs.c.receipt, regs.c.signature,
-                                  regs.c.commune_code, regs.c.review)
-                           .where(regs.c.id == reg_id)).first()
+            raise ApiError(
+                403,
+                "wrong_commune",
+                f"This device is enrolled for commune {device.commune_code}, "
+                f"not {doc['commune_code']}.",
+            )
+        old = conn.execute(
+            select(
+                regs.c.content_sha256,
+                regs.c.receipt,
+                regs.c.signature,
+                regs.c.commune_code,
+                regs.c.review,
+            ).where(regs.c.id == reg_id)
+        ).first()
         if old is not None:
             if old.content_sha256 == content and old.commune_code == device.commune_code:
-                return 200, {"receipt": json.loads(old.receipt), "signature": old.signature,
-                             "review": old.review}
-            raise ApiError(409, p.ERR_CONFLICT, "A registration with this id was already "
-                           "received with different content; nothing was changed.")
+                return 200, {
+                    "receipt": json.loads(old.receipt),
+                    "signature": old.signature,
+                    "review": old.review,
+                }
+            raise ApiError(
+                409,
+                p.ERR_CONFLICT,
+                "A registration with this id was already "
+                "received with different content; nothing was changed.",
+            )
         missing = _missing(conn, ctx, device, doc.get("attachments", []))
         if missing:
-            raise ApiError(409, p.ERR_ATTACHMENTS_MISSING,
-                           f"{len(missing)} attachment(s) are not fully uploaded by this device "
-                           "with the declared SHA-256 and size.", missing=missing)
+            raise ApiError(
+                409,
+                p.ERR_ATTACHMENTS_MISSING,
+                f"{len(missing)} attachment(s) are not fully uploaded by this device "
+                "with the declared SHA-256 and size.",
+                missing=missing,
+            )
         known = catalog.known_services(conn)
         review = None if (doc["service_id"], doc["form_version"]) in known else "unknown_service"
         now = db.now()
         at = p.format_date(datetime.fromtimestamp(now, UTC))
-        seq = append_change(conn, "status", device.commune_code, {
-            "registration_id": reg_id, "app_number": doc["app_number"], "status": "received",
-            "note": "", "at": at})
-        receipt = {"registration_id": reg_id, "app_number": doc["app_number"], "received_at": at,
-                   "content_sha256": content, "server_seq": seq}
+        seq = append_change(
+            conn,
+            "status",
+            device.commune_code,
+            {
+                "registration_id": reg_id,
+                "app_number": doc["app_number"],
+                "status": "received",
+                "note": "",
+                "at": at,
+            },
+        )
+        receipt = {
+            "registration_id": reg_id,
+            "app_number": doc["app_number"],
+            "received_at": at,
+            "content_sha256": content,
+            "server_seq": seq,
+        }
         signature = keys.sign_json(ctx.key, receipt)
-        conn.execute(regs.insert().values(
-            id=reg_id, device_id=device.id, commune_code=device.commune_code,
-            service_id=doc["service_id"], form_version=doc["form_version"],
-            app_number=doc["app_number"], content_sha256=content,
-            body=p.canonical_json(doc).decode("utf-8"), received_at=now, status="received",
-            status_note="", status_at=now, review=review,
-            receipt=p.canonical_json(receipt).decode("utf-8"), signature=signature))
-        conn.execute(db.status_history.insert().values(
-            registration_id=reg_id, status="received", note="", actor=f"device:{device.id}",
-            at=now))
+        conn.execute(
+            regs.insert().values(
+                id=reg_id,
+                device_id=device.id,
+                commune_code=device.commune_code,
+                service_id=doc["service_id"],
+                form_version=doc["form_version"],
+                app_number=doc["app_number"],
+                content_sha256=content,
+                body=p.canonical_json(doc).decode("utf-8"),
+                received_at=now,
+                status="received",
+                status_note="",
+                status_at=now,
+                review=review,
+                receipt=p.canonical_json(receipt).decode("utf-8"),
+                signature=signature,
+            )
+        )
+        conn.execute(
+            db.status_history.insert().values(
+                registration_id=reg_id,
+                status="received",
+                note="",
+                actor=f"device:{device.id}",
+                at=now,
+            )
+        )
     return 201, {"receipt": receipt, "signature": signature, "review": review}
 
 
-@router.put("/{registration_id}", response_model=CommitOut,
-            responses={200: {"model": CommitOut, "description": "already received (retry)"},
-                       201: {"model": CommitOut, "description": "received"}},
-            summary="commit a registration (idempotent)")
+@router.put(
+    "/{registration_id}",
+    response_model=CommitOut,
+    responses={
+        200: {"model": CommitOut, "description": "already received (retry)"},
+        201: {"model": CommitOut, "description": "received"},
+    },
+    summary="commit a registration (idempotent)",
+)
 async def put_registration(
     registration_id: RegId, ctx: Ctx, req: Signed, body: Annotated[CommitIn, Body()]
 ) -> JSONResponse:

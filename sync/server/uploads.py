@@ -41,8 +41,12 @@ def _http_date(ts: float) -> str:
 def _check_version(request: Request) -> None:
     version = request.headers.get("tus-resumable")
     if version is not None and version != p.TUS_VERSION:
-        raise ApiError(412, "tus_version", f"Only tus {p.TUS_VERSION} is supported.",
-                       headers={"Tus-Version": p.TUS_VERSION})
+        raise ApiError(
+            412,
+            "tus_version",
+            f"Only tus {p.TUS_VERSION} is supported.",
+            headers={"Tus-Version": p.TUS_VERSION},
+        )
 
 
 def _int_header(request: Request, name: str) -> int:
@@ -64,25 +68,34 @@ def _check_chunk(request: Request, chunk: bytes) -> None:
     except ValueError as exc:
         raise ApiError(400, "bad_header", "Upload-Checksum is not base64.") from exc
     if hashlib.sha256(chunk).digest() != expected:
-        raise ApiError(p.HTTP_CHECKSUM_MISMATCH, "checksum_mismatch",
-                       "The chunk's SHA-256 does not match Upload-Checksum; send it again.")
+        raise ApiError(
+            p.HTTP_CHECKSUM_MISMATCH,
+            "checksum_mismatch",
+            "The chunk's SHA-256 does not match Upload-Checksum; send it again.",
+        )
 
 
 def _too_large(declared: int, limit: int) -> ApiError:
-    return ApiError(413, "too_large",
-                    f"This upload declares {declared} bytes; the limit is {limit} bytes "
-                    "(Tus-Max-Size).", headers={"Tus-Max-Size": str(limit)})
+    return ApiError(
+        413,
+        "too_large",
+        f"This upload declares {declared} bytes; the limit is {limit} bytes (Tus-Max-Size).",
+        headers={"Tus-Max-Size": str(limit)},
+    )
 
 
 @router.options("", status_code=204, summary="tus capabilities (no auth)")
 def options(ctx: Ctx) -> Response:
-    return Response(status_code=204, headers={
-        "Tus-Resumable": p.TUS_VERSION,
-        "Tus-Max-Size": str(ctx.config.max_upload),
-        "Tus-Version": p.TUS_VERSION,
-        "Tus-Extension": ",".join(p.TUS_EXTENSIONS),
-        "Tus-Checksum-Algorithm": p.TUS_CHECKSUM_ALGORITHM,
-    })
+    return Response(
+        status_code=204,
+        headers={
+            "Tus-Resumable": p.TUS_VERSION,
+            "Tus-Max-Size": str(ctx.config.max_upload),
+            "Tus-Version": p.TUS_VERSION,
+            "Tus-Extension": ",".join(p.TUS_EXTENSIONS),
+            "Tus-Checksum-Algorithm": p.TUS_CHECKSUM_ALGORITHM,
+        },
+    )
 
 
 @router.post("", status_code=201, summary="create an upload (tus creation)")
@@ -99,8 +112,9 @@ async def create(request: Request, ctx: Ctx, req: Signed) -> Response:
         raise ApiError(400, "bad_metadata", str(exc)) from exc
     sha = meta.get("sha256", "")
     if not is_sha256(sha):
-        raise ApiError(400, "bad_metadata",
-                       "Upload-Metadata must carry sha256 (64 lowercase hex digits).")
+        raise ApiError(
+            400, "bad_metadata", "Upload-Metadata must carry sha256 (64 lowercase hex digits)."
+        )
     registration = meta.get("registration", "")[:64] or None
     chunk = req.body
     if chunk:
@@ -116,25 +130,38 @@ async def create(request: Request, ctx: Ctx, req: Signed) -> Response:
     return Response(status_code=201, headers=headers)
 
 
-def _create(ctx: Context, device_id: str, sha: str, length: int, registration: str | None,
-            chunk: bytes) -> tuple[str, int]:
+def _create(
+    ctx: Context, device_id: str, sha: str, length: int, registration: str | None, chunk: bytes
+) -> tuple[str, int]:
     engine = ctx.engine
     with db.reading(engine) as conn:
         done = conn.execute(
-            select(db.uploads.c.id).where(db.uploads.c.device_id == device_id)
-            .where(db.uploads.c.sha256 == sha).where(db.uploads.c.length == length)
-            .where(db.uploads.c.status == "complete").limit(1)
+            select(db.uploads.c.id)
+            .where(db.uploads.c.device_id == device_id)
+            .where(db.uploads.c.sha256 == sha)
+            .where(db.uploads.c.length == length)
+            .where(db.uploads.c.status == "complete")
+            .limit(1)
         ).scalar()
     if done is not None and ctx.media.has(sha):
         return str(done), length
     upload_id = str(uuid.uuid4())
     now = db.now()
     with engine.begin() as conn:
-        conn.execute(db.uploads.insert().values(
-            id=upload_id, device_id=device_id, sha256=sha, length=length, offset=0,
-            status="open", registration_id=registration, created_at=now, updated_at=now,
-            expires_at=now + ctx.config.upload_expiry_s,
-        ))
+        conn.execute(
+            db.uploads.insert().values(
+                id=upload_id,
+                device_id=device_id,
+                sha256=sha,
+                length=length,
+                offset=0,
+                status="open",
+                registration_id=registration,
+                created_at=now,
+                updated_at=now,
+                expires_at=now + ctx.config.upload_expiry_s,
+            )
+        )
     if chunk or length == 0:
         return upload_id, _append(ctx, upload_id, device_id, 0, chunk)
     return upload_id, 0
@@ -157,15 +184,25 @@ def _append(ctx: Context, upload_id: str, device_id: str, offset: int, chunk: by
     with ctx.upload_lock(upload_id):
         row = _load(ctx.engine, upload_id, device_id)
         if row.status == "failed":
-            raise ApiError(409, "upload_failed", "The finished file did not match its SHA-256; "
-                           "start a new upload.")
+            raise ApiError(
+                409,
+                "upload_failed",
+                "The finished file did not match its SHA-256; start a new upload.",
+            )
         if offset != row.offset:
-            raise ApiError(409, "offset_mismatch",
-                           f"Upload-Offset is {offset} but the server has {row.offset} bytes.",
-                           headers=_tus_headers(Upload_Offset=row.offset), offset=row.offset)
+            raise ApiError(
+                409,
+                "offset_mismatch",
+                f"Upload-Offset is {offset} but the server has {row.offset} bytes.",
+                headers=_tus_headers(Upload_Offset=row.offset),
+                offset=row.offset,
+            )
         if offset + len(chunk) > row.length:
-            raise ApiError(413, "too_many_bytes",
-                           f"This chunk goes past the declared Upload-Length of {row.length}.")
+            raise ApiError(
+                413,
+                "too_many_bytes",
+                f"This chunk goes past the declared Upload-Length of {row.length}.",
+            )
         if row.status == "complete":
             return int(row.offset)
         new_offset = offset + len(chunk)
@@ -177,10 +214,15 @@ def _append(ctx: Context, upload_id: str, device_id: str, offset: int, chunk: by
         now = db.now()
         with ctx.engine.begin() as conn:
             conn.execute(
-                db.uploads.update().where(db.uploads.c.id == upload_id)
+                db.uploads.update()
+                .where(db.uploads.c.id == upload_id)
                 .where(db.uploads.c.offset == offset)
-                .values(offset=new_offset, status=status, updated_at=now,
-                        expires_at=now + ctx.config.upload_expiry_s)
+                .values(
+                    offset=new_offset,
+                    status=status,
+                    updated_at=now,
+                    expires_at=now + ctx.config.upload_expiry_s,
+                )
             )
         return new_offset
 
@@ -219,8 +261,11 @@ def _delete(ctx: Context, upload_id: str, device_id: str) -> None:
     with ctx.upload_lock(upload_id):
         row = _load(ctx.engine, upload_id, device_id)
         with ctx.engine.begin() as conn:
-            conn.execute(db.uploads.update().where(db.uploads.c.id == upload_id)
-                         .values(status="deleted", updated_at=db.now()))
+            conn.execute(
+                db.uploads.update()
+                .where(db.uploads.c.id == upload_id)
+                .values(status="deleted", updated_at=db.now())
+            )
         if row.status != "complete":  # finished media may be shared; it is content-addressed
             ctx.media.drop_partial(upload_id)
 
@@ -229,13 +274,19 @@ def expire_uploads(ctx: Context) -> int:
     """Sweep: unfinished uploads past Upload-Expires lose their partial file."""
     now = db.now()
     with ctx.engine.begin() as conn:
-        ids = list(conn.execute(
-            select(db.uploads.c.id).where(db.uploads.c.status.in_(("open", "failed")))
-            .where(db.uploads.c.expires_at < now)
-        ).scalars())
+        ids = list(
+            conn.execute(
+                select(db.uploads.c.id)
+                .where(db.uploads.c.status.in_(("open", "failed")))
+                .where(db.uploads.c.expires_at < now)
+            ).scalars()
+        )
         if ids:
-            conn.execute(db.uploads.update().where(db.uploads.c.id.in_(ids))
-                         .values(status="expired", updated_at=now))
+            conn.execute(
+                db.uploads.update()
+                .where(db.uploads.c.id.in_(ids))
+                .values(status="expired", updated_at=now)
+            )
     for upload_id in ids:
         ctx.media.drop_partial(upload_id)
     return len(ids)

@@ -40,8 +40,11 @@ def jpeg_like(size: int, seed: int) -> bytes:
     """Real JPEG bytes of `size` (noise: incompressible like a photo's fine detail)."""
     rng = np.random.default_rng(seed)
     side = max(16, int((size / 1.4) ** 0.5))
-    ok, buf = cv2.imencode(".jpg", rng.integers(0, 256, (side, side, 3), dtype=np.uint8),
-                           [cv2.IMWRITE_JPEG_QUALITY, 90])
+    ok, buf = cv2.imencode(
+        ".jpg",
+        rng.integers(0, 256, (side, side, 3), dtype=np.uint8),
+        [cv2.IMWRITE_JPEG_QUALITY, 90],
+    )
     assert ok
     data = buf.tobytes()
     if len(data) < size:
@@ -63,16 +66,36 @@ class Server:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def base(self) -> list[str]:
-        return [sys.executable, "-m", "sync.server", "--data-dir", str(self.data_dir),
-                "--db", self.db_url]
+        return [
+            sys.executable,
+            "-m",
+            "sync.server",
+            "--data-dir",
+            str(self.data_dir),
+            "--db",
+            self.db_url,
+        ]
 
     def start(self) -> Server:
         log = (self.data_dir / "server.log").open("ab")
         self.proc = subprocess.Popen(
-            [*self.link.server_prefix(), *self.base(), "--host", "127.0.0.1", "--port",
-             str(self.port), "--log-level", "warning", "--catalog",
-             str(self.data_dir / "catalog.json"), *self.extra],
-            stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+            [
+                *self.link.server_prefix(),
+                *self.base(),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+                "--catalog",
+                str(self.data_dir / "catalog.json"),
+                *self.extra,
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
         log.close()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -102,8 +125,9 @@ class Server:
                 self.kill()
 
     def cli(self, *args: str) -> str:
-        return subprocess.run([*self.base(), *args], capture_output=True, text=True, check=True,
-                              cwd=ROOT, timeout=60).stdout.strip()
+        return subprocess.run(
+            [*self.base(), *args], capture_output=True, text=True, check=True, cwd=ROOT, timeout=60
+        ).stdout.strip()
 
     def code(self) -> str:
         return self.cli("enrolment-code", "--commune", COMMUNE)
@@ -128,8 +152,10 @@ def open_kiosk(base: Path, server_url: str, code: str) -> Kiosk:
 def submit(store: Store, files: list[tuple[str, str, int, bytes]]) -> str:
     """One submitted registration; `files` are (field, kind, page, bytes)."""
     reg = store.create_draft(*SERVICE, "km")
-    atts = [Attachment(f, kind, store.add_media(data, "image/jpeg"), page=page)  # type: ignore[arg-type]
-            for f, kind, page, data in files]
+    atts = [
+        Attachment(f, kind, store.add_media(data, "image/jpeg"), page=page)  # type: ignore[arg-type]
+        for f, kind, page, data in files
+    ]
     store.submit(reg.id, {"name_km": "សុខ ដារ៉ា", "phone": "+85512345678"}, atts, fee_khr=0)
     return reg.id
 

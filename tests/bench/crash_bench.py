@@ -47,10 +47,15 @@ def writer(data: Path, secret: Path, seed: int, out_fd: int) -> None:
         for page in range(rng.randint(1, 3)):
             ref = store.add_media(os.urandom(rng.randint(2_000, 40_000)), "image/jpeg")
             atts.append(Attachment("papers", "document", ref, page=page))
-        receipt = store.submit(reg.id, {"name_latin": name, "name_km": "ដារា"}, atts,
-                               fee_khr=4000)
-        line = json.dumps({"id": reg.id, "app": receipt.app_number, "name": name,
-                           "media": [a.media.sha256 for a in atts]})
+        receipt = store.submit(reg.id, {"name_latin": name, "name_km": "ដារា"}, atts, fee_khr=4000)
+        line = json.dumps(
+            {
+                "id": reg.id,
+                "app": receipt.app_number,
+                "name": name,
+                "media": [a.media.sha256 for a in atts],
+            }
+        )
         os.write(out_fd, line.encode() + b"\n")
 
 
@@ -99,10 +104,11 @@ def check(store: Store, saved: dict[str, dict], deep: list[dict]) -> tuple[int, 
     ids = list(saved)
     found = {}
     for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
+        chunk = ids[i : i + 500]
         marks = ",".join("?" * len(chunk))
         for rid, state, app in store._conn.execute(
-                f"SELECT id, state, app_number FROM registrations WHERE id IN ({marks})", chunk):
+            f"SELECT id, state, app_number FROM registrations WHERE id IN ({marks})", chunk
+        ):
             found[rid] = (state, app)
     in_outbox = {row[0] for row in store._conn.execute("SELECT registration_id FROM outbox")}
     for rid, rec in saved.items():
@@ -111,9 +117,11 @@ def check(store: Store, saved: dict[str, dict], deep: list[dict]) -> tuple[int, 
     for rec in deep:
         try:
             reg = store.get(rec["id"])
-            ok = (reg.answers.get("name_latin") == rec["name"]
-                  and sorted(a.media.sha256 for a in reg.attachments) == sorted(rec["media"])
-                  and store.receipt(rec["id"]).app_number == rec["app"])
+            ok = (
+                reg.answers.get("name_latin") == rec["name"]
+                and sorted(a.media.sha256 for a in reg.attachments) == sorted(rec["media"])
+                and store.receipt(rec["id"]).app_number == rec["app"]
+            )
             for sha in rec["media"]:
                 store.read_media(sha)  # decrypts and checks the hash
         except StoreError:
@@ -171,12 +179,18 @@ def main() -> None:
         lost += lo
         corrupt += co + dup
     print(f"{in_open} of {args.kills} kills landed while the writer was opening the store")
-    print(f"{len(saved)} registrations reported saved over {args.kills} kills; "
-          f"{counts[State.DRAFT]} drafts left by killed writers (kept, like an idle kiosk)")
-    print(f"cycle mean {sum(cycle_ms) / len(cycle_ms):.0f} ms (fork+kill alone: "
-          f"{sum(base_ms) / max(1, len(base_ms)):.0f} ms); duplicate app numbers: {dup}")
-    print(f"RESULT kills={args.kills} lost={lost} corrupt={corrupt} orphans={orphan} "
-          f"saved={len(saved)} cycle_ms={sum(cycle_ms) / len(cycle_ms):.0f}")
+    print(
+        f"{len(saved)} registrations reported saved over {args.kills} kills; "
+        f"{counts[State.DRAFT]} drafts left by killed writers (kept, like an idle kiosk)"
+    )
+    print(
+        f"cycle mean {sum(cycle_ms) / len(cycle_ms):.0f} ms (fork+kill alone: "
+        f"{sum(base_ms) / max(1, len(base_ms)):.0f} ms); duplicate app numbers: {dup}"
+    )
+    print(
+        f"RESULT kills={args.kills} lost={lost} corrupt={corrupt} orphans={orphan} "
+        f"saved={len(saved)} cycle_ms={sum(cycle_ms) / len(cycle_ms):.0f}"
+    )
 
 
 if __name__ == "__main__":

@@ -58,10 +58,25 @@ class Link:
             self._teardown()
             _run("ip", "netns", "add", NS_CLIENT)
             _run("ip", "netns", "add", NS_SERVER)
-            _run("ip", "-n", NS_CLIENT, "link", "add", DEV_CLIENT, "type", "veth",
-                 "peer", "name", DEV_SERVER, "netns", NS_SERVER)
-            for ns, dev, ip in ((NS_CLIENT, DEV_CLIENT, IP_CLIENT),
-                                (NS_SERVER, DEV_SERVER, IP_SERVER)):
+            _run(
+                "ip",
+                "-n",
+                NS_CLIENT,
+                "link",
+                "add",
+                DEV_CLIENT,
+                "type",
+                "veth",
+                "peer",
+                "name",
+                DEV_SERVER,
+                "netns",
+                NS_SERVER,
+            )
+            for ns, dev, ip in (
+                (NS_CLIENT, DEV_CLIENT, IP_CLIENT),
+                (NS_SERVER, DEV_SERVER, IP_SERVER),
+            ):
                 _run("ip", "-n", ns, "addr", "add", f"{ip}/30", "dev", dev)
                 _run("ip", "-n", ns, "link", "set", dev, "up")
                 _run("ip", "-n", ns, "link", "set", "lo", "up")
@@ -83,10 +98,29 @@ class Link:
         """Rate each way (bits/s), round trip (s), packet loss (fraction, each way)."""
         self.up_bps, self.down_bps, self.rtt, self.loss = up_bps, down_bps, rtt, loss
         if self.mode == "netns":
-            for ns, dev, rate in ((NS_CLIENT, DEV_CLIENT, up_bps),
-                                  (NS_SERVER, DEV_SERVER, down_bps)):
-                _run("ip", "netns", "exec", ns, "tc", "qdisc", "replace", "dev", dev, "root",
-                     "tbf", "rate", f"{int(rate)}bit", "burst", "6kb", "latency", "60ms")
+            for ns, dev, rate in (
+                (NS_CLIENT, DEV_CLIENT, up_bps),
+                (NS_SERVER, DEV_SERVER, down_bps),
+            ):
+                _run(
+                    "ip",
+                    "netns",
+                    "exec",
+                    ns,
+                    "tc",
+                    "qdisc",
+                    "replace",
+                    "dev",
+                    dev,
+                    "root",
+                    "tbf",
+                    "rate",
+                    f"{int(rate)}bit",
+                    "burst",
+                    "6kb",
+                    "latency",
+                    "60ms",
+                )
                 per_mille = round(loss * 1000)
                 rules = (
                     "table inet sala_loss\ndelete table inet sala_loss\n"
@@ -134,6 +168,10 @@ class Link:
         included) in netns mode, the proxy's byte count (payload of TCP) otherwise."""
         if self.mode != "netns":
             return proxy.stats.bytes_up
-        out = subprocess.run(["ip", "-n", NS_CLIENT, "-s", "-j", "link", "show", DEV_CLIENT],
-                             check=True, capture_output=True, text=True).stdout
+        out = subprocess.run(
+            ["ip", "-n", NS_CLIENT, "-s", "-j", "link", "show", DEV_CLIENT],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
         return int(json.loads(out)[0]["stats64"]["tx"]["bytes"])

@@ -57,31 +57,65 @@ class SimKiosk:
     next_registration: float = 0.0
     backoff: Any = field(default_factory=lambda: Backoff())
 
-    async def call(self, client: httpx.AsyncClient, method: str, path: str, body: bytes = b"",
-                   headers: dict[str, str] | None = None) -> httpx.Response:
+    async def call(
+        self,
+        client: httpx.AsyncClient,
+        method: str,
+        path: str,
+        body: bytes = b"",
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
         signed = p.sign_request(self.key, self.device_id, method, path, body)
-        return await client.request(method, path, content=body,
-                                    headers={**signed, **(headers or {})})
+        return await client.request(
+            method, path, content=body, headers={**signed, **(headers or {})}
+        )
 
     async def push_one(self, client: httpx.AsyncClient) -> list[httpx.Response]:
         """One registration: a 2 KiB attachment in a single creation-with-upload, then commit."""
         data = os.urandom(2048)
         sha = hashlib.sha256(data).hexdigest()
-        r1 = await self.call(client, "POST", "/v1/uploads", data, {
-            "Tus-Resumable": "1.0.0", "Upload-Length": str(len(data)),
-            "Upload-Metadata": p.encode_tus_metadata({"sha256": sha}),
-            "Content-Type": p.TUS_CONTENT_TYPE, "Upload-Checksum": p.tus_checksum_header(data)})
+        r1 = await self.call(
+            client,
+            "POST",
+            "/v1/uploads",
+            data,
+            {
+                "Tus-Resumable": "1.0.0",
+                "Upload-Length": str(len(data)),
+                "Upload-Metadata": p.encode_tus_metadata({"sha256": sha}),
+                "Content-Type": p.TUS_CONTENT_TYPE,
+                "Upload-Checksum": p.tus_checksum_header(data),
+            },
+        )
         if r1.status_code != 201:
             return [r1]
-        doc = {"service_id": KNOWN_SERVICE[0], "form_version": KNOWN_SERVICE[1],
-               "app_number": f"{COMMUNE}-{random.randint(0, 99999):05d}-1",
-               "commune_code": COMMUNE, "locale": "km", "submitted_at": "2026-11-21T06:00:00Z",
-               "answers": {"name": "bench"},
-               "attachments": [{"field_id": "photo", "kind": "photo", "page": 0, "sha256": sha,
-                                "size": len(data), "mime": "image/jpeg",
-                                "upload": r1.headers["Location"]}]}
-        r2 = await self.call(client, "PUT", f"/v1/registrations/{uuid.uuid4()}",
-                             p.canonical_json(doc), {"Content-Type": "application/json"})
+        doc = {
+            "service_id": KNOWN_SERVICE[0],
+            "form_version": KNOWN_SERVICE[1],
+            "app_number": f"{COMMUNE}-{random.randint(0, 99999):05d}-1",
+            "commune_code": COMMUNE,
+            "locale": "km",
+            "submitted_at": "2026-11-21T06:00:00Z",
+            "answers": {"name": "bench"},
+            "attachments": [
+                {
+                    "field_id": "photo",
+                    "kind": "photo",
+                    "page": 0,
+                    "sha256": sha,
+                    "size": len(data),
+                    "mime": "image/jpeg",
+                    "upload": r1.headers["Location"],
+                }
+            ],
+        }
+        r2 = await self.call(
+            client,
+            "PUT",
+            f"/v1/registrations/{uuid.uuid4()}",
+            p.canonical_json(doc),
+            {"Content-Type": "application/json"},
+        )
         return [r1, r2]
 
 
@@ -92,8 +126,10 @@ async def enrol_all(server: ServerProcess, client: httpx.AsyncClient, n: int) ->
     async def one(code: str) -> SimKiosk:
         kiosk = SimKiosk(Ed25519PrivateKey.generate())
         async with gate:
-            r = await client.post("/v1/devices", json={
-                "code": code, "public_key": p.public_key_b64(kiosk.key), "label": "bench"})
+            r = await client.post(
+                "/v1/devices",
+                json={"code": code, "public_key": p.public_key_b64(kiosk.key), "label": "bench"},
+            )
         r.raise_for_status()
         kiosk.device_id = r.json()["device_id"]
         return kiosk
@@ -104,8 +140,9 @@ async def enrol_all(server: ServerProcess, client: httpx.AsyncClient, n: int) ->
 # --- 1. commits per second ---------------------------------------------------------------------
 
 
-async def commits_per_second(server: ServerProcess, n_kiosks: int = 50,
-                             seconds: float = 10.0) -> float:
+async def commits_per_second(
+    server: ServerProcess, n_kiosks: int = 50, seconds: float = 10.0
+) -> float:
     limits = httpx.Limits(max_connections=n_kiosks + 10)
     async with httpx.AsyncClient(base_url=server.url, timeout=60, limits=limits) as client:
         kiosks = await enrol_all(server, client, n_kiosks)
@@ -144,10 +181,17 @@ class VirtualClock:
         self.v0, self.r0, self.rate = self.now(), time.monotonic(), rate
 
 
-async def outage(server: ServerProcess, n_kiosks: int = 1000, rate: float = 1.5,
-                 interval: float = 60.0, registration_every: float = 600.0,
-                 steady_s: float = 75.0, down_s: float = 600.0,
-                 after_s: float = 60.0, policy: str = "client") -> dict[str, float]:
+async def outage(
+    server: ServerProcess,
+    n_kiosks: int = 1000,
+    rate: float = 1.5,
+    interval: float = 60.0,
+    registration_every: float = 600.0,
+    steady_s: float = 75.0,
+    down_s: float = 600.0,
+    after_s: float = 60.0,
+    policy: str = "client",
+) -> dict[str, float]:
     limits = httpx.Limits(max_connections=50)
     async with httpx.AsyncClient(base_url=server.url, timeout=30, limits=limits) as client:
         kiosks = await enrol_all(server, client, n_kiosks)
@@ -156,8 +200,12 @@ async def outage(server: ServerProcess, n_kiosks: int = 1000, rate: float = 1.5,
             k.backoff = Backoff(floor=0.0)
     # One connection per kiosk, as in the field (a shared pool wedges when its server vanishes).
     tls = ssl.create_default_context()
-    clients = [httpx.AsyncClient(base_url=server.url, timeout=30, verify=tls,
-                                 limits=httpx.Limits(max_connections=1)) for _ in kiosks]
+    clients = [
+        httpx.AsyncClient(
+            base_url=server.url, timeout=30, verify=tls, limits=httpx.Limits(max_connections=1)
+        )
+        for _ in kiosks
+    ]
     try:
         clock = VirtualClock(rate)
         events: list[tuple[float, int, int]] = []
@@ -219,8 +267,7 @@ async def outage(server: ServerProcess, n_kiosks: int = 1000, rate: float = 1.5,
         await run_until(steady_s)
         steady = [t for t in received if 15.0 <= t < steady_s]
         steady_rps = len(steady) / (steady_s - 15.0)
-        print(f"  steady: {len(received)} answered, {len(tasks)} rounds in flight",
-              file=sys.stderr)
+        print(f"  steady: {len(received)} answered, {len(tasks)} rounds in flight", file=sys.stderr)
 
         server.kill()  # the outage: connections are refused from now on
         down_at = clock.now()
@@ -235,14 +282,17 @@ async def outage(server: ServerProcess, n_kiosks: int = 1000, rate: float = 1.5,
         clock.set_rate(rate)
         back = clock.now()
         await run_until(back + after_s)
-        print(f"  after: {len(received)} answered, {len(tasks)} rounds in flight",
-              file=sys.stderr)
+        print(f"  after: {len(received)} answered, {len(tasks)} rounds in flight", file=sys.stderr)
         for task in list(tasks):
             task.cancel()
         first = [t - back for t in received if back <= t < back + 60.0]
         windows = [sum(1 for t in first if w <= t < w + 10.0) / 10.0 for w in range(0, 60, 10)]
-        return {"steady_rps": steady_rps, "peak_rps": max(windows),
-                "first_minute_rps": len(first) / 60.0, "refused": float(refused)}
+        return {
+            "steady_rps": steady_rps,
+            "peak_rps": max(windows),
+            "first_minute_rps": len(first) / 60.0,
+            "refused": float(refused),
+        }
     finally:
         for c in clients:
             await c.aclose()
@@ -260,11 +310,16 @@ def main() -> int:
     parser.add_argument("--only", choices=["commits", "outage"])
     parser.add_argument("--backend", choices=["postgresql", "sqlite"], default="postgresql")
     parser.add_argument("--seconds", type=float, default=10.0, help="commit bench duration")
-    parser.add_argument("--policy", choices=["client", "nofloor"], default="client",
-                        help="client: sync/client/backoff.py (jitter window at least the 60 s "
-                        "sync interval); nofloor: the same without the floor, for comparison")
-    parser.add_argument("--down", type=float, default=600.0,
-                        help="outage length in virtual seconds (default 600)")
+    parser.add_argument(
+        "--policy",
+        choices=["client", "nofloor"],
+        default="client",
+        help="client: sync/client/backoff.py (jitter window at least the 60 s "
+        "sync interval); nofloor: the same without the floor, for comparison",
+    )
+    parser.add_argument(
+        "--down", type=float, default=600.0, help="outage length in virtual seconds (default 600)"
+    )
     args = parser.parse_args()
     cluster = None
     if args.backend == "postgresql":
@@ -290,20 +345,26 @@ def main() -> int:
                     pg = make("pg_commits")
                     main_rate = asyncio.run(commits_per_second(pg, seconds=args.seconds))
                     pg.stop()
-                print(f"RESULT commits_per_s={main_rate:.1f} backend={args.backend} "
-                      f"sqlite_commits_per_s={sqlite_rate:.1f} kiosks=50")
+                print(
+                    f"RESULT commits_per_s={main_rate:.1f} backend={args.backend} "
+                    f"sqlite_commits_per_s={sqlite_rate:.1f} kiosks=50"
+                )
             if args.only in (None, "outage"):
                 srv = make("outage")
                 res = asyncio.run(outage(srv, down_s=args.down, policy=args.policy))
                 srv.stop()
                 ratio = res["peak_rps"] / res["steady_rps"]
-                print(f"  first_minute_avg_rps={res['first_minute_rps']:.1f} "
-                      f"refused_during_outage={int(res['refused'])} backoff={BACKOFF_SOURCE}")
-                print(f"RESULT outage_peak_rps={res['peak_rps']:.1f} "
-                      f"steady_rps={res['steady_rps']:.1f} ratio={ratio:.2f} "
-                      f"kiosks=1000 backend={args.backend} down_s={args.down:.0f} "
-                      f"policy={args.policy} "
-                      f"within_3x={ratio <= 3.0}")
+                print(
+                    f"  first_minute_avg_rps={res['first_minute_rps']:.1f} "
+                    f"refused_during_outage={int(res['refused'])} backoff={BACKOFF_SOURCE}"
+                )
+                print(
+                    f"RESULT outage_peak_rps={res['peak_rps']:.1f} "
+                    f"steady_rps={res['steady_rps']:.1f} ratio={ratio:.2f} "
+                    f"kiosks=1000 backend={args.backend} down_s={args.down:.0f} "
+                    f"policy={args.policy} "
+                    f"within_3x={ratio <= 3.0}"
+                )
     finally:
         if cluster:
             cluster.stop()

@@ -91,16 +91,27 @@ app.exec()
 
 def _env(tmp: Path) -> dict[str, str]:
     env = dict(os.environ)
-    env.update(QT_QPA_PLATFORM="offscreen", SALA_EXIT_WHEN_SHOWN="1",
-               SALA_DATA_DIR=str(tmp / "data"), SALA_SECRET_DIR=str(tmp / "secret"),
-               SALA_PRINTER="none", PYTHONDONTWRITEBYTECODE="0")
+    env.update(
+        QT_QPA_PLATFORM="offscreen",
+        SALA_EXIT_WHEN_SHOWN="1",
+        SALA_DATA_DIR=str(tmp / "data"),
+        SALA_SECRET_DIR=str(tmp / "secret"),
+        SALA_PRINTER="none",
+        PYTHONDONTWRITEBYTECODE="0",
+    )
     return env
 
 
 def one_run(code: str, tmp: Path) -> tuple[float, str]:
     start = time.time()
-    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_env(tmp),
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=_env(tmp),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("SHOWN_AT=")), None)
     if line is None:
         raise RuntimeError(f"no SHOWN_AT line (exit {proc.returncode}):\n{proc.stderr[-2000:]}")
@@ -111,9 +122,21 @@ def one_run(code: str, tmp: Path) -> tuple[float, str]:
 def journey_peak_rss_mb(tmp: Path) -> float:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", SALA_SECRET_DIR=str(tmp / "jsecret"))
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-         "tests/ui/test_journey_km_id_renewal.py"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "tests/ui/test_journey_km_id_renewal.py",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"the journey failed:\n{proc.stdout[-3000:]}")
     # ru_maxrss of the largest child so far, in KiB on Linux: run this before the others.
@@ -147,10 +170,12 @@ def main() -> int:
     print(f"bare  runs: {', '.join(f'{x:.3f}' for x in bare)}")
     print(f"attract screen alone: {', '.join(f'{x:.3f}' for x in floor)}")
     print(f"heavy modules imported before the attract screen: {sorted(heavy) or 'none'}")
-    print(f"RESULT startup_s={k:.3f} bare_qt_s={b:.3f} ratio={k / b:.2f} "
-          f"ui_only_s={d:.3f} ui_only_ratio={d / b:.2f} attract_only_ratio={f / b:.2f} "
-          f"peak_rss_mb={peak:.0f} heavy_before_shown={len(heavy)} "
-          f"fullscreen_ratio={fs / b:.2f}")
+    print(
+        f"RESULT startup_s={k:.3f} bare_qt_s={b:.3f} ratio={k / b:.2f} "
+        f"ui_only_s={d:.3f} ui_only_ratio={d / b:.2f} attract_only_ratio={f / b:.2f} "
+        f"peak_rss_mb={peak:.0f} heavy_before_shown={len(heavy)} "
+        f"fullscreen_ratio={fs / b:.2f}"
+    )
     return 0
 
 

@@ -26,10 +26,58 @@ from kiosk.store import Store
 from kiosk.store.appnumber import format_app_number
 from kiosk.store.registrations import encrypt_answers
 
-KM_SYL = ["សុខ", "ដា", "រា", "ចាន់", "ស្រី", "ពៅ", "វណ្ណា", "ហេង", "គឹម", "លី", "ម៉ៅ", "សុភ",
-          "ណា", "រី", "ធី", "តា", "បុ", "ប្រាក់", "ចិន្តា", "សំ", "អូន", "នី", "ពិ", "សិទ្ធ"]
-LA_SYL = ["sok", "da", "ra", "chan", "srey", "pov", "vanna", "heng", "kim", "ly", "mao", "sophea",
-          "na", "ri", "thi", "ta", "bo", "prak", "chenda", "sam", "oun", "ni", "pi", "seth"]
+KM_SYL = [
+    "សុខ",
+    "ដា",
+    "រា",
+    "ចាន់",
+    "ស្រី",
+    "ពៅ",
+    "វណ្ណា",
+    "ហេង",
+    "គឹម",
+    "លី",
+    "ម៉ៅ",
+    "សុភ",
+    "ណា",
+    "រី",
+    "ធី",
+    "តា",
+    "បុ",
+    "ប្រាក់",
+    "ចិន្តា",
+    "សំ",
+    "អូន",
+    "នី",
+    "ពិ",
+    "សិទ្ធ",
+]
+LA_SYL = [
+    "sok",
+    "da",
+    "ra",
+    "chan",
+    "srey",
+    "pov",
+    "vanna",
+    "heng",
+    "kim",
+    "ly",
+    "mao",
+    "sophea",
+    "na",
+    "ri",
+    "thi",
+    "ta",
+    "bo",
+    "prak",
+    "chenda",
+    "sam",
+    "oun",
+    "ni",
+    "pi",
+    "seth",
+]
 MEDIA_SIZES = (50_000, 250_000, 250_000)
 
 
@@ -87,7 +135,8 @@ def bench_saves(store: Store, rng: random.Random, n: int) -> tuple[list[float], 
         t0 = time.perf_counter()
         refs = [store.add_media(b, "image/jpeg") for b in blobs]
         atts = [Attachment("photo", "photo", refs[0])] + [
-            Attachment("papers", "document", r, page=i) for i, r in enumerate(refs[1:])]
+            Attachment("papers", "document", r, page=i) for i, r in enumerate(refs[1:])
+        ]
         store.submit(reg.id, answers, atts, fee_khr=4000)
         saves.append((time.perf_counter() - t0) * 1000)
     return saves, metas
@@ -105,14 +154,31 @@ def build_rows(store: Store, rng: random.Random, rows: int) -> list[dict[str, st
         rid = new_id()
         app = format_app_number("120101", start + i + 1)
         people.append({**p, "app_number": app})
-        regs.append((seq0 + i, rid, "birth_certificate", "2026.1", "submitted", "km", "120101",
-                     now, now, encrypt_answers(store._keys.answers, rid, p), app, now, 4000))
+        regs.append(
+            (
+                seq0 + i,
+                rid,
+                "birth_certificate",
+                "2026.1",
+                "submitted",
+                "km",
+                "120101",
+                now,
+                now,
+                encrypt_answers(store._keys.answers, rid, p),
+                app,
+                now,
+                4000,
+            )
+        )
         search.append((seq0 + i, store._search.doc(p, app)))
     conn.execute("BEGIN")
     conn.executemany(
         "INSERT INTO registrations (seq, id, service_id, form_version, state, locale, "
         "commune_code, created_at, updated_at, answers, app_number, submitted_at, fee_khr) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", regs)
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        regs,
+    )
     conn.executemany("INSERT INTO search_tokens (rowid, tokens) VALUES (?,?)", search)
     conn.execute("UPDATE counters SET value = ? WHERE name='app_number'", (start + rows,))
     conn.execute("COMMIT")
@@ -120,8 +186,7 @@ def build_rows(store: Store, rng: random.Random, rows: int) -> list[dict[str, st
     return people
 
 
-def queries(rng: random.Random, people: list[dict[str, str]],
-            n: int) -> list[tuple[str, str]]:
+def queries(rng: random.Random, people: list[dict[str, str]], n: int) -> list[tuple[str, str]]:
     """(query, the app number of the person it was made from)."""
     out: list[tuple[str, str]] = []
     for _ in range(n):
@@ -155,12 +220,18 @@ def main() -> None:
         baseline = bench_baseline(root, args.saves)
         store = Store.open(root / "data", commune_code="120101", secret_dir=root / "secret")
         saves, metas = bench_saves(store, rng, args.saves)
-        print(f"baseline raw sqlite+fsync of same bytes: p50={pct(baseline, 50):.1f} "
-              f"p95={pct(baseline, 95):.1f} ms")
-        print(f"submit with 50KB+2x250KB media:        p50={pct(saves, 50):.1f} "
-              f"p95={pct(saves, 95):.1f} ms")
-        print(f"metadata-only autosave:                p50={pct(metas, 50):.1f} "
-              f"p95={pct(metas, 95):.1f} ms")
+        print(
+            f"baseline raw sqlite+fsync of same bytes: p50={pct(baseline, 50):.1f} "
+            f"p95={pct(baseline, 95):.1f} ms"
+        )
+        print(
+            f"submit with 50KB+2x250KB media:        p50={pct(saves, 50):.1f} "
+            f"p95={pct(saves, 95):.1f} ms"
+        )
+        print(
+            f"metadata-only autosave:                p50={pct(metas, 50):.1f} "
+            f"p95={pct(metas, 95):.1f} ms"
+        )
         t0 = time.perf_counter()
         people = build_rows(store, rng, args.rows)
         print(f"built {args.rows} rows in {time.perf_counter() - t0:.1f} s")
@@ -172,15 +243,19 @@ def main() -> None:
             times.append((time.perf_counter() - t0) * 1000)
             hits += bool(found)
             person_hits += app in {r.app_number for r in found}
-        print(f"search among {args.rows}: p50={pct(times, 50):.1f} p95={pct(times, 95):.1f} "
-              f"max={max(times):.1f} ms; {hits}/{len(qs)} queries found someone, "
-              f"{person_hits} had their person in the first 50 (short Khmer prefixes match "
-              "many people)")
+        print(
+            f"search among {args.rows}: p50={pct(times, 50):.1f} p95={pct(times, 95):.1f} "
+            f"max={max(times):.1f} ms; {hits}/{len(qs)} queries found someone, "
+            f"{person_hits} had their person in the first 50 (short Khmer prefixes match "
+            "many people)"
+        )
         store.close()
-    print(f"RESULT save_p50_ms={pct(saves, 50):.1f} save_p95_ms={pct(saves, 95):.1f} "
-          f"meta_p95_ms={pct(metas, 95):.1f} search_p95_ms={pct(times, 95):.1f} "
-          f"baseline_fsync_p95_ms={pct(baseline, 95):.1f} "
-          f"search_mean_ms={statistics.fmean(times):.1f}")
+    print(
+        f"RESULT save_p50_ms={pct(saves, 50):.1f} save_p95_ms={pct(saves, 95):.1f} "
+        f"meta_p95_ms={pct(metas, 95):.1f} search_p95_ms={pct(times, 95):.1f} "
+        f"baseline_fsync_p95_ms={pct(baseline, 95):.1f} "
+        f"search_mean_ms={statistics.fmean(times):.1f}"
+    )
 
 
 if __name__ == "__main__":

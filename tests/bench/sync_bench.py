@@ -79,9 +79,14 @@ class Cutter:
 
 def make_files(n: int, scale: float) -> list[list[tuple[str, str, int, bytes]]]:
     photo, page = int(50_000 * scale), int(250_000 * scale)
-    return [[("photo", "photo", 0, jpeg_like(photo, 3 * i)),
-             ("birth_paper", "document", 0, jpeg_like(page, 3 * i + 1)),
-             ("birth_paper", "document", 1, jpeg_like(page, 3 * i + 2))] for i in range(n)]
+    return [
+        [
+            ("photo", "photo", 0, jpeg_like(photo, 3 * i)),
+            ("birth_paper", "document", 0, jpeg_like(page, 3 * i + 1)),
+            ("birth_paper", "document", 1, jpeg_like(page, 3 * i + 2)),
+        ]
+        for i in range(n)
+    ]
 
 
 def run_ceiling(link: Link, sink: Sink, payload: int) -> tuple[float, int]:
@@ -114,8 +119,12 @@ def run_naive(link: Link, sink: Sink, files: list[Any], cuts: list[int]) -> floa
                     # A plain client's fixed timeouts: 60 s to send the record (urllib3 uses
                     # the connect timeout while sending; Python counts it for the whole body)
                     # and 60 s for the answer. A 550 KB record takes ~17 s at 256 kbit/s.
-                    r = s.post(f"http://{host}:{proxy.address[1]}/naive/{i}", files=parts,
-                               data={"answers": '{"name_km": "សុខ ដារ៉ា"}'}, timeout=(60, 60))
+                    r = s.post(
+                        f"http://{host}:{proxy.address[1]}/naive/{i}",
+                        files=parts,
+                        data={"answers": '{"name_km": "សុខ ដារ៉ា"}'},
+                        timeout=(60, 60),
+                    )
                     if r.status_code == 200:
                         break
                 except requests.RequestException:
@@ -126,8 +135,9 @@ def run_naive(link: Link, sink: Sink, files: list[Any], cuts: list[int]) -> floa
     return elapsed
 
 
-def run_sala(link: Link, server: Server, tmp: Path, files: list[Any], cuts: list[int]
-             ) -> dict[str, Any]:
+def run_sala(
+    link: Link, server: Server, tmp: Path, files: list[Any], cuts: list[int]
+) -> dict[str, Any]:
     proxy = link.proxy_to(server.port)
     host = IP_SERVER if link.mode == "netns" else "127.0.0.1"
     with link.kiosk_side():
@@ -144,9 +154,12 @@ def run_sala(link: Link, server: Server, tmp: Path, files: list[Any], cuts: list
         chunks: list[int] = []
         with ThreadPoolExecutor(3) as pool:
             while sum(r.ok for r in results) < len(ids) and time.monotonic() - started < 7200:
-                round_results = push_pending(kiosk.store, api, executor=pool,
-                                             on_progress=lambda p: chunks.append(
-                                                 api.link.chunk_size()))
+                round_results = push_pending(
+                    kiosk.store,
+                    api,
+                    executor=pool,
+                    on_progress=lambda p: chunks.append(api.link.chunk_size()),
+                )
                 results += round_results
                 if not round_results:
                     break
@@ -165,17 +178,33 @@ def run_sala(link: Link, server: Server, tmp: Path, files: list[Any], cuts: list
     # the resume) ÷ that request's own chunk length.
     lost = [done / length for done, length in proxy.stats.lost_on_cut if length]
     resent = proxy.stats.upload_body_bytes - body0 - payload  # media bytes that went twice
-    return {"time": elapsed, "payload": payload, "wire": wire, "accepted": accepted,
-            "count": len(ids), "cuts": fired, "chunk": chunk, "resent": resent,
-            "resend_per_cut": resent / fired / chunk if fired and chunk else 0.0,
-            "cut_request_done": max(lost) if lost else 0.0,
-            "body_resend": api.stats.get("body_bytes", 0) - payload,
-            "rounds": len(results),
-            "client": {k: v for k, v in api.stats.items() if k != "body_bytes"}}
+    return {
+        "time": elapsed,
+        "payload": payload,
+        "wire": wire,
+        "accepted": accepted,
+        "count": len(ids),
+        "cuts": fired,
+        "chunk": chunk,
+        "resent": resent,
+        "resend_per_cut": resent / fired / chunk if fired and chunk else 0.0,
+        "cut_request_done": max(lost) if lost else 0.0,
+        "body_resend": api.stats.get("body_bytes", 0) - payload,
+        "rounds": len(results),
+        "client": {k: v for k, v in api.stats.items() if k != "body_bytes"},
+    }
 
 
-def run_flaky(link: Link, server: Server, sink: Sink, tmp: Path, files: list[Any],
-              payload: int, gap: int, rng: random.Random) -> float:
+def run_flaky(
+    link: Link,
+    server: Server,
+    sink: Sink,
+    tmp: Path,
+    files: list[Any],
+    payload: int,
+    gap: int,
+    rng: random.Random,
+) -> float:
     """Naive time ÷ Sala time on a 1 Mbit/s link cut every `gap` bytes on average."""
     link.shape(**PROFILES["1mbit"])
     cuts, pos = [], 0
@@ -183,8 +212,11 @@ def run_flaky(link: Link, server: Server, sink: Sink, tmp: Path, files: list[Any
         pos += max(1, int(rng.expovariate(1 / gap)))
         cuts.append(pos)
     sala = run_sala(link, server, tmp / "kiosk-flaky", files, cuts)
-    print(f"[flaky] sala: {sala['time']:.1f} s, {sala['accepted']}/{sala['count']} accepted, "
-          f"{sala['cuts']} cuts", flush=True)
+    print(
+        f"[flaky] sala: {sala['time']:.1f} s, {sala['accepted']}/{sala['count']} accepted, "
+        f"{sala['cuts']} cuts",
+        flush=True,
+    )
     naive = run_naive(link, sink, files, cuts)
     print(f"[flaky] naive: {naive:.1f} s", flush=True)
     return naive / float(sala["time"])
@@ -194,20 +226,34 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--registrations", type=int, default=50)
     ap.add_argument("--scale", type=float, default=1.0, help="media size factor")
-    ap.add_argument("--cuts", type=int, default=None,
-                    help="connection cuts per Sala/naive run (default 5 per 50 registrations, "
-                    "at least 1)")
-    ap.add_argument("--cut-kind", choices=["reset", "silent"], default="reset",
-                    help="how the connection is cut: reset at once, or silent (only a "
-                    "timeout notices)")
+    ap.add_argument(
+        "--cuts",
+        type=int,
+        default=None,
+        help="connection cuts per Sala/naive run (default 5 per 50 registrations, at least 1)",
+    )
+    ap.add_argument(
+        "--cut-kind",
+        choices=["reset", "silent"],
+        default="reset",
+        help="how the connection is cut: reset at once, or silent (only a timeout notices)",
+    )
     ap.add_argument("--link", choices=["auto", "netns", "proxy"], default="auto")
-    ap.add_argument("--sala-only", action="store_true",
-                    help="diagnose Sala alone: no ceiling and no naive run (ratios print nan)")
+    ap.add_argument(
+        "--sala-only",
+        action="store_true",
+        help="diagnose Sala alone: no ceiling and no naive run (ratios print nan)",
+    )
     ap.add_argument("--profiles", default="1mbit,256k")
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--flaky-gap", type=int, default=0, metavar="BYTES",
-                    help="also run a flaky 1 Mbit/s link cut every BYTES on average (random "
-                    "gaps), where a naive client has to start records over and over")
+    ap.add_argument(
+        "--flaky-gap",
+        type=int,
+        default=0,
+        metavar="BYTES",
+        help="also run a flaky 1 Mbit/s link cut every BYTES on average (random "
+        "gaps), where a naive client has to start records over and over",
+    )
     args = ap.parse_args()
     Cutter.kind = args.cut_kind
     if args.cuts is None:
@@ -216,8 +262,11 @@ def main() -> int:
     rng = random.Random(args.seed)
     files = make_files(args.registrations, args.scale)
     payload = sum(len(d) for reg in files for *_, d in reg)
-    print(f"link={mode} registrations={args.registrations} scale={args.scale} "
-          f"payload={payload} bytes cuts={args.cuts}", flush=True)
+    print(
+        f"link={mode} registrations={args.registrations} scale={args.scale} "
+        f"payload={payload} bytes cuts={args.cuts}",
+        flush=True,
+    )
     out: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="sala-bench-") as tmpdir, Link(mode) as link:
         tmp = Path(tmpdir)
@@ -232,16 +281,23 @@ def main() -> int:
                     ceiling, ceiling_wire = run_ceiling(link, sink, payload)
                     print(f"[{name}] ceiling: {ceiling:.1f} s, wire {ceiling_wire} B", flush=True)
                 sala = run_sala(link, server, tmp / f"kiosk-{name}", files, cuts)
-                print(f"[{name}] sala: {sala['time']:.1f} s, {sala['accepted']}/{sala['count']} "
-                      f"accepted, {sala['cuts']} cuts, wire {sala['wire']} B, mean chunk "
-                      f"{sala['chunk']:.0f} B, re-sent {sala['resent']} B = "
-                      f"{sala['resend_per_cut']:.2f} chunks/cut (cut requests were at most "
-                      f"{sala['cut_request_done']:.0%} through), "
-                      f"{sala['rounds']} push results; client {sala['client']}", flush=True)
+                print(
+                    f"[{name}] sala: {sala['time']:.1f} s, {sala['accepted']}/{sala['count']} "
+                    f"accepted, {sala['cuts']} cuts, wire {sala['wire']} B, mean chunk "
+                    f"{sala['chunk']:.0f} B, re-sent {sala['resent']} B = "
+                    f"{sala['resend_per_cut']:.2f} chunks/cut (cut requests were at most "
+                    f"{sala['cut_request_done']:.0%} through), "
+                    f"{sala['rounds']} push results; client {sala['client']}",
+                    flush=True,
+                )
                 naive = math.nan if args.sala_only else run_naive(link, sink, files, cuts)
                 print(f"[{name}] naive: {naive:.1f} s", flush=True)
-                out[name] = {"ceiling": ceiling, "ceiling_wire": ceiling_wire, "naive": naive,
-                             **sala}
+                out[name] = {
+                    "ceiling": ceiling,
+                    "ceiling_wire": ceiling_wire,
+                    "naive": naive,
+                    **sala,
+                }
             flaky = 0.0
             if args.flaky_gap:
                 flaky = run_flaky(link, server, sink, tmp, files, payload, args.flaky_gap, rng)
@@ -255,14 +311,16 @@ def main() -> int:
     def ratio(r: dict[str, float]) -> str:
         return f"{r['ceiling'] / r['time']:.2f}" if r else "n/a"
 
-    print(f"RESULT link={mode} registrations={args.registrations} scale={args.scale} "
-          f"cuts={args.cuts} cut_kind={args.cut_kind} "
-          f"ceiling_ratio_1mbit={ratio(r1)} ceiling_ratio_256k={ratio(r2)} "
-          f"wire_overhead={first['wire'] / first['payload']:.3f} "
-          f"raw_wire_overhead={first['ceiling_wire'] / first['payload']:.3f} "
-          f"resend_per_cut_chunks={max(r.get('resend_per_cut', 0) for r in out.values()):.2f} "
-          f"naive_time_ratio={min(r['naive'] / r['time'] for r in out.values()):.2f}"
-          + (f" naive_time_ratio_flaky={flaky:.2f}" if args.flaky_gap else ""))
+    print(
+        f"RESULT link={mode} registrations={args.registrations} scale={args.scale} "
+        f"cuts={args.cuts} cut_kind={args.cut_kind} "
+        f"ceiling_ratio_1mbit={ratio(r1)} ceiling_ratio_256k={ratio(r2)} "
+        f"wire_overhead={first['wire'] / first['payload']:.3f} "
+        f"raw_wire_overhead={first['ceiling_wire'] / first['payload']:.3f} "
+        f"resend_per_cut_chunks={max(r.get('resend_per_cut', 0) for r in out.values()):.2f} "
+        f"naive_time_ratio={min(r['naive'] / r['time'] for r in out.values()):.2f}"
+        + (f" naive_time_ratio_flaky={flaky:.2f}" if args.flaky_gap else "")
+    )
     return 0
 
 

@@ -72,17 +72,32 @@ def main() -> int:
         statuses: dict[str, str] = {}  # what the officer set, by registration id
         report: dict[str, int] = {}
         ids: list[str] = []
-        sala = [sys.executable, "-m", "ui.cli", "--data-dir", str(kiosk.data_dir), "sync",
-                "--once", "--parallel", str(rng.choice([1, 3]))]
+        sala = [
+            sys.executable,
+            "-m",
+            "ui.cli",
+            "--data-dir",
+            str(kiosk.data_dir),
+            "sync",
+            "--once",
+            "--parallel",
+            str(rng.choice([1, 3])),
+        ]
         env = env_with(SALA_SECRET_DIR=str(kiosk.secret_dir))
         try:
             for _round in range(args.rounds):
                 for _ in range(rng.choice([1, 1, 2])):
                     pages = rng.randint(0, 2)
                     files = [("photo", "photo", 0, jpeg_like(rng.randint(2_000, 12_000), len(ids)))]
-                    files += [("birth_paper", "document", p,
-                               jpeg_like(rng.randint(5_000, 40_000), 1000 * len(ids) + p))
-                              for p in range(pages)]
+                    files += [
+                        (
+                            "birth_paper",
+                            "document",
+                            p,
+                            jpeg_like(rng.randint(5_000, 40_000), 1000 * len(ids) + p),
+                        )
+                        for p in range(pages)
+                    ]
                     ids.append(submit(kiosk.store, files))
                 fault = rng.choice(FAULTS)
                 counts[fault] += 1
@@ -91,14 +106,21 @@ def main() -> int:
                 elif fault == "drop_response":
                     proxy.drop_response(b"PUT /v1/registrations/")
                 elif fault == "flip_bit":
-                    proxy.flip_bit(rng.choice([b"PATCH /v1/uploads/", b"POST /v1/uploads"]),
-                                   body_offset=rng.randint(0, 1500))
+                    proxy.flip_bit(
+                        rng.choice([b"PATCH /v1/uploads/", b"POST /v1/uploads"]),
+                        body_offset=rng.randint(0, 1500),
+                    )
                 elif fault == "busy":
                     proxy.respond(503, retry_after="0", count=rng.randint(1, 3))
                 if fault == "client_kill":
                     proxy.set_link(up_bps=800_000)
-                    proc = subprocess.Popen(sala, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                            stderr=subprocess.DEVNULL)
+                    proc = subprocess.Popen(
+                        sala,
+                        cwd=ROOT,
+                        env=env,
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL,
+                    )
                     time.sleep(rng.uniform(0.3, 2.0))  # random moment: starting, mid-upload…
                     proc.send_signal(signal.SIGKILL)
                     proc.wait(10)
@@ -128,16 +150,22 @@ def main() -> int:
             session.close()
             server.stop()
     elapsed = time.monotonic() - started
-    print(f"faults: {dict(counts)}; {len(statuses)} registrations got officer statuses; "
-          f"{elapsed:.0f} s", flush=True)
-    print(f"RESULT rounds={args.rounds} registrations={len(ids)} lost={report['lost']} "
-          f"duplicates={report['duplicates']} corrupt={report['corrupt']} "
-          f"status_missed={report['status_missed']} seconds={elapsed:.0f}")
+    print(
+        f"faults: {dict(counts)}; {len(statuses)} registrations got officer statuses; "
+        f"{elapsed:.0f} s",
+        flush=True,
+    )
+    print(
+        f"RESULT rounds={args.rounds} registrations={len(ids)} lost={report['lost']} "
+        f"duplicates={report['duplicates']} corrupt={report['corrupt']} "
+        f"status_missed={report['status_missed']} seconds={elapsed:.0f}"
+    )
     return 0 if not any(report.values()) else 1
 
 
-def move(server: Server, token: str, reg_id: str, statuses: dict[str, str],
-         rng: random.Random) -> None:
+def move(
+    server: Server, token: str, reg_id: str, statuses: dict[str, str], rng: random.Random
+) -> None:
     """One officer step along the allowed status path, if the server has the registration."""
     current = statuses.get(reg_id, "received")
     options = sorted(protocol.STATUS_TRANSITIONS.get(current, ()))
@@ -145,9 +173,12 @@ def move(server: Server, token: str, reg_id: str, statuses: dict[str, str],
         return
     new = rng.choice(options)
     try:
-        r = requests.post(f"http://127.0.0.1:{server.port}/v1/registrations/{reg_id}/status",
-                          json={"status": new, "note": f"bench {new}"},
-                          headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        r = requests.post(
+            f"http://127.0.0.1:{server.port}/v1/registrations/{reg_id}/status",
+            json={"status": new, "note": f"bench {new}"},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
     except requests.RequestException:
         return
     if r.status_code // 100 == 2:
@@ -176,7 +207,8 @@ def verify(server: Server, store: Any, ids: list[str], statuses: dict[str, str])
         files_ok = all(
             (media_dir / sha[:2] / sha).is_file()
             and hashlib.sha256((media_dir / sha[:2] / sha).read_bytes()).hexdigest() == sha
-            for sha in got)
+            for sha in got
+        )
         if want != got or not files_ok or body["app_number"] != reg.app_number:
             corrupt += 1
         if reg_id in statuses and reg.server_status != row[3]:

@@ -37,13 +37,17 @@ def test_update_and_delete_are_refused(store: Store) -> None:
     assert store.audit.verify() is None
 
 
-@pytest.mark.parametrize("tamper", [
-    "UPDATE audit SET details = '{\"ok\":false}' WHERE seq = 3",
-    "DELETE FROM audit WHERE seq = 3",
-    "UPDATE audit SET at = '2020-01-01T00:00:00+00:00' WHERE seq = 3",
-])
-def test_edits_with_triggers_dropped_are_found(data_dir: Path, clock: ManualClock,
-                                               tamper: str) -> None:
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        "UPDATE audit SET details = '{\"ok\":false}' WHERE seq = 3",
+        "DELETE FROM audit WHERE seq = 3",
+        "UPDATE audit SET at = '2020-01-01T00:00:00+00:00' WHERE seq = 3",
+    ],
+)
+def test_edits_with_triggers_dropped_are_found(
+    data_dir: Path, clock: ManualClock, tamper: str
+) -> None:
     with Store.open(data_dir, commune_code="120101", clock=clock) as s:
         _log(s, 5)
     conn = sqlite3.connect(data_dir / DB_FILE)  # someone with the file and sqlite3

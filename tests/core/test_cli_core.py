@@ -30,8 +30,9 @@ def _fill(data_dir: Path, clock: ManualClock) -> None:
         s.record_sync_error(reg.id, "server unreachable")
 
 
-def test_status_counts_and_sync_state(data_dir: Path, clock: ManualClock,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_status_counts_and_sync_state(
+    data_dir: Path, clock: ManualClock, capsys: pytest.CaptureFixture[str]
+) -> None:
     _fill(data_dir, clock)
     assert main(["--data-dir", str(data_dir), "status"]) == 0
     out = capsys.readouterr().out
@@ -55,8 +56,14 @@ def test_status_and_self_test_work_without_qt(data_dir: Path, clock: ManualClock
     _fill(data_dir, clock)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for cmd in ("status", "self-test"):
-        done = subprocess.run([python, "-m", "ui.cli", "--data-dir", str(data_dir), cmd],
-                              capture_output=True, text=True, env=env, cwd=ROOT, check=False)
+        done = subprocess.run(
+            [python, "-m", "ui.cli", "--data-dir", str(data_dir), cmd],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            check=False,
+        )
         assert done.returncode == 0, done.stdout + done.stderr
         assert "PySide6" not in done.stderr
     assert "checks passed" in done.stdout
@@ -67,8 +74,7 @@ def test_self_test_passes_on_a_healthy_kiosk(data_dir: Path, clock: ManualClock)
     out = io.StringIO()
     assert run_self_test(data_dir, out) == 0, out.getvalue()
     text = out.getvalue()
-    for name in ("data dir writable", "database", "audit chain", "media vault", "catalog",
-                 "fonts"):
+    for name in ("data dir writable", "database", "audit chain", "media vault", "catalog", "fonts"):
         assert f"PASS {name}" in text
 
 

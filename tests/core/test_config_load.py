@@ -25,9 +25,14 @@ def test_data_dir_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 def test_save_then_load_round_trips_and_keeps_unknown_keys(tmp_path: Path) -> None:
     (tmp_path / "config.json").write_text(json.dumps({"future_key": 1}), "utf-8")
-    cfg = replace(Config(data_dir=tmp_path), commune_code="010201",
-                  server_url="https://moi.example.kh/", scan_folder=tmp_path / "scans",
-                  printer="escpos:file:/dev/usb/lp0", retention_days=30)
+    cfg = replace(
+        Config(data_dir=tmp_path),
+        commune_code="010201",
+        server_url="https://moi.example.kh/",
+        scan_folder=tmp_path / "scans",
+        printer="escpos:file:/dev/usb/lp0",
+        retention_days=30,
+    )
     save_config(cfg)
     loaded = load_config(tmp_path)
     assert loaded == replace(cfg, server_url="https://moi.example.kh")
@@ -42,14 +47,17 @@ def test_environment_overrides_file(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert cfg.camera == "demo" and cfg.retention_days == 14
 
 
-@pytest.mark.parametrize(("content", "key"), [
-    ('{"commune_code": "12A101"}', "commune_code"),
-    ('{"retention_days": "soon"}', "retention_days"),
-    ('{"retention_days": 0}', "retention_days"),
-    ('{"server_url": "ftp://x"}', "server_url"),
-    ("{not json", "*"),
-    ("[1, 2]", "*"),
-])
+@pytest.mark.parametrize(
+    ("content", "key"),
+    [
+        ('{"commune_code": "12A101"}', "commune_code"),
+        ('{"retention_days": "soon"}', "retention_days"),
+        ('{"retention_days": 0}', "retention_days"),
+        ('{"server_url": "ftp://x"}', "server_url"),
+        ("{not json", "*"),
+        ("[1, 2]", "*"),
+    ],
+)
 def test_bad_file_names_file_and_key(tmp_path: Path, content: str, key: str) -> None:
     (tmp_path / "config.json").write_text(content, "utf-8")
     with pytest.raises(ConfigError) as info:
@@ -58,8 +66,9 @@ def test_bad_file_names_file_and_key(tmp_path: Path, content: str, key: str) -> 
     assert str(tmp_path / "config.json") in str(info.value)
 
 
-def test_bad_environment_value_names_the_variable(tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_environment_value_names_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SALA_COMMUNE_CODE", "123")
     with pytest.raises(ConfigError, match=r"\$SALA_COMMUNE_CODE"):
         load_config(tmp_path)

@@ -30,14 +30,18 @@ def test_format() -> None:
         format_app_number("120101", 0)
 
 
-@given(commune=st.from_regex(r"\d{6}", fullmatch=True), seq=st.integers(1, 99_999),
-       pos=st.integers(0, 10), delta=st.integers(1, 9))
+@given(
+    commune=st.from_regex(r"\d{6}", fullmatch=True),
+    seq=st.integers(1, 99_999),
+    pos=st.integers(0, 10),
+    delta=st.integers(1, 9),
+)
 def test_any_single_wrong_digit_is_caught(commune: str, seq: int, pos: int, delta: int) -> None:
     number = format_app_number(commune, seq)
     assert validate_app_number(number)
     digits = [c for c in number if c.isdigit()]
     idx = [i for i, c in enumerate(number) if c.isdigit()][pos]
-    wrong = number[:idx] + str((int(digits[pos]) + delta) % 10) + number[idx + 1:]
+    wrong = number[:idx] + str((int(digits[pos]) + delta) % 10) + number[idx + 1 :]
     assert not validate_app_number(wrong)
 
 

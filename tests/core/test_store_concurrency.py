@@ -48,8 +48,10 @@ def test_two_threads_share_one_store(store: Store) -> None:
 
 
 def test_two_connections_to_one_data_dir(data_dir: Path, clock: ManualClock) -> None:
-    with Store.open(data_dir, commune_code="120101", clock=clock) as a, \
-            Store.open(data_dir, commune_code="120101", clock=clock) as b:
+    with (
+        Store.open(data_dir, commune_code="120101", clock=clock) as a,
+        Store.open(data_dir, commune_code="120101", clock=clock) as b,
+    ):
         numbers = set()
         for s in (a, b, a, b):
             reg = s.create_draft("s", "1", "km")

@@ -24,8 +24,9 @@ def _fill(store: Store) -> tuple[str, bytes]:
     photo = b"\xff\xd8JPEG-PLAINTEXT-MARKER" + os.urandom(2000)
     reg = store.create_draft("s", "1", "km")
     att = Attachment("photo", "photo", store.add_media(photo, "image/jpeg"))
-    store.submit(reg.id, {"name_km": NAME, "name_latin": "Chan Thida", "phone": PHONE},
-                 [att], fee_khr=0)
+    store.submit(
+        reg.id, {"name_km": NAME, "name_latin": "Chan Thida", "phone": PHONE}, [att], fee_khr=0
+    )
     return reg.id, photo
 
 
@@ -38,13 +39,21 @@ def test_no_plaintext_pii_or_media_in_the_data_dir(data_dir: Path, clock: Manual
         _fill(s)
         blob = _all_bytes(data_dir)  # database, WAL and media, as a disk copy would see them
     blob += _all_bytes(data_dir)
-    for needle in (NAME.encode(), "ស្រីពៅ".encode(), b"Chan Thida", b"Thida", PHONE.encode(),
-                   b"987654", b"JPEG-PLAINTEXT-MARKER"):
+    for needle in (
+        NAME.encode(),
+        "ស្រីពៅ".encode(),
+        b"Chan Thida",
+        b"Thida",
+        PHONE.encode(),
+        b"987654",
+        b"JPEG-PLAINTEXT-MARKER",
+    ):
         assert needle not in blob, needle
 
 
-def test_copy_of_data_dir_alone_opens_nothing(data_dir: Path, clock: ManualClock,
-                                              tmp_path: Path) -> None:
+def test_copy_of_data_dir_alone_opens_nothing(
+    data_dir: Path, clock: ManualClock, tmp_path: Path
+) -> None:
     with Store.open(data_dir, commune_code="120101", clock=clock) as s:
         _fill(s)
     stolen = tmp_path / "stolen"
@@ -58,8 +67,9 @@ def test_copy_of_data_dir_alone_opens_nothing(data_dir: Path, clock: ManualClock
         Store.open(stolen, commune_code="120101", clock=clock, secret_dir=tmp_path / "fake")
 
 
-def test_secret_and_keyring_are_private_files(data_dir: Path, _secret_dir: Path,
-                                              clock: ManualClock) -> None:
+def test_secret_and_keyring_are_private_files(
+    data_dir: Path, _secret_dir: Path, clock: ManualClock
+) -> None:
     Store.open(data_dir, commune_code="120101", clock=clock).close()
     for path in (_secret_dir / MACHINE_SECRET_FILE, data_dir / KEYRING_FILE):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
@@ -67,8 +77,9 @@ def test_secret_and_keyring_are_private_files(data_dir: Path, _secret_dir: Path,
     assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
 
 
-def test_passphrase_is_needed_once_set(data_dir: Path, clock: ManualClock,
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_passphrase_is_needed_once_set(
+    data_dir: Path, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with Store.open(data_dir, commune_code="120101", clock=clock, passphrase="mekong-42") as s:
         reg_id, _ = _fill(s)
     with pytest.raises(KeyLocked) as info:
@@ -82,8 +93,7 @@ def test_passphrase_is_needed_once_set(data_dir: Path, clock: ManualClock,
         assert s.get(reg_id).answers["name_km"] == NAME
 
 
-def test_lost_keyring_file_comes_back_from_the_database(data_dir: Path,
-                                                        clock: ManualClock) -> None:
+def test_lost_keyring_file_comes_back_from_the_database(data_dir: Path, clock: ManualClock) -> None:
     with Store.open(data_dir, commune_code="120101", clock=clock) as s:
         reg_id, photo = _fill(s)
     ring = (data_dir / KEYRING_FILE).read_bytes()
@@ -98,8 +108,11 @@ def test_swapped_or_altered_ciphertext_is_detected(store: Store) -> None:
     a, _ = _fill(store)
     b, _ = _fill(store)
     conn = store._conn
-    conn.execute("UPDATE registrations SET answers = (SELECT answers FROM registrations "
-                 "WHERE id = ?) WHERE id = ?", (a, b))
+    conn.execute(
+        "UPDATE registrations SET answers = (SELECT answers FROM registrations "
+        "WHERE id = ?) WHERE id = ?",
+        (a, b),
+    )
     with pytest.raises(StoreCorrupt):
         store.get(b)
     sha = store.get(a).attachments[0].media.sha256
@@ -112,8 +125,7 @@ def test_swapped_or_altered_ciphertext_is_detected(store: Store) -> None:
     assert store.verify_media() == [sha]
 
 
-def test_verification_code_is_stable_and_kiosk_specific(tmp_path: Path,
-                                                        clock: ManualClock) -> None:
+def test_verification_code_is_stable_and_kiosk_specific(tmp_path: Path, clock: ManualClock) -> None:
     with Store.open(tmp_path / "k1", commune_code="120101", clock=clock) as s:
         reg = s.create_draft("s", "1", "km")
         code = s.submit(reg.id, {}, [], fee_khr=0).verification_code
@@ -135,16 +147,18 @@ def test_processes_starting_together_agree_on_one_key(tmp_path: Path) -> None:
     """The UI and the sync command opening a brand-new data dir at the same moment."""
     ctx = multiprocessing.get_context("fork")
     go = ctx.Event()
-    procs = [ctx.Process(target=_open_and_write,
-                         args=(str(tmp_path / "data"), str(tmp_path / "secret"), go, n))
-             for n in range(4)]
+    procs = [
+        ctx.Process(
+            target=_open_and_write, args=(str(tmp_path / "data"), str(tmp_path / "secret"), go, n)
+        )
+        for n in range(4)
+    ]
     for p in procs:
         p.start()
     go.set()
     for p in procs:
         p.join(timeout=60)
         assert p.exitcode == 0
-    with Store.open(tmp_path / "data", commune_code="120101",
-                    secret_dir=tmp_path / "secret") as s:
+    with Store.open(tmp_path / "data", commune_code="120101", secret_dir=tmp_path / "secret") as s:
         names = sorted(r.answers["name_latin"] for r in s.list_by_state(State.DRAFT))
     assert names == [f"writer {n}" for n in range(4)]

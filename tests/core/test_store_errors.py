@@ -18,8 +18,12 @@ from tests.core.conftest import ManualClock
 
 def _mount(path: Path, size: str) -> None:
     path.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip()}); needs root")
 
@@ -47,8 +51,9 @@ def _fill(disk: Path) -> Path:
     return filler
 
 
-def test_full_disk_fails_cleanly_and_the_draft_survives(small_disk: Path,
-                                                        clock: ManualClock) -> None:
+def test_full_disk_fails_cleanly_and_the_draft_survives(
+    small_disk: Path, clock: ManualClock
+) -> None:
     store = Store.open(small_disk / "data", commune_code="120101", clock=clock)
     try:
         reg = store.create_draft("s", "1", "km")
@@ -65,15 +70,17 @@ def test_full_disk_fails_cleanly_and_the_draft_survives(small_disk: Path,
         assert [p.name for p in leftovers] == [photo.sha256]  # no half-written temp file
         assert store.get(reg.id).answers == {"name_km": "សុខ ដារា"}
         with pytest.raises(StoreFull):
-            store.submit(reg.id, {"name_km": "x" * 400_000},
-                         [Attachment("photo", "photo", photo)], fee_khr=0)
+            store.submit(
+                reg.id, {"name_km": "x" * 400_000}, [Attachment("photo", "photo", photo)], fee_khr=0
+            )
         assert store.get(reg.id).state is State.DRAFT and store.outbox() == []
         with Store.open(small_disk / "data", commune_code="120101", clock=clock) as reader:
             assert reader.get(reg.id).answers == {"name_km": "សុខ ដារា"}  # opens to read
         filler.unlink()
         store.save_draft(reg.id, {"name_km": "ដារា"})
-        receipt = store.submit(reg.id, {"name_km": "ដារា"},
-                               [Attachment("photo", "photo", photo)], fee_khr=0)
+        receipt = store.submit(
+            reg.id, {"name_km": "ដារា"}, [Attachment("photo", "photo", photo)], fee_khr=0
+        )
         assert store.get(reg.id).state is State.SUBMITTED
         assert receipt.app_number.split("-")[1] == "00001"  # the failed submit used no number
     finally:
@@ -142,12 +149,24 @@ def test_every_error_has_khmer_and_english_text() -> None:
     from kiosk.store import KeyLocked, MediaMissing, NotFound, StoreError, WrongState
 
     root = Path(__file__).resolve().parents[2] / "assets" / "translations"
-    tables = {loc: json.loads((root / loc / "store.json").read_text("utf-8"))
-              for loc in ("km", "en")}
+    tables = {
+        loc: json.loads((root / loc / "store.json").read_text("utf-8")) for loc in ("km", "en")
+    }
     assert tables["km"].keys() == tables["en"].keys()
-    keys = {cls.message_key for cls in (StoreError, StoreCorrupt, StoreReadOnly, StoreFull,
-                                        NotFound, WrongState, MediaMissing, KeyLocked,
-                                        ConfigError)}
+    keys = {
+        cls.message_key
+        for cls in (
+            StoreError,
+            StoreCorrupt,
+            StoreReadOnly,
+            StoreFull,
+            NotFound,
+            WrongState,
+            MediaMissing,
+            KeyLocked,
+            ConfigError,
+        )
+    }
     keys |= {"store.io_error", "store.passphrase_needed", "store.secret_missing"}
     for key in keys:
         assert tables["en"][key] and tables["km"][key] != tables["en"][key], key

@@ -12,20 +12,41 @@ from kiosk.i18n import clean_text
 from kiosk.store import Store
 from kiosk.store.cleaning import clean_value
 
-NASTY = st.sampled_from([
-    "'; DROP TABLE registrations; --", "Robert'); DELETE FROM audit;--", '" OR 1=1 --',
-    "NEAR(a b)", "*", "😀👍🏽", "ស្ត្រី ង្ខ្យ ើ ឿ ៀ ោ ៅ ៌", "\u200b\u200c\u200d\ufeff",
-    "\x00\x07\x1b[31m", "x" * 10_000, "\ud800 lone", "\ud83d\ude00", "e\u0301", "\u202eevil",
-])
+NASTY = st.sampled_from(
+    [
+        "'; DROP TABLE registrations; --",
+        "Robert'); DELETE FROM audit;--",
+        '" OR 1=1 --',
+        "NEAR(a b)",
+        "*",
+        "😀👍🏽",
+        "ស្ត្រី ង្ខ្យ ើ ឿ ៀ ោ ៅ ៌",
+        "\u200b\u200c\u200d\ufeff",
+        "\x00\x07\x1b[31m",
+        "x" * 10_000,
+        "\ud800 lone",
+        "\ud83d\ude00",
+        "e\u0301",
+        "\u202eevil",
+    ]
+)
 TEXT = st.one_of(NASTY, st.text(max_size=200), st.text(max_size=10_000))
 VALUE = st.recursive(
-    st.one_of(TEXT, st.booleans(), st.integers(-(2**53), 2**53), st.none(),
-              st.floats(allow_nan=False, allow_infinity=False)),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner,
-                                                                 max_size=4),
-    max_leaves=8)
-ANSWERS = st.dictionaries(st.sampled_from(["name_km", "name_latin", "phone", "note", "x"]),
-                          VALUE, max_size=5)
+    st.one_of(
+        TEXT,
+        st.booleans(),
+        st.integers(-(2**53), 2**53),
+        st.none(),
+        st.floats(allow_nan=False, allow_infinity=False),
+    ),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4)
+    ),
+    max_leaves=8,
+)
+ANSWERS = st.dictionaries(
+    st.sampled_from(["name_km", "name_latin", "phone", "note", "x"]), VALUE, max_size=5
+)
 
 
 @pytest.fixture(scope="module")

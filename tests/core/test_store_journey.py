@@ -37,8 +37,15 @@ def test_draft_autosave_and_read_back(store: Store, clock: ManualClock) -> None:
 def test_typed_text_is_stored_nfc_without_zero_width_or_control(store: Store) -> None:
     reg = store.create_draft("s", "1", "km")
     decomposed = "e\u0301"  # é as e + combining acute
-    store.save_draft(reg.id, {"name_km": "សុខ\u200bដារា\u0007", "name_latin": decomposed,
-                              "list": ["a\u200db"], "addr": {"note": "x\u0000y"}})
+    store.save_draft(
+        reg.id,
+        {
+            "name_km": "សុខ\u200bដារា\u0007",
+            "name_latin": decomposed,
+            "list": ["a\u200db"],
+            "addr": {"note": "x\u0000y"},
+        },
+    )
     answers = store.get(reg.id).answers
     assert answers["name_km"] == "សុខដារា"
     assert answers["name_latin"] == "\u00e9"

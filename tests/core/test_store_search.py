@@ -13,8 +13,12 @@ from kiosk.store.search import SearchIndex, fields_to_index, is_searchable, quer
 PEOPLE = [
     {"name_km": "សុខ ដារា", "name_latin": "Sok Dara", "phone": "+85512345678"},
     {"name_km": "ចាន់ ស្រីពៅ", "name_latin": "Chan Sreypov", "phone": "+85597111222"},
-    {"given_name_km": "វណ្ណា", "family_name_km": "ហេង", "family_name_latin": "Heng",
-     "phone": "+85516000333"},
+    {
+        "given_name_km": "វណ្ណា",
+        "family_name_km": "ហេង",
+        "family_name_latin": "Heng",
+        "phone": "+85516000333",
+    },
     {"name_km": "សុខា", "name_latin": "Sokha", "occupation": "farmer 012345"},
 ]
 
@@ -33,30 +37,35 @@ def filled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, li
 
 
 def _names(store: Store, query: str) -> list[str]:
-    return sorted(r.answers.get("name_latin") or r.answers.get("family_name_latin", "")
-                  for r in store.search(query))
+    return sorted(
+        r.answers.get("name_latin") or r.answers.get("family_name_latin", "")
+        for r in store.search(query)
+    )
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("ដារា", ["Sok Dara"]),
-    ("ដា", ["Sok Dara"]),            # Khmer prefix of two characters
-    ("ស្រី", ["Chan Sreypov"]),       # Khmer with a subscript consonant, inside a word
-    ("សុខ", ["Sok Dara", "Sokha"]),
-    ("សុខ ដា", ["Sok Dara"]),        # every word must match
-    ("វណ្ណា ហេង", ["Heng"]),
-    ("sok", ["Sok Dara", "Sokha"]),
-    ("DARA", ["Sok Dara"]),
-    ("sreyp", ["Chan Sreypov"]),
-    ("012 345 678", ["Sok Dara"]),   # local phone form
-    ("+855 97 111", ["Chan Sreypov"]),
-    ("111222", ["Chan Sreypov"]),
-    ("012345", ["Sok Dara"]),        # not the occupation field, which is not indexed
-    ("zzz", []),
-    ("x", []),                        # too short to search
-    ("", []),
-    ("'; DROP TABLE registrations; --", []),
-    ('"NEAR(', []),
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("ដារា", ["Sok Dara"]),
+        ("ដា", ["Sok Dara"]),  # Khmer prefix of two characters
+        ("ស្រី", ["Chan Sreypov"]),  # Khmer with a subscript consonant, inside a word
+        ("សុខ", ["Sok Dara", "Sokha"]),
+        ("សុខ ដា", ["Sok Dara"]),  # every word must match
+        ("វណ្ណា ហេង", ["Heng"]),
+        ("sok", ["Sok Dara", "Sokha"]),
+        ("DARA", ["Sok Dara"]),
+        ("sreyp", ["Chan Sreypov"]),
+        ("012 345 678", ["Sok Dara"]),  # local phone form
+        ("+855 97 111", ["Chan Sreypov"]),
+        ("111222", ["Chan Sreypov"]),
+        ("012345", ["Sok Dara"]),  # not the occupation field, which is not indexed
+        ("zzz", []),
+        ("x", []),  # too short to search
+        ("", []),
+        ("'; DROP TABLE registrations; --", []),
+        ('"NEAR(', []),
+    ],
+)
 def test_search_finds(filled: tuple[Store, list[str]], query: str, expected: list[str]) -> None:
     store, _ = filled
     assert _names(store, query) == expected
@@ -82,15 +91,24 @@ def test_drafts_are_not_searchable(store: Store) -> None:
 
 
 def test_caller_named_fields_are_indexed(store: Store) -> None:
-    service = SimpleNamespace(fields=[SimpleNamespace(id="mother_km", type="text_km"),
-                                      SimpleNamespace(id="contact", type="phone"),
-                                      SimpleNamespace(id="note", type="text_latin"),
-                                      SimpleNamespace(id="age", type="number")])
+    service = SimpleNamespace(
+        fields=[
+            SimpleNamespace(id="mother_km", type="text_km"),
+            SimpleNamespace(id="contact", type="phone"),
+            SimpleNamespace(id="note", type="text_latin"),
+            SimpleNamespace(id="age", type="number"),
+        ]
+    )
     fields = fields_to_index(service)
     assert fields == {"mother_km", "contact", "note"}
     reg = store.create_draft("s", "1", "km")
-    store.submit(reg.id, {"mother_km": "នារី", "contact": "097 555 1234", "age": 5}, [],
-                 fee_khr=0, searchable_fields=fields)
+    store.submit(
+        reg.id,
+        {"mother_km": "នារី", "contact": "097 555 1234", "age": 5},
+        [],
+        fee_khr=0,
+        searchable_fields=fields,
+    )
     assert [r.id for r in store.search("នារី")] == [reg.id]
     assert [r.id for r in store.search("5551234")] == [reg.id]
 

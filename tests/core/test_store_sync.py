@@ -72,41 +72,90 @@ def test_apply_changes_stores_statuses_catalog_and_cursor(store: Store) -> None:
     store.mark_accepted(reg_id, {"ok": True})
     app = store.get(reg_id).app_number
     assert store.feed_cursor() is None
-    store.apply_changes([
-        {"seq": 1, "kind": "status", "registration_id": reg_id, "app_number": app,
-         "status": "in_review", "note": None, "at": "2026-03-02T09:00:00+00:00"},
-        {"seq": 2, "kind": "catalog", "version": "2026.2", "url": "/v1/catalog/2026.2"},
-        {"seq": 3, "kind": "status", "registration_id": "someone-else", "app_number": "x",
-         "status": "approved", "note": None, "at": "2026-03-02T09:00:00+00:00"},
-    ], "c3")
+    store.apply_changes(
+        [
+            {
+                "seq": 1,
+                "kind": "status",
+                "registration_id": reg_id,
+                "app_number": app,
+                "status": "in_review",
+                "note": None,
+                "at": "2026-03-02T09:00:00+00:00",
+            },
+            {"seq": 2, "kind": "catalog", "version": "2026.2", "url": "/v1/catalog/2026.2"},
+            {
+                "seq": 3,
+                "kind": "status",
+                "registration_id": "someone-else",
+                "app_number": "x",
+                "status": "approved",
+                "note": None,
+                "at": "2026-03-02T09:00:00+00:00",
+            },
+        ],
+        "c3",
+    )
     got = store.get(reg_id)
     assert got.server_status is ServerStatus.IN_REVIEW and got.state is State.ACCEPTED
     assert store.feed_cursor() == "c3"
     assert store.get_setting("feed.catalog")["version"] == "2026.2"
-    store.apply_changes([{"seq": 4, "kind": "status", "registration_id": reg_id,
-                          "app_number": app, "status": "ready_for_pickup",
-                          "note": "Bring your ID", "at": "2026-03-05T09:00:00+00:00"}], "c4")
+    store.apply_changes(
+        [
+            {
+                "seq": 4,
+                "kind": "status",
+                "registration_id": reg_id,
+                "app_number": app,
+                "status": "ready_for_pickup",
+                "note": "Bring your ID",
+                "at": "2026-03-05T09:00:00+00:00",
+            }
+        ],
+        "c4",
+    )
     got = store.get(reg_id)
     assert got.state is State.DECIDED and got.status_note == "Bring your ID"
     assert [s for s, _, _ in store.status_history(reg_id)] == [
-        ServerStatus.IN_REVIEW, ServerStatus.READY_FOR_PICKUP]
+        ServerStatus.IN_REVIEW,
+        ServerStatus.READY_FOR_PICKUP,
+    ]
     assert store.feed_cursor() == "c4"
 
 
 def test_a_failing_change_keeps_the_old_cursor(store: Store) -> None:
     store.apply_changes([], "c1")
     with pytest.raises(TypeError):  # not JSON: the whole page rolls back
-        store.apply_changes([{"kind": "status", "registration_id": None, "app_number": None,
-                              "status": "approved"}, {"kind": "catalog", "version": object()}],
-                            "c2")
+        store.apply_changes(
+            [
+                {
+                    "kind": "status",
+                    "registration_id": None,
+                    "app_number": None,
+                    "status": "approved",
+                },
+                {"kind": "catalog", "version": object()},
+            ],
+            "c2",
+        )
     assert store.feed_cursor() == "c1"
 
 
 def test_purge_removes_pii_and_media_keeps_tombstone(store: Store, clock: ManualClock) -> None:
     reg_id, att = _submitted(store, name="ដារា")
     store.mark_accepted(reg_id, {"ok": True})
-    store.apply_changes([{"kind": "status", "registration_id": reg_id, "status": "collected",
-                          "note": "given", "at": None}], "c1")
+    store.apply_changes(
+        [
+            {
+                "kind": "status",
+                "registration_id": reg_id,
+                "status": "collected",
+                "note": "given",
+                "at": None,
+            }
+        ],
+        "c1",
+    )
     assert store.purge_due(retention_days=90) == 0
     clock.advance(days=91)
     assert store.purge_due(retention_days=90) == 1

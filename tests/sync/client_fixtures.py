@@ -62,8 +62,7 @@ class KioskSide:
         for page in range(pages):
             media = self.store.add_media(jpeg_bytes(size, seed * 100 + page + 1), "image/jpeg")
             atts.append(Attachment("birth_paper", "document", media, page=page))
-        self.store.submit(reg.id, {"name_km": "សុខ ដារ៉ា", "phone": "+85512345678"}, atts,
-                          fee_khr=0)
+        self.store.submit(reg.id, {"name_km": "សុខ ដារ៉ា", "phone": "+85512345678"}, atts, fee_khr=0)
         return self.store.get(reg.id)
 
     def env(self) -> dict[str, str]:
@@ -73,8 +72,14 @@ class KioskSide:
         return [sys.executable, "-m", "ui.cli", "--data-dir", str(self.data_dir), "sync", "--once"]
 
     def run_sync(self, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(self.sync_cmd(), capture_output=True, text=True, cwd=ROOT,
-                              env=self.env(), timeout=timeout)
+        return subprocess.run(
+            self.sync_cmd(),
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env=self.env(),
+            timeout=timeout,
+        )
 
     def close(self) -> None:
         for s in self.sessions:

@@ -36,15 +36,23 @@ from tests.sync.pg import PgCluster, find_bindir, free_port
 ROOT = Path(__file__).resolve().parents[2]
 COMMUNE = "120101"
 KNOWN_SERVICE = ("test_birth_certificate", "1")
-TEST_CATALOG = {"version": "test-catalog-1",
-                "services": [{"id": KNOWN_SERVICE[0], "version": KNOWN_SERVICE[1]}]}
+TEST_CATALOG = {
+    "version": "test-catalog-1",
+    "services": [{"id": KNOWN_SERVICE[0], "version": KNOWN_SERVICE[1]}],
+}
 
 
 class ServerProcess:
     """One `python -m sync.server` process; start/kill/restart keep the same port and data."""
 
-    def __init__(self, data_dir: Path, db_url: str | None = None, args: tuple[str, ...] = (),
-                 *, ca: Path | None = None):
+    def __init__(
+        self,
+        data_dir: Path,
+        db_url: str | None = None,
+        args: tuple[str, ...] = (),
+        *,
+        ca: Path | None = None,
+    ):
         self.data_dir = data_dir
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.db_url = db_url or f"sqlite:///{data_dir / 'server.db'}"
@@ -58,16 +66,35 @@ class ServerProcess:
         self._codes: dict[str, list[str]] = {}
 
     def _base(self) -> list[str]:
-        return [sys.executable, "-m", "sync.server", "--data-dir", str(self.data_dir),
-                "--db", self.db_url]
+        return [
+            sys.executable,
+            "-m",
+            "sync.server",
+            "--data-dir",
+            str(self.data_dir),
+            "--db",
+            self.db_url,
+        ]
 
     def start(self, timeout: float = 30.0) -> ServerProcess:
         log = (self.data_dir / "server.log").open("ab")
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen(
-            [*self._base(), "--host", "127.0.0.1", "--port", str(self.port),
-             "--log-level", "warning", *self.args],
-            stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
+            [
+                *self._base(),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+                *self.args,
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+        )
         log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -105,8 +132,14 @@ class ServerProcess:
         return self.start()
 
     def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*self._base(), *args], capture_output=True, text=True,
-                              cwd=ROOT, check=check, timeout=60)
+        return subprocess.run(
+            [*self._base(), *args],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=check,
+            timeout=60,
+        )
 
     def enrolment_code(self, commune: str = COMMUNE) -> str:
         """A fresh one-time code, made by the CLI (in batches: each CLI start costs ~0.6 s)."""
@@ -124,7 +157,8 @@ class ServerProcess:
         from cryptography.hazmat.primitives import serialization
 
         key = serialization.load_pem_private_key(
-            (self.data_dir / "server_key.pem").read_bytes(), None)
+            (self.data_dir / "server_key.pem").read_bytes(), None
+        )
         assert isinstance(key, Ed25519PrivateKey)
         return p.public_key_b64(key)
 
@@ -143,43 +177,65 @@ class Kiosk:
 
     def enrol(self, code: str | None = None, commune: str = COMMUNE) -> Kiosk:
         code = code or self.server.enrolment_code(commune)
-        r = self.http.post("/v1/devices", json={"code": code, "label": self.label,
-                                                "public_key": p.public_key_b64(self.key)})
+        r = self.http.post(
+            "/v1/devices",
+            json={"code": code, "label": self.label, "public_key": p.public_key_b64(self.key)},
+        )
         assert r.status_code == 201, r.text
         self.device_id = r.json()["device_id"]
         self.commune = r.json()["commune_code"]
         self.server_public_key = r.json()["server_public_key"]
         return self
 
-    def request(self, method: str, path: str, body: bytes = b"", *,
-                headers: dict[str, str] | None = None, json_body: Any = None,
-                now: Any = None, nonce: str | None = None) -> httpx.Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes = b"",
+        *,
+        headers: dict[str, str] | None = None,
+        json_body: Any = None,
+        now: Any = None,
+        nonce: str | None = None,
+    ) -> httpx.Response:
         if json_body is not None:
             body = p.canonical_json(json_body)
             headers = {"Content-Type": "application/json", **(headers or {})}
-        signed = p.sign_request(self.key, self.device_id, method, path, body, now=now,
-                                nonce=nonce)
-        return self.http.request(method, path, content=body,
-                                 headers={**signed, **(headers or {})})
+        signed = p.sign_request(self.key, self.device_id, method, path, body, now=now, nonce=nonce)
+        return self.http.request(method, path, content=body, headers={**signed, **(headers or {})})
 
-    def create_upload(self, data: bytes, *, sha: str | None = None,
-                      first: bytes = b"", length: int | None = None) -> httpx.Response:
-        meta = p.encode_tus_metadata({"sha256": sha or hashlib.sha256(data).hexdigest(),
-                                      "registration": "r"})
-        headers = {"Tus-Resumable": "1.0.0", "Upload-Length": str(len(data) if length is None
-                                                                  else length),
-                   "Upload-Metadata": meta}
+    def create_upload(
+        self, data: bytes, *, sha: str | None = None, first: bytes = b"", length: int | None = None
+    ) -> httpx.Response:
+        meta = p.encode_tus_metadata(
+            {"sha256": sha or hashlib.sha256(data).hexdigest(), "registration": "r"}
+        )
+        headers = {
+            "Tus-Resumable": "1.0.0",
+            "Upload-Length": str(len(data) if length is None else length),
+            "Upload-Metadata": meta,
+        }
         if first:
-            headers |= {"Content-Type": p.TUS_CONTENT_TYPE,
-                        "Upload-Checksum": p.tus_checksum_header(first)}
+            headers |= {
+                "Content-Type": p.TUS_CONTENT_TYPE,
+                "Upload-Checksum": p.tus_checksum_header(first),
+            }
         return self.request("POST", "/v1/uploads", first, headers=headers)
 
-    def patch(self, location: str, offset: int, chunk: bytes,
-              checksum: str | None = None) -> httpx.Response:
-        return self.request("PATCH", location, chunk, headers={
-            "Tus-Resumable": "1.0.0", "Content-Type": p.TUS_CONTENT_TYPE,
-            "Upload-Offset": str(offset),
-            "Upload-Checksum": checksum or p.tus_checksum_header(chunk)})
+    def patch(
+        self, location: str, offset: int, chunk: bytes, checksum: str | None = None
+    ) -> httpx.Response:
+        return self.request(
+            "PATCH",
+            location,
+            chunk,
+            headers={
+                "Tus-Resumable": "1.0.0",
+                "Content-Type": p.TUS_CONTENT_TYPE,
+                "Upload-Offset": str(offset),
+                "Upload-Checksum": checksum or p.tus_checksum_header(chunk),
+            },
+        )
 
     def upload(self, data: bytes, chunk: int = 64 * 1024) -> str:
         """Whole upload; returns its Location."""
@@ -187,7 +243,7 @@ class Kiosk:
         assert r.status_code == 201, r.text
         location, offset = r.headers["Location"], int(r.headers["Upload-Offset"])
         while offset < len(data):
-            r = self.patch(location, offset, data[offset:offset + chunk])
+            r = self.patch(location, offset, data[offset : offset + chunk])
             assert r.status_code == 204, r.text
             offset = int(r.headers["Upload-Offset"])
         return location
@@ -199,16 +255,35 @@ class Kiosk:
         self.http.close()
 
 
-def registration_doc(kiosk: Kiosk, attachments: list[tuple[bytes, str]] = (),  # type: ignore[assignment]
-                     service: tuple[str, str] = KNOWN_SERVICE, **extra: Any) -> dict[str, Any]:
+def registration_doc(
+    kiosk: Kiosk,
+    attachments: list[tuple[bytes, str]] = (),  # type: ignore[assignment]
+    service: tuple[str, str] = KNOWN_SERVICE,
+    **extra: Any,
+) -> dict[str, Any]:
     """A commit body; `attachments` are (bytes, upload location) pairs."""
-    atts = [{"field_id": "photo", "kind": "photo", "page": i,
-             "sha256": hashlib.sha256(data).hexdigest(), "size": len(data),
-             "mime": "image/jpeg", "upload": loc} for i, (data, loc) in enumerate(attachments)]
-    doc = {"service_id": service[0], "form_version": service[1],
-           "app_number": f"{kiosk.commune}-{uuid.uuid4().int % 100000:05d}-3",
-           "commune_code": kiosk.commune, "locale": "km", "submitted_at": "2026-11-21T06:00:00Z",
-           "answers": {"name_km": "សុខ ដារ៉ា", "phone": "+85512345678"}, "attachments": atts}
+    atts = [
+        {
+            "field_id": "photo",
+            "kind": "photo",
+            "page": i,
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "size": len(data),
+            "mime": "image/jpeg",
+            "upload": loc,
+        }
+        for i, (data, loc) in enumerate(attachments)
+    ]
+    doc = {
+        "service_id": service[0],
+        "form_version": service[1],
+        "app_number": f"{kiosk.commune}-{uuid.uuid4().int % 100000:05d}-3",
+        "commune_code": kiosk.commune,
+        "locale": "km",
+        "submitted_at": "2026-11-21T06:00:00Z",
+        "answers": {"name_km": "សុខ ដារ៉ា", "phone": "+85512345678"},
+        "attachments": atts,
+    }
     doc.update(extra)
     return doc
 
@@ -244,24 +319,28 @@ def make_server(tmp_path: Path) -> Iterator[Any]:
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[PgCluster]:
     if find_bindir() is None:
-        pytest.skip("PostgreSQL is not installed here (apt-get install -y postgresql); "
-                    "the postgres tests need initdb/pg_ctl")
+        pytest.skip(
+            "PostgreSQL is not installed here (apt-get install -y postgresql); "
+            "the postgres tests need initdb/pg_ctl"
+        )
     cluster = PgCluster().start()
     yield cluster
     cluster.stop()
 
 
 @pytest.fixture(scope="module")
-def pg_server(pg_cluster: PgCluster, tmp_path_factory: pytest.TempPathFactory
-              ) -> Iterator[ServerProcess]:
+def pg_server(
+    pg_cluster: PgCluster, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServerProcess]:
     url = pg_cluster.create_database(f"sala_{uuid.uuid4().hex[:12]}")
     proc = ServerProcess(tmp_path_factory.mktemp("pgserver"), url).start()
     yield proc
     proc.stop()
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres",
-                                                               marks=pytest.mark.postgres)])
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
 def backend_server(request: pytest.FixtureRequest) -> ServerProcess:
     name = "server" if request.param == "sqlite" else "pg_server"
     proc: ServerProcess = request.getfixturevalue(name)

@@ -34,9 +34,10 @@ def in_netns(name: str | None) -> Iterator[None]:
         return
     libc = ctypes.CDLL(None, use_errno=True)
     clone_newnet = 0x40000000
-    with open(f"/proc/self/task/{threading.get_native_id()}/ns/net") as own, open(
-        f"/run/netns/{name}"
-    ) as target:
+    with (
+        open(f"/proc/self/task/{threading.get_native_id()}/ns/net") as own,
+        open(f"/run/netns/{name}") as target,
+    ):
         if libc.setns(target.fileno(), clone_newnet) != 0:
             raise OSError(ctypes.get_errno(), f"setns into {name} failed")
         try:
@@ -338,8 +339,9 @@ class FaultProxy:
         with self._lock:
             self._break = ("stall", nbytes)
 
-    def drop_response(self, match: bytes = b"PUT /v1/registrations/", *, silent: bool = False
-                      ) -> None:
+    def drop_response(
+        self, match: bytes = b"PUT /v1/registrations/", *, silent: bool = False
+    ) -> None:
         """Let the next request containing `match` reach the server; kill its response (reset
         the connection), or with `silent` swallow it so that only the client's timeout tells."""
         with self._lock:

@@ -19,8 +19,10 @@ from pathlib import Path
 
 
 def find_bindir() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-                   key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0)
+    found = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0,
+    )
     if found:
         return Path(found[-1]).parent
     initdb = shutil.which("initdb")
@@ -59,17 +61,40 @@ class PgCluster:
         if self.as_root:
             shutil.chown(self.root, "postgres", "postgres")
             shutil.chown(self.sock, "postgres", "postgres")
-        init = ["initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
-                "--no-locale"]
+        init = [
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-locale",
+        ]
         if not self.durable:
             init.append("--no-sync")
         try:
             self._run(*init)
-            opts = (f"-h 127.0.0.1 -p {self.port} -k {self.sock} -c max_connections=300 "
-                    f"-c fsync={'on' if self.durable else 'off'} "
-                    f"-c synchronous_commit={'on' if self.durable else 'off'}")
-            self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-o", opts,
-                      "-w", "-t", "60", "start")
+            opts = (
+                f"-h 127.0.0.1 -p {self.port} -k {self.sock} -c max_connections=300 "
+                f"-c fsync={'on' if self.durable else 'off'} "
+                f"-c synchronous_commit={'on' if self.durable else 'off'}"
+            )
+            self._run(
+                "pg_ctl",
+                "-D",
+                str(self.data),
+                "-l",
+                str(self.root / "log"),
+                "-o",
+                opts,
+                "-w",
+                "-t",
+                "60",
+                "start",
+            )
         except subprocess.CalledProcessError as exc:
             log = (self.root / "log").read_text() if (self.root / "log").exists() else ""
             self.stop()
@@ -82,8 +107,9 @@ class PgCluster:
     def create_database(self, name: str) -> str:
         import psycopg
 
-        with psycopg.connect(host="127.0.0.1", port=self.port, user="postgres",
-                             dbname="postgres", autocommit=True) as conn:
+        with psycopg.connect(
+            host="127.0.0.1", port=self.port, user="postgres", dbname="postgres", autocommit=True
+        ) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 

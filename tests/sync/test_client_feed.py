@@ -32,8 +32,14 @@ def test_published_catalog_is_installed_and_a_bad_one_keeps_the_old(
     assert manager.current().version == "2099.1.client-test"
 
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps({"version": "2099.2.broken",
-                               "services": [{"id": "test_birth_certificate", "version": "1"}]}))
+    bad.write_text(
+        json.dumps(
+            {
+                "version": "2099.2.broken",
+                "services": [{"id": "test_birth_certificate", "version": "1"}],
+            }
+        )
+    )
     kiosk_side.server.cli("publish", "catalog", str(bad))
     assert pull_changes(kiosk_side.store, api) >= 1
     assert CatalogManager(kiosk_side.data_dir).current().version == "2099.1.client-test"

@@ -50,8 +50,9 @@ def test_push_uploads_commits_and_stores_the_signed_receipt(
     regs = [kiosk_side.submit(pages=2, seed=i) for i in range(3)]
     api = kiosk_side.api()
     with ThreadPoolExecutor(max(1, parallel)) as pool:
-        results = push_pending(kiosk_side.store, api, executor=pool if parallel else None,
-                               parallel=parallel)
+        results = push_pending(
+            kiosk_side.store, api, executor=pool if parallel else None, parallel=parallel
+        )
     if not parallel:
         assert [r.registration_id for r in results] == [r.id for r in regs]  # oldest first
     assert sorted(r.registration_id for r in results) == sorted(r.id for r in regs)
@@ -61,14 +62,16 @@ def test_push_uploads_commits_and_stores_the_signed_receipt(
         assert saved.state is State.ACCEPTED
         assert saved.server_receipt is not None
         receipt = saved.server_receipt["receipt"]
-        assert protocol.verify_receipt(api.server_public_key, receipt,
-                                       saved.server_receipt["signature"])
+        assert protocol.verify_receipt(
+            api.server_public_key, receipt, saved.server_receipt["signature"]
+        )
         rows = server_rows(kiosk_side.server, reg.id)
         assert len(rows) == 1
         body = json.loads(rows[0][1])
         assert body["app_number"] == reg.app_number
         assert sorted(a["sha256"] for a in body["attachments"]) == sorted(
-            a.media.sha256 for a in reg.attachments)
+            a.media.sha256 for a in reg.attachments
+        )
     assert kiosk_side.store.outbox() == []
     assert push_pending(kiosk_side.store, api) == []  # nothing left to do
 
@@ -83,8 +86,9 @@ def test_cut_mid_chunk_resumes_and_resends_at_most_one_chunk(
     fixed_chunks(api.link)
     kiosk_side.proxy.cut_after(400_000)  # inside the second file, mid-chunk
     with ThreadPoolExecutor(max(1, parallel)) as pool:
-        results = push_pending(kiosk_side.store, api, executor=pool if parallel else None,
-                               parallel=parallel)
+        results = push_pending(
+            kiosk_side.store, api, executor=pool if parallel else None, parallel=parallel
+        )
     assert kiosk_side.proxy.stats.fired["cut"] == 1
     assert results[0].ok, results
     resent = api.stats["body_bytes"] - payload
@@ -144,8 +148,9 @@ def test_lost_response_after_commit_gets_the_original_receipt(kiosk_side: KioskS
     assert second[0].ok
     assert len(server_rows(kiosk_side.server, reg.id)) == 1  # no duplicate
     with sqlite3.connect(kiosk_side.server.db_url.removeprefix("sqlite:///")) as db:
-        (receipt,) = db.execute("SELECT receipt FROM registrations WHERE id = ?",
-                                (reg.id,)).fetchone()
+        (receipt,) = db.execute(
+            "SELECT receipt FROM registrations WHERE id = ?", (reg.id,)
+        ).fetchone()
     assert second[0].receipt is not None
     assert second[0].receipt["receipt"] == json.loads(receipt)
 
@@ -190,9 +195,16 @@ def test_kiosk_clock_three_days_off_still_syncs(kiosk_side: KioskSide) -> None:
 def test_conflict_is_flagged_for_the_clerk_and_not_retried(kiosk_side: KioskSide) -> None:
     reg = kiosk_side.submit(pages=0)
     api = kiosk_side.api()
-    other = {"service_id": reg.service_id, "form_version": reg.form_version,
-             "app_number": reg.app_number, "commune_code": reg.commune_code, "locale": "en",
-             "submitted_at": "2026-01-01T00:00:00Z", "answers": {"x": 1}, "attachments": []}
+    other = {
+        "service_id": reg.service_id,
+        "form_version": reg.form_version,
+        "app_number": reg.app_number,
+        "commune_code": reg.commune_code,
+        "locale": "en",
+        "submitted_at": "2026-01-01T00:00:00Z",
+        "answers": {"x": 1},
+        "attachments": [],
+    }
     assert api.request("PUT", f"/v1/registrations/{reg.id}", json_body=other).status_code == 201
     results = push_pending(kiosk_side.store, api)
     assert not results[0].ok and results[0].flagged

@@ -42,8 +42,9 @@ def wait_for(cond: Callable[[], bool], timeout: float = 30.0, what: str = "") ->
 
 def server_count(server: ServerProcess, reg_id: str) -> int:
     with sqlite3.connect(server.db_url.removeprefix("sqlite:///")) as db:
-        return int(db.execute("SELECT count(*) FROM registrations WHERE id = ?",
-                              (reg_id,)).fetchone()[0])
+        return int(
+            db.execute("SELECT count(*) FROM registrations WHERE id = ?", (reg_id,)).fetchone()[0]
+        )
 
 
 def offset_of(store: Store, reg_id: str, sha: str) -> int:
@@ -56,11 +57,19 @@ def test_client_killed_mid_upload_resumes_from_the_stored_offset(kiosk_side: Kio
     sha = reg.attachments[0].media.sha256
     size = reg.attachments[0].media.size
     kiosk_side.proxy.set_link(up_bps=1_000_000)  # ~7 s for the photo
-    proc = subprocess.Popen(kiosk_side.sync_cmd(), cwd=ROOT, env=kiosk_side.env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        kiosk_side.sync_cmd(),
+        cwd=ROOT,
+        env=kiosk_side.env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
-        wait_for(lambda: offset_of(kiosk_side.store, reg.id, sha) >= 200_000, 60,
-                 "the subprocess to upload a few chunks")
+        wait_for(
+            lambda: offset_of(kiosk_side.store, reg.id, sha) >= 200_000,
+            60,
+            "the subprocess to upload a few chunks",
+        )
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
@@ -86,8 +95,11 @@ def test_server_killed_and_restarted_mid_upload(
         out: list[Any] = []
         worker = threading.Thread(target=lambda: out.append(push_pending(side.store, api)))
         worker.start()
-        wait_for(lambda: offset_of(side.store, reg.id, reg.attachments[0].media.sha256)
-                 >= 100_000, 30, "some bytes uploaded")
+        wait_for(
+            lambda: offset_of(side.store, reg.id, reg.attachments[0].media.sha256) >= 100_000,
+            30,
+            "some bytes uploaded",
+        )
         server.kill()
         worker.join(60)
         assert not out[0][0].ok and out[0][0].error_key == "sync.error.offline"
@@ -115,8 +127,11 @@ def test_expired_cursor_takes_a_snapshot(
         pull_changes(side.store, api)
         cursor = side.store.feed_cursor()
         server.cli("set-status", reg.id, "in_review", "--note", "a snapshot note")
-        wait_for(lambda: api.request("GET", "/v1/changes", query={"since": cursor}).status_code
-                 == 410, 30, "the feed to be compacted past our cursor")
+        wait_for(
+            lambda: api.request("GET", "/v1/changes", query={"since": cursor}).status_code == 410,
+            30,
+            "the feed to be compacted past our cursor",
+        )
         assert pull_changes(side.store, api) >= 1
         saved = side.store.get(reg.id)
         assert saved.server_status == "in_review" and saved.status_note == "a snapshot note"
@@ -137,8 +152,12 @@ def test_purge_after_retention_keeps_a_tombstone(kiosk_side: KioskSide) -> None:
     pull_changes(kiosk_side.store, api)
     assert kiosk_side.store.get(reg.id).state is State.DECIDED
     assert purge(kiosk_side.store, days=90) == 0  # not yet: retention counts from the decision
-    later = Store.open(kiosk_side.data_dir, commune_code=COMMUNE, secret_dir=kiosk_side.secret_dir,
-                       clock=lambda: utc_now() + timedelta(days=91))
+    later = Store.open(
+        kiosk_side.data_dir,
+        commune_code=COMMUNE,
+        secret_dir=kiosk_side.secret_dir,
+        clock=lambda: utc_now() + timedelta(days=91),
+    )
     try:
         assert purge(later, days=90) == 1
     finally:
@@ -155,9 +174,14 @@ def test_purge_after_retention_keeps_a_tombstone(kiosk_side: KioskSide) -> None:
 def test_worker_reports_its_state_in_plain_words(kiosk_side: KioskSide) -> None:
     kiosk_side.submit(pages=0)
     worker = SyncWorker(
-        lambda: Store.open(kiosk_side.data_dir, commune_code=COMMUNE,
-                           secret_dir=kiosk_side.secret_dir),
-        kiosk_side.api, data_dir=kiosk_side.data_dir, interval=3600, rand=lambda: 0.0)
+        lambda: Store.open(
+            kiosk_side.data_dir, commune_code=COMMUNE, secret_dir=kiosk_side.secret_dir
+        ),
+        kiosk_side.api,
+        data_dir=kiosk_side.data_dir,
+        interval=3600,
+        rand=lambda: 0.0,
+    )
     worker.start()
     try:
         assert worker.wait_rounds(1, 60)
@@ -181,24 +205,44 @@ def test_cli_enrol_and_sync_once(tmp_path: Path, server: ServerProcess) -> None:
     env = {**os.environ, "SALA_SECRET_DIR": str(tmp_path / "secret")}
     data = tmp_path / "k"
     sala = [sys.executable, "-m", "ui.cli", "--data-dir", str(data)]
-    not_enrolled = subprocess.run([*sala, "sync", "--once"], capture_output=True, text=True,
-                                  cwd=ROOT, env=env, timeout=60)
+    not_enrolled = subprocess.run(
+        [*sala, "sync", "--once"], capture_output=True, text=True, cwd=ROOT, env=env, timeout=60
+    )
     assert not_enrolled.returncode == 2 and "not enrolled" in not_enrolled.stderr
-    refused = subprocess.run([*sala, "enrol", "--server", "http://10.9.9.9:1", "--code", "x"],
-                             capture_output=True, text=True, cwd=ROOT, env=env, timeout=60)
+    refused = subprocess.run(
+        [*sala, "enrol", "--server", "http://10.9.9.9:1", "--code", "x"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+    )
     assert refused.returncode == 2 and "--allow-insecure-http" in refused.stderr
     code = server.enrolment_code()
-    ok = subprocess.run([*sala, "enrol", "--server", server.url, "--code", code],
-                        capture_output=True, text=True, cwd=ROOT, env=env, timeout=60)
+    ok = subprocess.run(
+        [*sala, "enrol", "--server", server.url, "--code", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+    )
     assert ok.returncode == 0, ok.stderr
     assert (data / "sync-device.key").stat().st_mode & 0o777 == 0o600
     identity = json.loads((data / "sync-device.json").read_text())
     assert identity["commune_code"] == COMMUNE
     assert identity["server_public_key"] == server.server_public_key
-    again = subprocess.run([*sala, "enrol", "--server", server.url, "--code", code],
-                           capture_output=True, text=True, cwd=ROOT, env=env, timeout=60)
+    again = subprocess.run(
+        [*sala, "enrol", "--server", server.url, "--code", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+    )
     assert again.returncode == 2 and "refused" in again.stderr
-    synced = subprocess.run([*sala, "sync", "--once"], capture_output=True, text=True,
-                            cwd=ROOT, env=env, timeout=60)
+    synced = subprocess.run(
+        [*sala, "sync", "--once"], capture_output=True, text=True, cwd=ROOT, env=env, timeout=60
+    )
     assert synced.returncode == 0, synced.stderr
     assert "sent 0 of 0" in synced.stdout

@@ -31,39 +31,58 @@ def _name(cn: str) -> x509.Name:
 def make_ca(tmp: Path, cn: str) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(_name(cn)).issuer_name(_name(cn))
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=30))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False,
-                                         False), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
-                           critical=False)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(cn))
+        .issuer_name(_name(cn))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
     path = tmp / f"{cn.replace(' ', '_')}.pem"
     path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return key, cert, path
 
 
-def make_server_cert(tmp: Path, ca_key: ec.EllipticCurvePrivateKey, ca: x509.Certificate
-                     ) -> tuple[Path, Path]:
+def make_server_cert(
+    tmp: Path, ca_key: ec.EllipticCurvePrivateKey, ca: x509.Certificate
+) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(_name("127.0.0.1")).issuer_name(ca.subject)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=30))
-            .add_extension(x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
-                           critical=False)
-            .sign(ca_key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name("127.0.0.1"))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
     cert_path, key_path = tmp / "server.pem", tmp / "server.key"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     return cert_path, key_path
 
 
@@ -77,19 +96,46 @@ class TlsServer:
         (self.dir / "catalog.json").write_text(__import__("json").dumps(TEST_CATALOG))
         self.port = free_port()
         self.url = f"https://127.0.0.1:{self.port}"
-        self.base = [sys.executable, "-m", "sync.server", "--data-dir", str(self.dir),
-                     "--db", f"sqlite:///{self.dir / 'server.db'}"]
+        self.base = [
+            sys.executable,
+            "-m",
+            "sync.server",
+            "--data-dir",
+            str(self.dir),
+            "--db",
+            f"sqlite:///{self.dir / 'server.db'}",
+        ]
         log = (self.dir / "server.log").open("ab")
         self.proc = subprocess.Popen(
-            [*self.base, "--host", "127.0.0.1", "--port", str(self.port), "--log-level",
-             "warning", "--catalog", str(self.dir / "catalog.json"), "--tls-cert", str(cert),
-             "--tls-key", str(key)], stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+            [
+                *self.base,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+                "--catalog",
+                str(self.dir / "catalog.json"),
+                "--tls-cert",
+                str(cert),
+                "--tls-key",
+                str(key),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
         log.close()
         deadline = time.monotonic() + 30
         while True:
             try:
-                if requests.get(f"{self.url}/v1/ping", verify=str(self.ca_file),
-                                timeout=1).status_code == 204:
+                if (
+                    requests.get(
+                        f"{self.url}/v1/ping", verify=str(self.ca_file), timeout=1
+                    ).status_code
+                    == 204
+                ):
                     return
             except requests.RequestException:
                 if time.monotonic() > deadline or self.proc.poll() is not None:
@@ -98,8 +144,13 @@ class TlsServer:
                 time.sleep(0.05)
 
     def code(self) -> str:
-        return subprocess.run([*self.base, "enrolment-code", "--commune", COMMUNE], check=True,
-                              capture_output=True, text=True, cwd=ROOT).stdout.strip()
+        return subprocess.run(
+            [*self.base, "enrolment-code", "--commune", COMMUNE],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        ).stdout.strip()
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -120,8 +171,12 @@ def test_pinned_ministry_ca_syncs_and_another_ca_is_refused(
     # Session's verify unless it is passed on each request).
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tls_server.rogue_ca_file))
     with pytest.raises(EnrolError) as refused:
-        enrol(tmp_path / "rogue", tls_server.url, tls_server.code(),
-              ca_file=str(tls_server.rogue_ca_file))
+        enrol(
+            tmp_path / "rogue",
+            tls_server.url,
+            tls_server.code(),
+            ca_file=str(tls_server.rogue_ca_file),
+        )
     assert refused.value.key == "sync.enrol.tls"
     data_dir = tmp_path / "kiosk"
     enrol(data_dir, tls_server.url, tls_server.code(), ca_file=str(tls_server.ca_file))
@@ -143,8 +198,10 @@ def test_pinned_ministry_ca_syncs_and_another_ca_is_refused(
 def test_plain_http_only_to_loopback_or_when_allowed(tmp_path: Path) -> None:
     from sync.client.enrol import check_server_url
 
-    assert check_server_url("http://127.0.0.1:8443/", allow_insecure_http=False) == \
-        "http://127.0.0.1:8443"
+    assert (
+        check_server_url("http://127.0.0.1:8443/", allow_insecure_http=False)
+        == "http://127.0.0.1:8443"
+    )
     assert check_server_url("http://[::1]:8443", allow_insecure_http=False)
     with pytest.raises(EnrolError) as insecure:
         check_server_url("http://sala.gov.kh", allow_insecure_http=False)

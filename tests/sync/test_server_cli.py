@@ -37,8 +37,18 @@ def _sala(*args: str) -> subprocess.CompletedProcess[str]:
 def test_sala_server_help_documents_the_options() -> None:
     out = _sala("server", "--help")
     assert out.returncode == 0, out.stderr
-    for option in ("--host", "--port", "--db", "--media-dir", "--tls-cert", "--tls-key",
-                   "enrolment-code", "officer-token", "set-status", "revoke"):
+    for option in (
+        "--host",
+        "--port",
+        "--db",
+        "--media-dir",
+        "--tls-cert",
+        "--tls-key",
+        "enrolment-code",
+        "officer-token",
+        "set-status",
+        "revoke",
+    ):
         assert option in out.stdout
 
 
@@ -54,8 +64,9 @@ def test_server_key_is_private_and_db_holds_no_kiosk_secret(server: ServerProces
     assert (server.data_dir / "server_key.pem").stat().st_mode & 0o777 == 0o600
     kiosk = Kiosk(server).enrol()
     with contextlib.closing(sqlite3.connect(server.db_url.removeprefix("sqlite:///"))) as db:
-        stored = db.execute("SELECT public_key FROM devices WHERE id = ?",
-                            (kiosk.device_id,)).fetchone()[0]
+        stored = db.execute(
+            "SELECT public_key FROM devices WHERE id = ?", (kiosk.device_id,)
+        ).fetchone()[0]
         codes = [r[0] for r in db.execute("SELECT code_hash FROM enrolment_codes")]
     assert stored == p.public_key_b64(kiosk.key)  # only the public half is kept
     assert all(len(c) == 64 for c in codes)  # codes only as SHA-256 hashes
@@ -64,8 +75,9 @@ def test_server_key_is_private_and_db_holds_no_kiosk_secret(server: ServerProces
 def test_expired_enrolment_code_is_refused(server: ServerProcess) -> None:
     code = server.cli("enrolment-code", "--commune", "120101", "--ttl-hours", "0").stdout.strip()
     kiosk = Kiosk(server)
-    r = kiosk.http.post("/v1/devices", json={"code": code,
-                                             "public_key": p.public_key_b64(kiosk.key)})
+    r = kiosk.http.post(
+        "/v1/devices", json={"code": code, "public_key": p.public_key_b64(kiosk.key)}
+    )
     assert r.status_code == 403 and r.json()["error"] == "enrolment_code_expired"
     assert "technician" in r.json()["message"]
 
@@ -79,8 +91,11 @@ def test_published_gazetteer_reaches_kiosks(server: ServerProcess, tmp_path: Pat
     assert "published" in server.cli("publish", "gazetteer", str(doc)).stdout
     again = server.cli("publish", "gazetteer", str(doc), check=False)
     assert again.returncode == 1 and "already published" in again.stderr
-    entry = next(c for c in kiosk.request("GET", f"/v1/changes?since={start}").json()["changes"]
-                 if c["kind"] == "gazetteer")
+    entry = next(
+        c
+        for c in kiosk.request("GET", f"/v1/changes?since={start}").json()["changes"]
+        if c["kind"] == "gazetteer"
+    )
     assert entry["version"] == version
     assert kiosk.request("GET", entry["url"]).json()["version"] == version
     assert kiosk.request("GET", "/v1/snapshot").json()["gazetteer_version"] == version
@@ -90,26 +105,38 @@ def _self_signed(tmp: Path) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sala test ministry")])
     now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=1))
-            .not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = tmp / "cert.pem", tmp / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     return cert_path, key_path
 
 
 def test_tls_with_a_pinned_certificate(tmp_path: Path) -> None:
     cert, key = _self_signed(tmp_path)
-    srv = ServerProcess(tmp_path / "tls", args=("--tls-cert", str(cert), "--tls-key", str(key)),
-                        ca=cert).start()  # the probe trusts only the pinned certificate
+    srv = ServerProcess(
+        tmp_path / "tls", args=("--tls-cert", str(cert), "--tls-key", str(key)), ca=cert
+    ).start()  # the probe trusts only the pinned certificate
     try:
         assert srv.url.startswith("https://")
         with pytest.raises(httpx.ConnectError):  # the system CAs do not know the ministry's
@@ -122,8 +149,9 @@ def test_tls_with_a_pinned_certificate(tmp_path: Path) -> None:
         srv.stop()
 
 
-def _open_slow_patch(srv: ServerProcess, loc: str, headers: dict[str, str],
-                     first: bytes) -> socket.socket:
+def _open_slow_patch(
+    srv: ServerProcess, loc: str, headers: dict[str, str], first: bytes
+) -> socket.socket:
     """A PATCH whose headers and first bytes are sent and whose body then waits: while the
     server reads it, it holds one in-flight slot."""
     url = httpx.URL(srv.url)
@@ -139,9 +167,12 @@ def test_overload_answers_503_with_retry_after(make_server: Any) -> None:
     kiosk = Kiosk(srv).enrol()
     loc = kiosk.create_upload(b"z" * 1000).headers["Location"]
     chunk = b"z" * 1000
-    headers = {**p.sign_request(kiosk.key, kiosk.device_id, "PATCH", loc, chunk),
-               "Content-Type": p.TUS_CONTENT_TYPE, "Upload-Offset": "0",
-               "Content-Length": str(len(chunk))}
+    headers = {
+        **p.sign_request(kiosk.key, kiosk.device_id, "PATCH", loc, chunk),
+        "Content-Type": p.TUS_CONTENT_TYPE,
+        "Upload-Offset": "0",
+        "Content-Length": str(len(chunk)),
+    }
     # Two requests race for the one slot: the slow PATCH and our probing GET. Whichever the
     # server takes first wins; if the GET won, the PATCH was answered 503 and we try again.
     deadline = time.monotonic() + 30

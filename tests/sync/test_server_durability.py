@@ -42,28 +42,38 @@ def test_upload_resumes_after_sigkill_of_server_and_client(crash_server: ServerP
     r = kiosk.create_upload(data)
     location = r.headers["Location"]
     for offset in range(0, 2 * chunk, chunk):
-        assert kiosk.patch(location, offset, data[offset:offset + chunk]).status_code == 204
+        assert kiosk.patch(location, offset, data[offset : offset + chunk]).status_code == 204
 
     # A third chunk is in flight (half its bytes sent) when the server is SIGKILLed.
-    third = data[2 * chunk:3 * chunk]
+    third = data[2 * chunk : 3 * chunk]
     sent_half, release = threading.Event(), threading.Event()
 
     def slow_body() -> Iterator[bytes]:
         yield third[: chunk // 2]
         sent_half.set()
         release.wait(10)
-        yield third[chunk // 2:]
+        yield third[chunk // 2 :]
 
-    headers = {**p.sign_request(kiosk.key, kiosk.device_id, "PATCH", location, third),
-               "Content-Type": p.TUS_CONTENT_TYPE, "Upload-Offset": str(2 * chunk),
-               "Tus-Resumable": "1.0.0", "Content-Length": str(len(third)),
-               "Upload-Checksum": p.tus_checksum_header(third)}
+    headers = {
+        **p.sign_request(kiosk.key, kiosk.device_id, "PATCH", location, third),
+        "Content-Type": p.TUS_CONTENT_TYPE,
+        "Upload-Offset": str(2 * chunk),
+        "Tus-Resumable": "1.0.0",
+        "Content-Length": str(len(third)),
+        "Upload-Checksum": p.tus_checksum_header(third),
+    }
     outcome: list[Any] = []
 
     def send() -> None:
         try:
-            outcome.append(httpx.patch(f"{crash_server.url}{location}", content=slow_body(),
-                                       headers=headers, timeout=10))
+            outcome.append(
+                httpx.patch(
+                    f"{crash_server.url}{location}",
+                    content=slow_body(),
+                    headers=headers,
+                    timeout=10,
+                )
+            )
         except httpx.HTTPError as exc:
             outcome.append(exc)
 
@@ -85,7 +95,7 @@ def test_upload_resumes_after_sigkill_of_server_and_client(crash_server: ServerP
     offset = int(head.headers["Upload-Offset"])
     assert offset == 2 * chunk  # exactly the durable bytes: nothing lost, nothing invented
     while offset < len(data):
-        r = again.patch(location, offset, data[offset:offset + chunk])
+        r = again.patch(location, offset, data[offset : offset + chunk])
         assert r.status_code == 204, r.text
         offset = int(r.headers["Upload-Offset"])
     reg_id = str(uuid.uuid4())
@@ -130,7 +140,8 @@ def test_old_cursor_gets_410_then_snapshot(make_server: Any) -> None:
     assert r.json()["error"] == "cursor_expired" and r.json()["message"]
     snap = kiosk.request("GET", "/v1/snapshot").json()
     assert {"registration_id": reg_id, "status": "received"}.items() <= next(
-        s for s in snap["statuses"] if s["registration_id"] == reg_id).items()
+        s for s in snap["statuses"] if s["registration_id"] == reg_id
+    ).items()
     assert snap["catalog_version"] == "test-catalog-1"
     after = kiosk.request("GET", f"/v1/changes?since={snap['next']}")
     assert after.status_code == 200, after.text

@@ -37,8 +37,9 @@ def test_enrolment_code_is_single_use(backend_server: ServerProcess) -> None:
     code = backend_server.enrolment_code()
     Kiosk(backend_server).enrol(code)
     second = Kiosk(backend_server)
-    r = second.http.post("/v1/devices", json={"code": code,
-                                              "public_key": p.public_key_b64(second.key)})
+    r = second.http.post(
+        "/v1/devices", json={"code": code, "public_key": p.public_key_b64(second.key)}
+    )
     assert r.status_code == 403
     assert r.json()["error"] == "enrolment_code_used"
 
@@ -123,13 +124,16 @@ def test_officer_moves_flow_into_the_feed(backend_server: ServerProcess) -> None
     bad = httpx.post(url, json={"status": "collected"}, headers=auth)
     assert bad.status_code == 409
     assert "in_review" in bad.json()["message"]
-    assert httpx.post(url, json={"status": "approved", "note": "ok"},
-                      headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert (
+        httpx.post(
+            url, json={"status": "approved", "note": "ok"}, headers={"Authorization": "Bearer nope"}
+        ).status_code
+        == 401
+    )
     done = backend_server.cli("set-status", reg_id, "approved", "--note", "បានអនុម័ត")
     assert "approved" in done.stdout
     feed = kiosk.request("GET", f"/v1/changes?since={start}&limit=100").json()
-    mine = [c for c in feed["changes"] if c["kind"] == "status"
-            and c["registration_id"] == reg_id]
+    mine = [c for c in feed["changes"] if c["kind"] == "status" and c["registration_id"] == reg_id]
     assert [c["status"] for c in mine] == ["received", "in_review", "approved"]
     assert mine[-1]["note"] == "បានអនុម័ត"
     seqs = [c["seq"] for c in feed["changes"]]
@@ -164,8 +168,9 @@ def test_catalog_publish_reaches_the_feed(backend_server: ServerProcess) -> None
     token = backend_server.officer_token()
     version = f"v-{uuid.uuid4().hex[:8]}"
     doc = {"version": version, "services": [{"id": "new_service", "version": "2"}]}
-    r = httpx.post(f"{backend_server.url}/v1/catalog", json=doc,
-                   headers={"Authorization": f"Bearer {token}"})
+    r = httpx.post(
+        f"{backend_server.url}/v1/catalog", json=doc, headers={"Authorization": f"Bearer {token}"}
+    )
     assert r.status_code == 201, r.text
     feed = kiosk.request("GET", f"/v1/changes?since={start}").json()["changes"]
     entry = next(c for c in feed if c["kind"] == "catalog")

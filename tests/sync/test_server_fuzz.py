@@ -26,8 +26,11 @@ class _KioskAuth(requests.auth.AuthBase):
         body = r.body or b""
         if isinstance(body, str):
             body = body.encode("utf-8")
-        r.headers.update(p.sign_request(self.kiosk.key, self.kiosk.device_id, r.method or "GET",
-                                        r.path_url, body))
+        r.headers.update(
+            p.sign_request(
+                self.kiosk.key, self.kiosk.device_id, r.method or "GET", r.path_url, body
+            )
+        )
         r.headers.setdefault("Authorization", f"Bearer {self.token}")
         return r
 
@@ -45,15 +48,18 @@ def test_fuzzed_requests_never_get_a_server_error(server: ServerProcess) -> None
         operation = result.ok()
         operations += 1
 
-        @settings(max_examples=12, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=12, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        )
         @given(case=operation.as_strategy())
         def check(case: schemathesis.Case) -> None:
             response = case.call(base_url=server.url, session=session, timeout=10)
             statuses[response.status_code] += 1
             if response.status_code >= 500:
-                server_errors.append(f"{case.method} {case.formatted_path}: "
-                                     f"{response.status_code} {response.text[:200]}")
+                server_errors.append(
+                    f"{case.method} {case.formatted_path}: "
+                    f"{response.status_code} {response.text[:200]}"
+                )
 
         check()
     assert operations >= 10

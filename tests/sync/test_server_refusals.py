@@ -131,8 +131,16 @@ def test_chunk_problems(backend_server: ServerProcess) -> None:
     _error(kiosk.patch(loc, 400, data[400:800], checksum=bad_sum), 460, "checksum_mismatch")
     _error(kiosk.patch(loc, 400, data[400:] + b"extra"), 413, "too_many_bytes")
     assert kiosk.request("HEAD", loc).headers["Upload-Offset"] == "400"
-    r = kiosk.request("PATCH", loc, data[400:], headers={
-        "Content-Type": p.TUS_CONTENT_TYPE, "Upload-Offset": "400", "Tus-Resumable": "0.2.2"})
+    r = kiosk.request(
+        "PATCH",
+        loc,
+        data[400:],
+        headers={
+            "Content-Type": p.TUS_CONTENT_TYPE,
+            "Upload-Offset": "400",
+            "Tus-Resumable": "0.2.2",
+        },
+    )
     assert r.status_code == 412 and r.headers["Tus-Version"] == "1.0.0"
     assert kiosk.patch(loc, 400, data[400:]).status_code == 204
     assert kiosk.request("HEAD", loc).headers["Upload-Offset"] == "1000"
@@ -149,9 +157,15 @@ def test_two_gigabyte_upload_refused_at_once(backend_server: ServerProcess) -> N
     # A PATCH that announces 2 GB is answered before any of it is sent.
     loc = kiosk.create_upload(b"x" * 10).headers["Location"]
     signed = p.sign_request(kiosk.key, kiosk.device_id, "PATCH", loc, b"")
-    head = [f"PATCH {loc} HTTP/1.1", f"Host: 127.0.0.1:{backend_server.port}",
-            f"Content-Type: {p.TUS_CONTENT_TYPE}", "Upload-Offset: 0", "Tus-Resumable: 1.0.0",
-            f"Content-Length: {2 * 1024**3}", *(f"{k}: {v}" for k, v in signed.items())]
+    head = [
+        f"PATCH {loc} HTTP/1.1",
+        f"Host: 127.0.0.1:{backend_server.port}",
+        f"Content-Type: {p.TUS_CONTENT_TYPE}",
+        "Upload-Offset: 0",
+        "Tus-Resumable: 1.0.0",
+        f"Content-Length: {2 * 1024**3}",
+        *(f"{k}: {v}" for k, v in signed.items()),
+    ]
     with socket.create_connection(("127.0.0.1", backend_server.port), timeout=10) as s:
         s.sendall(("\r\n".join(head) + "\r\n\r\n").encode())
         reply = s.recv(4096).decode(errors="replace")
@@ -161,14 +175,20 @@ def test_two_gigabyte_upload_refused_at_once(backend_server: ServerProcess) -> N
 def test_malformed_json_gets_a_message_not_a_crash(backend_server: ServerProcess) -> None:
     kiosk = Kiosk(backend_server).enrol()
     reg_id = str(uuid.uuid4())
-    for body in (b"{not json", b"[]", b'{"service_id": 5}', "{\"a\": \"\udcff\"}".encode(
-            "utf-8", "surrogatepass")):
-        r = kiosk.request("PUT", f"/v1/registrations/{reg_id}", body,
-                          headers={"Content-Type": "application/json"})
+    for body in (
+        b"{not json",
+        b"[]",
+        b'{"service_id": 5}',
+        '{"a": "\udcff"}'.encode("utf-8", "surrogatepass"),
+    ):
+        r = kiosk.request(
+            "PUT", f"/v1/registrations/{reg_id}", body, headers={"Content-Type": "application/json"}
+        )
         assert r.status_code in (400, 422), r.text
         assert r.json()["message"]
-    r = kiosk.http.post("/v1/devices", content=b"{oops", headers={"Content-Type":
-                                                                   "application/json"})
+    r = kiosk.http.post(
+        "/v1/devices", content=b"{oops", headers={"Content-Type": "application/json"}
+    )
     _error(r, 422, "invalid_request")
     assert _is_new(kiosk, reg_id, registration_doc(kiosk))
 
@@ -186,12 +206,17 @@ def test_path_traversal_names_touch_no_files(backend_server: ServerProcess, name
     kiosk = Kiosk(backend_server).enrol()
     before = {p_ for p_ in backend_server.data_dir.rglob("*")}
     for method in ("HEAD", "PATCH", "DELETE"):
-        r = kiosk.request(method, f"/v1/uploads/{name}", b"",
-                          headers={"Content-Type": p.TUS_CONTENT_TYPE, "Upload-Offset": "0"})
+        r = kiosk.request(
+            method,
+            f"/v1/uploads/{name}",
+            b"",
+            headers={"Content-Type": p.TUS_CONTENT_TYPE, "Upload-Offset": "0"},
+        )
         assert r.status_code in (404, 422), (method, r.status_code)
     meta = p.encode_tus_metadata({"sha256": name, "filename": "../../etc/passwd"})
-    r = kiosk.request("POST", "/v1/uploads", headers={"Upload-Length": "5",
-                                                      "Upload-Metadata": meta})
+    r = kiosk.request(
+        "POST", "/v1/uploads", headers={"Upload-Length": "5", "Upload-Metadata": meta}
+    )
     _error(r, 400, "bad_metadata")
     r = kiosk.commit(name, registration_doc(kiosk))
     assert r.status_code in (404, 422)
@@ -219,11 +244,19 @@ def test_streamed_body_over_the_limit_is_cut_off(server: ServerProcess) -> None:
         for _ in range(mib):
             yield b"x" * (1 << 20)
 
-    r = httpx.put(f"{server.url}/v1/registrations/{uuid.uuid4()}", content=stream(17),
-                  headers={"Content-Type": "application/json"}, timeout=30)
+    r = httpx.put(
+        f"{server.url}/v1/registrations/{uuid.uuid4()}",
+        content=stream(17),
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
     _error(r, 413, "too_large")
     loc = kiosk.create_upload(b"y" * 100).headers["Location"]
-    r = httpx.patch(f"{server.url}{loc}", content=stream(21), timeout=30,
-                    headers={"Content-Type": p.TUS_CONTENT_TYPE, "Upload-Offset": "0"})
+    r = httpx.patch(
+        f"{server.url}{loc}",
+        content=stream(21),
+        timeout=30,
+        headers={"Content-Type": p.TUS_CONTENT_TYPE, "Upload-Offset": "0"},
+    )
     _error(r, 413, "too_large")
     assert kiosk.request("HEAD", loc).headers["Upload-Offset"] == "0"

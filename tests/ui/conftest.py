@@ -34,19 +34,31 @@ def kiosk_app(qapp: Any) -> Any:
 
 
 @pytest.fixture
-def make_kiosk(kiosk_app: Any, qtbot: Any, tmp_path: Path,
-               monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Any]]:
+def make_kiosk(
+    kiosk_app: Any, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[..., Any]]:
     """make_kiosk(size=(w, h), idle_seconds=…, printer=callable|None) -> a started Kiosk."""
     from ui.app import Kiosk, KioskOptions
 
     monkeypatch.setenv("SALA_SECRET_DIR", str(tmp_path / "secret"))
     made: list[Any] = []
 
-    def make(*, size: tuple[int, int] = (1366, 768), idle_seconds: float = 600,
-             grace_seconds: float = 30, printer: Any = None, data_dir: Path | None = None) -> Any:
-        opts = KioskOptions(data_dir=data_dir or tmp_path / "data", idle_seconds=idle_seconds,
-                            grace_seconds=grace_seconds, today=lambda: TODAY, printer="none",
-                            scan_folder=tmp_path)
+    def make(
+        *,
+        size: tuple[int, int] = (1366, 768),
+        idle_seconds: float = 600,
+        grace_seconds: float = 30,
+        printer: Any = None,
+        data_dir: Path | None = None,
+    ) -> Any:
+        opts = KioskOptions(
+            data_dir=data_dir or tmp_path / "data",
+            idle_seconds=idle_seconds,
+            grace_seconds=grace_seconds,
+            today=lambda: TODAY,
+            printer="none",
+            scan_folder=tmp_path,
+        )
         kiosk = Kiosk(opts, printer=printer)
         made.append(kiosk)
         qtbot.addWidget(kiosk.window)
@@ -71,8 +83,9 @@ def journey(kiosk: Any, qtbot: Any, tmp_path: Path) -> Journey:
     return Journey(kiosk, qtbot, tmp_path)
 
 
-def write_test_image(path: Path, colour: str = "#336699",
-                     size: tuple[int, int] = (413, 531)) -> Path:
+def write_test_image(
+    path: Path, colour: str = "#336699", size: tuple[int, int] = (413, 531)
+) -> Path:
     """A real JPEG on disk (what a scanner's scan-to-folder leaves)."""
     image = QImage(size[0], size[1], QImage.Format.Format_RGB32)
     image.fill(QColor(colour))
@@ -106,8 +119,13 @@ def valid_answers(service: Any, gazetteer: Any, commune: str) -> dict[str, Any]:
         for f in visible_fields(service, answers):
             t = str(f.type)
             value: Any = {
-                "text_km": "សុខ", "text_latin": "SOK", "date": "1990-01-01", "yes_no": False,
-                "consent": True, "national_id": "123456789", "address": address,
+                "text_km": "សុខ",
+                "text_latin": "SOK",
+                "date": "1990-01-01",
+                "yes_no": False,
+                "consent": True,
+                "national_id": "123456789",
+                "address": address,
             }.get(t)
             if t == "choice":
                 value = f.options[0].value
@@ -166,15 +184,13 @@ class Journey:
     def db(self, fn: Callable[[Any], Any]) -> Any:
         """Run fn(store) on the db worker and wait for the answer (test inspection only)."""
         box: dict[str, Any] = {}
-        self.k.tasks.run_db(fn, lambda r: box.setdefault("r", r),
-                            lambda e: box.setdefault("e", e))
+        self.k.tasks.run_db(fn, lambda r: box.setdefault("r", r), lambda e: box.setdefault("e", e))
         self.qtbot.waitUntil(lambda: box != {}, timeout=10_000)
         if "e" in box:
             raise box["e"]
         return box.get("r")
 
-    def quick_submit(self, service_id: str = "residence_certificate",
-                     locale: str = "en") -> Any:
+    def quick_submit(self, service_id: str = "residence_certificate", locale: str = "en") -> Any:
         """Reach the confirmation fast: answers set directly, then the real check-answers,
         consent and submit screens (for tests about what comes after)."""
         from PySide6.QtWidgets import QPushButton
@@ -192,8 +208,11 @@ class Journey:
             if str(f.type) in ("photo", "document"):
                 for page in range(max(1, f.min_pages)):
                     ref = self.db(lambda store: store.add_media(jpeg_bytes(), "image/jpeg"))
-                    atts.append(Attachment(f.id, "photo" if str(f.type) == "photo"
-                                           else "document", ref, page))
+                    atts.append(
+                        Attachment(
+                            f.id, "photo" if str(f.type) == "photo" else "document", ref, page
+                        )
+                    )
         s.attachments = atts
         self.w.go("check_answers")
         assert not self.w.screens["check_answers"].issues, self.w.screens["check_answers"].issues
@@ -230,8 +249,9 @@ class Journey:
         for w in self.question.widgets:
             if w.field.id == field_id:
                 return w
-        raise AssertionError(f"{field_id} is not on this step "
-                             f"({[w.field.id for w in self.question.widgets]})")
+        raise AssertionError(
+            f"{field_id} is not on this step ({[w.field.id for w in self.question.widgets]})"
+        )
 
     def step_ids(self) -> list[str]:
         return [w.field.id for w in self.question.widgets]
@@ -306,4 +326,5 @@ class Journey:
         else:  # the capture helper's widget: it has its own file import
             w.step.import_path(path)
         self.qtbot.waitUntil(
-            lambda: len(self.k.ctx.session.attachments_for(field_id)) > before, timeout=15_000)
+            lambda: len(self.k.ctx.session.attachments_for(field_id)) > before, timeout=15_000
+        )

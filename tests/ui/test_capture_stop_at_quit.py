@@ -48,10 +48,19 @@ print(f"RUNNING={len(running)} OPEN={camera.open_now} "
 
 
 def test_quitting_while_a_camera_read_blocks_joins_the_thread(tmp_path: Path) -> None:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
-               PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
-    proc = subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(tmp_path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "RUNNING=0 OPEN=0 CLOSED_ON_WORKER=1" in proc.stdout, proc.stdout + proc.stderr
     assert "QThread" not in proc.stderr, proc.stderr  # no "Destroyed while thread is running"

@@ -114,8 +114,9 @@ def make_qr(ctx: Any, opener: Any) -> Any:
     return QrScanner(ctx, source=opener)
 
 
-@pytest.mark.parametrize("make", [make_photo, make_document, make_qr],
-                         ids=["photo", "document", "qr"])
+@pytest.mark.parametrize(
+    "make", [make_photo, make_document, make_qr], ids=["photo", "document", "qr"]
+)
 def test_hiding_and_deleting_a_widget_whose_camera_blocks_keeps_the_gui_live(
     qtbot: Any, tasks: Any, tmp_path: Path, make: Callable[[Any, Any], Any]
 ) -> None:
@@ -154,8 +155,9 @@ def test_showing_again_at_once_waits_for_the_camera_off_the_gui_thread(
     go, and the GUI thread waits for neither."""
     video = write_video(tmp_path / "camera.avi", S.face_frame())
     camera, sources = Camera(), []
-    step = PhotoStep(ctx=context(tasks, "en"), source=slow_camera(video, camera, sources),
-                     reg_id="reg-1")
+    step = PhotoStep(
+        ctx=context(tasks, "en"), source=slow_camera(video, camera, sources), reg_id="reg-1"
+    )
     qtbot.addWidget(step)
     step.resize(900, 760)
     step.show()

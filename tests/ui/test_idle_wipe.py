@@ -71,8 +71,7 @@ def test_idle_timeout_wipes_a_half_done_session(idle_journey: Journey, qtbot: An
     assert j.k.ctx.session.locale == "km"
 
 
-def test_end_now_on_the_prompt_ends_the_session(make_kiosk: Any, qtbot: Any,
-                                                 tmp_path: Any) -> None:
+def test_end_now_on_the_prompt_ends_the_session(make_kiosk: Any, qtbot: Any, tmp_path: Any) -> None:
     j = Journey(make_kiosk(idle_seconds=1.0, grace_seconds=30), qtbot, tmp_path)
     j.start("en")
     j.choose_service("residence_certificate")
@@ -88,8 +87,9 @@ def test_end_now_on_the_prompt_ends_the_session(make_kiosk: Any, qtbot: Any,
     assert j.k.ctx.session.answers == {} and j.k.ctx.session.draft is None
 
 
-def test_idle_does_not_touch_a_submitted_application(make_kiosk: Any, qtbot: Any,
-                                                      tmp_path: Any) -> None:
+def test_idle_does_not_touch_a_submitted_application(
+    make_kiosk: Any, qtbot: Any, tmp_path: Any
+) -> None:
     j = Journey(make_kiosk(idle_seconds=1.0, grace_seconds=1), qtbot, tmp_path)
     receipt = j.quick_submit()  # the citizen walks away from the confirmation screen
     j.wait_screen("attract", timeout=10_000)

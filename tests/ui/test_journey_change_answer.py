@@ -62,13 +62,17 @@ def test_a_change_that_reveals_a_question_asks_it_first(journey: Journey) -> Non
     assert j.k.ctx.session.answers["phone"] == "+85512345678"
 
 
-def test_retake_opens_the_photo_step_with_the_thumbnail_shown(journey: Journey,
-                                                               qtbot: Any) -> None:
+def test_retake_opens_the_photo_step_with_the_thumbnail_shown(journey: Journey, qtbot: Any) -> None:
     j = journey
     check = at_check(j, "residence_certificate")
     row = next(r for r in check.rows if r.field.id == "face_photo")
-    qtbot.waitUntil(lambda: row.thumbs.count() > 0 and row.thumbs.itemAt(0).widget() is not None
-                    and not row.thumbs.itemAt(0).widget().pixmap().isNull())
+    qtbot.waitUntil(
+        lambda: (
+            row.thumbs.count() > 0
+            and row.thumbs.itemAt(0).widget() is not None
+            and not row.thumbs.itemAt(0).widget().pixmap().isNull()
+        )
+    )
     retake = j.find(QPushButton, "change_face_photo")
     assert retake.text() == "Retake"
     j.click(retake)

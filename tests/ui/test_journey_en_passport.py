@@ -52,7 +52,8 @@ def test_english_passport_with_mistakes_corrected(journey: Any, qtbot: Any) -> N
     j.date("date_of_birth", "31", "02", "1990", keyboard=False)
     j.cont()
     assert error_of(j, "date_of_birth") == (
-        "That date does not exist. Check the day, month and year.")
+        "That date does not exist. Check the day, month and year."
+    )
     dob = j.field("date_of_birth")
     assert (dob.boxes["day"].text(), dob.boxes["month"].text()) == ("31", "02")
     dob.boxes["year"].clear()
@@ -130,6 +131,5 @@ def test_english_passport_with_mistakes_corrected(journey: Any, qtbot: Any) -> N
     assert reg.answers["phone"] == "+85512345678"
     assert reg.answers["old_passport_number"] == "N1234567"
     assert reg.fee_khr == 400_000
-    fee = [w for w in j.w.screens["confirmation"].findChildren(QLabel)
-           if "400,000" in w.text()]
+    fee = [w for w in j.w.screens["confirmation"].findChildren(QLabel) if "400,000" in w.text()]
     assert fee, "the fee is shown on the confirmation"

@@ -88,8 +88,12 @@ def test_khmer_id_card_renewal_to_receipt(journey: Any, qtbot: Any) -> None:
     values = {r.field.id: r.value.text() for r in check.rows}
     assert values["name_km"].replace("\u200b", "") == "សុខ ស្រី"
     assert values["old_id_number"] == "០១២៣៤៥៦៧៨"
-    j.qtbot.waitUntil(lambda: j.find(QLabel, "thumb_face_photo_0").pixmap() is not None
-                      and not j.find(QLabel, "thumb_face_photo_0").pixmap().isNull())
+    j.qtbot.waitUntil(
+        lambda: (
+            j.find(QLabel, "thumb_face_photo_0").pixmap() is not None
+            and not j.find(QLabel, "thumb_face_photo_0").pixmap().isNull()
+        )
+    )
     j.click(j.find(QPushButton, "checkContinue"))
     j.wait_screen("consent")
     stall.mark("submit")
@@ -120,7 +124,11 @@ def test_khmer_id_card_renewal_to_receipt(journey: Any, qtbot: Any) -> None:
     assert reg.answers["place_of_birth"]["village"] == born
     assert "phone" not in reg.answers
     assert sorted((a.field_id, a.page) for a in reg.attachments) == [
-        ("face_photo", 0), ("family_book", 0), ("old_card", 0), ("old_card", 1)]
+        ("face_photo", 0),
+        ("family_book", 0),
+        ("old_card", 0),
+        ("old_card", 1),
+    ]
     assert j.db(lambda store: store.list_by_state(State.DRAFT)) == []
 
     j.click(j.find(QPushButton, "finish"))

@@ -19,7 +19,7 @@ def luminance(hex_colour: str) -> float:
         s = c / 255
         return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
 
-    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
     return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
 
 
@@ -39,7 +39,7 @@ def colour_pairs() -> list[tuple[str, str, str]]:
         if "color" not in props:
             continue
         backgrounds = [props["background"]] if "background" in props else [PAGE, LIGHT]
-        if "checked=\"true\"" in selector:  # text on a chosen (dark blue) option
+        if 'checked="true"' in selector:  # text on a chosen (dark blue) option
             backgrounds = ["#003078"]
         pairs += [(selector.strip(), props["color"], bg) for bg in backgrounds]
     return pairs
@@ -53,13 +53,22 @@ def test_the_formula_matches_known_values() -> None:
 def test_every_text_colour_pair_meets_wcag_aa() -> None:
     pairs = colour_pairs()
     assert len(pairs) >= 15, pairs  # the parser really read the stylesheet
-    weak = [f"{sel}: {fg} on {bg} = {contrast(fg, bg):.2f}" for sel, fg, bg in pairs
-            if contrast(fg, bg) < AA]
+    weak = [
+        f"{sel}: {fg} on {bg} = {contrast(fg, bg):.2f}"
+        for sel, fg, bg in pairs
+        if contrast(fg, bg) < AA
+    ]
     assert not weak, "\n".join(weak)
 
 
 def test_buttons_and_focus_colours() -> None:
     # Pairs that come from two rules (a button's fill and its label's colour).
-    for fg, bg in [("#FFFFFF", "#00703C"), ("#FFFFFF", "#003078"), ("#0B0C0C", "#FFDD00"),
-                   ("#0B0C0C", "#DDDDDD"), ("#B10E1E", "#FFFFFF"), ("#FFFFFF", "#0B0C0C")]:
+    for fg, bg in [
+        ("#FFFFFF", "#00703C"),
+        ("#FFFFFF", "#003078"),
+        ("#0B0C0C", "#FFDD00"),
+        ("#0B0C0C", "#DDDDDD"),
+        ("#B10E1E", "#FFFFFF"),
+        ("#FFFFFF", "#0B0C0C"),
+    ]:
         assert contrast(fg, bg) >= AA, (fg, bg)

@@ -35,8 +35,10 @@ def label_problem(label: QLabel) -> str | None:
     fm = label.fontMetrics()
     needed = fm.boundingRect(QRect(0, 0, max(rect.width(), 1), 100_000), flags, text)
     if needed.width() > rect.width() + 1 or needed.height() > rect.height() + 1:
-        return (f"label {label.objectName() or label.property('role')!r} {text[:40]!r}: "
-                f"needs {needed.width()}x{needed.height()}, has {rect.width()}x{rect.height()}")
+        return (
+            f"label {label.objectName() or label.property('role')!r} {text[:40]!r}: "
+            f"needs {needed.width()}x{needed.height()}, has {rect.width()}x{rect.height()}"
+        )
     return None
 
 
@@ -47,8 +49,10 @@ def button_problem(button: QPushButton) -> str | None:
     if not button.property("wraps"):  # wrapping buttons' text is a QLabel, checked as one
         hint = button.sizeHint()
         if button.width() + 1 < hint.width() or button.height() + 1 < hint.height():
-            return (f"button {name!r} {button.text()[:30]!r} is {button.width()}x"
-                    f"{button.height()}, its text needs {hint.width()}x{hint.height()}")
+            return (
+                f"button {name!r} {button.text()[:30]!r} is {button.width()}x"
+                f"{button.height()}, its text needs {hint.width()}x{hint.height()}"
+            )
     return None
 
 
@@ -68,8 +72,11 @@ def check_scene(window: QWidget) -> list[str]:
         if not _skip(button, window):
             problems += filter(None, [button_problem(button), overflow_problem(button, window)])
     for card in window.findChildren(QFrame):
-        if (card.property("role") == "card" and not _skip(card, window)
-                and card.height() < 2 * MIN_TOUCH_PX):
+        if (
+            card.property("role") == "card"
+            and not _skip(card, window)
+            and card.height() < 2 * MIN_TOUCH_PX
+        ):
             problems.append(f"service card {card.objectName()} only {card.height()} px high")
     return problems
 
@@ -85,9 +92,15 @@ def test_every_screen_fits_in_both_languages(make_kiosk: Any, size: tuple[int, i
             visited += 1
             assert (window.width(), window.height()) == size, f"{scene}: the window grew"
             problems += [f"{locale} {scene}: {p}" for p in check_scene(window)]
-            edits = [e for e in window.screens["question"].findChildren(QWidget)
-                     if e.property("sala_keyboard") and e.isVisible()
-                     ] if scene.startswith("06_question") and window.keyboard else []
+            edits = (
+                [
+                    e
+                    for e in window.screens["question"].findChildren(QWidget)
+                    if e.property("sala_keyboard") and e.isVisible()
+                ]
+                if scene.startswith("06_question") and window.keyboard
+                else []
+            )
             if edits:  # with the keyboard up, everything still fits
                 edits[0].setFocus()
                 settle(kiosk)

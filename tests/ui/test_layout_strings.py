@@ -25,8 +25,9 @@ def test_both_languages_have_the_same_keys_and_placeholders() -> None:
 
 
 def test_long_khmer_strings_have_word_breaks() -> None:
-    missing = [k for k, v in table("km").items()
-               if len(KHMER.findall(v)) > 12 and "\u200b" not in v]
+    missing = [
+        k for k, v in table("km").items() if len(KHMER.findall(v)) > 12 and "\u200b" not in v
+    ]
     assert not missing, missing
 
 

@@ -45,8 +45,7 @@ def test_pasted_control_characters_are_stripped(journey: Journey) -> None:
     assert answers["name_latin"] == "SOK DARA"
 
 
-def test_ten_thousand_characters_are_kept_and_refused_plainly(journey: Journey,
-                                                              qtbot: Any) -> None:
+def test_ten_thousand_characters_are_kept_and_refused_plainly(journey: Journey, qtbot: Any) -> None:
     j = journey
     at_names(j)
     long = "A" * 10_000
@@ -92,8 +91,12 @@ def test_address_code_not_in_the_gazetteer(journey: Journey, qtbot: Any) -> None
     j = journey
     at_names(j)
     s = j.k.ctx.session
-    s.answers["address"] = {"province": "99", "district": "9999", "commune": "999999",
-                            "village": "99999999"}  # e.g. a draft from an older gazetteer
+    s.answers["address"] = {
+        "province": "99",
+        "district": "9999",
+        "commune": "999999",
+        "village": "99999999",
+    }  # e.g. a draft from an older gazetteer
     j.w.go("question", step_id="address")
     w = j.field("address")
     qtbot.waitUntil(w.error.isVisible)
@@ -120,7 +123,8 @@ def test_address_search_finds_a_village_elsewhere(journey: Journey, qtbot: Any) 
 
 
 def test_unknown_field_type_hides_the_service_and_the_kiosk_keeps_working(
-        make_kiosk: Any, qtbot: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    make_kiosk: Any, qtbot: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     from kiosk.catalog import CatalogManager
 
     raw = json.loads((resources.files("assets") / "catalog" / "services.json").read_text("utf-8"))

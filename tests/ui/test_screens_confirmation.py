@@ -30,8 +30,9 @@ def test_printer_error_mid_job_then_reprint(make_kiosk: Any, qtbot: Any, tmp_pat
 
     button = j.find(QPushButton, "printReceipt")
     j.click(button)
-    qtbot.waitUntil(lambda: button.isEnabled() and "could not be printed" in state.text(),
-                    timeout=15_000)
+    qtbot.waitUntil(
+        lambda: button.isEnabled() and "could not be printed" in state.text(), timeout=15_000
+    )
     assert "Your application is saved" in state.text()
     assert qr.width() > small >= 200  # the QR grows, to be photographed instead
     assert button.text() == "Print again"
@@ -41,8 +42,9 @@ def test_printer_error_mid_job_then_reprint(make_kiosk: Any, qtbot: Any, tmp_pat
 
     device.parent.mkdir()  # the clerk fixes the printer
     j.click(button)
-    qtbot.waitUntil(lambda: "printing" in state.text() and "Take it" in state.text(),
-                    timeout=15_000)
+    qtbot.waitUntil(
+        lambda: "printing" in state.text() and "Take it" in state.text(), timeout=15_000
+    )
     assert device.stat().st_size > 1000  # ESC/POS raster bytes reached the device
 
 

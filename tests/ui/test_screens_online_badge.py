@@ -27,19 +27,29 @@ def closed_port() -> int:
 
 
 def test_badge_shows_offline_and_waiting_from_the_sync_worker(
-        make_kiosk: Any, qtbot: Any, tmp_path: Path) -> None:
+    make_kiosk: Any, qtbot: Any, tmp_path: Path
+) -> None:
     kiosk = make_kiosk()
     j = Journey(kiosk, qtbot, tmp_path)
     badge = j.find(QLabel, "onlineBadge")
     assert badge.text() == "មិន\u200bទាន់\u200bភ្ជាប់\u200bក្រសួង"  # not enrolled: no worker
     j.quick_submit(locale="en")
 
-    api = Api(requests.Session(), f"http://127.0.0.1:{closed_port()}", device_id="test",
-              key=Ed25519PrivateKey.generate(), server_public_key="unused",
-              timeout=(0.5, 0.5))
+    api = Api(
+        requests.Session(),
+        f"http://127.0.0.1:{closed_port()}",
+        device_id="test",
+        key=Ed25519PrivateKey.generate(),
+        server_public_key="unused",
+        timeout=(0.5, 0.5),
+    )
     data_dir = kiosk.opts.data_dir
-    worker = SyncWorker(lambda: Store.open(data_dir, commune_code="120101"), lambda: api,
-                        data_dir=data_dir, interval=0.2)
+    worker = SyncWorker(
+        lambda: Store.open(data_dir, commune_code="120101"),
+        lambda: api,
+        data_dir=data_dir,
+        interval=0.2,
+    )
     worker.start()
     try:
         assert worker.wait_rounds(1, timeout=20)

@@ -24,8 +24,14 @@ def test_a_damaged_database_puts_the_kiosk_out_of_service(
     data.mkdir()
     damaged = b"this is not a SQLite database, it was damaged by a power cut" * 100
     (data / "sala.db").write_bytes(damaged)
-    opts = KioskOptions(data_dir=data, idle_seconds=600, grace_seconds=30,
-                        today=lambda: TODAY, printer="none", scan_folder=tmp_path)
+    opts = KioskOptions(
+        data_dir=data,
+        idle_seconds=600,
+        grace_seconds=30,
+        today=lambda: TODAY,
+        printer="none",
+        scan_folder=tmp_path,
+    )
     kiosk = Kiosk(opts, printer=None)
     qtbot.addWidget(kiosk.window)
     try:
@@ -35,8 +41,16 @@ def test_a_damaged_database_puts_the_kiosk_out_of_service(
         attract = kiosk.window.screens["attract"]
         qtbot.waitUntil(lambda: attract.out_of_service, timeout=30_000)
 
-        texts = " ".join(w.text() for w in (attract.title_km, attract.title_en,
-                                             attract.touch_km, attract.touch_en, attract.detail))
+        texts = " ".join(
+            w.text()
+            for w in (
+                attract.title_km,
+                attract.title_en,
+                attract.touch_km,
+                attract.touch_en,
+                attract.detail,
+            )
+        )
         assert "out of service" in texts
         assert "technician" in texts  # the store's message says what to do
         assert "ម៉ាស៊ីន" in texts  # and Khmer comes first

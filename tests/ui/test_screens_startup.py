@@ -15,11 +15,21 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_sala_kiosk_paints_the_attract_screen_without_heavy_imports(tmp_path: Path) -> None:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", SALA_EXIT_WHEN_SHOWN="1",
-               SALA_DATA_DIR=str(tmp_path / "data"), SALA_SECRET_DIR=str(tmp_path / "s"))
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        SALA_EXIT_WHEN_SHOWN="1",
+        SALA_DATA_DIR=str(tmp_path / "data"),
+        SALA_SECRET_DIR=str(tmp_path / "s"),
+    )
     proc = subprocess.run(
         [sys.executable, "-c", "from ui.cli import main; raise SystemExit(main(['kiosk']))"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("SHOWN_AT="))
     heavy = dict(p.split("=", 1) for p in line.split())["HEAVY"].split(",")

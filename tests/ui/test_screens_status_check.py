@@ -34,9 +34,15 @@ def test_status_by_number_then_after_a_decision(journey: Journey, qtbot: Any) ->
     qtbot.waitUntil(lambda: screen.result.text().startswith("Saved at this kiosk"))
     assert screen.updated.text().startswith("Last updated: 20")
 
-    change = {"kind": "status", "registration_id": receipt.registration_id,
-              "app_number": receipt.app_number, "status": "ready_for_pickup",
-              "note": "Bring your old card", "at": "2026-12-01T03:00:00+00:00", "seq": 1}
+    change = {
+        "kind": "status",
+        "registration_id": receipt.registration_id,
+        "app_number": receipt.app_number,
+        "status": "ready_for_pickup",
+        "note": "Bring your old card",
+        "at": "2026-12-01T03:00:00+00:00",
+        "seq": 1,
+    }
     j.db(lambda store: store.apply_changes([change], "c1"))
     j.click(j.find(QPushButton, "statusCheck"))
     qtbot.waitUntil(lambda: "Collect it at the commune hall" in screen.result.text())

@@ -22,8 +22,9 @@ ALL_SCREENS = {"attract"} | {name for name, _m, _c in _LATER}
 
 
 @pytest.fixture
-def fresh_kiosk(kiosk_app: Any, qtbot: Any, tmp_path: Path,
-                monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def fresh_kiosk(
+    kiosk_app: Any, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Any]:
     """A Kiosk as `ui.app.run` makes it: constructed, not started, not shown yet."""
     from ui.app import Kiosk, KioskOptions
 

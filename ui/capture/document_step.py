@@ -278,9 +278,15 @@ class DocumentStep(QWidget):
         if self.worker is not None:
             return
         self.worker = start_frame_worker(
-            self._open, page_outline, mirror=False, parent=self, on_frame=self._on_frame,
-            on_problem=self._on_problem, on_opened=self._on_source_opened,
-            on_failed=self._on_source_failed)
+            self._open,
+            page_outline,
+            mirror=False,
+            parent=self,
+            on_frame=self._on_frame,
+            on_problem=self._on_problem,
+            on_opened=self._on_source_opened,
+            on_failed=self._on_source_failed,
+        )
 
     def stop_camera(self) -> None:
         worker, self.worker = self.worker, None

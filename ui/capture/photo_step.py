@@ -216,9 +216,15 @@ class PhotoStep(QWidget):
             return
         self.auto.reset()
         self.worker = start_frame_worker(
-            self._open, FaceTracker(), mirror=True, parent=self, on_frame=self._on_frame,
-            on_problem=self._on_problem, on_opened=self._on_source_opened,
-            on_failed=self._on_source_failed)
+            self._open,
+            FaceTracker(),
+            mirror=True,
+            parent=self,
+            on_frame=self._on_frame,
+            on_problem=self._on_problem,
+            on_opened=self._on_source_opened,
+            on_failed=self._on_source_failed,
+        )
 
     def stop_camera(self) -> None:
         worker, self.worker = self.worker, None

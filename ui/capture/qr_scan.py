@@ -86,9 +86,16 @@ class QrScanner(QWidget):
             return
         self.last_text = None
         self.worker = start_frame_worker(
-            self._open, read_qr, mirror=False, preview_width=640, parent=self,
-            on_frame=self._on_frame, on_problem=self._on_problem, on_opened=self._on_opened,
-            on_failed=self._on_failed)
+            self._open,
+            read_qr,
+            mirror=False,
+            preview_width=640,
+            parent=self,
+            on_frame=self._on_frame,
+            on_problem=self._on_problem,
+            on_opened=self._on_opened,
+            on_failed=self._on_failed,
+        )
 
     def stop(self) -> None:
         worker, self.worker = self.worker, None

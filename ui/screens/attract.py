@@ -31,8 +31,14 @@ class AttractScreen(Screen):
         # What the technician must do when the kiosk is out of service; hidden otherwise.
         self.detail = wrap_label("", role="hint")
         self.detail.hide()
-        for w in (self.title_km, self.title_en, self.touch_km, self.touch_en, self.detail,
-                  self.commune):
+        for w in (
+            self.title_km,
+            self.title_en,
+            self.touch_km,
+            self.touch_en,
+            self.detail,
+            self.commune,
+        ):
             w.setAlignment(Qt.AlignmentFlag.AlignCenter)
             self.body.addWidget(w)
         self.body.addStretch(1)

@@ -34,8 +34,9 @@ def decode_thumbnail(data: bytes, size: int = THUMB_PX) -> QImage:
     image = QImage.fromData(data)
     if image.isNull():
         return image
-    return image.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
-                        Qt.TransformationMode.SmoothTransformation)
+    return image.scaled(
+        size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+    )
 
 
 class AnswerRow(QFrame):
@@ -122,8 +123,13 @@ class CheckAnswersScreen(Screen):
             self.rows_layout.addWidget(line)
             if f.type in ATTACHMENT_TYPES:
                 self._load_thumbnails(row)
-        issues = forms.validate_all(s.service, s.answers, today=self.ctx.today(),
-                                    attachments=s.attachments, gazetteer=self.ctx.gazetteer)
+        issues = forms.validate_all(
+            s.service,
+            s.answers,
+            today=self.ctx.today(),
+            attachments=s.attachments,
+            gazetteer=self.ctx.gazetteer,
+        )
         self.issues = {}
         for issue in issues:
             self.issues.setdefault(issue.field_id, issue.message)
@@ -146,8 +152,9 @@ class CheckAnswersScreen(Screen):
             def got(data: bytes, decoded: Any = decoded) -> None:
                 self.ctx.tasks.run_io(lambda: decode_thumbnail(data), decoded)
 
-            self.ctx.tasks.run_db(lambda store, sha=sha: store.read_media(sha), got,
-                                  lambda exc: None)
+            self.ctx.tasks.run_db(
+                lambda store, sha=sha: store.read_media(sha), got, lambda exc: None
+            )
         row.thumbs.addStretch(1)
 
     def retranslate(self) -> None:
@@ -161,8 +168,9 @@ class CheckAnswersScreen(Screen):
             row.question.setText(wrap_points(f.label.get(loc)))
             if f.type in ATTACHMENT_TYPES:
                 n = len(s.attachments_for(f.id))
-                row.value.setText(self.tr("ui.check.pages", n=n) if n else
-                                  self.tr("ui.check.not_given"))
+                row.value.setText(
+                    self.tr("ui.check.pages", n=n) if n else self.tr("ui.check.not_given")
+                )
                 row.change.setText(self.tr("ui.check.retake"))
             else:
                 value = s.answers.get(f.id)

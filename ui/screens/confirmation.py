@@ -118,8 +118,11 @@ class ConfirmationScreen(Screen):
         if self._qr_image is None:
             return
         pix = QPixmap.fromImage(self._qr_image).scaled(
-            self._qr_size, self._qr_size, Qt.AspectRatioMode.KeepAspectRatio,
-            Qt.TransformationMode.FastTransformation)
+            self._qr_size,
+            self._qr_size,
+            Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.FastTransformation,
+        )
         self.qr.setPixmap(pix)
         self.qr.setFixedSize(self._qr_size, self._qr_size)
 
@@ -129,20 +132,26 @@ class ConfirmationScreen(Screen):
         self.number_caption.setText(self.tr("ui.confirm.number"))
         self.number.setText(r.app_number if r is not None else "")
         days = r.processing_days if r is not None else None
-        self.next.setText(self.tr("ui.confirm.next", days=days) if days else
-                          self.tr("ui.confirm.next_nodays"))
+        self.next.setText(
+            self.tr("ui.confirm.next", days=days) if days else self.tr("ui.confirm.next_nodays")
+        )
         fee = r.fee_khr if r is not None else 0
-        self.fee.setText(self.tr("ui.confirm.fee", fee=money(fee, loc)) if fee else
-                         self.tr("ui.confirm.fee_free"))
+        self.fee.setText(
+            self.tr("ui.confirm.fee", fee=money(fee, loc))
+            if fee
+            else self.tr("ui.confirm.fee_free")
+        )
         self.ask.setText(self.tr("ui.confirm.ask"))
         self.qr_hint.setText(self.tr("ui.confirm.qr_hint"))
         self.finish.setText(self.tr("ui.confirm.finish"))
-        self.print_button.setText(self.tr("ui.confirm.reprint" if self._printed_once
-                                          else "ui.confirm.print"))
+        self.print_button.setText(
+            self.tr("ui.confirm.reprint" if self._printed_once else "ui.confirm.print")
+        )
         self.print_button.setVisible(self.ctx.printer is not None)
         self.print_state.show_error(self.tr(self._print_key) if self._print_key else "")
-        self.print_state.setProperty("tone", "error" if self._print_key == (
-            "ui.confirm.print_failed") else "info")
+        self.print_state.setProperty(
+            "tone", "error" if self._print_key == ("ui.confirm.print_failed") else "info"
+        )
         self.print_state.style().unpolish(self.print_state)
         self.print_state.style().polish(self.print_state)
 

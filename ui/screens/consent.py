@@ -67,8 +67,10 @@ class ConsentScreen(Screen):
         self._set_busy(False)
         self._error_key = "ui.submit.failed"
         key = getattr(exc, "message_key", None)
-        self.error.show_error(self.tr("ui.submit.failed") + (
-            "\n" + self.tr(key) if isinstance(key, str) and key else ""))
+        self.error.show_error(
+            self.tr("ui.submit.failed")
+            + ("\n" + self.tr(key) if isinstance(key, str) and key else "")
+        )
 
     def reset(self) -> None:
         self._error_key = None

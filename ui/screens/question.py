@@ -162,8 +162,9 @@ class QuestionScreen(Screen):
 
     def retranslate(self) -> None:
         self.back.setText(self.tr("ui.nav.back"))
-        cont_key = "ui.nav.back_to_check" if self.ctx.session.returning_to_check else (
-            "ui.nav.continue")
+        cont_key = (
+            "ui.nav.back_to_check" if self.ctx.session.returning_to_check else ("ui.nav.continue")
+        )
         self.cont.setText(self.tr(cont_key))
         if self.step is None:
             return
@@ -202,15 +203,19 @@ class QuestionScreen(Screen):
             return
         answers, local = self.collect()
         issues = forms.validate_step(
-            self.step, answers, today=self.ctx.today(),
-            attachments=self.ctx.session.attachments, gazetteer=self.ctx.gazetteer,
+            self.step,
+            answers,
+            today=self.ctx.today(),
+            attachments=self.ctx.session.attachments,
+            gazetteer=self.ctx.gazetteer,
         )
         self._errors = {i.field_id: i.message for i in issues if i.field_id not in local}
         self._local = local
         self._retranslate_errors()
         if local or issues:
-            bad = next((w for w in self.widgets if w.field.id in local or w.field.id in
-                        self._errors), None)
+            bad = next(
+                (w for w in self.widgets if w.field.id in local or w.field.id in self._errors), None
+            )
             if bad is not None:
                 self.scroll_area.ensureWidgetVisible(bad)
                 target = bad.focus_target()
@@ -222,7 +227,7 @@ class QuestionScreen(Screen):
         steps = self.all_steps()
         i = self._index(steps)
         if self.ctx.session.returning_to_check:
-            pending = self._first_unanswered(steps[i + 1:])
+            pending = self._first_unanswered(steps[i + 1 :])
             if pending is None:
                 self.nav.go("check_answers")
                 return
@@ -238,8 +243,13 @@ class QuestionScreen(Screen):
         a question appear or become required)."""
         s = self.ctx.session
         for step in steps:
-            if forms.validate_step(step, s.answers, today=self.ctx.today(),
-                                   attachments=s.attachments, gazetteer=self.ctx.gazetteer):
+            if forms.validate_step(
+                step,
+                s.answers,
+                today=self.ctx.today(),
+                attachments=s.attachments,
+                gazetteer=self.ctx.gazetteer,
+            ):
                 return step
         return None
 

@@ -23,8 +23,15 @@ class ServiceDetailScreen(Screen):
         self.bring_title = wrap_label(role="subheading")
         self.papers = wrap_label(role="body")
         self.example = wrap_label(role="hint")
-        for w in (self.heading, self.description, self.fee, self.days, self.bring_title,
-                  self.papers, self.example):
+        for w in (
+            self.heading,
+            self.description,
+            self.fee,
+            self.days,
+            self.bring_title,
+            self.papers,
+            self.example,
+        ):
             self.body.addWidget(w)
         self.body.addStretch(1)
         self.back = BigButton(kind="secondary")

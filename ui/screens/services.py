@@ -44,11 +44,15 @@ class ServiceCard(QFrame):
         box.setSpacing(6)
         box.addWidget(wrap_label(wrap_points(service.name.get(locale)), role="card_title"))
         box.addWidget(wrap_label(fee_text(service.fee_khr, locale, tr), role="card_line"))
-        box.addWidget(wrap_label(tr("ui.services.days", days=service.processing_days),
-                                 role="card_line"))
+        box.addWidget(
+            wrap_label(tr("ui.services.days", days=service.processing_days), role="card_line")
+        )
         if service.papers:
-            box.addWidget(wrap_label(tr("ui.services.bring", papers=papers_text(service, locale)),
-                                     role="card_hint"))
+            box.addWidget(
+                wrap_label(
+                    tr("ui.services.bring", papers=papers_text(service, locale)), role="card_hint"
+                )
+            )
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self.rect().contains(event.position().toPoint()):

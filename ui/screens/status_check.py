@@ -20,7 +20,7 @@ APP_NUMBER_RE = re.compile(r"(\d{6})-?(\d{5})-?(\d)")
 
 
 def clean_app_number(text: str) -> str | None:
-    """"120101-00001-7", "120101 00001 7", Khmer digits or a receipt QR text → canonical."""
+    """ "120101-00001-7", "120101 00001 7", Khmer digits or a receipt QR text → canonical."""
     parsed = parse_qr_payload(text)
     if parsed is not None:
         text = parsed[0]
@@ -149,8 +149,9 @@ class StatusCheckScreen(Screen):
             return
         self._state = ("looking",)
         self._render()
-        self.ctx.tasks.run_db(lambda store: store.by_app_number(number), self._on_found,
-                              self._on_failed)
+        self.ctx.tasks.run_db(
+            lambda store: store.by_app_number(number), self._on_found, self._on_failed
+        )
 
     def _on_found(self, reg: Any) -> None:
         self._reg = reg

@@ -80,8 +80,9 @@ class WrapButton(BigButton):
 
     def sizeHint(self) -> QSize:
         hint = self.layout().sizeHint()
-        return QSize(max(hint.width(), self.minimumWidth()),
-                     max(hint.height(), self.minimumHeight()))
+        return QSize(
+            max(hint.width(), self.minimumWidth()), max(hint.height(), self.minimumHeight())
+        )
 
 
 class ChoiceButton(WrapButton):
@@ -101,7 +102,7 @@ class ChoiceButton(WrapButton):
 
 
 class StepHeader(QLabel):
-    """"Step 3 of 8": honest counting rather than a progress bar (GOV.UK pattern)."""
+    """ "Step 3 of 8": honest counting rather than a progress bar (GOV.UK pattern)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -81,8 +81,10 @@ class AddressField(FieldWidget):
             place = gz.get(code) if gz is not None and code else None
             b.setVisible(place is not None)
             if place is not None:
-                b.setText(f"{self.tr('ui.address.' + level)}: {place.name.get(loc)}  ·  "
-                          f"{self.tr('ui.address.change')}")
+                b.setText(
+                    f"{self.tr('ui.address.' + level)}: {place.name.get(loc)}  ·  "
+                    f"{self.tr('ui.address.change')}"
+                )
         next_level = self._next_level()
         chooser = next_level is not None
         self.level_label.setVisible(chooser)
@@ -90,7 +92,8 @@ class AddressField(FieldWidget):
         self.list.setVisible(chooser)
         if next_level is not None:
             self.level_label.setText(
-                f"{self.tr('ui.address.choose')}: {self.tr('ui.address.' + next_level)}")
+                f"{self.tr('ui.address.choose')}: {self.tr('ui.address.' + next_level)}"
+            )
             self.search.setPlaceholderText(self.tr("ui.address.search"))
         self._refill()
 
@@ -108,8 +111,11 @@ class AddressField(FieldWidget):
             from kiosk.gazetteer import normalise_name
 
             needle = normalise_name(text)
-            places = [p for p in places if needle in normalise_name(p.name.km)
-                      or needle in normalise_name(p.name.en)]
+            places = [
+                p
+                for p in places
+                if needle in normalise_name(p.name.km) or needle in normalise_name(p.name.en)
+            ]
             if not places:  # not here: look across the country
                 places = gz.search(text, level="village", limit=20)
         for p in places:
@@ -135,7 +141,7 @@ class AddressField(FieldWidget):
         self.edited.emit()
 
     def _on_crumb(self, level: str) -> None:
-        for lv in LEVELS[LEVELS.index(level):]:
+        for lv in LEVELS[LEVELS.index(level) :]:
             self.codes.pop(lv, None)
         self._update()
         self.edited.emit()

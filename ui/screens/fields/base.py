@@ -93,10 +93,23 @@ class FieldWidget(QWidget):
 
 # The field types this UI has a widget for; the catalog hides any service using another
 # (CatalogManager(supported_types=…)), so an unknown type never reaches a citizen.
-SUPPORTED_TYPES = frozenset({
-    "text_km", "text_latin", "number", "date", "choice", "multi_choice", "yes_no", "phone",
-    "national_id", "address", "photo", "document", "consent",
-})
+SUPPORTED_TYPES = frozenset(
+    {
+        "text_km",
+        "text_latin",
+        "number",
+        "date",
+        "choice",
+        "multi_choice",
+        "yes_no",
+        "phone",
+        "national_id",
+        "address",
+        "photo",
+        "document",
+        "consent",
+    }
+)
 
 
 def supported_types() -> frozenset[str]:
@@ -113,8 +126,13 @@ def make_field_widget(field: Any, ctx: Any, *, heading: bool = True) -> FieldWid
     from ui.screens.fields.text import TextField
 
     t = field.type
-    if t in (FieldType.TEXT_KM, FieldType.TEXT_LATIN, FieldType.NUMBER, FieldType.PHONE,
-             FieldType.NATIONAL_ID):
+    if t in (
+        FieldType.TEXT_KM,
+        FieldType.TEXT_LATIN,
+        FieldType.NUMBER,
+        FieldType.PHONE,
+        FieldType.NATIONAL_ID,
+    ):
         return TextField(field, ctx, heading=heading)
     if t is FieldType.DATE:
         return DateField(field, ctx, heading=heading)

@@ -34,8 +34,10 @@ def _mime(data: bytes) -> str:
 
 def capture_widget_class(kind: str) -> Any:
     """The capture helper's widget class for "photo" | "document", or None if not there."""
-    module, name = {"photo": ("ui.capture.photo_step", "PhotoStep"),
-                    "document": ("ui.capture.document_step", "DocumentStep")}[kind]
+    module, name = {
+        "photo": ("ui.capture.photo_step", "PhotoStep"),
+        "document": ("ui.capture.document_step", "DocumentStep"),
+    }[kind]
     try:
         return getattr(importlib.import_module(module), name)
     except (ImportError, AttributeError):
@@ -113,8 +115,9 @@ class FileImportField(MediaField):
 
     def retranslate(self) -> None:
         super().retranslate()
-        self.note.setText(self.tr("ui.capture.import_title") + " — "
-                          + self.tr("ui.capture.import_note"))
+        self.note.setText(
+            self.tr("ui.capture.import_title") + " — " + self.tr("ui.capture.import_note")
+        )
         self.choose.setText(self.tr("ui.capture.choose_file"))
         self.remove.setText(self.tr("ui.capture.clear"))
         self._show_count()
@@ -128,7 +131,9 @@ class FileImportField(MediaField):
     def _on_choose(self) -> None:
         folder = getattr(self.ctx.config, "scan_folder", None)
         path, _ = QFileDialog.getOpenFileName(
-            self, self.tr("ui.capture.choose_file"), str(folder or Path.home()),
+            self,
+            self.tr("ui.capture.choose_file"),
+            str(folder or Path.home()),
             "Images / PDF (*.jpg *.jpeg *.png *.pdf)",
             options=QFileDialog.Option.DontUseNativeDialog,
         )
@@ -167,10 +172,16 @@ class FileImportField(MediaField):
             fid, kind, first = self.field.id, self.kind, len(kept)
 
             def job(store: Any) -> list[Attachment]:
-                return [Attachment(field_id=fid, kind=kind,  # type: ignore[arg-type]
-                                   media=store.add_media(data, _mime(data)), page=first + i,
-                                   checks={"source": "file_import"})
-                        for i, data in enumerate(pages)]
+                return [
+                    Attachment(
+                        field_id=fid,
+                        kind=kind,  # type: ignore[arg-type]
+                        media=store.add_media(data, _mime(data)),
+                        page=first + i,
+                        checks={"source": "file_import"},
+                    )
+                    for i, data in enumerate(pages)
+                ]
 
             self.ctx.tasks.run_db(job, stored, failed)
 

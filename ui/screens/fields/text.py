@@ -14,8 +14,13 @@ from PySide6.QtWidgets import QLineEdit, QWidget
 
 from ui.screens.fields.base import FieldWidget
 
-_LAYERS = {"text_km": "km", "text_latin": "en", "number": "num", "phone": "num",
-           "national_id": "num"}
+_LAYERS = {
+    "text_km": "km",
+    "text_latin": "en",
+    "number": "num",
+    "phone": "num",
+    "national_id": "num",
+}
 
 
 class TextField(FieldWidget):
@@ -27,8 +32,11 @@ class TextField(FieldWidget):
         self.edit.setMaxLength(1_000_000)
         self.edit.setProperty("sala_keyboard", self.keyboard_layer)
         if self.keyboard_layer == "num":
-            hints = Qt.InputMethodHint.ImhDigitsOnly if str(field.type) != "phone" else (
-                Qt.InputMethodHint.ImhDialableCharactersOnly)
+            hints = (
+                Qt.InputMethodHint.ImhDigitsOnly
+                if str(field.type) != "phone"
+                else (Qt.InputMethodHint.ImhDialableCharactersOnly)
+            )
             self.edit.setInputMethodHints(hints)
         elif self.keyboard_layer == "en":
             self.edit.setInputMethodHints(Qt.InputMethodHint.ImhLatinOnly)
