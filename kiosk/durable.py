@@ -1,7 +1,8 @@
 """Durable file writes: temp file, fsync, atomic rename, fsync of the directory.
 
 A power cut at any moment leaves the old file or the new one, never a torn mix. This is the one
-way Sala writes its config, keys, catalogs and media, on the kiosk and on the server.
+way the kiosk writes its config, keys, catalogs and media (the server has its own copy,
+`sync/server/durable.py`, because it is deployed without kiosk code).
 """
 
 from __future__ import annotations

@@ -3,6 +3,10 @@
 Each area (core, forms, ui, receipts…) ships its own flat JSON file; they are merged per
 locale. A key missing in Khmer falls back to English, then to the key itself, and a
 technician-facing warning is logged once per key so gaps are found but never crash a screen.
+
+This module is also the one owner of how numbers, money, dates and errors read to a person:
+`digits`, `format_khr`, `format_date`, `format_datetime` and `error_text`. Screens, receipts
+and the form engine all call these, so what the tests check is what the citizen sees.
 """
 
 from __future__ import annotations
@@ -10,8 +14,10 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from kiosk.text import Text, clean_text, to_ascii_digits, to_khmer_digits, wrap_points
 
@@ -19,9 +25,17 @@ if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
 
 __all__ = [
+    "CAMBODIA",
     "LOCALES",
+    "UserFacingError",
     "assets_root",
     "clean_text",
+    "digits",
+    "error_text",
+    "error_texts",
+    "format_date",
+    "format_datetime",
+    "format_khr",
     "reload_translations",
     "to_ascii_digits",
     "to_khmer_digits",
@@ -177,3 +191,80 @@ def tr_text(key: str, **kw: object) -> Text:
 class _SafeDict(dict[str, object]):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
+
+
+# --- how numbers, money, dates and errors read ---------------------------------------------
+
+# Cambodia keeps UTC+7 all year (no daylight saving), so no tz database is needed on Windows.
+CAMBODIA = timezone(timedelta(hours=7), "ICT")
+
+
+def digits(value: object, locale: str) -> str:
+    """`value` as text in the reader's digits: Khmer digits in km, Latin otherwise.
+
+    Application numbers and verification codes are not passed through this: clerks type them."""
+    s = str(value)
+    return to_khmer_digits(s) if locale == "km" else s
+
+
+def format_khr(amount: int, locale: str) -> str:
+    """12000 → "១២.០០០ រៀល" / "12,000 riel": the one way a fee is written, on screens and
+    receipts alike. Khmer groups thousands with a dot (as CLDR km does); the unit word is a
+    translation (`core.khr`) so a reader who cannot read "KHR" or "៛" still knows it."""
+    grouped = f"{amount:,}"
+    if locale == "km":
+        grouped = to_khmer_digits(grouped.replace(",", "."))
+    return tr("core.khr", locale, amount=grouped)
+
+
+def format_date(day: date, locale: str) -> str:
+    """15 January 2026 / ១៥ មករា ២០២៦ (month names and order from `core.date`)."""
+    return tr(
+        "core.date",
+        locale,
+        day=digits(day.day, locale),
+        month=tr(f"core.month_{day.month}", locale),
+        year=digits(day.year, locale),
+    )
+
+
+def format_datetime(when: datetime, locale: str) -> str:
+    """A moment in Cambodian time, e.g. "២១ វិច្ឆិកា ២០២៦ ម៉ោង ១២:៤៥" / "21 November 2026, 12:45".
+    A naive `when` is taken as UTC (the store keeps UTC)."""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    local = when.astimezone(CAMBODIA)
+    return tr(
+        "core.datetime",
+        locale,
+        date=format_date(local.date(), locale),
+        time=digits(f"{local:%H:%M}", locale),
+    )
+
+
+@runtime_checkable
+class UserFacingError(Protocol):
+    """The one shape of an error a person reads: an i18n key plus its placeholders.
+
+    `StoreError`, `KeyLocked`, `ConfigError` and `CaptureError` have it. `str(error)` stays
+    the technician's English (with paths); the citizen sees `error_text(error, locale)`."""
+
+    message_key: str
+
+
+def error_text(exc: BaseException, locale: str, fallback: str = "core.error") -> str:
+    """What to tell the person about `exc` in `locale`: its `message_key` filled with its
+    `params` (numbers in the reader's digits), or the `fallback` key for an unexpected error
+    (never `str(exc)`, which is for the technician's log)."""
+    key = getattr(exc, "message_key", None)
+    if not isinstance(key, str) or not key:
+        return tr(fallback, locale)
+    params = getattr(exc, "params", None)
+    kw = dict(params) if isinstance(params, Mapping) else {}
+    kw = {k: digits(v, locale) if isinstance(v, int | float) else v for k, v in kw.items()}
+    return tr(key, locale, **kw)
+
+
+def error_texts(exc: BaseException, fallback: str = "core.error") -> Text:
+    """`error_text` in both languages (for a notice shown bilingually)."""
+    return Text(km=error_text(exc, "km", fallback), en=error_text(exc, "en", fallback))

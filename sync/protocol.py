@@ -1,8 +1,11 @@
-"""Wire helpers shared by the sync client and the ministry server (see sync/PROTOCOL.md).
+"""The one module the kiosk and the ministry server share: wire vocabulary and helpers.
 
-Both halves import this module so that the bytes they sign, hash and compare are built by the
-same code: a one-character difference in the signature base string would lock every kiosk out.
-Nothing here does I/O; keys are `cryptography` Ed25519 objects or raw 32-byte strings.
+Both sides import it so that the bytes they sign, hash and compare are built by the same code (a
+one-character difference in the signature base string would lock every kiosk out), and so that
+words like the registration statuses have a single owner. It sits at the bottom of the import
+layers: it imports nothing from kiosk/, ui/, sync.client or sync.server (see pyproject.toml).
+Nothing here does I/O. `cryptography` is imported inside the signing functions, so the kiosk
+model can use the vocabulary without loading OpenSSL before the first paint.
 """
 
 from __future__ import annotations
@@ -13,11 +16,14 @@ import json
 import os
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
 
 # --- constants ---------------------------------------------------------------------------------
 
@@ -48,29 +54,73 @@ ERR_CONFLICT = "conflict"
 ERR_ATTACHMENTS_MISSING = "attachments_missing"
 ERR_CURSOR_EXPIRED = "cursor_expired"
 
+
+# --- registration statuses ---------------------------------------------------------------------
+
+
+class ServerStatus(StrEnum):
+    """The status an officer sets on the ministry server; it reaches kiosks through the feed.
+
+    A `StrEnum`, so members compare and hash equal to the plain strings on the wire and in the
+    server's database. `kiosk.model` re-exports it rather than keeping a copy of these words.
+    """
+
+    RECEIVED = "received"
+    IN_REVIEW = "in_review"
+    NEEDS_PAPERS = "needs_papers"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    READY_FOR_PICKUP = "ready_for_pickup"
+    COLLECTED = "collected"
+
+
+_S = ServerStatus
 # Officer status moves (PROTOCOL.md "Officers"); the server refuses anything else with 409.
-STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
-    "received": frozenset({"in_review"}),
-    "in_review": frozenset({"needs_papers", "approved", "rejected"}),
-    "needs_papers": frozenset({"in_review"}),
-    "approved": frozenset({"ready_for_pickup"}),
-    "ready_for_pickup": frozenset({"collected"}),
-    "rejected": frozenset(),
-    "collected": frozenset(),
+STATUS_TRANSITIONS: dict[ServerStatus, frozenset[ServerStatus]] = {
+    _S.RECEIVED: frozenset({_S.IN_REVIEW}),
+    _S.IN_REVIEW: frozenset({_S.NEEDS_PAPERS, _S.APPROVED, _S.REJECTED}),
+    _S.NEEDS_PAPERS: frozenset({_S.IN_REVIEW}),
+    _S.APPROVED: frozenset({_S.READY_FOR_PICKUP}),
+    _S.READY_FOR_PICKUP: frozenset({_S.COLLECTED}),
+    _S.REJECTED: frozenset(),
+    _S.COLLECTED: frozenset(),
 }
+# Statuses after which the citizen's case needs nothing more from the kiosk: its retention
+# period counts from here.
+FINAL_STATUSES = frozenset({_S.REJECTED, _S.READY_FOR_PICKUP, _S.COLLECTED})
 
 
 # --- encodings ---------------------------------------------------------------------------------
 
 
+def canonical_text(obj: Any) -> str:
+    """The one JSON spelling Sala hashes, signs and chains: sorted keys, no spaces, UTF-8 kept.
+
+    NaN and ±Infinity are refused (ValueError): they are not JSON, and another parser could
+    read them back differently, so the same document would have two hashes.
+    """
+    return json.dumps(
+        obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
 def canonical_json(obj: Any) -> bytes:
-    """The one JSON spelling that is hashed and signed: sorted keys, no spaces, raw UTF-8."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    """`canonical_text` as the UTF-8 bytes that go on the wire and into hashes."""
+    return canonical_text(obj).encode("utf-8")
 
 
-def content_sha256(obj: Any) -> str:
-    """Hex SHA-256 of the canonical JSON of `obj` (a commit body's identity)."""
-    return hashlib.sha256(canonical_json(obj)).hexdigest()
+def refuse_constant(name: str) -> NoReturn:
+    """`json.loads(..., parse_constant=refuse_constant)`: NaN/Infinity in input is an error."""
+    raise ValueError(f"{name} is not JSON")
+
+
+def commit_body_sha256(doc: Any) -> str:
+    """Hex SHA-256 of the canonical JSON of a whole commit body (`PUT /v1/registrations/{id}`).
+
+    The server's identity for a commit: a retry with the same body gets the original receipt.
+    It travels in the signed receipt as `content_sha256` (the v1 wire name, kept).
+    """
+    return hashlib.sha256(canonical_json(doc)).hexdigest()
 
 
 def b64url_encode(data: bytes) -> str:
@@ -145,6 +195,9 @@ def sign_request(
 
 def public_key_b64(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
     """base64url of the raw 32-byte public key, as sent in `POST /v1/devices`."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     pub = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
     raw = pub.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return b64url_encode(raw)
@@ -152,6 +205,8 @@ def public_key_b64(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
 
 def load_public_key(b64: str) -> Ed25519PublicKey:
     """Raw 32-byte base64url → key object; ValueError if it is not a valid Ed25519 key."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     raw = b64url_decode(b64)
     if len(raw) != 32:
         raise ValueError("an Ed25519 public key is 32 bytes")
@@ -160,6 +215,8 @@ def load_public_key(b64: str) -> Ed25519PublicKey:
 
 def verify(public_key: Ed25519PublicKey | str, signature_b64: str, message: bytes) -> bool:
     """True if `signature_b64` is a valid signature over `message`; never raises on bad input."""
+    from cryptography.exceptions import InvalidSignature
+
     try:
         key = load_public_key(public_key) if isinstance(public_key, str) else public_key
         key.verify(b64url_decode(signature_b64), message)

@@ -1,14 +1,15 @@
-"""Bootstrap: QApplication, bundled fonts, the stylesheet, the kiosk window full-screen.
+"""Bootstrap: QApplication, bundled fonts, the stylesheet, the kiosk full-screen.
 
-Start-up shows the attract screen first and does everything slow afterwards, off the GUI
-thread: the store opens on the db worker, catalog and gazetteer load on the io pool, the sync
-worker starts once the window is up. Nothing heavy (OpenCV, numpy, sqlite-utils, requests) is
-imported before the first paint.
+`Kiosk` puts the parts together: the shell (the window), the navigator over its stack, the
+citizen's journey, the run-time policy (GC, idle) and the task helper. Start-up shows the
+attract screen first and does everything slow afterwards, off the GUI thread: the store opens
+on the db worker, catalog and gazetteer load on the io pool, the sync worker starts once the
+window is up. Nothing heavy (OpenCV, numpy, sqlite-utils, requests) is imported before the
+first paint.
 """
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import sys
@@ -22,9 +23,12 @@ from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from kiosk.i18n import assets_root
-from ui.main_window import KioskWindow
+from ui.citizen import HOME, CitizenJourney
+from ui.navigator import StackNavigator
+from ui.policy import RuntimePolicy, freeze_long_lived, pause_gc_for_startup
 from ui.screens.base import AppContext, local_today
 from ui.session import Session
+from ui.shell import Shell
 from ui.tasks import TaskManager
 
 log = logging.getLogger(__name__)
@@ -147,7 +151,7 @@ def make_printer(spec: str, commune_name: Callable[[], Any] = lambda: None) -> A
 
 
 class Kiosk(QObject):
-    """The running kiosk: task helper, window, and the background start-up work."""
+    """The running kiosk: task helper, shell, navigator, journeys, and the start-up work."""
 
     def __init__(
         self, opts: KioskOptions, *, printer: Any = None, window_flags: Qt.WindowType | None = None
@@ -156,7 +160,7 @@ class Kiosk(QObject):
         self.opts = opts
         self.tasks = TaskManager(self)
         self._commune_name: Any = None
-        self.ctx = AppContext(
+        self.ctx = ctx = AppContext(
             tasks=self.tasks,
             session=Session(),
             config=opts.config or opts,
@@ -165,19 +169,24 @@ class Kiosk(QObject):
             printer=printer,
             retention_days=opts.retention_days,
         )
-        self.window = KioskWindow(
-            self.ctx,
-            idle_seconds=opts.idle_seconds,
-            grace_seconds=opts.grace_seconds,
-            window_flags=window_flags,
+        self.window = shell = Shell(ctx, window_flags=window_flags)
+        self.nav = nav = StackNavigator(ctx, shell.stack, home=HOME, parent=self)
+        nav.add_build_step(shell.make_keyboard)
+        self.policy = RuntimePolicy(
+            shell, nav, idle_seconds=opts.idle_seconds, grace_seconds=opts.grace_seconds
         )
+        self.citizen = CitizenJourney(ctx, nav, parent=self)
+        shell.locale_chosen.connect(nav.set_locale)
+        nav.locale_changed.connect(shell.retranslate)
+        nav.screen_changed.connect(shell._on_screen_changed)
+        nav.go(HOME)
         self.sync_worker: Any = None
         self.ready = {"store": False, "catalog": False, "gazetteer": False, "capture": False}
 
     def start(self) -> None:
         """Kick off the slow parts; each lands on the GUI thread when done."""
         opts = self.opts
-        self.window.build_rest_in_slices()
+        self.nav.build_rest_in_slices()
         if self.ctx.printer is None:  # imports Qt print support: after the first paint
             self.ctx.printer = make_printer(opts.printer, lambda: self._commune_name)
 
@@ -205,14 +214,14 @@ class Kiosk(QObject):
         )
         if opts.server_url:
             self.tasks.run_io(
-                self._make_sync_worker,
+                lambda: self._start_sync_worker(opts.data_dir),
                 self._on_sync_worker,
                 lambda exc: log.warning("sync not started: %s", exc),
             )
 
     def _on_store_failed(self, exc: BaseException) -> None:
         log.error("the store could not be opened: %s", exc)  # the technician log
-        self.window.set_out_of_service(exc)
+        self.citizen.set_out_of_service(exc)
 
     def _load_catalog(self) -> Any:
         from kiosk.catalog import CatalogManager
@@ -221,55 +230,43 @@ class Kiosk(QObject):
         return CatalogManager(self.opts.data_dir, supported_types=supported_types()).current()
 
     def _on_catalog(self, catalog: Any) -> None:
-        self.window.set_catalog(catalog)
+        self.citizen.set_catalog(catalog)
         self._mark("catalog")
 
     def _on_catalog_failed(self, exc: BaseException) -> None:
         log.error("no usable catalog: %s", exc)
 
     def _on_gazetteer(self, gz: Any) -> None:
-        place = gz.get(self.opts.commune_code)
+        place = self.citizen.set_gazetteer(gz)
         self._commune_name = place.name if place is not None else None
-        self.window.set_gazetteer(gz)
+        self.window.set_place(self._commune_name)
         self._mark("gazetteer")
 
     def _mark(self, part: str) -> None:
         self.ready[part] = True
         if all(self.ready.values()):
-            # The gazetteer, catalog and Qt wrappers are long-lived: move them out of the
-            # cyclic GC's reach, or every full collection walks ~100k objects on the GUI thread
-            # (measured: 50-300 ms stalls mid-journey). Cheap: no collection is run here.
-            gc.freeze()
+            freeze_long_lived()  # the catalog, gazetteer and Qt wrappers stay for good
 
-    def _make_sync_worker(self) -> Any:
-        from sync.client.enrol import api_for, load_identity
-        from sync.client.worker import SyncWorker
+    @staticmethod
+    def _start_sync_worker(data_dir: Path) -> Any:
+        """The sync worker for this data dir (commune and server from its enrolment), started;
+        None before `sala enrol`."""
+        from sync.client.worker import worker_for
 
-        data_dir, commune = self.opts.data_dir, self.opts.commune_code
-        if load_identity(data_dir) is None:
-            return None
-        api = api_for(data_dir)
-
-        def open_store() -> Any:
-            from kiosk.store import Store
-
-            return Store.open(data_dir, commune_code=commune)
-
-        worker = SyncWorker(open_store, lambda: api, data_dir=data_dir)
-        worker.start()
+        worker = worker_for(data_dir)
+        if worker is not None:
+            worker.start()
         return worker
 
     def _on_sync_worker(self, worker: Any) -> None:
         if worker is None:
             return
         self.sync_worker = worker
-        self.window.sync_worker = worker
-        self.window.registration_saved.connect(lambda _r: worker.nudge())
-        self.window.start_sync_polling()
+        self.citizen.registration_saved.connect(lambda _r: worker.nudge())
+        self.window.start_sync_polling(worker)
 
     def shutdown(self) -> None:
-        if self.window.idle is not None:
-            self.window.idle.close()
+        self.policy.close()
         if self.sync_worker is not None:
             self.sync_worker.stop(timeout=5)
         self.tasks.shutdown()
@@ -290,10 +287,7 @@ def _load_gazetteer() -> Any:
 def run(opts: KioskOptions, *, windowed: bool = False, size: tuple[int, int] | None = None) -> int:
     """Run the kiosk until quit. SALA_EXIT_WHEN_SHOWN=1 quits after the first paint and prints
     `SHOWN_AT=<unix time>` (the start-up benchmark uses it)."""
-    # No cyclic GC until the attract screen is painted: start-up makes many objects and few
-    # cycles, and the collections cost ~5 ms here. The window collects and turns it back on
-    # right after the first paint (KioskWindow._on_first_shown).
-    gc.disable()
+    pause_gc_for_startup()  # back on after the first paint (`ui.policy`)
     app = ensure_app()
     load_fonts()
     app.setStyleSheet(stylesheet())

@@ -1,7 +1,10 @@
 """The `sala` command: one parser, subcommands registered by each layer.
 
 This module lives in `ui/` because it is the top layer and may reach all others, but it imports
-no Qt itself: `sala status`, `sala server` and `sala sync` work where PySide6 is not installed.
+no Qt and no kiosk code itself. It imports only the module that owns the command being run, so
+`sala server` works on a ministry server installed with just the `server` extra (no kiosk code
+is imported), and `sala status` works without PySide6. The server also has its own console
+script, `sala-server` (`sync.server.cli:main`).
 """
 
 from __future__ import annotations
@@ -12,20 +15,29 @@ import sys
 from collections.abc import Sequence
 
 # Each module has `register(subparsers)`; the order is the order of `sala --help`.
-_COMMAND_MODULES = ("ui.commands", "kiosk.cli", "sync.cli")
+_COMMAND_MODULES = ("ui.commands", "kiosk.cli", "sync.client.cli", "sync.server.cli")
 
 # Which module registers which command, so `sala kiosk` imports only what the kiosk needs
-# (start-up time: the sync client pulls in `requests`, the server FastAPI). `sala --help` and an
-# unknown command still build the full parser.
+# (start-up time: the sync client pulls in `requests`, the server FastAPI) and `sala server`
+# imports no kiosk code. `sala --help` and an unknown command still build the full parser.
 _OWNER = {
     "kiosk": "ui.commands",
     "screenshots": "ui.commands",
     "status": "kiosk.cli",
     "self-test": "kiosk.cli",
-    "server": "sync.cli",
-    "sync": "sync.cli",
-    "enrol": "sync.cli",
+    "sync": "sync.client.cli",
+    "enrol": "sync.client.cli",
+    "server": "sync.server.cli",
 }
+
+# The pip extra each owner module needs (pyproject.toml), for a clear message when it is absent.
+_EXTRA = {
+    "ui.commands": "kiosk",
+    "kiosk.cli": "core",
+    "sync.client.cli": "core",
+    "sync.server.cli": "server",
+}
+_OUR_PACKAGES = ("ui", "kiosk", "sync", "assets")
 
 
 def _command_in(argv: Sequence[str]) -> str | None:
@@ -39,8 +51,25 @@ def _command_in(argv: Sequence[str]) -> str | None:
     return None
 
 
+def _is_missing_dependency(exc: ModuleNotFoundError) -> bool:
+    """A third-party package of an extra that is not installed (not a bug in our own code)."""
+    return bool(exc.name) and str(exc.name).split(".")[0] not in _OUR_PACKAGES
+
+
+def _needs_extra(module: str, exc: ModuleNotFoundError) -> str:
+    extra = _EXTRA.get(module, "dev")
+    return (
+        f"sala: this command needs the '{extra}' extra, which is not installed here "
+        f"(no module {exc.name!r}): pip install 'sala[{extra}]'"
+    )
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The `sala` parser; with `only`, just the module that owns that command is imported."""
+    """The `sala` parser; with `only`, just the module that owns that command is imported.
+
+    A layer whose extra is not installed is left out of the full parser, so `sala --help`
+    works on a server-only install; asking for one of its commands says which extra to add.
+    """
     parser = argparse.ArgumentParser(
         prog="sala",
         description="Sala: the commune-hall kiosk for government services, "
@@ -53,25 +82,38 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     modules = (_OWNER[only],) if only in _OWNER else _COMMAND_MODULES
+    absent: list[str] = []
     for name in modules:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            if exc.name and exc.name.startswith(name.split(".")[0]):
-                continue  # that layer is not written yet
-            raise
+            if not _is_missing_dependency(exc):
+                raise
+            if only in _OWNER:
+                raise SystemExit(_needs_extra(name, exc)) from None
+            absent.append(f"{name} (extra '{_EXTRA.get(name, 'dev')}')")
+            continue
         module.register(sub)
+    if absent:
+        parser.epilog = "Not installed here: " + ", ".join(absent) + "."
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(only=_command_in(argv))
+    command = _command_in(argv)
+    parser = build_parser(only=command)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
-    result = args.func(args)
+    try:
+        result = args.func(args)
+    except ModuleNotFoundError as exc:
+        if not _is_missing_dependency(exc):
+            raise
+        print(_needs_extra(_OWNER.get(command or "", ""), exc), file=sys.stderr)
+        return 2
     return int(result or 0)
 
 

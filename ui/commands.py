@@ -30,7 +30,8 @@ def cmd_kiosk(args: argparse.Namespace) -> int:
     # No cyclic GC until the attract screen is painted (`ui.app.run` says why), from here
     # rather than from `run()`: importing PySide and building its enums makes many objects
     # and few cycles, and the collections that triggers cost ~5 ms of start-up (measured
-    # with gc.callbacks). The window collects and turns the GC back on after its first paint.
+    # with gc.callbacks). `ui.policy` (the GC policy's one home) collects and turns it back
+    # on after the first paint; plain `gc` here, as `ui.policy` would import PySide6 too soon.
     gc.disable()
     # OpenCV reads this when first imported (on a worker, later): slow webcams on Windows
     # otherwise (GUIDE.md §5). Not importing kiosk.capture here keeps cv2 out of start-up.

@@ -92,7 +92,7 @@ def scenes(kiosk: Any, locale: str) -> Iterator[str]:
     from kiosk import forms
     from kiosk.model import Attachment
 
-    w, ctx = kiosk.window, kiosk.ctx
+    w, ctx = kiosk.citizen, kiosk.ctx  # the citizen's journey: go(), submit(), …
     w.end_session()
     settle(kiosk)
     yield "01_attract"
@@ -109,7 +109,7 @@ def scenes(kiosk: Any, locale: str) -> Iterator[str]:
     service = ctx.catalog.services[SERVICE]
     w.start_service(service)
     settle(kiosk)
-    w.screens["question"]._on_continue()  # Continue with nothing chosen: the error state
+    kiosk.nav.screens["question"]._on_continue()  # Continue with nothing chosen: the error state
     settle(kiosk)
     yield "05_question_error"
     ctx.session.answers = sample_answers(service, ctx.gazetteer, ctx.config.commune_code)
@@ -146,14 +146,14 @@ def scenes(kiosk: Any, locale: str) -> Iterator[str]:
     yield "09_confirmation"
     number = ctx.session.receipt.app_number
     w.go("status_check")
-    status = w.screens["status_check"]
+    status = kiosk.nav.screens["status_check"]
     status.edit.setText(number)
     status.edit.setModified(True)  # as if typed: the (demo) camera's codes do not override it
     status._on_check()
     wait_for(lambda: status._state[:1] == ("found",), what=f"status {status._state}")
     settle(kiosk)
     yield "10_status_check"
-    w.prompt.show_countdown(30, locale)
+    kiosk.policy.prompt.show_countdown(30, locale)
     settle(kiosk)
     yield "11_idle_prompt"
     w.end_session()

@@ -18,13 +18,18 @@ if TYPE_CHECKING:  # imported lazily: this module is on the start-up path
 # imported (~0.3 ms a class), and these are made before the attract screen is painted.
 
 
-class DraftBox:
-    """The draft's id as the db worker knows it. Jobs on the single db worker run in order, so
-    create → save → discard/submit see the id even before the GUI thread hears of it."""
+class Draft:
+    """The session's draft as the GUI thread knows it. `key` is what the db jobs file the
+    draft under (`ui.citizen`); `id` is the registration id once the db worker has answered
+    with it (None until then). Only the GUI thread writes it."""
 
-    def __init__(self, id: str | None = None, submitted: bool = False) -> None:
-        self.id = id
-        self.submitted = submitted
+    _next_key = 0
+
+    def __init__(self) -> None:
+        Draft._next_key += 1
+        self.key = Draft._next_key
+        self.id: str | None = None
+        self.submitted = False
 
 
 class Session:
@@ -34,7 +39,7 @@ class Session:
         service: Any = None,  # kiosk.catalog Service
         answers: dict[str, Any] | None = None,
         attachments: list[Attachment] | None = None,
-        draft: DraftBox | None = None,
+        draft: Draft | None = None,
         receipt: Receipt | None = None,
         returning_to_check: bool = False,  # "Change" on check-your-answers: come back there
     ) -> None:
@@ -75,13 +80,14 @@ class Session:
         self.service = service
         self.answers = {}
         self.attachments = []
-        self.draft = DraftBox() if service is not None else None
+        self.draft = Draft() if service is not None else None
         self.receipt = None
         self.returning_to_check = False
 
-    def wipe(self) -> tuple[DraftBox | None, Path | None]:
-        """Forget everything. Returns the draft to discard (the caller checks `submitted` on
-        the db worker, where the truth is) and the temp folder to delete (off the GUI thread)."""
+    def wipe(self) -> tuple[Draft | None, Path | None]:
+        """Forget everything. Returns the draft to discard (the caller asks the db worker,
+        where the truth is, whether it was submitted) and the temp folder to delete (off the
+        GUI thread)."""
         draft, tmp = self.draft, self._tmp_dir
         self._tmp_dir = None
         self.locale = "km"

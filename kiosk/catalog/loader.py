@@ -53,7 +53,7 @@ _SERVICE_KEYS = {
 _FIELD_KEYS = {
     "id", "type", "label", "help", "required", "options", "min_length", "max_length", "pattern",
     "minimum", "maximum", "date_past_only", "show_if", "group", "min_pages", "max_pages",
-    "required_if", "error_name", "pattern_hint",
+    "required_if", "error_name", "pattern_hint", "searchable",
 }  # fmt: skip
 
 
@@ -272,7 +272,21 @@ def _field(
         ),
         error_name=opt_text("error_name"),
         pattern_hint=opt_text("pattern_hint"),
+        searchable=_searchable(r, d, ftype, f"{where}.searchable"),
     )
+
+
+# Only a typed-in answer can be indexed for the clerk's search.
+_SEARCHABLE_TYPES = frozenset(
+    {FieldType.TEXT_KM, FieldType.TEXT_LATIN, FieldType.PHONE, FieldType.NATIONAL_ID}
+)
+
+
+def _searchable(r: _Reader, d: Mapping[str, Any], ftype: FieldType, where: str) -> bool:
+    searchable = r.boolean(d.get("searchable", False), where)
+    if searchable and ftype not in _SEARCHABLE_TYPES:
+        raise r.fail(where, f"a {ftype.value} answer cannot be searched")
+    return searchable
 
 
 def _service(r: _Reader, v: Any, where: str, supported: Collection[str]) -> Service:

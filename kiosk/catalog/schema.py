@@ -95,6 +95,7 @@ class Field:
     required_if: Condition | None = None  # cross-field: required when this holds
     error_name: Text | None = None  # noun phrase for messages ("your date of birth")
     pattern_hint: Text | None = None  # what the pattern wants, said plainly
+    searchable: bool = False  # the clerk's search indexes this answer (names, phones, numbers)
 
     def option_label(self, value: str) -> Text | None:
         for option in self.options:

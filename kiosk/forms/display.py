@@ -1,4 +1,7 @@
-"""How an answer reads on the "check your answers" screen and the receipt."""
+"""How an answer reads on the "check your answers" screen and the receipt.
+
+Numbers, money and dates are written by their one owner in `kiosk.i18n` (re-exported here).
+"""
 
 from __future__ import annotations
 
@@ -7,33 +10,17 @@ from typing import Any
 from kiosk.catalog.schema import Field, FieldType
 from kiosk.forms.validate import parse_iso_date
 from kiosk.gazetteer import LEVELS, Gazetteer
-from kiosk.i18n import tr
-from kiosk.text import to_khmer_digits
+from kiosk.i18n import digits, format_khr, tr
+from kiosk.i18n import format_date as _format_day
 
-MONTHS_KM = (
-    "មករា", "កុម្ភៈ", "មីនា", "មេសា", "ឧសភា", "មិថុនា",
-    "កក្កដា", "សីហា", "កញ្ញា", "តុលា", "វិច្ឆិកា", "ធ្នូ",
-)  # fmt: skip
-MONTHS_EN = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
-
-
-def _digits(s: str, locale: str) -> str:
-    return to_khmer_digits(s) if locale == "km" else s
+__all__ = ["display_value", "format_date", "format_khr", "format_phone"]
 
 
 def format_date(iso: str, locale: str) -> str:
-    """ "2026-01-15" → "15 January 2026" / "១៥ មករា ២០២៦"; anything else as given."""
+    """ "2026-01-15" → "15 January 2026" / "១៥ មករា ២០២៦" (`kiosk.i18n.format_date`);
+    anything that is not a date is shown as given."""
     d = parse_iso_date(iso)
-    if d is None:
-        return iso
-    if locale == "km":
-        return (
-            f"{to_khmer_digits(str(d.day))} {MONTHS_KM[d.month - 1]} {to_khmer_digits(str(d.year))}"
-        )
-    return f"{d.day} {MONTHS_EN[d.month - 1]} {d.year}"
+    return iso if d is None else _format_day(d, locale)
 
 
 def format_phone(value: str) -> str:
@@ -42,14 +29,6 @@ def format_phone(value: str) -> str:
         return value
     n = "0" + value[4:]
     return f"{n[:3]} {n[3:6]} {n[6:]}"
-
-
-def format_khr(amount: int, locale: str) -> str:
-    """12000 → "១២.០០០ ៛" / "KHR 12,000" (Khmer groups digits with a dot, as CLDR km does)."""
-    grouped = f"{amount:,}"
-    if locale == "km":
-        return f"{to_khmer_digits(grouped.replace(',', '.'))} ៛"
-    return f"KHR {grouped}"
 
 
 def display_value(field: Field, value: Any, locale: str, gazetteer: Gazetteer) -> str:
@@ -81,10 +60,10 @@ def display_value(field: Field, value: Any, locale: str, gazetteer: Gazetteer) -
                 names.append(place.name.get(locale))
         return ", ".join(names) if names else tr("forms.display.not_given", locale)
     if t is FieldType.PHONE:
-        return _digits(format_phone(str(value)), locale)
+        return digits(format_phone(str(value)), locale)
     if t in (FieldType.PHOTO, FieldType.DOCUMENT):
         n = value if isinstance(value, int) else len(value) if isinstance(value, list) else 0
-        return tr("forms.display.pages", locale, n=_digits(str(n), locale))
+        return tr("forms.display.pages", locale, n=digits(str(n), locale))
     if t in (FieldType.NUMBER, FieldType.NATIONAL_ID):
-        return _digits(str(value), locale)
+        return digits(str(value), locale)
     return str(value)

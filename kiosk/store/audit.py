@@ -2,7 +2,8 @@
 
 Triggers refuse UPDATE and DELETE, and each entry's hash covers the previous hash and the
 canonical entry, so an edit made with another tool shows up in `verify()` as the first broken
-link. (Cutting entries off the END cannot be seen from the chain alone; see README.)
+link. (Cutting entries off the END cannot be seen from the chain alone; see README.) Entries
+are hashed over `sync.protocol.canonical_text`, the same JSON spelling the wire uses.
 """
 
 from __future__ import annotations
@@ -17,21 +18,15 @@ from datetime import datetime
 from typing import Any
 
 from kiosk.store.db import write_tx
+from sync.protocol import canonical_text
 
 GENESIS = "0" * 64
-
-
-def canonical(obj: Any) -> str:
-    """The protocol's canonical JSON (sorted keys, no spaces, UTF-8 kept; NaN refused)."""
-    return json.dumps(
-        obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
 
 
 def entry_hash(
     prev_hash: str, seq: int, at: str, actor: str, action: str, subject: str, details: str
 ) -> str:
-    body = canonical(
+    body = canonical_text(
         {
             "seq": seq,
             "at": at,
@@ -84,7 +79,7 @@ class AuditLog:
         row = self._conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
         seq, prev = (row[0] + 1, row[1]) if row else (1, GENESIS)
         at = self._clock().isoformat()
-        det = canonical(details)
+        det = canonical_text(details)
         h = entry_hash(prev, seq, at, actor, action, subject, det)
         self._conn.execute(
             "INSERT INTO audit (seq, at, actor, action, subject, details, prev_hash, hash) "

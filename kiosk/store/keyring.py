@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.store import crypto
-from kiosk.store.audit import canonical
 from kiosk.store.db import DB_FILE, write_tx
+from sync.protocol import canonical_text
 
 KEYRING_SETTING = "_keyring"
 
@@ -40,7 +40,7 @@ def _read_ring(conn: sqlite3.Connection, ring_path: Path) -> dict[str, Any] | No
 def _mirror(conn: sqlite3.Connection, ring: dict[str, Any], now_iso: str) -> None:
     conn.execute(
         "INSERT OR REPLACE INTO settings (key, value, updated_at) VALUES (?,?,?)",
-        (KEYRING_SETTING, canonical(ring), now_iso),
+        (KEYRING_SETTING, canonical_text(ring), now_iso),
     )
 
 

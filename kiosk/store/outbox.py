@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.model import FINAL_STATUSES, Registration, ServerStatus, State
-from kiosk.store.audit import canonical
 from kiosk.store.db import write_tx
 from kiosk.store.errors import NotFound, WrongState, translate_sqlite
 from kiosk.store.registrations import REG_COLUMNS
+from sync.protocol import canonical_text
 
 # Full-jitter exponential backoff (PROTOCOL.md "Errors"): base 2 s, cap 10 min.
 BACKOFF_BASE_S = 2.0
@@ -151,12 +151,12 @@ class SyncStoreMixin:
                 self._conn.execute(
                     "UPDATE registrations SET state = 'accepted', server_receipt = ?, "
                     "last_sync_error = NULL, updated_at = ? WHERE id = ?",
-                    (canonical(server_receipt), now, reg_id),
+                    (canonical_text(server_receipt), now, reg_id),
                 )
             elif state in (State.ACCEPTED, State.DECIDED):
                 self._conn.execute(
                     "UPDATE registrations SET server_receipt = ? WHERE id = ?",
-                    (canonical(server_receipt), reg_id),
+                    (canonical_text(server_receipt), reg_id),
                 )
             else:
                 raise WrongState(f"Registration {reg_id} is {state}; it cannot be accepted.")

@@ -17,10 +17,10 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from kiosk.model import Attachment, MediaRef, Registration, ServerStatus, State
-from kiosk.store.audit import canonical
 from kiosk.store.cleaning import clean_value
 from kiosk.store.crypto import open_sealed, seal
 from kiosk.store.errors import StoreCorrupt
+from sync.protocol import canonical_json, canonical_text
 
 REG_COLUMNS = (
     "seq, id, service_id, form_version, state, locale, commune_code, created_at, updated_at, "
@@ -36,7 +36,7 @@ def clean_answers(answers: dict[str, Any]) -> dict[str, Any]:
 
 
 def encrypt_answers(aead: AESGCM, reg_id: str, answers: dict[str, Any]) -> bytes:
-    return seal(aead, canonical(answers).encode("utf-8"), reg_id.encode("ascii"))
+    return seal(aead, canonical_json(answers), reg_id.encode("ascii"))
 
 
 def decrypt_answers(aead: AESGCM, reg_id: str, blob: bytes | None) -> dict[str, Any]:
@@ -53,13 +53,16 @@ def decrypt_answers(aead: AESGCM, reg_id: str, blob: bytes | None) -> dict[str, 
     return result
 
 
-def content_sha256(answers: dict[str, Any], attachments: Sequence[Attachment]) -> str:
-    """A hash of what was submitted; kept in the tombstone after purge."""
+def submission_sha256(answers: dict[str, Any], attachments: Sequence[Attachment]) -> str:
+    """SHA-256 of what the citizen submitted at this kiosk: the cleaned answers and each
+    attachment's (field, page, kind, media hash). Kept in the tombstone after purge, in the
+    `content_sha256` column (its name since schema v1). Not the server's `commit_body_sha256`,
+    which hashes the whole commit body."""
     body = {
         "answers": answers,
         "attachments": sorted([a.field_id, a.page, a.kind, a.media.sha256] for a in attachments),
     }
-    return hashlib.sha256(canonical(body).encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical_json(body)).hexdigest()
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -83,7 +86,7 @@ def write_attachments(
                 a.media.sha256,
                 a.media.size,
                 a.media.mime,
-                canonical(a.checks),
+                canonical_text(a.checks),
             )
             for a in attachments
         ],

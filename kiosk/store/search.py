@@ -8,6 +8,12 @@ rows are then decrypted and checked for the real substring. This finds Khmer nam
 by prefix or any part of 2+ characters, Latin names case-insensitively, and phone numbers or
 application numbers by any 3+ digits. Someone with the database but not the key sees only which
 rows share pieces, never the pieces (README "Store" says what that leaks).
+
+Which answers are indexed is the catalog's call: fields marked `"searchable": true` in
+services.json (`fields_to_index(service)`, passed by `Store.submit(..., service=)`). Numbers
+on papers (licence, certificate, old passport) are indexed by their digit runs too, so the
+clerk finds "DL 0123456" by typing 0123456. Rows indexed without a service (before the catalog
+said, or by a caller that does not know it) fall back to the old naming convention below.
 """
 
 from __future__ import annotations
@@ -21,8 +27,7 @@ from typing import Any
 from kiosk.i18n import to_ascii_digits
 from kiosk.store.cleaning import clean_str as clean_text
 
-# Answer fields indexed by name; callers add catalog fields of type text_km/text_latin/phone
-# through `searchable_fields`.
+# The naming convention used only when no catalog service says which fields are searchable.
 SEARCH_FIELDS = frozenset({"name_km", "name_latin", "phone"})
 SEARCH_FIELD_PREFIXES = ("given_name_", "family_name_")
 SEARCH_FIELD_SUFFIXES = ("_name_km", "_name_latin", "_phone")
@@ -33,6 +38,7 @@ _CACHE_MAX = 500_000
 
 
 def is_searchable(field_id: str, extra: Collection[str] = ()) -> bool:
+    """By the naming convention (or named in `extra`): for rows indexed without a service."""
     return (
         field_id in SEARCH_FIELDS
         or field_id in extra
@@ -41,20 +47,22 @@ def is_searchable(field_id: str, extra: Collection[str] = ()) -> bool:
     )
 
 
-def _is_phone(field_id: str, value: str) -> bool:
-    """Phone-like: named so, or only digits and separators (a catalog PHONE field by any id)."""
-    return (
-        field_id == "phone"
-        or field_id.endswith("_phone")
-        or bool(_DIGIT_QUERY_RE.match(to_ascii_digits(value)))
-    )
+def _digit_texts(value: str) -> list[str]:
+    """The digit strings a clerk may type for `value`: a phone in local form (+855 12… and
+    855 12… also as 012…), all digits of a number-only value, else each run of digits
+    ("DL 0123456" -> 0123456)."""
+    v = to_ascii_digits(value)
+    if not _DIGIT_QUERY_RE.match(v):
+        return re.findall(r"\d+", v)
+    raw = "".join(ch for ch in v if ch.isdigit())
+    local = local_phone_digits(v)
+    return [raw] if local == raw else [raw, local]
 
 
 def fields_to_index(service: Any) -> frozenset[str]:
-    """Ids of a catalog service's text_km / text_latin / phone fields, for `searchable_fields`
-    (duck-typed so the store does not import the catalog)."""
-    kinds = {"text_km", "text_latin", "phone"}
-    return frozenset(f.id for f in service.fields if str(getattr(f.type, "value", f.type)) in kinds)
+    """Ids of the fields the catalog marks `searchable` (duck-typed: the store does not
+    import the catalog)."""
+    return frozenset(f.id for f in service.fields if getattr(f, "searchable", False))
 
 
 def local_phone_digits(text: str) -> str:
@@ -98,16 +106,23 @@ class SearchIndex:
         return tok
 
     def doc(
-        self, answers: Mapping[str, Any], app_number: str | None, extra: Collection[str] = ()
+        self,
+        answers: Mapping[str, Any],
+        app_number: str | None,
+        fields: Collection[str] | None = None,
     ) -> str:
-        """The space-separated token string stored for one registration."""
+        """The space-separated token string stored for one registration: exactly the answers
+        named in `fields`, or (None) those the naming convention picks."""
         grams: set[str] = set()
         for fid, value in answers.items():
-            if not isinstance(value, str) or not is_searchable(fid, extra):
+            if not isinstance(value, str):
                 continue
-            if _is_phone(fid, value):
-                grams |= {"#" + g for g in _grams(local_phone_digits(value), (3,))}
-            else:
+            indexed = fid in fields if fields is not None else is_searchable(fid)
+            if not indexed:
+                continue
+            for digits in _digit_texts(value):
+                grams |= {"#" + g for g in _grams(digits, (3,))}
+            if not _DIGIT_QUERY_RE.match(to_ascii_digits(value)):
                 for word in _words(value):
                     grams |= _grams(word, (2, 3))
         if app_number:
@@ -150,11 +165,10 @@ def matches(query: str, answers: Mapping[str, Any], app_number: str | None) -> b
         return False
     texts: list[str] = []
     digit_texts: list[str] = []
-    for fid, value in answers.items():
+    for value in answers.values():
         if isinstance(value, str):
             texts.append(clean_text(value).casefold())
-            if _is_phone(fid, value):
-                digit_texts.append(local_phone_digits(value))
+            digit_texts.extend(_digit_texts(value))
     if app_number:
         digit_texts.append("".join(ch for ch in app_number if ch.isdigit()))
     for term in terms:

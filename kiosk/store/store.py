@@ -40,12 +40,12 @@ from kiosk.store.outbox import SyncStoreMixin
 from kiosk.store.registrations import (
     REG_COLUMNS,
     clean_answers,
-    content_sha256,
     encrypt_answers,
     rows_to_registrations,
+    submission_sha256,
     write_attachments,
 )
-from kiosk.store.search import SearchIndex, matches
+from kiosk.store.search import SearchIndex, fields_to_index, matches
 from kiosk.store.vault import MediaVault
 
 MEDIA_DIR = "media"
@@ -295,10 +295,16 @@ class Store(SyncStoreMixin):
         *,
         fee_khr: int,
         processing_days: int | None = None,
-        searchable_fields: Collection[str] = (),
+        service: Any = None,
+        searchable_fields: Collection[str] | None = None,
     ) -> Receipt:
         """Make the draft durable and give its receipt. Submitting twice returns the same
-        receipt (a double tap or a retry after a crash never makes a second number)."""
+        receipt (a double tap or a retry after a crash never makes a second number).
+
+        The clerk's search indexes exactly the `service`'s fields marked searchable in the
+        catalog (or `searchable_fields`); with neither, the old naming convention."""
+        if searchable_fields is None and service is not None:
+            searchable_fields = fields_to_index(service)
         clean = clean_answers(answers)
         self._check_media(attachments)
         blob = encrypt_answers(self._keys.answers, reg_id, clean)
@@ -340,7 +346,7 @@ class Store(SyncStoreMixin):
                     app,
                     now,
                     fee_khr,
-                    content_sha256(clean, attachments),
+                    submission_sha256(clean, attachments),
                     now,
                     self.commune_code,
                     reg_id,

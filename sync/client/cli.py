@@ -88,7 +88,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     assert identity is not None
     if args.once:
         return _once(api, data_dir, identity.commune_code, args.parallel)
-    return _forever(api, data_dir, identity.commune_code, args.parallel, args.interval)
+    return _forever(data_dir, args.parallel, args.interval)
 
 
 def _once(api: Any, data_dir: Path, commune: str, parallel: int) -> int:
@@ -116,16 +116,11 @@ def _once(api: Any, data_dir: Path, commune: str, parallel: int) -> int:
     return 0 if len(ok) == len(results) else 1
 
 
-def _forever(api: Any, data_dir: Path, commune: str, parallel: int, interval: float) -> int:
-    from sync.client.worker import SyncWorker
+def _forever(data_dir: Path, parallel: int, interval: float) -> int:
+    from sync.client.worker import worker_for
 
-    worker = SyncWorker(
-        lambda: _open_store(data_dir, commune),
-        lambda: api,
-        data_dir=data_dir,
-        interval=interval,
-        parallel=parallel,
-    )
+    worker = worker_for(data_dir, interval=interval, parallel=parallel)
+    assert worker is not None  # cmd_sync checked the enrolment
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     worker.start()

@@ -47,6 +47,7 @@ class PushResult:
     error: str | None = None
     retry_after: float | None = None
     flagged: bool = False  # will not be retried until a clerk/technician clears it
+    offline: bool = False  # the link failed (refused, reset, timed out), not the server
 
 
 @dataclass(frozen=True)
@@ -186,8 +187,9 @@ def push_pending(
 ) -> list[PushResult]:
     """Send every registration in the outbox (oldest first); returns one result per attempt.
 
-    Stops starting new ones once the server is unreachable or busy (the caller backs off,
-    honouring `PushResult.retry_after`). Conflicts and refused files are flagged, not retried.
+    Stops starting new ones once the server is unreachable or busy (the caller backs off:
+    probes soon after `PushResult.offline`, else honours `retry_after`). Conflicts and refused
+    files are flagged, not retried.
     """
     if api.link.rtt is None:  # one tiny request sizes the first chunks to the link
         api.ping(learn_clock=False)
@@ -251,6 +253,7 @@ def push_pending(
                 error=exc.message,
                 retry_after=retry,
                 flagged=is_flagged,
+                offline=isinstance(exc, Offline),
             )
         )
 

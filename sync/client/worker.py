@@ -1,7 +1,8 @@
 """`SyncWorker`: the kiosk's background sync, a thread wrapped around the plain functions.
 
 One round: cheap probe (`GET /v1/ping`), push the outbox, pull the feed, purge what is due.
-Failures back off with full jitter (capped at 10 min, `Retry-After` honoured); a new
+A dead link is probed again within seconds; a server error backs off with full jitter
+(capped at 10 min, `Retry-After` honoured), see backoff.py; a new
 submission can `nudge()` the worker to go at once. The worker opens its own Store (its own
 SQLite connection, WAL lets it share the file with the UI's) and tells the UI what it is doing
 through `state()`, in i18n keys a clerk can read in Khmer or English.
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.model import utc_now
-from sync.client.api import Api, SyncError
+from sync.client.api import Api, Offline, ServerBusy, SyncError
 from sync.client.backoff import Backoff
 from sync.client.pull import pull_changes
 from sync.client.purge import purge
@@ -108,7 +109,8 @@ def _stored_success(store: Any) -> datetime | None:
 
 
 def worker_for(data_dir: Path, *, interval: float = 60.0, parallel: int = 3) -> SyncWorker | None:
-    """The kiosk's worker for an enrolled data dir, or None before `sala enrol`."""
+    """The sync worker for an enrolled data dir, or None before `sala enrol`. The one place
+    that builds it (`sala sync` and the kiosk): commune and server come from the enrolment."""
     from kiosk.store import Store
     from sync.client.enrol import api_for, load_identity
 
@@ -205,30 +207,39 @@ class SyncWorker:
                             api = self._make_api()
                         self._round(store, api, pool)
                     except SyncError as exc:
-                        self._failed(exc.key, exc.message, None)
+                        retry = exc.retry_after if isinstance(exc, ServerBusy) else None
+                        self._failed(exc.key, exc.message, retry, offline=isinstance(exc, Offline))
                     except Exception as exc:  # keep the kiosk running; the technician sees it
                         log.exception("sync round failed")
                         self._failed("sync.error.unknown", f"{type(exc).__name__}: {exc}", None)
                     with self._round_done:
                         self._rounds += 1
                         self._round_done.notify_all()
-                    if self.backoff.failures == 0:
+                    if not self.backoff.failing:
                         self._wake.wait(self.interval)
                         self._wake.clear()
             finally:
                 if store is not None:
                     store.close()
 
-    def _failed(self, key: str, detail: str, retry_after: float | None) -> None:
-        wait = self.backoff.failed(retry_after)
+    def _failed(
+        self, key: str, detail: str, retry_after: float | None, *, offline: bool = False
+    ) -> None:
+        """A dead link is probed again within seconds (ping); a server that answered with an
+        error gets the long jittered window (backoff.py)."""
+        wait = self.backoff.link_failed() if offline else self.backoff.failed(retry_after)
         log.info("sync: %s (%s); next try in %.0f s", key, detail, wait)
         self._set(busy=False, last_error=key, last_error_detail=detail)
 
     def _round(self, store: Any, api: Api, pool: ThreadPoolExecutor) -> None:
         pending = _pending(store)
-        if not api.ping():
+        try:  # ServerBusy goes up to _run: the server's long window, not a quick probe
+            reachable = api.probe()
+        except Offline:
+            reachable = False
+        if not reachable:
             self._set(online=False, pending=pending)
-            self._failed("sync.error.offline", "ping failed", None)
+            self._failed("sync.error.offline", "ping failed", None, offline=True)
             return
         self._set(online=True, busy=True, pending=pending)
         results, _, _ = sync_once(
@@ -238,7 +249,10 @@ class SyncWorker:
         failures = [r for r in results if not r.ok and not r.flagged]
         if failures:
             f = failures[0]
-            self._failed(f.error_key or "sync.error.unknown", f.error or "", f.retry_after)
+            offline = all(r.offline for r in failures)  # any answered error: the server's window
+            self._failed(
+                f.error_key or "sync.error.unknown", f.error or "", f.retry_after, offline=offline
+            )
             return
         self.backoff.succeeded()
         self._set(last_success=self.wall_clock(), last_error=None, last_error_detail=None)

@@ -1,6 +1,6 @@
-"""`sala server`: run the ministry server, or act directly on its database (technician tools).
+"""`sala-server` (= `sala server`): run the ministry server, or act directly on its database.
 
-`sala server [--host --port --db --media-dir --tls-cert --tls-key]` runs it; the subcommands
+`sala-server [--host --port --db --media-dir --tls-cert --tls-key]` runs it; the subcommands
 `enrolment-code`, `officer-token`, `set-status`, `revoke`, `review`, `publish` open the same db
 without the web server, so they work while it runs (SQLite WAL / PostgreSQL) or while it is down.
 """
@@ -277,8 +277,10 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The `sala-server` console script and `python -m sync.server`: this module and the
+    protocol are all it imports before a command runs, so it needs only the `server` extra."""
     parser = argparse.ArgumentParser(
-        prog="python -m sync.server",
+        prog="sala-server",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -11,8 +11,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from kiosk.durable import write_atomic
 from sync.protocol import b64url_encode, canonical_json, public_key_b64
+from sync.server.durable import write_atomic
 
 
 def load_or_create(path: Path) -> Ed25519PrivateKey:

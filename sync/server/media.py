@@ -14,7 +14,7 @@ import re
 import uuid
 from pathlib import Path
 
-from kiosk.durable import fsync_dir
+from sync.server.durable import fsync_dir
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 

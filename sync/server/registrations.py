@@ -92,7 +92,7 @@ def commit(
     ctx: Context, device: Device, reg_id: str, doc: dict[str, Any]
 ) -> tuple[int, dict[str, Any]]:
     """Returns (HTTP status, response body); raises ApiError for refusals."""
-    content = p.content_sha256(doc)
+    content = p.commit_body_sha256(doc)
     for attempt in range(2):
         try:
             return _commit_once(ctx, device, reg_id, doc, content)
@@ -158,7 +158,7 @@ def _commit_once(
             {
                 "registration_id": reg_id,
                 "app_number": doc["app_number"],
-                "status": "received",
+                "status": p.ServerStatus.RECEIVED.value,
                 "note": "",
                 "at": at,
             },
@@ -180,20 +180,20 @@ def _commit_once(
                 form_version=doc["form_version"],
                 app_number=doc["app_number"],
                 content_sha256=content,
-                body=p.canonical_json(doc).decode("utf-8"),
+                body=p.canonical_text(doc),
                 received_at=now,
-                status="received",
+                status=p.ServerStatus.RECEIVED.value,
                 status_note="",
                 status_at=now,
                 review=review,
-                receipt=p.canonical_json(receipt).decode("utf-8"),
+                receipt=p.canonical_text(receipt),
                 signature=signature,
             )
         )
         conn.execute(
             db.status_history.insert().values(
                 registration_id=reg_id,
-                status="received",
+                status=p.ServerStatus.RECEIVED.value,
                 note="",
                 actor=f"device:{device.id}",
                 at=now,
@@ -215,7 +215,8 @@ async def put_registration(
     registration_id: RegId, ctx: Ctx, req: Signed, body: Annotated[CommitIn, Body()]
 ) -> JSONResponse:
     try:
-        doc = json.loads(req.body)
+        # NaN/Infinity: Python's parser (and so FastAPI's) accepts them, canonical JSON does not.
+        doc = json.loads(req.body, parse_constant=p.refuse_constant)
     except ValueError as exc:  # FastAPI parsed it already; this guards odd encodings
         raise ApiError(400, "bad_json", "The body is not valid JSON.") from exc
     del body  # validated shape only; the raw document is what gets hashed and stored

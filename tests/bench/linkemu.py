@@ -6,6 +6,8 @@ private range that exists only inside them), `tc tbf` for the rate each way, nft
 faultproxy.py) in the server's namespace for the round trip and the connection cuts.
 `proxy`: where namespaces are not allowed, the same proxy on loopback also shapes the rate
 (token bucket); loss is then not emulated, and the RESULT says `link=proxy`.
+`Flapper` (netns only): the link drops every packet for a few seconds of every period, the way a
+rural 3G link comes and goes; nothing is reset, so only timeouts and probes notice.
 """
 
 from __future__ import annotations
@@ -13,11 +15,16 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import subprocess
+import threading
+import time
 from collections.abc import Iterator
 
 from tests.sync.faultproxy import FaultProxy, in_netns
+from tests.systools import find_tool
+
+# By absolute path: /usr/sbin and /sbin (where Debian keeps tc and nft) may be off PATH.
+IP, TC, NFT = (find_tool(t) or t for t in ("ip", "tc", "nft"))
 
 NS_CLIENT, NS_SERVER = "sala-bench-kiosk", "sala-bench-server"
 DEV_CLIENT, DEV_SERVER = "sbk0", "sbs0"
@@ -29,17 +36,17 @@ def _run(*cmd: str, stdin: str | None = None) -> None:
 
 
 def netns_possible() -> bool:
-    if os.geteuid() != 0 or not all(shutil.which(t) for t in ("ip", "tc", "nft")):
+    if os.geteuid() != 0 or not all(find_tool(t) for t in ("ip", "tc", "nft")):
         return False
     probe = "sala-bench-probe"
     try:
-        _run("ip", "netns", "add", probe)
-        _run("ip", "netns", "exec", probe, "nft", "list", "ruleset")
+        _run(IP, "netns", "add", probe)
+        _run(IP, "netns", "exec", probe, NFT, "list", "ruleset")
         return True
     except (subprocess.CalledProcessError, OSError):
         return False
     finally:
-        subprocess.run(["ip", "netns", "del", probe], capture_output=True)
+        subprocess.run([IP, "netns", "del", probe], capture_output=True)
 
 
 class Link:
@@ -56,10 +63,10 @@ class Link:
     def __enter__(self) -> Link:
         if self.mode == "netns":
             self._teardown()
-            _run("ip", "netns", "add", NS_CLIENT)
-            _run("ip", "netns", "add", NS_SERVER)
+            _run(IP, "netns", "add", NS_CLIENT)
+            _run(IP, "netns", "add", NS_SERVER)
             _run(
-                "ip",
+                IP,
                 "-n",
                 NS_CLIENT,
                 "link",
@@ -77,9 +84,9 @@ class Link:
                 (NS_CLIENT, DEV_CLIENT, IP_CLIENT),
                 (NS_SERVER, DEV_SERVER, IP_SERVER),
             ):
-                _run("ip", "-n", ns, "addr", "add", f"{ip}/30", "dev", dev)
-                _run("ip", "-n", ns, "link", "set", dev, "up")
-                _run("ip", "-n", ns, "link", "set", "lo", "up")
+                _run(IP, "-n", ns, "addr", "add", f"{ip}/30", "dev", dev)
+                _run(IP, "-n", ns, "link", "set", dev, "up")
+                _run(IP, "-n", ns, "link", "set", "lo", "up")
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -91,7 +98,7 @@ class Link:
     @staticmethod
     def _teardown() -> None:
         for ns in (NS_CLIENT, NS_SERVER):
-            subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+            subprocess.run([IP, "netns", "del", ns], capture_output=True)
 
     # -- shaping ------------------------------------------------------------------------------
     def shape(self, *, up_bps: float, down_bps: float, rtt: float, loss: float) -> None:
@@ -103,11 +110,11 @@ class Link:
                 (NS_SERVER, DEV_SERVER, down_bps),
             ):
                 _run(
-                    "ip",
+                    IP,
                     "netns",
                     "exec",
                     ns,
-                    "tc",
+                    TC,
                     "qdisc",
                     "replace",
                     "dev",
@@ -129,7 +136,7 @@ class Link:
                     f'  iifname "{dev}" numgen random mod 1000 < {per_mille} drop\n'
                     " }\n}\n"
                 )
-                _run("ip", "netns", "exec", ns, "nft", "-f", "-", stdin=rules)
+                _run(IP, "netns", "exec", ns, NFT, "-f", "-", stdin=rules)
         for p in self.proxies:
             self._shape_proxy(p)
 
@@ -161,7 +168,7 @@ class Link:
             yield
 
     def server_prefix(self) -> list[str]:
-        return ["ip", "netns", "exec", NS_SERVER] if self.mode == "netns" else []
+        return [IP, "netns", "exec", NS_SERVER] if self.mode == "netns" else []
 
     def wire_bytes_up(self, proxy: FaultProxy) -> int:
         """Bytes the kiosk put on the line: veth counter (TCP/IP headers, retransmissions
@@ -169,9 +176,67 @@ class Link:
         if self.mode != "netns":
             return proxy.stats.bytes_up
         out = subprocess.run(
-            ["ip", "-n", NS_CLIENT, "-s", "-j", "link", "show", DEV_CLIENT],
+            [IP, "-n", NS_CLIENT, "-s", "-j", "link", "show", DEV_CLIENT],
             check=True,
             capture_output=True,
             text=True,
         ).stdout
         return int(json.loads(out)[0]["stats64"]["tx"]["bytes"])
+
+
+class Flapper:
+    """Drops every packet crossing the link for `down` seconds of every `period` (up first),
+    with an nftables table of its own in both namespaces; counts the seconds the link was up."""
+
+    TABLE = "sala_flap"
+
+    def __init__(self, link: Link, *, down: float, period: float) -> None:
+        if link.mode != "netns":
+            raise RuntimeError("a flapping link needs network namespaces (run as root)")
+        self.down, self.period = down, period
+        self.started = time.monotonic()
+        self._down_total = 0.0
+        self._down_since: float | None = None
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    @classmethod
+    def _set(cls, dropping: bool) -> None:
+        for ns, dev in ((NS_CLIENT, DEV_CLIENT), (NS_SERVER, DEV_SERVER)):
+            rules = f"table inet {cls.TABLE}\ndelete table inet {cls.TABLE}\n"
+            if dropping:
+                rules += (
+                    f"table inet {cls.TABLE} {{\n chain input {{\n"
+                    "  type filter hook input priority -10; policy accept;\n"
+                    f'  iifname "{dev}" drop\n }}\n}}\n'
+                )
+            _run(IP, "netns", "exec", ns, NFT, "-f", "-", stdin=rules)
+
+    def _run(self) -> None:
+        up = self.period - self.down
+        while not self._stop.wait(up):
+            self._set(True)
+            with self._lock:
+                self._down_since = time.monotonic()
+            stopped = self._stop.wait(self.down)
+            self._set(False)
+            with self._lock:
+                assert self._down_since is not None
+                self._down_total += time.monotonic() - self._down_since
+                self._down_since = None
+            if stopped:
+                return
+
+    def up_fraction(self) -> float:
+        """Share of the time since start that the link was up."""
+        with self._lock:
+            now = time.monotonic()
+            down = self._down_total + (now - self._down_since if self._down_since else 0.0)
+        return 1.0 - down / max(now - self.started, 1e-9)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(self.down + 5)
+        self._set(False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from pathlib import Path
 
@@ -71,6 +72,25 @@ def test_a_failed_submit_leaves_no_trace(store: Store) -> None:
     assert len(store.audit.entries()) == before and store.outbox() == []
     receipt = store.submit(reg.id, {}, [Attachment("photo", "photo", ref)], fee_khr=0)
     assert receipt.app_number.split("-")[1] == "00001"  # the number was not used up
+
+
+def test_the_chain_hashes_the_protocols_canonical_json() -> None:
+    """One canonical JSON for audit, answers and the wire: sync.protocol's, NaN refused."""
+    from kiosk.store.audit import entry_hash
+    from sync.protocol import canonical_json, canonical_text
+
+    details = canonical_text({"b": "ដារា", "a": 1})
+    assert details == '{"a":1,"b":"ដារា"}' and canonical_json({"b": "ដារា", "a": 1}) == (
+        details.encode("utf-8")
+    )
+    body = canonical_text(
+        {"seq": 1, "at": "t", "actor": "x", "action": "y", "subject": "z", "details": details}
+    )
+    expected = hashlib.sha256(f"{'0' * 64}\n{body}".encode()).hexdigest()
+    assert entry_hash("0" * 64, 1, "t", "x", "y", "z", details) == expected
+    for bad in (float("nan"), float("inf"), -float("inf")):
+        with pytest.raises(ValueError):
+            canonical_text({"v": bad})
 
 
 def test_nan_answers_are_refused_before_writing(store: Store) -> None:

@@ -49,7 +49,7 @@ def test_pdf_with_too_many_pages_is_refused_with_the_count(tmp_path: Path) -> No
     with pytest.raises(CaptureError) as err:
         import_file(path)
     assert err.value.key == "capture.error.too_many_pages"
-    assert "500" in err.value.en and "500" in err.value.km and str(T.MAX_PDF_PAGES) in err.value.en
+    assert "500" in err.value.en and "៥០០" in err.value.km and str(T.MAX_PDF_PAGES) in err.value.en
 
 
 def test_broken_pdf(tmp_path: Path) -> None:

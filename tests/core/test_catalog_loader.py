@@ -185,6 +185,10 @@ def test_catastrophic_pattern_is_refused() -> None:
             ),
             "services[0].fields[6].options",
         ),
+        (
+            lambda d: d["services"][0]["fields"][0].update(searchable="yes"),
+            "services[0].fields[0].searchable",
+        ),
         (lambda d: d["services"][0].update(fields=[]), "services[0].fields"),
         (lambda d: d.update(format=2), "format"),
         (lambda d: d.pop("version"), "version"),
@@ -279,3 +283,26 @@ def test_json_schema_lists_the_keys_the_loader_reads() -> None:
     defs = _schema()["$defs"]
     assert set(defs["field"]["properties"]) == _FIELD_KEYS
     assert set(defs["service"]["properties"]) == _SERVICE_KEYS
+
+
+def test_catalog_marks_the_fields_the_clerk_searches_by() -> None:
+    """Names, phones and the numbers on papers are searchable; nothing else is."""
+    services = load_bundled_catalog().services
+    searchable = {f.id for s in services.values() for f in s.fields if f.searchable}
+    assert {"name_km", "name_latin", "phone", "licence_number", "certificate_number"} <= (
+        searchable
+    )
+    assert {"old_passport_number", "business_name_latin", "id_number"} <= searchable
+    assert "purpose_other" not in searchable and "date_of_birth" not in searchable
+    for service in services.values():
+        for f in service.fields:
+            if f.searchable:
+                assert f.type.value in {"text_km", "text_latin", "phone", "national_id"}
+
+
+def test_only_typed_answers_can_be_searchable() -> None:
+    data = _minimal()
+    data["services"][0]["fields"][2]["searchable"] = True  # date_of_birth
+    with pytest.raises(CatalogError, match="cannot be searched") as info:
+        _parse(data)
+    assert info.value.field == "services[0].fields[2].searchable"

@@ -55,5 +55,6 @@ def test_empty_answers_read_not_given() -> None:
 
 
 def test_fee_formatting() -> None:
-    assert format_khr(400000, "en") == "KHR 400,000"
-    assert format_khr(400000, "km") == "៤០០.០០០ ៛"
+    assert format_khr(400000, "en") == "400,000 riel"
+    assert format_khr(400000, "km") == "៤០០.០០០ រៀល"
+    assert format_khr(0, "km") == "០ រៀល"

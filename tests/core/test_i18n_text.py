@@ -111,3 +111,25 @@ def test_wrap_points_keeps_hand_placed_breaks() -> None:
     s = tr("forms.error.phone", "km")
     assert wrap_points(s).count("\u200b") >= s.count("\u200b")
     assert clean_text(wrap_points(s)) == clean_text(s)
+
+
+def test_one_owner_for_digits_money_and_dates() -> None:
+    from datetime import UTC, date, datetime
+
+    from kiosk.i18n import digits, format_date, format_datetime, format_khr
+
+    assert digits(2026, "km") == "២០២៦" and digits(2026, "en") == "2026"
+    assert format_khr(12000, "km") == "១២.០០០ រៀល"
+    assert format_khr(12000, "en") == "12,000 riel"
+    assert format_date(date(2026, 1, 15), "km") == "១៥ មករា ២០២៦"
+    assert format_date(date(2026, 1, 15), "en") == "15 January 2026"
+    when = datetime(2026, 11, 21, 5, 45, tzinfo=UTC)  # 12:45 in Phnom Penh
+    assert format_datetime(when, "km") == "២១ វិច្ឆិកា ២០២៦ ម៉ោង ១២:៤៥"
+    assert format_datetime(when, "en") == "21 November 2026, 12:45"
+    assert format_datetime(datetime(2026, 12, 31, 20, 0), "en") == "1 January 2027, 03:00"
+
+
+def test_every_month_has_a_name_in_both_languages() -> None:
+    for month in range(1, 13):
+        for locale in ("km", "en"):
+            assert tr(f"core.month_{month}", locale) != f"core.month_{month}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -90,27 +91,66 @@ def test_drafts_are_not_searchable(store: Store) -> None:
     assert store.search("ដារា") == []
 
 
-def test_caller_named_fields_are_indexed(store: Store) -> None:
+def test_service_fields_marked_searchable_are_indexed(store: Store) -> None:
     service = SimpleNamespace(
         fields=[
-            SimpleNamespace(id="mother_km", type="text_km"),
-            SimpleNamespace(id="contact", type="phone"),
-            SimpleNamespace(id="note", type="text_latin"),
+            SimpleNamespace(id="mother_km", type="text_km", searchable=True),
+            SimpleNamespace(id="contact", type="phone", searchable=True),
+            SimpleNamespace(id="note", type="text_latin", searchable=False),
             SimpleNamespace(id="age", type="number"),
         ]
     )
-    fields = fields_to_index(service)
-    assert fields == {"mother_km", "contact", "note"}
+    assert fields_to_index(service) == {"mother_km", "contact"}
     reg = store.create_draft("s", "1", "km")
     store.submit(
         reg.id,
-        {"mother_km": "នារី", "contact": "097 555 1234", "age": 5},
+        {"mother_km": "នារី", "contact": "097 555 1234", "note": "Hidden", "age": 5},
         [],
         fee_khr=0,
-        searchable_fields=fields,
+        service=service,
     )
     assert [r.id for r in store.search("នារី")] == [reg.id]
     assert [r.id for r in store.search("5551234")] == [reg.id]
+    assert store.search("hidden") == []
+
+
+def _bundled(service_id: str) -> Any:
+    from kiosk.catalog import load_bundled_catalog
+
+    return load_bundled_catalog().services[service_id]
+
+
+def test_clerk_finds_a_licence_renewal_by_the_licence_number(store: Store) -> None:
+    """The catalog marks licence_number searchable: the clerk finds it by the number, with or
+    without its letters, in Latin or Khmer digits."""
+    service = _bundled("driving_licence_renewal")
+    reg = store.create_draft(service.id, service.version, "km")
+    answers = {"licence_number": "KH 0123456789", "name_latin": "Sok Dara", "category": "B"}
+    store.submit(reg.id, answers, [], fee_khr=service.fee_khr, service=service)
+    for query in ("0123456789", "KH 0123456789", "kh 01234", "២៣៤៥៦៧"):
+        assert [r.id for r in store.search(query)] == [reg.id], query
+
+
+def test_clerk_finds_other_paper_numbers(store: Store) -> None:
+    passport = _bundled("passport_ordinary")
+    birth = _bundled("birth_certificate_copy")
+    a = store.create_draft(passport.id, passport.version, "en")
+    store.submit(a.id, {"old_passport_number": "N 00917345"}, [], fee_khr=0, service=passport)
+    b = store.create_draft(birth.id, birth.version, "en")
+    store.submit(b.id, {"certificate_number": "4471 B/2019"}, [], fee_khr=0, service=birth)
+    assert [r.id for r in store.search("00917345")] == [a.id]
+    assert [r.id for r in store.search("4471")] == [b.id]
+
+
+def test_a_field_not_marked_searchable_is_not_found(store: Store) -> None:
+    service = _bundled("residence_certificate")
+    assert not service.field("purpose_other").searchable
+    reg = store.create_draft(service.id, service.version, "km")
+    answers = {"name_km": "សុខ ដារា", "purpose_other": "កសិដ្ឋាន ៧៧៨៨៩៩"}
+    store.submit(reg.id, answers, [], fee_khr=0, service=service)
+    assert [r.id for r in store.search("ដារា")] == [reg.id]
+    assert store.search("កសិដ្ឋាន") == []
+    assert store.search("778899") == []
 
 
 def test_tokens_are_opaque_and_key_specific() -> None:

@@ -8,6 +8,11 @@
 Each server has `.url`, `.data_dir`, `.db_url`, `.cli(*args)` (runs `python -m sync.server`
 against the same db), `.enrolment_code(commune)`, `.officer_token()`, `.server_public_key`.
 `Kiosk(server).enrol()` is a signing test client (`.request`, `.upload`, `.commit`).
+
+This file and the `test_server_*.py` modules import only the protocol, the test tools and the
+server (as a process): they run in the server-only job (`.venv-server`, `server,test` extras),
+where they carry the `server` marker. With `SERVER_ONLY_JOB=1` the session fails if anything
+imported kiosk, ui or sync-client code. The sync client's fixtures are in `client_fixtures.py`.
 """
 
 from __future__ import annotations
@@ -290,6 +295,30 @@ def registration_doc(
 
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
+
+
+# --- the server-only job ------------------------------------------------------------------------
+
+_KIOSK_SIDE = ("kiosk", "ui", "sync.client")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the server's own tests, so the core job can leave them to the server-only job."""
+    for item in items:
+        if item.path.name.startswith("test_server_"):
+            item.add_marker(pytest.mark.server)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In the server-only job, prove that no test leaned on kiosk-side code."""
+    if os.environ.get("SERVER_ONLY_JOB") != "1":
+        return
+    leaked = sorted(
+        m for m in sys.modules if any(m == k or m.startswith(k + ".") for k in _KIOSK_SIDE)
+    )
+    if leaked:
+        print(f"\nserver-only job imported kiosk-side modules: {leaked}", file=sys.stderr)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 # --- fixtures ----------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 Finds `initdb`/`pg_ctl` under /usr/lib/postgresql/*/bin (Debian's `postgresql` package), makes a
 cluster in a fresh /tmp dir, and starts it on a free port on 127.0.0.1 with its unix socket in that
 dir. PostgreSQL refuses to run as root, so as root the dir is chowned to `postgres` and the
-binaries run through `runuser -u postgres --`.
+binaries run through `runuser -u postgres --`, found by absolute path (tests/systools.py): a
+shell's PATH often lacks /usr/sbin, where Debian keeps `runuser`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from tests.systools import find_tool, tool
+
 
 def find_bindir() -> Path | None:
     found = sorted(
@@ -25,7 +28,7 @@ def find_bindir() -> Path | None:
     )
     if found:
         return Path(found[-1]).parent
-    initdb = shutil.which("initdb")
+    initdb = find_tool("initdb")
     return Path(initdb).parent if initdb else None
 
 
@@ -53,7 +56,7 @@ class PgCluster:
     def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
         cmd = [str(self.bindir / args[0]), *args[1:]]
         if self.as_root:
-            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+            cmd = [tool("runuser"), "-u", "postgres", "--", *cmd]
         return subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=120)
 
     def start(self) -> PgCluster:

@@ -1,12 +1,14 @@
-"""Backoff and link estimation: pure arithmetic, clock and random passed in."""
+"""Backoff and link estimation: pure arithmetic, clock and random passed in, nothing sleeps."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from typing import Any
 
 import pytest
 
+from sync.client.api import Offline, ServerBusy
 from sync.client.backoff import Backoff, parse_retry_after
 from sync.client.link import MAX_CHUNK, MAX_TIMEOUT, MIN_CHUNK, MIN_TIMEOUT, LinkEstimator
 
@@ -54,6 +56,110 @@ def test_remaining_counts_down_on_the_given_clock() -> None:
     assert b.remaining() == 0.5
     b.succeeded()
     assert b.remaining() == 0.0 and b.failures == 0
+
+
+class Clock:
+    """Seconds that move only when the test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_link_failure_is_probed_within_seconds_growing_gently() -> None:
+    clock = Clock()
+    b = Backoff(clock=clock, rand=lambda: 1.0)  # the top of each probe range
+    waits = []
+    for _ in range(7):
+        waits.append(b.link_failed())
+        assert b.remaining() == waits[-1]
+        clock.now += waits[-1]
+    assert waits == pytest.approx([2.0, 3.0, 4.5, 6.75, 10.125, 15.0, 15.0])
+    assert b.failing and b.failures == 0  # the server's window was never used
+    low = Backoff(clock=clock, rand=lambda: 0.0)
+    assert [low.link_failed() for _ in range(3)] == pytest.approx([1.0, 1.5, 2.25])
+
+
+def test_an_outage_longer_than_the_patience_falls_back_to_the_long_window() -> None:
+    """An outage every kiosk shares (the server's uplink, a restart) must not end in a herd."""
+    clock = Clock()
+    b = Backoff(clock=clock, rand=lambda: 1.0)
+    while clock.now - 1000.0 < b.patience:
+        clock.now += b.link_failed()
+    assert b.link_failed() == 60.0  # the jitter window of at least one sync interval
+    clock.now += 60.0
+    assert b.link_failed() == 60.0
+    assert b.failures == 2
+
+
+def test_server_errors_get_the_long_jittered_window_with_retry_after() -> None:
+    clock = Clock()
+    b = Backoff(clock=clock, rand=lambda: 0.5)
+    b.link_failed()
+    b.link_failed()
+    assert b.failed(retry_after=None) == 30.0  # half of the 60 s floor: not a quick probe
+    assert b.probes == 0 and b.offline_since is None  # the server answered: the link is up
+    assert b.failed(retry_after=120.0) == 120.0  # never sooner than asked
+    assert b.remaining() == 120.0
+    assert b.link_failed() == pytest.approx(1.5)  # a new outage starts with quick probes again
+
+
+def test_success_ends_both_kinds_of_failure() -> None:
+    clock = Clock()
+    b = Backoff(clock=clock, rand=lambda: 1.0)
+    b.failed()
+    b.link_failed()
+    b.succeeded()
+    assert not b.failing and b.remaining() == 0.0 and b.offline_since is None
+    assert b.link_failed() == 2.0
+
+
+class FakeStore:
+    def outbox(self, limit: int) -> list[Any]:
+        return []
+
+    def get_setting(self, key: str, default: Any = None) -> Any:
+        return default
+
+
+class FakeApi:
+    """The probe's outcome is all a round needs when it fails there."""
+
+    def __init__(self, failure: Exception | None) -> None:
+        self.failure = failure
+
+    def probe(self) -> bool:
+        if self.failure is not None:
+            raise self.failure
+        return False
+
+
+def worker_round(api: FakeApi, clock: Clock) -> Any:
+    from sync.client.worker import SyncWorker
+
+    worker = SyncWorker(FakeStore, lambda: api, clock=clock, rand=lambda: 1.0)  # type: ignore[arg-type,return-value]
+    try:
+        worker._round(FakeStore(), api, None)  # type: ignore[arg-type]
+    except ServerBusy as exc:  # as `_run` does with what escapes a round
+        worker._failed(exc.key, exc.message, exc.retry_after)
+    return worker
+
+
+def test_worker_probes_a_dead_link_again_within_seconds() -> None:
+    clock = Clock()
+    worker = worker_round(FakeApi(Offline("connection refused")), clock)
+    assert worker.backoff.remaining() == 2.0
+    assert not worker.state().online and worker.state().last_error == "sync.error.offline"
+
+
+def test_worker_gives_a_busy_server_the_long_window_and_its_retry_after() -> None:
+    clock = Clock()
+    busy = ServerBusy("GET /v1/ping: 503 busy", status=503, retry_after=300.0)
+    worker = worker_round(FakeApi(busy), clock)
+    assert worker.backoff.remaining() == 300.0
+    assert worker.state().last_error == "sync.error.server_busy"
 
 
 def test_parse_retry_after_seconds_and_http_date() -> None:

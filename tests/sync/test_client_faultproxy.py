@@ -52,7 +52,7 @@ def sink() -> Iterator[Sink]:
 
 
 def _talk(url_addr: tuple[str, int], payload: bytes) -> bytes:
-    with socket.create_connection(url_addr, timeout=10) as c:
+    with socket.create_connection(url_addr, timeout=30) as c:  # a wait, not a limit
         c.sendall(payload)
         return c.recv(100)
 
@@ -74,7 +74,7 @@ def test_cut_after_n_bytes_forwards_exactly_n(sink: Sink) -> None:
                 if not data:
                     raise ConnectionResetError
         assert proxy.wait_fired("cut")
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 60  # a wait, not a limit: generous for a busy machine
         while len(sink.received) < 1000 and time.monotonic() < deadline:
             time.sleep(0.01)
         assert len(sink.received) == 1000
@@ -88,7 +88,7 @@ def test_stall_after_n_bytes_goes_silent_without_a_reset(sink: Sink) -> None:
             with pytest.raises(TimeoutError):
                 c.recv(100)  # no answer and no reset: only a timeout tells
         assert proxy.wait_fired("stall")
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 60  # a wait, not a limit: generous for a busy machine
         while len(sink.received) < 1000 and time.monotonic() < deadline:
             time.sleep(0.01)
         time.sleep(0.1)
@@ -135,8 +135,10 @@ def test_rate_and_delay_shape_the_link(sink: Sink) -> None:
         started = time.monotonic()
         assert _talk(proxy.address, b"y" * 50_000 + b"\n") == b"OK\n"
         elapsed = time.monotonic() - started
-        # 50 kB at 100 kB/s (less the 8 kB burst) plus one round trip
-        assert 0.55 < elapsed < 2.0, elapsed
+        # 50 kB at 100 kB/s (less the 8 kB burst) plus one round trip: at least that long. No
+        # upper bound: a busy machine may take longer, and that says nothing about the proxy.
+        assert elapsed > 0.55, elapsed
+        assert bytes(sink.received) == b"y" * 50_000 + b"\n"  # all of it, shaped, not cut
 
 
 def test_cut_records_how_far_the_request_body_got(sink: Sink) -> None:

@@ -52,6 +52,25 @@ def test_sala_server_help_documents_the_options() -> None:
         assert option in out.stdout
 
 
+def test_sala_server_and_the_sala_dispatcher_load_no_kiosk_code() -> None:
+    """A ministry server installs only the `server` extra: its commands must not need more."""
+    exe = shutil.which("sala-server", path=str(Path(sys.executable).parent))
+    cmd = [exe] if exe else [sys.executable, "-m", "sync.server"]
+    out = subprocess.run([*cmd, "--help"], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert out.returncode == 0 and "enrolment-code" in out.stdout, out.stderr
+    probe = (
+        "import sys; from ui.cli import build_parser; build_parser(only='server'); "
+        "import sync.server.app; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('kiosk', 'ui') "
+        "or m.startswith('sync.client')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "['ui', 'ui.cli']"
+
+
 def test_cli_refuses_bad_input_with_a_message(server: ServerProcess) -> None:
     bad = server.cli("enrolment-code", "--commune", "12AB", check=False)
     assert bad.returncode == 2 and "6 digits" in bad.stderr

@@ -57,7 +57,7 @@ def test_upload_commit_receipt_and_idempotent_retry(backend_server: ServerProces
     assert first.status_code == 201, first.text
     body = first.json()
     assert p.verify_receipt(kiosk.server_public_key, body["receipt"], body["signature"])
-    assert body["receipt"]["content_sha256"] == p.content_sha256(doc)
+    assert body["receipt"]["content_sha256"] == p.commit_body_sha256(doc)
     assert body["receipt"]["app_number"] == doc["app_number"]
     assert body["review"] is None
     again = kiosk.commit(reg_id, doc)  # a retry after a lost response

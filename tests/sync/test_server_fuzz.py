@@ -1,12 +1,12 @@
 """schemathesis against /openapi.json of a live server: no input may produce a 5xx.
 
 Requests are signed like a kiosk's (and carry an officer token), so the fuzzing reaches past the
-signature check into the handlers. Bounded: a few examples per operation, well under a minute.
+signature check into the handlers. Bounded by examples (a few per operation), not by time: how
+long that takes depends on the machine's load, not on the server.
 """
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 
 import pytest
@@ -42,7 +42,7 @@ def test_fuzzed_requests_never_get_a_server_error(server: ServerProcess) -> None
     session.auth = _KioskAuth(Kiosk(server).enrol(), server.officer_token())
     server_errors: list[str] = []
     statuses: Counter[int] = Counter()
-    started, operations = time.monotonic(), 0
+    operations = 0
 
     for result in schema.get_all_operations():
         operation = result.ok()
@@ -67,4 +67,3 @@ def test_fuzzed_requests_never_get_a_server_error(server: ServerProcess) -> None
     assert past_auth > statuses[401], statuses  # the fuzzing reached the handlers
     assert server_errors == [], server_errors
     assert "Traceback" not in server.log_tail()
-    assert time.monotonic() - started < 60

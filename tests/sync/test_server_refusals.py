@@ -61,6 +61,20 @@ def test_forged_and_tampered_requests_are_refused(backend_server: ServerProcess)
     assert _is_new(kiosk, reg_id, doc)
 
 
+def test_nan_in_a_commit_is_refused_not_hashed(backend_server: ServerProcess) -> None:
+    """NaN is not JSON; canonical JSON refuses it, so the server answers 400, never 500."""
+    kiosk = Kiosk(backend_server).enrol()
+    reg_id, doc = str(uuid.uuid4()), registration_doc(kiosk)
+    with pytest.raises(ValueError):
+        p.canonical_json({**doc, "answers": {"height": float("nan")}})
+    body = p.canonical_json(doc).replace(b'"+85512345678"', b"NaN")
+    r = kiosk.request(
+        "PUT", f"/v1/registrations/{reg_id}", body, headers={"Content-Type": "application/json"}
+    )
+    _error(r, 400, "bad_json")
+    assert _is_new(kiosk, reg_id, doc)
+
+
 def test_replayed_commit_is_refused(backend_server: ServerProcess) -> None:
     kiosk = Kiosk(backend_server).enrol()
     reg_id, doc = str(uuid.uuid4()), registration_doc(kiosk)

@@ -143,7 +143,9 @@ class Journey:
 
     def __init__(self, kiosk: Any, qtbot: Any, tmp: Path) -> None:
         self.k = kiosk
-        self.w = kiosk.window
+        self.w = kiosk.window  # the shell: top bar, stack, keyboard
+        self.nav = kiosk.nav  # screens, current, go()
+        self.citizen = kiosk.citizen  # start_service(), end_session(), …
         self.qtbot = qtbot
         self.tmp = tmp
         self.stall: Any = None  # a tests.ui.stall.StallMonitor, to name what was slow
@@ -158,7 +160,7 @@ class Journey:
     def tap(self, widget: QWidget, **kw: Any) -> None:
         """One tap, then let the event loop run, as it does between a person's taps."""
         if self.stall is not None:
-            where = self.w.current
+            where = self.nav.current
             if where == "question" and self.question.step is not None:
                 where += f"[{self.question.step.id}]"
             self.stall.mark(f"{where}: tap {widget.objectName() or type(widget).__name__}")
@@ -167,15 +169,15 @@ class Journey:
 
     def find(self, cls: type, name: str) -> Any:
         found = self.w.findChild(cls, name)
-        assert found is not None, f"no {cls.__name__} named {name!r} on {self.w.current}"
+        assert found is not None, f"no {cls.__name__} named {name!r} on {self.nav.current}"
         return found
 
     @property
     def screen(self) -> str:
-        return str(self.w.current)
+        return str(self.nav.current)
 
     def wait_screen(self, name: str, timeout: int = 10_000) -> None:
-        self.qtbot.waitUntil(lambda: self.w.current == name, timeout=timeout)
+        self.qtbot.waitUntil(lambda: self.nav.current == name, timeout=timeout)
 
     def settle(self) -> None:
         """Wait until every background task has come back to the GUI thread."""
@@ -200,7 +202,7 @@ class Journey:
 
         service = self.k.ctx.catalog.services[service_id]
         self.start(locale)
-        self.w.start_service(service)
+        self.citizen.start_service(service)
         s = self.k.ctx.session
         s.answers = valid_answers(service, self.k.ctx.gazetteer, "120101")
         atts = []
@@ -214,8 +216,10 @@ class Journey:
                         )
                     )
         s.attachments = atts
-        self.w.go("check_answers")
-        assert not self.w.screens["check_answers"].issues, self.w.screens["check_answers"].issues
+        self.nav.go("check_answers")
+        assert not self.nav.screens["check_answers"].issues, self.nav.screens[
+            "check_answers"
+        ].issues
         self.click(self.find(QPushButton, "checkContinue"))
         self.wait_screen("consent")
         self.click(self.find(QPushButton, "agreeSubmit"))
@@ -227,13 +231,13 @@ class Journey:
         from PySide6.QtWidgets import QPushButton
 
         assert self.screen == "attract"
-        self.tap(self.w.screens["attract"])
+        self.tap(self.nav.screens["attract"])
         self.wait_screen("language")
         self.click(self.find(QPushButton, f"choose_{locale}"))
         self.wait_screen("services")
 
     def choose_service(self, service_id: str) -> None:
-        card = next(c for c in self.w.screens["services"].cards if c.service_id == service_id)
+        card = next(c for c in self.nav.screens["services"].cards if c.service_id == service_id)
         self.click(card)
         self.wait_screen("service_detail")
         from PySide6.QtWidgets import QPushButton
@@ -243,7 +247,7 @@ class Journey:
 
     @property
     def question(self) -> Any:
-        return self.w.screens["question"]
+        return self.nav.screens["question"]
 
     def field(self, field_id: str) -> Any:
         for w in self.question.widgets:

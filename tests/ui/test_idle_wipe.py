@@ -32,7 +32,7 @@ def test_idle_timeout_wipes_a_half_done_session(idle_journey: Journey, qtbot: An
     # skip ahead to the photo: answers so far are autosaved in a draft
     s = j.k.ctx.session
     steps = [st.id for st in j.question.all_steps()]
-    j.w.go("question", step_id="face_photo")
+    j.nav.go("question", step_id="face_photo")
     assert "face_photo" in steps
     j.attach_file("face_photo")
     j.settle()

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.qt
 def at_check(j: Journey, service_id: str) -> Any:
     service = j.k.ctx.catalog.services[service_id]
     j.start("en")
-    j.w.start_service(service)
+    j.citizen.start_service(service)
     s = j.k.ctx.session
     s.answers = valid_answers(service, j.k.ctx.gazetteer, "120101")
     for f in forms.visible_fields(service, s.answers):
@@ -27,8 +27,8 @@ def at_check(j: Journey, service_id: str) -> Any:
                 ref = j.db(lambda store: store.add_media(jpeg_bytes(), "image/jpeg"))
                 kind = "photo" if str(f.type) == "photo" else "document"
                 s.attachments.append(Attachment(f.id, kind, ref, page))
-    j.w.go("check_answers")
-    return j.w.screens["check_answers"]
+    j.nav.go("check_answers")
+    return j.nav.screens["check_answers"]
 
 
 def test_change_returns_to_check_answers(journey: Journey) -> None:

@@ -59,6 +59,6 @@ def test_language_choice_is_kept_for_the_session_and_reset_after(journey: Any) -
     j.cont()
     assert j.k.ctx.session.locale == "en"
     assert j.find(QLabel, "stepHeader").text().startswith("Step 2 of")
-    j.w.end_session()
+    j.citizen.end_session()
     j.wait_screen("attract")
     assert j.k.ctx.session.locale == "km"  # the next citizen starts in Khmer

@@ -95,7 +95,7 @@ def test_every_screen_fits_in_both_languages(make_kiosk: Any, size: tuple[int, i
             edits = (
                 [
                     e
-                    for e in window.screens["question"].findChildren(QWidget)
+                    for e in kiosk.nav.screens["question"].findChildren(QWidget)
                     if e.property("sala_keyboard") and e.isVisible()
                 ]
                 if scene.startswith("06_question") and window.keyboard

@@ -97,7 +97,7 @@ def test_address_code_not_in_the_gazetteer(journey: Journey, qtbot: Any) -> None
         "commune": "999999",
         "village": "99999999",
     }  # e.g. a draft from an older gazetteer
-    j.w.go("question", step_id="address")
+    j.nav.go("question", step_id="address")
     w = j.field("address")
     qtbot.waitUntil(w.error.isVisible)
     assert w.error.text() == "That place is not in the list. Choose it again from the lists."
@@ -111,7 +111,7 @@ def test_address_code_not_in_the_gazetteer(journey: Journey, qtbot: Any) -> None
 def test_address_search_finds_a_village_elsewhere(journey: Journey, qtbot: Any) -> None:
     j = journey
     at_names(j)
-    j.w.go("question", step_id="address")
+    j.nav.go("question", step_id="address")
     w = j.field("address")
     gz = j.k.ctx.gazetteer
     far = next(p for p in gz.children(gz.provinces()[-1].code))  # another province's district
@@ -141,7 +141,7 @@ def test_unknown_field_type_hides_the_service_and_the_kiosk_keeps_working(
     assert "fingerprint_service" in j.k.ctx.catalog.hidden
     assert any("fingerprint_service" in r.getMessage() for r in caplog.records)
     j.start("en")
-    shown = [c.service_id for c in j.w.screens["services"].cards]
+    shown = [c.service_id for c in j.nav.screens["services"].cards]
     assert "fingerprint_service" not in shown and len(shown) == len(raw["services"]) - 1
     j.choose_service(shown[0])  # the others still work
     assert j.find(QLabel, "stepHeader").text().startswith("Step 1 of")
@@ -152,7 +152,7 @@ def test_status_check_with_a_bad_or_unknown_number(journey: Journey) -> None:
     j.start("en")
     j.click(j.find(QPushButton, "checkStatus"))
     j.wait_screen("status_check")
-    screen = j.w.screens["status_check"]
+    screen = j.nav.screens["status_check"]
     j.type_into(screen.edit, "hello", keyboard=False)
     j.click(j.find(QPushButton, "statusCheck"))
     assert "for example" in screen.error.text()

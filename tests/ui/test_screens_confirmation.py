@@ -1,4 +1,5 @@
-"""The confirmation screen and printing: a printer that fails mid-job, a reprint, no printer."""
+"""The confirmation screen and printing: a printer that fails mid-job, a reprint, no printer;
+the QR a citizen photographs is the receipts' own drawing (ui/receipts/qr.py) and scans."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QLabel, QPushButton
 
 from kiosk.model import State
@@ -23,7 +25,7 @@ def test_printer_error_mid_job_then_reprint(make_kiosk: Any, qtbot: Any, tmp_pat
     j = Journey(make_kiosk(printer=printer), qtbot, tmp_path)
     receipt = j.quick_submit()
     qr = j.find(QLabel, "qrCode")
-    qtbot.waitUntil(lambda: qr.pixmap() is not None and not qr.pixmap().isNull())
+    qtbot.waitUntil(lambda: qr.pixmap() is not None and not qr.pixmap().isNull(), timeout=15_000)
     small = qr.width()
     state = j.find(QLabel, "printState")
     assert not state.isVisible()  # a printer is configured: nothing to apologise for yet
@@ -53,7 +55,7 @@ def test_no_printer_shows_a_big_qr_and_says_so(journey: Any, qtbot: Any) -> None
     receipt = j.quick_submit(locale="km")
     assert j.find(QLabel, "appNumber").text() == receipt.app_number
     qr = j.find(QLabel, "qrCode")
-    qtbot.waitUntil(lambda: qr.pixmap() is not None and not qr.pixmap().isNull())
+    qtbot.waitUntil(lambda: qr.pixmap() is not None and not qr.pixmap().isNull(), timeout=15_000)
     assert qr.width() >= 400
     assert j.find(QPushButton, "printReceipt").isHidden()
     assert j.find(QLabel, "printState").text().replace("\u200b", "").startswith("គ្មាន")
@@ -66,7 +68,7 @@ def test_qr_on_screen_decodes_to_the_receipt_payload(journey: Any, qtbot: Any) -
     j = journey
     receipt = j.quick_submit()
     qr = j.find(QLabel, "qrCode")
-    qtbot.waitUntil(lambda: qr.pixmap() is not None and not qr.pixmap().isNull())
+    qtbot.waitUntil(lambda: qr.pixmap() is not None and not qr.pixmap().isNull(), timeout=15_000)
     image = qr.pixmap().toImage().convertToFormat(qr.pixmap().toImage().Format.Format_Grayscale8)
 
     def decode() -> Any:
@@ -82,3 +84,25 @@ def test_qr_on_screen_decodes_to_the_receipt_payload(journey: Any, qtbot: Any) -
     j.k.tasks.run_io(decode, lambda r: box.setdefault("r", r))
     qtbot.waitUntil(lambda: "r" in box, timeout=10_000)
     assert box["r"] == receipt.qr_payload
+
+
+def test_screen_qr_is_the_receipt_drawing_and_a_late_code_is_never_shown(
+    journey: Any, qtbot: Any
+) -> None:
+    """One QR drawing: the screen shows exactly ui.receipts.qr's image of the receipt's payload
+    (whole-pixel modules, quiet zone), and a code that arrives for another payload is ignored."""
+    from ui.receipts.qr import module_px_for, qr_image, qr_matrix
+
+    j = journey
+    receipt = j.quick_submit()
+    qr = j.find(QLabel, "qrCode")
+    qtbot.waitUntil(lambda: qr.pixmap() is not None and not qr.pixmap().isNull(), timeout=15_000)
+    shown = qr.pixmap().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    matrix = qr_matrix(receipt.qr_payload)
+    expected = qr_image(receipt.qr_payload, module_px_for(matrix, qr.width()))
+    assert shown == expected
+    assert shown.width() <= qr.width() and module_px_for(matrix, qr.width()) >= 8
+
+    screen = j.nav.screens["confirmation"]
+    screen._on_qr_ready(("SALA|someone-else", qr_matrix("SALA|someone-else")))
+    assert qr.pixmap().toImage().convertToFormat(QImage.Format.Format_RGB32) == expected

@@ -53,8 +53,7 @@ def test_badge_shows_offline_and_waiting_from_the_sync_worker(
     worker.start()
     try:
         assert worker.wait_rounds(1, timeout=20)
-        kiosk.window.sync_worker = worker
-        kiosk.window.start_sync_polling()
+        kiosk.window.start_sync_polling(worker)
         qtbot.waitUntil(lambda: badge.property("state") == "offline", timeout=10_000)
         assert badge.text() == "Offline · 1 waiting to be sent"
     finally:
@@ -62,12 +61,12 @@ def test_badge_shows_offline_and_waiting_from_the_sync_worker(
 
 
 def test_badge_online_in_both_languages(kiosk: Any, qtbot: Any) -> None:
-    window = kiosk.window
-    window._refresh_badge(SyncStatus(online=True, pending=0))
+    window, nav = kiosk.window, kiosk.nav
+    window._on_sync_status(SyncStatus(online=True, pending=0))
     badge = window.findChild(QLabel, "onlineBadge")
     assert badge.property("state") == "online"
-    window.set_locale("en")
+    nav.set_locale("en")
     assert badge.text() == "Online"
-    window._refresh_badge(SyncStatus(online=True, pending=3))
-    window.set_locale("km")
+    window._on_sync_status(SyncStatus(online=True, pending=3))
+    nav.set_locale("km")
     assert badge.text().endswith("៣ កំពុង\u200bរង់ចាំ\u200bផ្ញើ")

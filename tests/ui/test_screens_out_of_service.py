@@ -38,7 +38,7 @@ def test_a_damaged_database_puts_the_kiosk_out_of_service(
         kiosk.window.resize(1366, 768)
         kiosk.window.show()
         kiosk.start()
-        attract = kiosk.window.screens["attract"]
+        attract = kiosk.nav.screens["attract"]
         qtbot.waitUntil(lambda: attract.out_of_service, timeout=30_000)
 
         texts = " ".join(
@@ -57,7 +57,7 @@ def test_a_damaged_database_puts_the_kiosk_out_of_service(
         assert not attract.start.isVisible()
 
         qtbot.mouseClick(attract, Qt.MouseButton.LeftButton)
-        assert kiosk.window.current == "attract"
+        assert kiosk.nav.current == "attract"
         assert (data / "sala.db").read_bytes() == damaged  # never written over
         for label in (attract.title_km, attract.touch_km, attract.touch_en, attract.detail):
             needed = label.heightForWidth(label.width())

@@ -15,10 +15,10 @@ from PySide6.QtCore import QPoint, QRect
 from PySide6.QtGui import QImage
 
 from kiosk.i18n import tr
-from ui.main_window import _LATER
+from ui.citizen import HOME, SCREENS
 
 pytestmark = pytest.mark.qt
-ALL_SCREENS = {"attract"} | {name for name, _m, _c in _LATER}
+ALL_SCREENS = {HOME} | {name for name, _m, _c in SCREENS}
 
 
 @pytest.fixture
@@ -42,14 +42,14 @@ def test_only_the_attract_screen_exists_at_the_first_paint_and_it_is_khmer(
     from ui.app import load_fonts
 
     assert {"Noto Sans Khmer", "Noto Sans"} <= set(load_fonts())
-    window = fresh_kiosk.window
+    window, nav = fresh_kiosk.window, fresh_kiosk.nav
     gc.disable()  # as ui.app.run does for start-up
     try:
         with qtbot.waitSignal(window.first_shown, timeout=10_000):
             window.show()
-        assert set(window.screens) == {"attract"} and window.keyboard is None
-        assert not window.built
-        attract = window.screens["attract"]
+        assert set(nav.screens) == {"attract"} and window.keyboard is None
+        assert not nav.built and fresh_kiosk.policy.idle is None
+        attract = nav.screens["attract"]
         assert attract.title_km.text() == tr("ui.attract.title", "km")
         assert attract.title_km.fontInfo().family() == "Noto Sans Khmer"
         assert window.badge.text() == tr("ui.not_enrolled", "km")
@@ -65,7 +65,7 @@ def test_only_the_attract_screen_exists_at_the_first_paint_and_it_is_khmer(
             if image.pixelColor(x, y).lightness() < 80
         )
         assert dark > 200, f"no Khmer glyphs drawn in {box}"
-        qtbot.waitUntil(gc.isenabled, timeout=5_000)  # the window turned the GC back on
+        qtbot.waitUntil(gc.isenabled, timeout=5_000)  # the policy turned the GC back on
     finally:
         gc.enable()
 
@@ -73,27 +73,28 @@ def test_only_the_attract_screen_exists_at_the_first_paint_and_it_is_khmer(
 def test_the_other_screens_are_built_after_the_paint_in_slices(
     fresh_kiosk: Any, qtbot: Any
 ) -> None:
-    window = fresh_kiosk.window
+    window, nav = fresh_kiosk.window, fresh_kiosk.nav
     with qtbot.waitSignal(window.first_shown, timeout=10_000):
         window.show()
     fresh_kiosk.start()
-    assert set(window.screens) == {"attract"}  # nothing built inside start() itself
+    assert set(nav.screens) == {"attract"}  # nothing built inside start() itself
     counts: list[int] = []
-    qtbot.waitUntil(lambda: counts.append(len(window.screens)) or window.built, timeout=20_000)
-    assert set(window.screens) == ALL_SCREENS and window.keyboard is not None
+    qtbot.waitUntil(lambda: counts.append(len(nav.screens)) or nav.built, timeout=20_000)
+    assert set(nav.screens) == ALL_SCREENS and window.keyboard is not None
+    assert fresh_kiosk.policy.idle is not None
     assert len(set(counts)) > 2  # they appeared a few at a time, not all in one turn
     qtbot.waitUntil(lambda: all(fresh_kiosk.ready.values()), timeout=30_000)
-    window.go("services")
-    assert window.screens["services"].cards  # the catalog reached the lazily built screen
+    nav.go("services")
+    assert nav.screens["services"].cards  # the catalog reached the lazily built screen
 
 
 def test_a_screen_needed_before_its_slice_is_built_at_once(fresh_kiosk: Any, qtbot: Any) -> None:
-    window = fresh_kiosk.window
+    window, nav = fresh_kiosk.window, fresh_kiosk.nav
     with qtbot.waitSignal(window.first_shown, timeout=10_000):
         window.show()
-    window.go("language")  # a touch on the attract screen right after the paint
-    assert window.current == "language"
-    assert window.stack.currentWidget() is window.screens["language"]
-    assert window.built
-    window.end_session()
-    assert window.current == "attract"
+    nav.go("language")  # a touch on the attract screen right after the paint
+    assert nav.current == "language"
+    assert window.stack.currentWidget() is nav.screens["language"]
+    assert nav.built
+    fresh_kiosk.citizen.end_session()
+    assert nav.current == "attract"

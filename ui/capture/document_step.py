@@ -298,7 +298,7 @@ class DocumentStep(QWidget):
         self.view.set_text(badge=self.tr("capture.camera.demo") if self.is_demo else "")
 
     def _on_source_failed(self, exc: CaptureError) -> None:
-        self._camera_message = exc.key
+        self._camera_message = exc.message_key
         self._show_instruction()
 
     def _on_problem(self, key: str | None) -> None:
@@ -346,7 +346,7 @@ class DocumentStep(QWidget):
             new: list[tuple[bytes, dict[str, Any]]] = []
             for f in files:
                 if f.error is not None:
-                    self._show_status(f.error.message(self.language))
+                    self._show_status(_error_text(f.error, self.language))
                 new += [(p, {"source": "scanner", "file": f.name}) for p in f.pages]
             if new:
                 self._start_busy()

@@ -30,6 +30,7 @@ from kiosk.capture.errors import CaptureError
 from kiosk.capture.face import FaceReport, FaceTracker, check_face
 from kiosk.capture.portrait import make_portrait
 from kiosk.capture.sources import FrameSource
+from kiosk.i18n import error_text
 from kiosk.model import Attachment, MediaRef
 from ui.capture.camera_view import CameraView
 from ui.capture.frame_worker import FrameWorker, Latest, source_opener, start_frame_worker
@@ -42,10 +43,8 @@ SHUTTER_PX = 72  # the shutter is the one button that matters: bigger than the 4
 
 
 def _error_text(exc: BaseException, locale: str) -> str:
-    if isinstance(exc, CaptureError):
-        return exc.message(locale)
-    key = getattr(exc, "message_key", None)
-    return tr(key, locale) if key else tr("capture.error.save_failed", locale)
+    """Any capture or store error in the person's words (`kiosk.i18n.error_text`)."""
+    return error_text(exc, locale, fallback="capture.error.save_failed")
 
 
 class PhotoStep(QWidget):
@@ -246,8 +245,8 @@ class PhotoStep(QWidget):
         self.view.set_text(badge=self.tr("capture.camera.demo") if self.is_demo else "")
 
     def _on_source_failed(self, exc: CaptureError) -> None:
-        self._camera_error = exc.key
-        self.view.set_text(message=exc.message(self.language))
+        self._camera_error = exc.message_key
+        self.view.set_text(message=error_text(exc, self.language))
         self.shutter.setEnabled(False)
 
     def _on_problem(self, key: str | None) -> None:

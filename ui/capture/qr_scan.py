@@ -107,7 +107,7 @@ class QrScanner(QWidget):
         self.retranslate()
 
     def _on_failed(self, exc: CaptureError) -> None:
-        self._message = exc.key
+        self._message = exc.message_key
         self.retranslate()
 
     def _on_problem(self, key: str | None) -> None:

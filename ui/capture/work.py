@@ -1,21 +1,21 @@
-"""Where the capture widgets send slow work: the kiosk's TaskManager when they have one.
+"""Where the capture widgets send slow work: always a `TaskManager` (`ui/tasks.py`).
 
-With a TaskManager (`ctx.tasks`), bytes go to the store through `run_db` and image work
-through `run_io`. Without one (previews, stand-alone tests) the widgets take injected
-`save_media` / `audit` callables and run them on a private worker thread here; callbacks land
-on the GUI thread either way.
+In the kiosk that is `ctx.tasks`: bytes go to the store through `run_db`, image work through
+`run_io`. A widget used stand-alone (previews, tests) without one gets a private TaskManager
+whose "store" is `_InjectedStore`, made of the `save_media` / `audit` callables it was given.
+One runner, one code path; callbacks land on the GUI thread either way.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QObject
 
 from kiosk.model import MediaRef
+from ui.tasks import TaskManager
 
 log = logging.getLogger(__name__)
 
@@ -23,68 +23,54 @@ SaveMedia = Callable[[bytes, str], MediaRef]
 Audit = Callable[[str, str, str, dict[str, Any]], Any]  # actor, action, subject, details
 
 
-class _Runner(QObject):
-    """A minimal two-pool runner with GUI-thread callbacks (used only without a TaskManager)."""
+class _InjectedAudit:
+    def __init__(self, audit: Audit) -> None:
+        self.append = audit
 
-    _finished = Signal(object)
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="capture-save")
-        self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="capture-io")
-        self.pending = 0
-        self._finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
+class _InjectedStore:
+    """The part of the Store the capture widgets use, from injected callables."""
 
-    def submit(
-        self,
-        db: bool,
-        fn: Callable[[], Any],
-        on_done: Callable[[Any], None] | None,
-        on_error: Callable[[BaseException], None] | None,
-    ) -> None:
-        self.pending += 1
-        future = (self._db if db else self._io).submit(fn)
-        future.add_done_callback(lambda f: self._finished.emit((f, on_done, on_error)))
+    def __init__(self, save_media: SaveMedia | None, audit: Audit | None) -> None:
+        self._save_media = save_media
+        self.audit = _InjectedAudit(audit) if audit is not None else None
 
-    @Slot(object)
-    def _on_finished(self, item: tuple[Future[Any], Any, Any]) -> None:
-        future, on_done, on_error = item
-        self.pending -= 1
-        exc = future.exception()
-        if exc is not None:
-            if on_error is not None:
-                on_error(exc)
-            else:
-                log.error("capture task failed", exc_info=exc)
-        elif on_done is not None:
-            on_done(future.result())
+    def add_media(self, data: bytes, mime: str) -> MediaRef:
+        if self._save_media is None:
+            raise RuntimeError("no store to save the picture in")
+        return self._save_media(data, mime)
 
-    def shutdown(self) -> None:
-        self._io.shutdown(wait=True, cancel_futures=True)
-        self._db.shutdown(wait=True)
+    def read_media(self, sha256: str) -> bytes:
+        raise RuntimeError("no store to read earlier pictures from")
+
+    def close(self) -> None:
+        """Nothing to close: the callables' owner closes what they use."""
 
 
 class CaptureWork(QObject):
-    """save(), audit() and image() for the capture widgets."""
+    """save(), read(), audit() and image() for the capture widgets."""
 
     def __init__(
         self,
         *,
-        tasks: Any = None,
+        tasks: TaskManager | None = None,
         save_media: SaveMedia | None = None,
         audit: Audit | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        self._own = tasks is None
+        if tasks is None:
+            tasks = TaskManager(self, io_workers=1)
+            injected = _InjectedStore(save_media, audit)
+            tasks.open_store(lambda: injected)  # first on the db worker: before any save
+            self._can_audit = audit is not None
+        else:
+            self._can_audit = True
         self.tasks = tasks
-        self._save_media = save_media
-        self._audit = audit
-        self._runner: _Runner | None = None if tasks is not None else _Runner(self)
 
     @property
     def pending(self) -> int:
-        if self._runner is not None:
-            return self._runner.pending
         return int(self.tasks.pending)
 
     def image(
@@ -94,10 +80,7 @@ class CaptureWork(QObject):
         on_error: Callable[[BaseException], None],
     ) -> None:
         """Image work (portrait, page straightening, file import) off the GUI thread."""
-        if self._runner is not None:
-            self._runner.submit(False, fn, on_done, on_error)
-        else:
-            self.tasks.run_io(fn, on_done, on_error)
+        self.tasks.run_io(fn, on_done, on_error)
 
     def save(
         self,
@@ -106,16 +89,9 @@ class CaptureWork(QObject):
         on_error: Callable[[BaseException], None],
     ) -> None:
         """Store every (bytes, mime) and answer with their MediaRefs, in order."""
-        if self._runner is None:
-            self.tasks.run_db(
-                lambda store: [store.add_media(d, m) for d, m in items], on_done, on_error
-            )
-            return
-        save_media = self._save_media
-        if save_media is None:
-            on_error(RuntimeError("no store to save the picture in"))
-            return
-        self._runner.submit(True, lambda: [save_media(d, m) for d, m in items], on_done, on_error)
+        self.tasks.run_db(
+            lambda store: [store.add_media(d, m) for d, m in items], on_done, on_error
+        )
 
     def read(
         self,
@@ -123,9 +99,8 @@ class CaptureWork(QObject):
         on_done: Callable[[list[bytes]], None],
         on_error: Callable[[BaseException], None],
     ) -> None:
-        """The stored bytes of earlier pages (for thumbnails), only through a TaskManager."""
-        if self._runner is None:
-            self.tasks.run_db(lambda store: [store.read_media(s) for s in shas], on_done, on_error)
+        """The stored bytes of earlier pages (for thumbnails)."""
+        self.tasks.run_db(lambda store: [store.read_media(s) for s in shas], on_done, on_error)
 
     def audit(
         self,
@@ -135,17 +110,14 @@ class CaptureWork(QObject):
         on_error: Callable[[BaseException], None] | None = None,
     ) -> None:
         """Append to the store's audit chain (actor "clerk")."""
-        if self._runner is None:
-            self.tasks.run_db(
-                lambda store: store.audit.append("clerk", action, subject, details), None, on_error
-            )
-            return
-        audit = self._audit
-        if audit is None:
+        if not self._can_audit:
             log.warning("no audit log given: %s on %s not recorded", action, subject)
             return
-        self._runner.submit(True, lambda: audit("clerk", action, subject, details), None, on_error)
+        self.tasks.run_db(
+            lambda store: store.audit.append("clerk", action, subject, details), None, on_error
+        )
 
     def shutdown(self) -> None:
-        if self._runner is not None:
-            self._runner.shutdown()
+        """Stop the private TaskManager (a shared one belongs to the kiosk)."""
+        if self._own:
+            self.tasks.shutdown(close_store=False)

@@ -3,20 +3,18 @@
 Kept apart from drawing (and free of Qt) so the PDF, the thermal raster and the tests all read
 the same words. Both languages are on every receipt, the citizen's language first; the
 application number and verification code stay in Latin digits because clerks type them.
+Digits, the fee and the time are written by their owners in `kiosk.i18n`, as on the screens.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Literal, Protocol
 
-from kiosk.i18n import to_khmer_digits, tr, wrap_points
+from kiosk.i18n import digits, format_datetime, format_khr, tr, wrap_points
 from kiosk.model import Receipt
 from kiosk.text import Text
-
-# Cambodia keeps UTC+7 all year (no daylight saving), so no tz database is needed on Windows.
-CAMBODIA = timezone(timedelta(hours=7), "ICT")
 
 Style = Literal["small", "body", "heading", "title", "number", "second"]
 
@@ -47,35 +45,22 @@ def other(locale: str) -> str:
     return "en" if locale == "km" else "km"
 
 
-def _digits(text: str, locale: str) -> str:
-    return to_khmer_digits(text) if locale == "km" else text
-
-
 def format_when(when: datetime, locale: str) -> str:
     """Submission time in Cambodian local time, e.g. "២១ វិច្ឆិកា ២០២៦ ម៉ោង ១២:៤៥"."""
-    local = when.astimezone(CAMBODIA)
-    text = tr(
-        "receipt.when",
-        locale,
-        day=str(local.day),
-        month=tr(f"receipt.month_{local.month}", locale),
-        year=str(local.year),
-        time=f"{local:%H:%M}",
-    )
-    return _digits(text, locale)
+    return format_datetime(when, locale)
 
 
 def format_fee(fee_khr: int, locale: str) -> str:
     if fee_khr <= 0:
         return tr("receipt.fee_free", locale)
-    return tr("receipt.fee", locale, amount=_digits(f"{fee_khr:,}", locale))
+    return tr("receipt.fee", locale, amount=format_khr(fee_khr, locale))
 
 
 def _pair(key: str, locale: str, style: Style = "body", **kw: str | Text) -> list[Block]:
     """The same sentence in the chosen language, then in the other one (smaller)."""
 
     def one(loc: str) -> str:
-        args = {k: _digits(v.get(loc) if isinstance(v, Text) else v, loc) for k, v in kw.items()}
+        args = {k: digits(v.get(loc) if isinstance(v, Text) else v, loc) for k, v in kw.items()}
         return wrap_points(tr(key, loc, **args))
 
     return [

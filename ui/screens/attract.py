@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QVBoxLayout
@@ -14,13 +14,16 @@ from ui.widgets.text import tr
 if TYPE_CHECKING:  # PySide makes a type on first use: QMouseEvent's chain only when touched
     from PySide6.QtGui import QMouseEvent
 
+    from ui.navigator import Navigator
+    from ui.screens.base import AppContext
+
 
 class AttractScreen(Screen):
     name = "attract"
     scrolls = False
     touched = Signal()
 
-    def __init__(self, ctx: Any, nav: Any) -> None:
+    def __init__(self, ctx: AppContext, nav: Navigator) -> None:
         super().__init__(ctx, nav)
         self.body.addStretch(2)
         self.title_km = wrap_label(tr("ui.attract.title", "km"), role="hero")

@@ -18,6 +18,7 @@ from ui.widgets.text import tr
 if TYPE_CHECKING:
     import datetime as dt
 
+    from ui.navigator import Navigator
     from ui.tasks import TaskManager
 
 
@@ -70,10 +71,12 @@ class Screen(QWidget):
     name = "screen"
     scrolls = True  # long content scrolls rather than being cut at 1366×768
 
-    def __init__(self, ctx: AppContext, nav: Any) -> None:
+    def __init__(self, ctx: AppContext, nav: Navigator) -> None:
         super().__init__()
         self.ctx = ctx
-        self.nav = nav  # the KioskWindow: go(name, **kw), end_session()
+        # The screen's journey, as its navigator (`ui.navigator`): a subclass narrows the type
+        # to its journey's protocol (e.g. `ui.citizen.CitizenNav`) to reach its operations.
+        self.nav = nav
         self.setObjectName(f"screen_{self.name}")
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -109,7 +112,7 @@ class Screen(QWidget):
         """The session's language, "km" | "en" (not QWidget.locale(), a QLocale)."""
         return str(self.ctx.session.locale)
 
-    def tr(self, key: str, **kw: object) -> str:
+    def tr(self, key: str, **kw: object) -> str:  # type: ignore[override]  # not Qt's tr()
         return tr(key, self.ctx.session.locale, **kw)
 
     def enter(self, **kw: Any) -> None:

@@ -7,7 +7,7 @@ application is validated again (cross-field rules too) and problems show next to
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
@@ -25,6 +25,10 @@ from kiosk.catalog import ATTACHMENT_TYPES
 from kiosk.i18n import wrap_points
 from ui.screens.base import Screen, clear_layout
 from ui.widgets.basic import BigButton, ErrorLabel, wrap_label
+
+if TYPE_CHECKING:
+    from ui.citizen import CitizenNav
+    from ui.screens.base import AppContext
 
 THUMB_PX = 160
 
@@ -74,8 +78,9 @@ class AnswerRow(QFrame):
 
 class CheckAnswersScreen(Screen):
     name = "check_answers"
+    nav: CitizenNav
 
-    def __init__(self, ctx: Any, nav: Any) -> None:
+    def __init__(self, ctx: AppContext, nav: CitizenNav) -> None:
         super().__init__(ctx, nav)
         self.heading = wrap_label(role="heading")
         self.intro = wrap_label(role="body")

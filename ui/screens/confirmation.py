@@ -2,49 +2,37 @@
 when, the fee and where to ask; print (and reprint) the receipt, or finish.
 
 The application is already saved when this shows. When there is no printer or printing fails
-the screen says so and the QR code is shown large enough to photograph.
+the screen says so and the QR code is shown large enough to photograph. The QR is encoded on
+the io pool and drawn by ui/receipts/qr.py, the same drawing the printed receipt uses.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QImage, QPixmap
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout
 
+from kiosk.i18n import format_khr
+from ui.receipts.qr import module_px_for, qr_image, qr_matrix, warm_up
 from ui.screens.base import Screen
-from ui.widgets.basic import BigButton, ErrorLabel, wrap_label
-from ui.widgets.text import money
+from ui.widgets.basic import BigButton, ErrorLabel, repolish, wrap_label
+
+if TYPE_CHECKING:
+    from ui.citizen import CitizenNav
+    from ui.screens.base import AppContext
 
 log = logging.getLogger(__name__)
 QR_SMALL, QR_LARGE = 260, 420
 
 
-def qr_image(text: str, *, border: int = 4) -> QImage:
-    """The QR code for `text` as a 1-module-per-pixel QImage (scaled up without smoothing).
-
-    Uses the `qrcode` package's matrix only (no PIL); runs on the io pool."""
-    import qrcode
-
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=border)
-    qr.add_data(text)
-    qr.make(fit=True)
-    matrix = qr.get_matrix()  # includes the quiet zone
-    n = len(matrix)
-    image = QImage(n, n, QImage.Format.Format_Mono)
-    image.setColorTable([QColor("white").rgb(), QColor("black").rgb()])
-    for y, row in enumerate(matrix):
-        for x, dark in enumerate(row):
-            image.setPixel(x, y, 1 if dark else 0)
-    return image
-
-
 class ConfirmationScreen(Screen):
     name = "confirmation"
+    nav: CitizenNav
 
-    def __init__(self, ctx: Any, nav: Any) -> None:
+    def __init__(self, ctx: AppContext, nav: CitizenNav) -> None:
         super().__init__(ctx, nav)
         self.heading = wrap_label(role="heading")
         self.number_caption = wrap_label(role="subheading")
@@ -87,10 +75,12 @@ class ConfirmationScreen(Screen):
         self.footer.addWidget(self.print_button)
         self.footer.addStretch(1)
         self.footer.addWidget(self.finish)
-        self._qr_image: QImage | None = None
+        self._qr: tuple[str, list[list[bool]]] | None = None  # (payload, modules)
         self._print_key: str | None = None
         self._printed_once = False
         self._qr_size = QR_SMALL
+        if ctx.tasks is not None:  # built after the first paint: `qrcode` is ready by submit
+            ctx.tasks.run_io(warm_up)
 
     @property
     def receipt(self) -> Any:
@@ -102,28 +92,29 @@ class ConfirmationScreen(Screen):
         self._qr_size = QR_SMALL if self.ctx.printer is not None else QR_LARGE
         if self.ctx.printer is None:
             self._print_key = "ui.confirm.no_printer"
-        self._qr_image = None
+        self._qr = None
         self.qr.clear()
         receipt = self.receipt
         if receipt is not None:
-            self.ctx.tasks.run_io(lambda: qr_image(receipt.qr_payload), self._on_qr_ready)
+            payload = receipt.qr_payload
+            self.ctx.tasks.run_io(lambda: (payload, qr_matrix(payload)), self._on_qr_ready)
         self.retranslate()
         self.scroll_to_top()
 
-    def _on_qr_ready(self, image: QImage) -> None:
-        self._qr_image = image
+    def _on_qr_ready(self, qr: tuple[str, list[list[bool]]]) -> None:
+        receipt = self.receipt
+        if receipt is None or receipt.qr_payload != qr[0]:
+            return  # a previous citizen's code, late: never show it
+        self._qr = qr
         self._show_qr()
 
     def _show_qr(self) -> None:
-        if self._qr_image is None:
+        """Draw the modules at whole pixels for the current size (well under 1 ms)."""
+        if self._qr is None:
             return
-        pix = QPixmap.fromImage(self._qr_image).scaled(
-            self._qr_size,
-            self._qr_size,
-            Qt.AspectRatioMode.KeepAspectRatio,
-            Qt.TransformationMode.FastTransformation,
-        )
-        self.qr.setPixmap(pix)
+        matrix = self._qr[1]
+        image = qr_image(matrix, module_px_for(matrix, self._qr_size))
+        self.qr.setPixmap(QPixmap.fromImage(image))
         self.qr.setFixedSize(self._qr_size, self._qr_size)
 
     def retranslate(self) -> None:
@@ -137,7 +128,7 @@ class ConfirmationScreen(Screen):
         )
         fee = r.fee_khr if r is not None else 0
         self.fee.setText(
-            self.tr("ui.confirm.fee", fee=money(fee, loc))
+            self.tr("ui.confirm.fee", fee=format_khr(fee, loc))
             if fee
             else self.tr("ui.confirm.fee_free")
         )
@@ -152,8 +143,7 @@ class ConfirmationScreen(Screen):
         self.print_state.setProperty(
             "tone", "error" if self._print_key == ("ui.confirm.print_failed") else "info"
         )
-        self.print_state.style().unpolish(self.print_state)
-        self.print_state.style().polish(self.print_state)
+        repolish(self.print_state)
 
     def _on_print(self) -> None:
         if self.receipt is None or self.ctx.printer is None:
@@ -179,7 +169,7 @@ class ConfirmationScreen(Screen):
         self.retranslate()
 
     def reset(self) -> None:
-        self._qr_image = None
+        self._qr = None
         self.qr.clear()
         self.number.setText("")
         self._print_key = None

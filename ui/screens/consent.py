@@ -6,16 +6,21 @@ on the db worker; the citizen is told "saved" only after that commit (the confir
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ui.screens.base import Screen
 from ui.widgets.basic import BigButton, ErrorLabel, wrap_label
 
+if TYPE_CHECKING:
+    from ui.citizen import CitizenNav
+    from ui.screens.base import AppContext
+
 
 class ConsentScreen(Screen):
     name = "consent"
+    nav: CitizenNav
 
-    def __init__(self, ctx: Any, nav: Any) -> None:
+    def __init__(self, ctx: AppContext, nav: CitizenNav) -> None:
         super().__init__(ctx, nav)
         self.heading = wrap_label(role="heading")
         self.what = wrap_label(role="lead")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 
@@ -10,11 +10,16 @@ from ui.screens.base import Screen
 from ui.widgets.basic import BigButton, wrap_label
 from ui.widgets.text import tr
 
+if TYPE_CHECKING:
+    from ui.citizen import CitizenNav
+    from ui.screens.base import AppContext
+
 
 class LanguageScreen(Screen):
     name = "language"
+    nav: CitizenNav
 
-    def __init__(self, ctx: Any, nav: Any) -> None:
+    def __init__(self, ctx: AppContext, nav: CitizenNav) -> None:
         super().__init__(ctx, nav)
         self.body.addStretch(1)
         self.heading = wrap_label(

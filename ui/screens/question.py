@@ -9,7 +9,7 @@ autosaved as a draft on the db worker.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QThread, QTimer
 from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
@@ -20,6 +20,10 @@ from kiosk.i18n import wrap_points
 from ui.screens.base import Screen
 from ui.screens.fields import FieldWidget, make_field_widget
 from ui.widgets.basic import BigButton, ErrorLabel, StepHeader, wrap_label
+
+if TYPE_CHECKING:
+    from ui.citizen import CitizenNav
+    from ui.screens.base import AppContext
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +71,9 @@ def _dispose(widgets: list[Any]) -> None:
 
 class QuestionScreen(Screen):
     name = "question"
+    nav: CitizenNav
 
-    def __init__(self, ctx: Any, nav: Any) -> None:
+    def __init__(self, ctx: AppContext, nav: CitizenNav) -> None:
         super().__init__(ctx, nav)
         self.step_header = StepHeader()
         self.step_header.setObjectName("stepHeader")

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.i18n import wrap_points
 from ui.screens.base import Screen
 from ui.screens.services import fee_text
 from ui.widgets.basic import BigButton, wrap_label
 
+if TYPE_CHECKING:
+    from ui.citizen import CitizenNav
+    from ui.screens.base import AppContext
+
 
 class ServiceDetailScreen(Screen):
     name = "service_detail"
+    nav: CitizenNav
 
-    def __init__(self, ctx: Any, nav: Any) -> None:
+    def __init__(self, ctx: AppContext, nav: CitizenNav) -> None:
         super().__init__(ctx, nav)
         self.service: Any = None
         self.heading = wrap_label(role="heading")

@@ -6,21 +6,27 @@ catalog by the window when it loads the catalog).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout
 
-from kiosk.i18n import wrap_points
+from kiosk.i18n import format_khr, wrap_points
 from ui.screens.base import Screen
 from ui.widgets.basic import MIN_TOUCH_PX, BigButton, wrap_label
-from ui.widgets.text import money
 from ui.widgets.text import tr as tr_ui
+
+if TYPE_CHECKING:
+    from ui.citizen import CitizenNav
+    from ui.screens.base import AppContext
 
 
 def fee_text(fee_khr: int, locale: str, tr: Any) -> str:
-    return tr("ui.services.fee", fee=money(fee_khr, locale)) if fee_khr else tr("ui.services.free")
+    """The card's fee line; the amount is written by `kiosk.i18n.format_khr`, as on receipts."""
+    if not fee_khr:
+        return tr("ui.services.free")
+    return tr("ui.services.fee", fee=format_khr(fee_khr, locale))
 
 
 def papers_text(service: Any, locale: str) -> str:
@@ -65,8 +71,9 @@ class ServiceCard(QFrame):
 
 class ServicesScreen(Screen):
     name = "services"
+    nav: CitizenNav
 
-    def __init__(self, ctx: Any, nav: Any) -> None:
+    def __init__(self, ctx: AppContext, nav: CitizenNav) -> None:
         super().__init__(ctx, nav)
         self.heading = wrap_label(role="heading")
         self.body.addWidget(self.heading)

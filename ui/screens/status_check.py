@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QWidget
 
-from kiosk.i18n import to_ascii_digits
+from kiosk.i18n import format_datetime, to_ascii_digits
 from kiosk.model import parse_qr_payload
 from ui.screens.base import Screen
 from ui.widgets.basic import BigButton, ErrorLabel, wrap_label
-from ui.widgets.text import digits
+
+if TYPE_CHECKING:
+    from ui.citizen import CitizenNav
+    from ui.screens.base import AppContext
 
 log = logging.getLogger(__name__)
 APP_NUMBER_RE = re.compile(r"(\d{6})-?(\d{5})-?(\d)")
@@ -39,8 +42,9 @@ def scanner_class() -> Any:
 
 class StatusCheckScreen(Screen):
     name = "status_check"
+    nav: CitizenNav
 
-    def __init__(self, ctx: Any, nav: Any) -> None:
+    def __init__(self, ctx: AppContext, nav: CitizenNav) -> None:
         super().__init__(ctx, nav)
         self.heading = wrap_label(role="heading")
         self.prompt = wrap_label(role="body")
@@ -126,8 +130,7 @@ class StatusCheckScreen(Screen):
             self.result.setText(text)
             when = reg.status_at or reg.updated_at
             if when is not None:
-                local = when.astimezone()
-                stamp = digits(local.strftime("%Y-%m-%d %H:%M"), self.lang)
+                stamp = format_datetime(when, self.lang)
                 self.updated.setText(self.tr("ui.status.updated", when=stamp))
 
     def _on_scanned(self, text: str) -> None:

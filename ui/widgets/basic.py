@@ -11,6 +11,14 @@ from ui.widgets.text import digits, tr
 MIN_TOUCH_PX = 48  # 12 mm on a 1080p 21" panel (GUIDE.md §4)
 
 
+def repolish(widget: QWidget) -> None:
+    """Re-apply the stylesheet after a dynamic property changed: Qt does not re-match the
+    QSS selectors that test properties by itself."""
+    style = widget.style()
+    style.unpolish(widget)
+    style.polish(widget)
+
+
 def wrap_label(text: str = "", *, role: str = "body", parent: QWidget | None = None) -> QLabel:
     """A word-wrapping label; `role` (heading, body, hint, big, …) selects its style."""
     label = QLabel(text, parent)
@@ -47,8 +55,7 @@ class BigButton(QPushButton):
 
     def set_kind(self, kind: str) -> None:
         self.setProperty("kind", kind)
-        self.style().unpolish(self)
-        self.style().polish(self)
+        repolish(self)
 
 
 class WrapButton(BigButton):
@@ -79,7 +86,8 @@ class WrapButton(BigButton):
         return self._label.text()
 
     def sizeHint(self) -> QSize:
-        hint = self.layout().sizeHint()
+        layout = self.layout()
+        hint = layout.sizeHint() if layout is not None else super().sizeHint()
         return QSize(
             max(hint.width(), self.minimumWidth()), max(hint.height(), self.minimumHeight())
         )
@@ -97,8 +105,7 @@ class ChoiceButton(WrapButton):
     def _on_toggled(self, on: bool) -> None:
         # QSS cannot style a child by its parent's :checked state; a property on the label can.
         self._label.setProperty("checked", on)
-        self._label.style().unpolish(self._label)
-        self._label.style().polish(self._label)
+        repolish(self._label)
 
 
 class StepHeader(QLabel):
@@ -151,8 +158,7 @@ class OnlineBadge(QLabel):
             text += " · " + tr("ui.sync.pending", locale, n=pending)
         self.setText(text)
         self.setProperty("state", state)
-        self.style().unpolish(self)
-        self.style().polish(self)
+        repolish(self)
 
     def retranslate(self, locale: str) -> None:
         self.set_state(self._state, self._pending, locale)

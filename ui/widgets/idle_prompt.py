@@ -62,9 +62,16 @@ class IdlePrompt(QWidget):
     def show_countdown(self, seconds: int, locale: str) -> None:
         self._locale = locale
         self.update_seconds(seconds)
-        self.setGeometry(self.parentWidget().rect())
+        parent = self.parentWidget()
+        if parent is not None:
+            self.setGeometry(parent.rect())
         self.raise_()
         self.show()
+
+    def retranslate(self, locale: str) -> None:
+        """The language was switched while the prompt shows."""
+        self._locale = locale
+        self.update_seconds(self._left)
 
     def update_seconds(self, seconds: int) -> None:
         self._left = seconds

@@ -7,7 +7,7 @@ with Khmer digits in km.
 
 from __future__ import annotations
 
-from kiosk.i18n import to_khmer_digits
+from kiosk.i18n import digits as _digits
 from kiosk.i18n import tr as _core_tr
 
 LOCALES = ("km", "en")
@@ -16,16 +16,10 @@ LOCALES = ("km", "en")
 def tr(key: str, locale: str, **kw: object) -> str:
     """The text for `key` in `locale` ("km" | "en"); falls back to English, then the key."""
     if locale == "km":
-        kw = {k: to_khmer_digits(str(v)) if isinstance(v, int) else v for k, v in kw.items()}
+        kw = {k: _digits(v, locale) if isinstance(v, int) else v for k, v in kw.items()}
     return _core_tr(key, locale, **kw)
 
 
 def digits(value: object, locale: str) -> str:
-    """Numbers as a Khmer reader expects them: Khmer digits in km, Latin in en."""
-    s = str(value)
-    return to_khmer_digits(s) if locale == "km" else s
-
-
-def money(amount: int, locale: str) -> str:
-    """Riel with thousands separators (Khmer digits in km)."""
-    return digits(f"{amount:,}", locale)
+    """Numbers as a Khmer reader expects them (`kiosk.i18n.digits`, the one owner)."""
+    return _digits(value, locale)

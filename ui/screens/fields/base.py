@@ -13,7 +13,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from kiosk.i18n import wrap_points
-from ui.widgets.basic import ErrorLabel, wrap_label
+from ui.widgets.basic import ErrorLabel, repolish, wrap_label
 from ui.widgets.text import tr
 
 
@@ -84,8 +84,7 @@ class FieldWidget(QWidget):
     def show_error(self, text: str) -> None:
         self.error.show_error(text)
         self.setProperty("invalid", bool(text))
-        self.style().unpolish(self)
-        self.style().polish(self)
+        repolish(self)
 
     def clear_error(self) -> None:
         self.show_error("")

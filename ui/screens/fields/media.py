@@ -17,6 +17,7 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout
 
+from kiosk.i18n import error_text
 from kiosk.model import Attachment
 from ui.screens.fields.base import FieldWidget
 from ui.widgets.basic import BigButton, wrap_label
@@ -111,6 +112,7 @@ class FileImportField(MediaField):
         self.state = wrap_label(role="body")
         self.input.addWidget(self.state)
         self._busy = False
+        self._failure: BaseException | None = None  # the last import's error, until the next
         self._show_count()
 
     def retranslate(self) -> None:
@@ -121,6 +123,15 @@ class FileImportField(MediaField):
         self.choose.setText(self.tr("ui.capture.choose_file"))
         self.remove.setText(self.tr("ui.capture.clear"))
         self._show_count()
+        if self._failure is not None:
+            self._show_failure()
+
+    def _show_failure(self) -> None:
+        """Why the import failed, in the citizen's language (again after a language switch).
+        Capture and store errors alike go through `error_text`; never `str(exc)`."""
+        if self._failure is not None:
+            why = error_text(self._failure, self.lang, fallback="capture.error.save_failed")
+            self.show_error(self.tr("ui.capture.failed", why=why))
 
     def _show_count(self) -> None:
         n = len(self.attachments())
@@ -143,6 +154,9 @@ class FileImportField(MediaField):
     def import_path(self, path: Path) -> None:
         """Import `path` off the GUI thread; the pages become this field's attachments."""
         self._busy = True
+        if self._failure is not None:
+            self._failure = None
+            self.clear_error()
         self.state.setText(self.tr("ui.capture.adding"))
         photo = self.kind == "photo"
         kept = [] if photo else self.attachments()  # documents gather pages, a photo replaces
@@ -155,13 +169,16 @@ class FileImportField(MediaField):
         def read() -> list[bytes]:
             import shutil
 
-            from kiosk.capture import import_file
+            from kiosk.capture import CaptureError, import_file
 
             tmp = session.temp_dir()
             # A private copy first: pulling the USB stick mid-import cannot half-read it, and
             # the copy goes with the session's temp folder when the session ends.
             local = tmp / f"import-{len(list(tmp.iterdir()))}{path.suffix.lower()}"
-            shutil.copyfile(path, local)
+            try:
+                shutil.copyfile(path, local)
+            except OSError as exc:  # the stick was pulled, or the file is gone
+                raise CaptureError("capture.error.file_missing", name=path.name) from exc
             return list(import_file(local))[:room]
 
         def stored(items: list[Attachment]) -> None:
@@ -188,10 +205,8 @@ class FileImportField(MediaField):
         def failed(exc: BaseException) -> None:
             self._busy = False
             log.warning("import of %s failed: %s", path, exc)
-            why = getattr(exc, "message", None) or str(exc)
-            if hasattr(exc, "message_key"):
-                why = self.tr(exc.message_key)
-            self.show_error(self.tr("ui.capture.failed", why=why))
+            self._failure = exc
+            self._show_failure()
             self._show_count()
 
         self.ctx.tasks.run_io(read, save, failed)
@@ -200,11 +215,8 @@ class FileImportField(MediaField):
 def make_media_field(field: Any, ctx: Any, *, heading: bool = True) -> MediaField:
     kind = "photo" if str(field.type) == "photo" else "document"
     cls = capture_widget_class(kind)
-    if cls is not None:
-        try:
-            return CaptureField(field, ctx, cls, heading=heading)
-        except TypeError as exc:  # an API we do not speak: fall back, loudly in the log
-            log.error("capture widget %s not usable: %s", cls.__name__, exc)
+    if cls is not None:  # a TypeError here is a bug to see, not a reason to fall back
+        return CaptureField(field, ctx, cls, heading=heading)
     return FileImportField(field, ctx, heading=heading)
 
 

@@ -1,0 +1,246 @@
+"""Run-time policy, in one place: when the cyclic GC runs and when a session times out.
+
+GC: none during start-up (`pause_gc_for_startup`, from `ui.commands`/`ui.app.run`) and none
+while someone is using the kiosk: a full collection walks every Qt wrapper and took 50-300 ms
+(measured), so garbage is collected when the home screen shows (after the first paint, and
+after each session). Once the long-lived data (catalog, gazetteer, Qt wrappers) is loaded it is
+moved out of the collector's reach (`freeze_long_lived`).
+
+Idle (GUIDE.md §4): an application-wide event filter notes every touch, click and key; after
+`idle_seconds` with none, "Do you need more time?" shows with a countdown of `grace_seconds`;
+then the active journey's session ends. Any touch during the countdown cancels it. Nobody is
+timed on the home screen, where the filter is removed (a Python call for every event).
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtWidgets import QApplication
+
+if TYPE_CHECKING:
+    from ui.navigator import StackNavigator
+    from ui.shell import Shell
+    from ui.widgets.idle_prompt import IdlePrompt
+
+log = logging.getLogger(__name__)
+
+_ACTIVITY: frozenset[QEvent.Type] = frozenset()
+
+
+def _activity() -> frozenset[QEvent.Type]:
+    """The events that count as someone being there. Made on first use: this module is on
+    the start-up path, and PySide builds an enum's members when first touched."""
+    global _ACTIVITY
+    if not _ACTIVITY:
+        t = QEvent.Type
+        _ACTIVITY = frozenset(
+            {t.MouseButtonPress, t.TouchBegin, t.KeyPress, t.Wheel, t.InputMethod}
+        )
+    return _ACTIVITY
+
+
+class IdleWatcher(QObject):
+    """Counts idle time while armed: `warned`, a `tick` a second, then `expired`."""
+
+    warned = Signal(int)  # seconds left
+    tick = Signal(int)  # seconds left, once a second while warning
+    resumed = Signal()  # the citizen touched something during the warning
+    expired = Signal()
+
+    def __init__(self, idle_seconds: float, grace_seconds: float, parent: QObject | None = None):
+        super().__init__(parent)
+        self.idle_ms = int(idle_seconds * 1000)
+        self.grace_s = max(1, round(grace_seconds))
+        self._grace_ms = int(grace_seconds * 1000)
+        self._idle = QTimer(self, singleShot=True)
+        self._idle.timeout.connect(self._on_idle)
+        self._second = QTimer(self, interval=1000)
+        self._second.timeout.connect(self._on_second)
+        self._grace = QTimer(self, singleShot=True)
+        self._grace.timeout.connect(self._on_grace_over)
+        self._left = 0
+        self._armed = False
+        self._activity = _activity()
+        self.exempt: QObject | None = None  # the prompt itself: its buttons decide
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+
+    @property
+    def warning(self) -> bool:
+        return self._grace.isActive()
+
+    @property
+    def armed(self) -> bool:
+        return self._armed
+
+    def arm(self) -> None:
+        """Start watching (a citizen session is under way)."""
+        self._armed = True
+        self._restart()
+
+    def disarm(self) -> None:
+        """Stop watching (the attract screen is showing)."""
+        self._armed = False
+        for t in (self._idle, self._second, self._grace):
+            t.stop()
+
+    def poke(self) -> None:
+        """Activity: restart the idle clock, and cancel a running warning."""
+        if not self._armed:
+            return
+        was_warning = self.warning
+        self._restart()
+        if was_warning:
+            self.resumed.emit()
+
+    def _restart(self) -> None:
+        self._second.stop()
+        self._grace.stop()
+        self._idle.start(self.idle_ms)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if self._armed and event.type() in self._activity:
+            self.poke()
+        return False
+
+    def _on_idle(self) -> None:
+        self._left = self.grace_s
+        self._grace.start(self._grace_ms)
+        self._second.start()
+        self.warned.emit(self._left)
+
+    def _on_second(self) -> None:
+        self._left = max(0, self._left - 1)
+        self.tick.emit(self._left)
+
+    def _on_grace_over(self) -> None:
+        self.disarm()
+        self.expired.emit()
+
+    def close(self) -> None:
+        self.disarm()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+
+
+def pause_gc_for_startup() -> None:
+    """No cyclic GC until the home screen is painted: start-up makes many objects and few
+    cycles, and the collections cost ~5 ms there. `RuntimePolicy` turns it back on."""
+    gc.disable()
+
+
+def freeze_long_lived() -> None:
+    """Move what is loaded so far out of the cyclic GC's reach, or every full collection walks
+    ~100k objects on the GUI thread (measured: 50-300 ms stalls mid-journey). Runs no
+    collection itself."""
+    gc.freeze()
+
+
+class RuntimePolicy(QObject):
+    """Applies the GC and idle policy to a shell and its navigator."""
+
+    def __init__(
+        self,
+        shell: Shell,
+        nav: StackNavigator,
+        *,
+        idle_seconds: float = 90,
+        grace_seconds: float = 30,
+    ) -> None:
+        super().__init__(shell)
+        self.shell = shell
+        self.nav = nav
+        self._idle_seconds, self._grace_seconds = idle_seconds, grace_seconds
+        # Made after the first paint (a navigator build step): idle matters once a session runs.
+        self.prompt: IdlePrompt | None = None
+        self.idle: IdleWatcher | None = None
+        nav.add_build_step(self._make_idle)
+        nav.screen_changed.connect(self._on_screen_changed)
+        nav.locale_changed.connect(self._on_locale_changed)
+        shell.first_shown.connect(self._on_first_shown)
+
+    def _make_idle(self) -> None:
+        from ui.widgets.idle_prompt import IdlePrompt
+
+        prompt = self.prompt = IdlePrompt(self.shell)
+        self.shell.overlay = prompt
+        prompt.more_time.connect(self._on_more_time)
+        prompt.end_now.connect(self._on_end_now)
+        idle = self.idle = IdleWatcher(self._idle_seconds, self._grace_seconds, self)
+        idle.exempt = prompt
+        idle.warned.connect(self._on_idle_warned)
+        idle.tick.connect(prompt.update_seconds)
+        idle.resumed.connect(prompt.hide)
+        idle.expired.connect(self._on_idle_expired)
+        self._remove_filter()  # installed when a session starts (`_on_screen_changed`)
+
+    def close(self) -> None:
+        if self.idle is not None:
+            self.idle.close()
+
+    # -- the navigator -----------------------------------------------------------------------
+    def _on_screen_changed(self, name: str) -> None:
+        idle, prompt = self.idle, self.prompt
+        if name == self.nav.home:
+            if prompt is not None:
+                prompt.hide()
+            if idle is not None:
+                idle.disarm()
+                self._remove_filter()
+            if not gc.isenabled() and self.shell.shown_once:  # else at the first paint
+                QTimer.singleShot(0, self._collect_garbage)
+        elif idle is not None and not idle.armed:  # made with the other screens
+            app = QApplication.instance()
+            if app is not None:
+                app.installEventFilter(idle)  # installed once: Qt drops a duplicate
+            idle.arm()
+            gc.disable()  # no collection pauses while someone touches the screen
+
+    def _on_locale_changed(self, locale: str) -> None:
+        if self.prompt is not None and self.prompt.isVisible():
+            self.prompt.retranslate(locale)
+
+    def _remove_filter(self) -> None:
+        app = QApplication.instance()
+        if app is not None and self.idle is not None:
+            app.removeEventFilter(self.idle)
+
+    # -- GC ----------------------------------------------------------------------------------
+    def _on_first_shown(self) -> None:
+        if not gc.isenabled() and self.nav.current == self.nav.home:
+            QTimer.singleShot(0, self._collect_garbage)
+
+    def _collect_garbage(self) -> None:
+        if self.nav.current == self.nav.home:
+            gc.collect()
+            gc.enable()
+
+    # -- idle --------------------------------------------------------------------------------
+    def _on_idle_warned(self, seconds: int) -> None:
+        assert self.prompt is not None  # connected when both were made
+        self.prompt.show_countdown(seconds, self.nav.ctx.locale)
+
+    def _on_more_time(self) -> None:
+        assert self.prompt is not None and self.idle is not None
+        self.prompt.hide()
+        self.idle.poke()
+
+    def _on_end_now(self) -> None:
+        self._end_session()
+
+    def _on_idle_expired(self) -> None:
+        log.info("session ended after inactivity")
+        self._end_session()
+
+    def _end_session(self) -> None:
+        journey = self.nav.active
+        if journey is not None:
+            journey.end_session()
+        else:  # a screen nobody owns: still never leave it unattended
+            self.nav.go(self.nav.home)

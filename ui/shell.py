@@ -1,0 +1,191 @@
+"""The shell: the kiosk's one window, whatever journey runs in it.
+
+It holds the chrome (top bar with the commune's name, the sync badge and the language toggle),
+the stack the navigator fills with screens, and the on-screen keyboard's slot under it. It
+knows nothing of sessions or of which screens exist: journeys and the navigator do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
+
+from ui.widgets.basic import LanguageToggle, OnlineBadge, wrap_label
+from ui.widgets.text import tr
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QKeyEvent, QPaintEvent, QResizeEvent
+
+    from kiosk.text import Text
+    from ui.screens.base import AppContext, Screen
+
+
+def _make_keyboard() -> Any:
+    try:
+        from ui.keyboard import OnScreenKeyboard
+    except ImportError:
+        return None
+    return OnScreenKeyboard()
+
+
+def _ensure_visible(screen: Screen, widget: QWidget) -> None:
+    with contextlib.suppress(RuntimeError):  # the widget went away meanwhile (screen rebuilt)
+        screen.scroll_area.ensureWidgetVisible(widget, 24, 48)
+
+
+class Shell(QWidget):
+    """Top bar, screen stack, keyboard slot; the keyboard shows while a text box has focus."""
+
+    first_shown = Signal()  # once, on the event-loop turn after the first paint
+    locale_chosen = Signal(str)  # the language toggle was tapped
+
+    def __init__(self, ctx: AppContext, *, window_flags: Qt.WindowType | None = None) -> None:
+        super().__init__()
+        if window_flags is not None:  # before the children exist: cheap now, not later
+            self.setWindowFlags(window_flags)
+        self.ctx = ctx
+        self.setObjectName("kioskWindow")
+        self.setWindowTitle("Sala")
+        root = QVBoxLayout(self)
+        root.setContentsMargins(0, 0, 0, 0)
+        root.setSpacing(0)
+        bar = QWidget()
+        bar.setObjectName("topBar")
+        top = QHBoxLayout(bar)
+        top.setContentsMargins(24, 4, 24, 4)
+        self.place = wrap_label(role="bar")
+        self.place.setObjectName("communeName")
+        self.badge = OnlineBadge()
+        self.badge.setObjectName("onlineBadge")
+        self.toggle = LanguageToggle()
+        self.toggle.setObjectName("languageToggle")
+        self.toggle.locale_chosen.connect(self.locale_chosen)
+        top.addWidget(self.place, 1)
+        top.addWidget(self.badge)
+        top.addWidget(self.toggle)
+        root.addWidget(bar)
+        self.stack = QStackedWidget()
+        # Pages scroll; the stack must not demand the tallest page's height, or the window
+        # outgrows a 1366x768 screen once the on-screen keyboard shows.
+        self.stack.setMinimumSize(1, 1)
+        root.addWidget(self.stack, 1)
+        self._root = root
+        self.keyboard: Any = None  # made after the first paint (`make_keyboard`)
+        self.overlay: QWidget | None = None  # kept the window's size (the idle prompt)
+        self._place_name: Text | None = None
+        self._sync_worker: Any = None
+        self._sync_timer: QTimer | None = None
+        self._shown_once = False
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._on_focus_changed)
+        # Not `_on_sync_status(None)`: re-polishing through QWidget.style() costs ~9 ms before
+        # the first paint (PySide builds QStyle's enums); before its first show, the badge is
+        # polished with the property anyway.
+        self.badge.setText(tr("ui.not_enrolled", ctx.locale))
+        self.badge.setProperty("state", "not_enrolled")
+
+    @property
+    def shown_once(self) -> bool:
+        return self._shown_once
+
+    def make_keyboard(self) -> None:
+        """Put the on-screen keyboard under the stack (a navigator build step)."""
+        if self.keyboard is not None:
+            return
+        self.keyboard = _make_keyboard()
+        if self.keyboard is not None:
+            self.keyboard.setObjectName("onScreenKeyboard")
+            self._root.addWidget(self.keyboard)
+            self.keyboard.hide()
+
+    # -- chrome ----------------------------------------------------------------------------
+    def set_place(self, name: Text | None) -> None:
+        """The commune's name in the top bar, in the session's language."""
+        self._place_name = name
+        if name is not None:
+            self.place.setText(name.get(self.ctx.locale))
+
+    def retranslate(self, locale: str) -> None:
+        self.toggle.retranslate(locale)
+        self.badge.retranslate(locale)
+        if self._place_name is not None:
+            self.place.setText(self._place_name.get(locale))
+        if self.keyboard is not None:
+            self.keyboard.set_locale(locale)
+
+    # -- the sync badge --------------------------------------------------------------------
+    def start_sync_polling(self, worker: Any) -> None:
+        """Show `worker.state()` in the badge, asked on the io pool every 5 s."""
+        self._sync_worker = worker
+        if self._sync_timer is None:
+            self._sync_timer = QTimer(self, interval=5000)
+            self._sync_timer.timeout.connect(self._poll_sync)
+        self._sync_timer.start()
+        self._poll_sync()
+
+    def _poll_sync(self) -> None:
+        worker = self._sync_worker
+        if worker is not None:
+            self.ctx.tasks.run_io(worker.state, self._on_sync_status, lambda exc: None)
+
+    def _on_sync_status(self, status: Any) -> None:
+        if status is None:
+            self.badge.set_state("not_enrolled", 0, self.ctx.locale)
+            return
+        state = "online" if getattr(status, "online", False) else "offline"
+        self.badge.set_state(state, int(getattr(status, "pending", 0) or 0), self.ctx.locale)
+
+    # -- the keyboard ----------------------------------------------------------------------
+    def _page(self) -> Screen | None:
+        return self.stack.currentWidget()  # type: ignore[return-value]
+
+    def _on_screen_changed(self, _name: str = "") -> None:
+        """On a new screen the keyboard shows only if a text box there already has focus."""
+        screen = self._page()
+        if self.keyboard is None or screen is None:
+            return
+        from PySide6.QtWidgets import QLineEdit  # not at import: PySide makes the type then
+
+        focus = QApplication.focusWidget()
+        wants = isinstance(focus, QLineEdit) and screen.isAncestorOf(focus)
+        self.keyboard.setVisible(wants)
+        if wants:
+            self.keyboard.set_locale(self.ctx.locale)
+
+    def _on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        """The keyboard shows while a text box has focus; the box stays visible above it."""
+        screen = self._page()
+        if new is None or screen is None or not screen.isAncestorOf(new):
+            return  # focus moved into the keyboard itself, or nowhere: leave things be
+        if self.keyboard is not None:
+            from PySide6.QtWidgets import QLineEdit
+
+            wants = isinstance(new, QLineEdit) and new.isEnabled() and not new.isReadOnly()
+            if wants != self.keyboard.isVisible():
+                self.keyboard.setVisible(wants)
+                if wants:
+                    self.keyboard.set_locale(self.ctx.locale)
+        if screen.scrolls:
+            QTimer.singleShot(0, lambda: _ensure_visible(screen, new))
+
+    # -- window events ---------------------------------------------------------------------
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.overlay is not None and self.overlay.isVisible():
+            self.overlay.setGeometry(self.rect())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            QTimer.singleShot(0, self.first_shown.emit)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            event.accept()  # no accidental exits; Escape does nothing on a kiosk
+            return
+        super().keyPressEvent(event)
