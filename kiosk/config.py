@@ -53,6 +53,9 @@ class Config:
     printer: str = "system"
     idle_seconds: int = 90
     idle_grace_seconds: int = 30
+    # Given by the server at enrolment (1-99, unique in the commune) and written into every
+    # application number; None before enrolment (numbers are then provisional, kiosk 00).
+    kiosk_number: int | None = None
 
 
 def default_data_dir() -> Path:
@@ -78,6 +81,12 @@ def _coerce(source: str, key: str, value: Any) -> Any:
         if isinstance(value, bool) or number < 1:
             raise ConfigError(source, key, f"expected a number of at least 1, got {value!r}")
         return number
+    if key == "kiosk_number":
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 99:
+            raise ConfigError(source, key, f"expected a kiosk number 1-99, got {value!r}")
+        return value
     if key == "scan_folder":
         return Path(value) if value else None
     if key == "server_url":
@@ -113,6 +122,17 @@ def load_config(data_dir: Path | None = None) -> Config:
     return Config(data_dir=data_dir, **values)
 
 
+def read_kiosk_number(data_dir: Path) -> int | None:
+    """The enrolled kiosk number from `<data_dir>/config.json`, None if absent or unreadable
+    (the store then numbers provisionally rather than failing a citizen's submit)."""
+    try:
+        raw = json.loads((Path(data_dir) / CONFIG_FILE).read_text("utf-8"))
+        value = _coerce(CONFIG_FILE, "kiosk_number", raw.get("kiosk_number"))
+    except (OSError, ValueError, AttributeError):
+        return None
+    return value if isinstance(value, int) else None
+
+
 def save_config(cfg: Config) -> None:
     """Write config.json atomically (temp, fsync, rename); unknown keys already there stay."""
     cfg.data_dir.mkdir(parents=True, exist_ok=True)
@@ -130,4 +150,12 @@ def save_config(cfg: Config) -> None:
     write_atomic(path, text.encode("utf-8"))
 
 
-__all__ = ["Config", "ConfigError", "default_data_dir", "load_config", "replace", "save_config"]
+__all__ = [
+    "Config",
+    "ConfigError",
+    "default_data_dir",
+    "load_config",
+    "read_kiosk_number",
+    "replace",
+    "save_config",
+]

@@ -14,7 +14,7 @@ done
 export PATH
 
 # System libraries Qt's xcb/offscreen platforms and OpenCV load at run time, PostgreSQL for the
-# server's second test job. Installed only where we are root (CI, a fresh commune PC being set
+# server's second test job, Xvfb and xdotool for the real-window job. Installed only where we are root (CI, a fresh commune PC being set
 # up); elsewhere the README names them.
 QT_LIBS="libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libglib2.0-0 libdbus-1-3 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0"
 apt_install() {
@@ -53,7 +53,7 @@ case "$cmd" in
     exec .venv/bin/sala kiosk "$@"
     ;;
   test)
-    apt_install $QT_LIBS postgresql
+    apt_install $QT_LIBS postgresql xvfb xdotool
     venv .venv dev
     venv .venv-core core,server,test-core  # the kiosk core and sync client, no Qt
     venv .venv-server server,test         # the ministry server alone, as it is deployed
@@ -93,6 +93,9 @@ case "$cmd" in
     run_pytest postgres .venv-server tests/sync/test_server_*.py -m postgres
     unset SERVER_ONLY_JOB
     run_pytest ui .venv tests/ui -m "not postgres"
+    # The touchscreen journeys in a real X window, tapped with real input events: the tests
+    # start their own Xvfb (/usr/bin/Xvfb, one screen per size) and tap with /usr/bin/xdotool.
+    QT_QPA_PLATFORM=xcb SALA_REQUIRE_XVFB=1 run_pytest window .venv tests/window
     .venv/bin/python - "$reports" <<'PYEOF'
 import sys, pathlib, xml.etree.ElementTree as ET
 t = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}

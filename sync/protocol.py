@@ -29,14 +29,30 @@ if TYPE_CHECKING:
 
 API_PREFIX = "/v1"
 SIGNATURE_SCHEME = "sala-v1"
+SIGNATURE_SCHEME_V2 = "sala-v2"
+SIGNATURE_VERSION = 2  # what `sign_request` makes; the server still accepts 1 where safe
 CLOCK_SKEW_SECONDS = 300  # ±5 min window for Sala-Date
 NONCE_BYTES = 16
+_OWS = " \t"  # HTTP optional whitespace around header values
 
 HDR_DEVICE = "Sala-Device"
 HDR_DATE = "Sala-Date"
 HDR_NONCE = "Sala-Nonce"
 HDR_SIGNATURE = "Sala-Signature"
 HDR_SERVER_TIME = "Sala-Server-Time"
+HDR_SIGNATURE_VERSION = "Sala-Signature-Version"  # "2"; absent means 1
+
+# Request headers a version-2 signature covers (lower-case, in this order), present ones only:
+# a header added, removed or rewritten on the way breaks the signature. Version 1 covered none,
+# so the server refuses a version-1 request that carries any of the tus ones (PROTOCOL.md).
+SIGNED_HEADERS = (
+    "content-type",
+    "upload-checksum",
+    "upload-length",
+    "upload-metadata",
+    "upload-offset",
+)
+TUS_SIGNED_HEADERS = SIGNED_HEADERS[1:]
 
 TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = ("creation", "creation-with-upload", "checksum", "expiration", "termination")
@@ -53,6 +69,9 @@ ERR_REPLAY = "replay"
 ERR_CONFLICT = "conflict"
 ERR_ATTACHMENTS_MISSING = "attachments_missing"
 ERR_CURSOR_EXPIRED = "cursor_expired"
+ERR_APP_NUMBER_TAKEN = "app_number_taken"  # 409: another kiosk already sent this number
+ERR_SIGNATURE_VERSION = "signature_version"  # 401: tus headers under a version-1 signature
+KIOSK_NUMBER_MAX = 99  # per commune, allocated by the server at enrolment
 
 
 # --- registration statuses ---------------------------------------------------------------------
@@ -157,11 +176,33 @@ def new_nonce() -> str:
     return b64url_encode(os.urandom(NONCE_BYTES))
 
 
+def parse_uint(text: str | None, *, max_digits: int = 18) -> int:
+    """A non-negative decimal integer written in ASCII digits only; ValueError otherwise.
+
+    `str.isdigit()` accepts "²" (then `int()` fails: a 500) and `int()` accepts Arabic-Indic
+    or Khmer digits, so a header could mean a number nobody wrote. Every number read from the
+    wire (cursors, Upload-Length/Offset, Content-Length, Retry-After) goes through here.
+    Surrounding spaces and tabs are allowed (HTTP optional whitespace), a sign is not.
+    """
+    if text is None:
+        raise ValueError("a number is required")
+    s = text.strip(_OWS)
+    if not s or len(s) > max_digits or not (s.isascii() and s.isdigit()):
+        raise ValueError(f"not a non-negative ASCII integer: {text[:30]!r}")
+    return int(s)
+
+
+def is_ascii_digits(text: str, length: int | None = None) -> bool:
+    """True for a non-empty run of ASCII digits (of exactly `length`, if given)."""
+    ok = bool(text) and text.isascii() and text.isdigit()
+    return ok and (length is None or len(text) == length)
+
+
 # --- request signatures ------------------------------------------------------------------------
 
 
 def signature_base(method: str, path_with_query: str, date: str, nonce: str, body: bytes) -> bytes:
-    """The exact bytes a device signs: scheme, METHOD, path?query, date, nonce, hex sha256(body).
+    """Version 1: scheme, METHOD, path?query, date, nonce, hex sha256(body); no headers.
 
     `path_with_query` is the request target as sent on the wire (no scheme/host), e.g.
     `/v1/changes?since=12&limit=100`.
@@ -171,6 +212,34 @@ def signature_base(method: str, path_with_query: str, date: str, nonce: str, bod
     return "\n".join(lines).encode("utf-8")
 
 
+def canonical_headers(headers: Mapping[str, str | bytes]) -> str:
+    """The `SIGNED_HEADERS` present in `headers` as `name:value` lines, in that fixed order.
+
+    Names are matched case-insensitively; values lose surrounding spaces and tabs, and bytes
+    are read as latin-1 (as HTTP servers do). An absent header has no line, so adding one
+    (even empty) on the way changes the signed text.
+    """
+    lower = {
+        k.lower(): v.decode("latin-1") if isinstance(v, bytes) else v for k, v in headers.items()
+    }
+    lines = [n + ":" + lower[n].strip(_OWS) for n in SIGNED_HEADERS if n in lower]
+    return "\n".join(lines)
+
+
+def signature_base_v2(
+    method: str,
+    path_with_query: str,
+    date: str,
+    nonce: str,
+    headers: Mapping[str, str | bytes],
+    body: bytes,
+) -> bytes:
+    """Version 2: version 1's lines with the canonical signed headers before the body hash."""
+    body_hash = hashlib.sha256(body).hexdigest()
+    lines = (SIGNATURE_SCHEME_V2, method.upper(), path_with_query, date, nonce)
+    return "\n".join((*lines, canonical_headers(headers), body_hash)).encode("utf-8")
+
+
 def sign_request(
     key: Ed25519PrivateKey,
     device_id: str,
@@ -178,19 +247,32 @@ def sign_request(
     path_with_query: str,
     body: bytes = b"",
     *,
+    headers: Mapping[str, str | bytes] | None = None,
     now: datetime | None = None,
     nonce: str | None = None,
+    version: int = SIGNATURE_VERSION,
 ) -> dict[str, str]:
-    """Headers that authenticate one request. `now` is the kiosk clock plus its learned offset."""
+    """Headers that authenticate one request. `now` is the kiosk clock plus its learned offset.
+
+    `headers` are the request's other headers exactly as they will be sent: version 2 signs
+    the `SIGNED_HEADERS` among them, so add none of those after signing. Version 1 is kept
+    only for tests of the server's backward compatibility.
+    """
     date = format_date(now or datetime.now(UTC))
     nonce = nonce or new_nonce()
-    sig = key.sign(signature_base(method, path_with_query, date, nonce, body))
-    return {
+    if version == 1:
+        base = signature_base(method, path_with_query, date, nonce, body)
+    else:
+        base = signature_base_v2(method, path_with_query, date, nonce, headers or {}, body)
+    out = {
         HDR_DEVICE: device_id,
         HDR_DATE: date,
         HDR_NONCE: nonce,
-        HDR_SIGNATURE: b64url_encode(sig),
+        HDR_SIGNATURE: b64url_encode(key.sign(base)),
     }
+    if version != 1:
+        out[HDR_SIGNATURE_VERSION] = str(version)
+    return out
 
 
 def public_key_b64(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:

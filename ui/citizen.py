@@ -172,6 +172,9 @@ class CitizenJourney(QObject):
             self._on_draft_failed,
         )
         self.go("question")
+        check = self._nav.screens.get("check_answers")
+        if check is not None:  # its rows, made while the citizen answers (idle slices)
+            check.prepare(service)  # type: ignore[attr-defined]
 
     def _on_draft_created(self, draft: Draft, reg_id: str) -> None:
         draft.id = reg_id
@@ -219,6 +222,12 @@ class CitizenJourney(QObject):
                 service=service,
             )
             ledger.submitted(key)
+            try:  # the confirmation's QR, encoded now (cached) so it shows with the screen
+                from ui.receipts.qr import qr_matrix
+
+                qr_matrix(receipt.qr_payload)
+            except Exception:  # the screen encodes it again and says what went wrong
+                log.exception("QR code not prepared")
             return receipt
 
         self.ctx.tasks.run_db(job, lambda r: self._on_submitted(draft, r), on_error)

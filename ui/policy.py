@@ -104,7 +104,12 @@ class IdleWatcher(QObject):
         self._idle.start(self.idle_ms)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if self._armed and event.type() in self._activity:
+        # Called for every event of the application (thousands when a screen is built), so
+        # the cheapest tests come first: a person's input is always spontaneous (from the
+        # window system); the events Qt and our code send each other are not.
+        if not self._armed or not event.spontaneous():
+            return False
+        if event.type() in self._activity:
             self.poke()
         return False
 

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 SERVICE = "national_id_card"
-DEFAULT_SIZES = ((1920, 1080), (1080, 1920))
+# A commune PC's 1366×768 too: the on-screen keyboard leaves it the least room.
+DEFAULT_SIZES = ((1366, 768), (1920, 1080), (1080, 1920))
 
 
 def wait_for(cond: Callable[[], bool], timeout: float = 60.0, what: str = "") -> None:
@@ -109,9 +110,18 @@ def scenes(kiosk: Any, locale: str) -> Iterator[str]:
     service = ctx.catalog.services[SERVICE]
     w.start_service(service)
     settle(kiosk)
-    kiosk.nav.screens["question"]._on_continue()  # Continue with nothing chosen: the error state
+    question = kiosk.nav.screens["question"]
+    question._on_continue()  # Continue with nothing chosen: the error state
     settle(kiosk)
     yield "05_question_error"
+    # The name question as a citizen first sees it: the box focused, the keyboard open; then
+    # Continue with nothing typed (the error must show above the keyboard).
+    w.go("question", step_id="name")
+    _focus_first_box(kiosk, question)
+    yield "05b_name_keyboard"
+    question._on_continue()
+    _focus_first_box(kiosk, question, scroll=False)
+    yield "05c_name_error_keyboard"
     ctx.session.answers = sample_answers(service, ctx.gazetteer, ctx.config.commune_code)
     atts: list[Attachment] = []
     for f in forms.visible_fields(service, ctx.session.answers):
@@ -157,6 +167,20 @@ def scenes(kiosk: Any, locale: str) -> Iterator[str]:
     settle(kiosk)
     yield "11_idle_prompt"
     w.end_session()
+    settle(kiosk)
+
+
+def _focus_first_box(kiosk: Any, question: Any, *, scroll: bool = True) -> None:
+    """Focus the step's first text box as a tap would (the keyboard shows) and settle."""
+    from PySide6.QtWidgets import QApplication
+
+    settle(kiosk)
+    kiosk.window.activateWindow()
+    box = question.widgets[0].focus_target() if question.widgets else None
+    if box is not None and (scroll or QApplication.focusWidget() is not box):
+        box.setFocus()
+    settle(kiosk)
+    wait_for(lambda: kiosk.window.keyboard is None or kiosk.window.keyboard.isVisible(), 10)
     settle(kiosk)
 
 

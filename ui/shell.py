@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 
 from ui.widgets.basic import LanguageToggle, OnlineBadge, wrap_label
@@ -33,7 +33,67 @@ def _make_keyboard() -> Any:
 
 def _ensure_visible(screen: Screen, widget: QWidget) -> None:
     with contextlib.suppress(RuntimeError):  # the widget went away meanwhile (screen rebuilt)
-        screen.scroll_area.ensureWidgetVisible(widget, 24, 48)
+        show_with_question(screen, widget)
+
+
+def show_with_question(screen: Screen, widget: QWidget) -> None:
+    """Scroll so `widget` shows *with its question*: the field's label, help and error above
+    it (issue 11, S1.2: a box alone, its question scrolled away, tells a citizen nothing).
+    When field and box do not both fit, the box wins, with as much above it as fits."""
+    area = screen.scroll_area
+    inner = area.widget()
+    if inner is None or not inner.isAncestorOf(widget):
+        return
+    if inner.layout() is not None:
+        inner.layout().activate()  # an error label shown this turn must count
+    field: QWidget | None = widget
+    while field is not None and field is not inner and field.property("sala_field") is not True:
+        field = field.parentWidget()
+    top_widget = field if field is not None and field is not inner else widget
+    top = top_widget.mapTo(inner, top_widget.rect().topLeft()).y()
+    bottom = widget.mapTo(inner, widget.rect().bottomLeft()).y()
+    view = area.viewport().height()
+    bar = area.verticalScrollBar()
+    margin = 12
+    lo, hi = top - margin, bottom + margin  # content rows that should show
+    if hi - lo > view:
+        lo = hi - view  # too tall: keep the box and what fits above it
+    value = bar.value()
+    if lo < value:
+        value = lo
+    elif hi > value + view:
+        value = hi - view
+    bar.setValue(max(bar.minimum(), min(bar.maximum(), value)))
+
+
+class _ReleaseWatch(QObject):
+    """Calls `done` on the loop turn after the finger comes up (mouse or touch release).
+
+    Installed on the application only while a finger is down, so the rest of the time no
+    event pays for a Python filter."""
+
+    def __init__(self, parent: QObject, done: Any) -> None:
+        super().__init__(parent)
+        self._done = done
+        self._armed = False
+
+    def arm(self) -> None:
+        if not self._armed:
+            self._armed = True
+            QApplication.instance().installEventFilter(self)  # type: ignore[union-attr]
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.MouseButtonRelease, QEvent.Type.TouchEnd):
+            self._armed = False
+            QApplication.instance().removeEventFilter(self)  # type: ignore[union-attr]
+            QTimer.singleShot(0, self._done)  # after the release is delivered (the click)
+        return False
+
+
+def _wants_keyboard(widget: QWidget) -> bool:
+    from PySide6.QtWidgets import QLineEdit  # not at import: PySide makes the type then
+
+    return isinstance(widget, QLineEdit) and widget.isEnabled() and not widget.isReadOnly()
 
 
 class Shell(QWidget):
@@ -79,6 +139,7 @@ class Shell(QWidget):
         self._sync_worker: Any = None
         self._sync_timer: QTimer | None = None
         self._shown_once = False
+        self._release_watch = _ReleaseWatch(self, self._sync_keyboard)
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.focusChanged.connect(self._on_focus_changed)
@@ -99,8 +160,16 @@ class Shell(QWidget):
         self.keyboard = _make_keyboard()
         if self.keyboard is not None:
             self.keyboard.setObjectName("onScreenKeyboard")
+            self._fit_keyboard()
             self._root.addWidget(self.keyboard)
             self.keyboard.hide()
+
+    def _fit_keyboard(self) -> None:
+        """Shorter keys on a short window (1366×768), so the question shows above them."""
+        if self.keyboard is not None and self.height() > 100:
+            from ui.keyboard.keyboard import key_height_for
+
+            self.keyboard.set_key_height(key_height_for(self.height()))
 
     # -- chrome ----------------------------------------------------------------------------
     def set_place(self, name: Text | None) -> None:
@@ -157,24 +226,46 @@ class Shell(QWidget):
             self.keyboard.set_locale(self.ctx.locale)
 
     def _on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
-        """The keyboard shows while a text box has focus; the box stays visible above it."""
+        """The keyboard shows while a text box has focus; the box stays visible above it.
+
+        It hides only once the finger is up: a press on Continue (or a list row) takes the
+        focus, and hiding the keyboard then would move the layout under the finger, so the
+        release would land elsewhere and the tap do nothing (issue 11, S1.1). After the
+        click, `_sync_keyboard` looks again: the click may have focused a new text box."""
         screen = self._page()
         if new is None or screen is None or not screen.isAncestorOf(new):
             return  # focus moved into the keyboard itself, or nowhere: leave things be
         if self.keyboard is not None:
-            from PySide6.QtWidgets import QLineEdit
-
-            wants = isinstance(new, QLineEdit) and new.isEnabled() and not new.isReadOnly()
-            if wants != self.keyboard.isVisible():
-                self.keyboard.setVisible(wants)
-                if wants:
-                    self.keyboard.set_locale(self.ctx.locale)
-        if screen.scrolls:
+            wants = _wants_keyboard(new)
+            if wants and not self.keyboard.isVisible():
+                self.keyboard.setVisible(True)
+                self.keyboard.set_locale(self.ctx.locale)
+            elif not wants and self.keyboard.isVisible():
+                if QApplication.mouseButtons() != Qt.MouseButton.NoButton:
+                    self._release_watch.arm()
+                else:
+                    QTimer.singleShot(0, self._sync_keyboard)
+        if screen.scrolls and _wants_keyboard(new):
             QTimer.singleShot(0, lambda: _ensure_visible(screen, new))
+
+    def _sync_keyboard(self) -> None:
+        """Show the keyboard if (and only if) a text box of the current screen has focus."""
+        screen = self._page()
+        if self.keyboard is None or screen is None:
+            return
+        focus = QApplication.focusWidget()
+        wants = focus is not None and screen.isAncestorOf(focus) and _wants_keyboard(focus)
+        if wants != self.keyboard.isVisible():
+            self.keyboard.setVisible(wants)
+            if wants:
+                self.keyboard.set_locale(self.ctx.locale)
+                if screen.scrolls and focus is not None:
+                    QTimer.singleShot(0, lambda: _ensure_visible(screen, focus))
 
     # -- window events ---------------------------------------------------------------------
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._fit_keyboard()
         if self.overlay is not None and self.overlay.isVisible():
             self.overlay.setGeometry(self.rect())
 

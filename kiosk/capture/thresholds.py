@@ -1,20 +1,24 @@
 """Every capture threshold in one place, so a technician or a test can see (and tune) them.
 
-Values were set against the real test photographs in tests/fixtures/capture and the
-webcam-like frames derived from them; each check is tested on both sides of its threshold.
+Values were set against the real photographs in tests/fixtures/capture and tests/fixtures/faces
+(and 158 portraits from the same source as the latter); each check is tested on both sides of
+its threshold.
 """
 
 from __future__ import annotations
 
-# --- face detection ---------------------------------------------------------------------------
-DETECT_WIDTH = 320  # faces are searched on a grey frame downscaled to this width (speed)
-FACE_MIN_FRACTION = 0.15  # smallest face box searched, as a fraction of the frame height
-FACE_SCALE_FACTOR = 1.15  # Haar pyramid step
-FACE_MIN_NEIGHBOURS = 5
-EYE_MIN_NEIGHBOURS = 5
+# --- face detection (BlazeFace short range, see kiosk/capture/face.py) ------------------------
+FACE_MODEL = "face_detection_short_range.tflite"  # in assets/capture/models, with its NOTICE
+FACE_SCORE_MIN = 0.6  # real faces score 0.9+; a ladybird photo scored 0.52 (MediaPipe uses 0.5)
+FACE_NMS_IOU = 0.3  # detections overlapping more than this are one face (weighted average)
+FACE_MIN_FRACTION = 0.15  # smaller faces (box side / frame height) are ignored: people far behind
+BOX_FROM_LANDMARKS = 2.3  # face box side = 2.3 × mean of eye distance and eye-to-mouth distance
+EYE_IN_BOX = 0.40  # … with the eye line 0.40 box sides below its top: a frontal-face box
+REFINE_CROP = 1.6  # landmarks are measured again on a crop this many face boxes wide
+FACE_YAW_MAX = 0.35  # nose tip off the eyes' midpoint, in eye distances: beyond ≈ 30° turned away
 
-# --- head geometry (from the Haar face box to the whole head, crown to chin) -----------------
-HEAD_FROM_BOX = 1.45  # head height ≈ 1.45 × face box height
+# --- head geometry (from the face box to the whole head, crown to chin) ----------------------
+HEAD_FROM_BOX = 1.45  # head height ≈ 1.45 × face box height (≈ 3.3 × that landmark mean)
 HEAD_TOP_ABOVE_BOX = 0.33  # the crown sits 0.33 box heights above the box top
 HEAD_IN_CROP_MIN = 0.70  # ICAO 9303: head 70–80 % of the photo height
 HEAD_IN_CROP_MAX = 0.80

@@ -1,8 +1,10 @@
 """Read and validate a catalog JSON file into `Catalog`.
 
 The catalog comes from the ministry server later, so it is treated as hostile: size and
-nesting are capped, every value is type-checked, regex patterns are length-capped and
-screened for nested quantifiers, and nothing in it is ever executed. Any problem raises
+nesting are capped, every value is type-checked, and nothing in it is ever executed. Regex
+patterns are compiled by RE2 (catalog/patterns.py), which matches in linear time whatever the
+pattern; one RE2 cannot run (back-references, lookaround) is refused here. The old screen for
+nested quantifiers stays as a hint to authors, not as the bound. Any problem raises
 `CatalogError` with the file name and the path of the bad value
 (e.g. `services[2].fields[5].type`). A field type this program does not know (or the UI
 does not support) hides only that service, with the reason in `Catalog.hidden`.
@@ -18,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, cast
 
+from kiosk.catalog.patterns import MAX_PATTERN, CatalogPattern, PatternError
 from kiosk.catalog.schema import (
     Catalog,
     CatalogError,
@@ -39,12 +42,10 @@ MAX_SERVICES = 200
 MAX_FIELDS = 200
 MAX_OPTIONS = 300
 MAX_STRING = 4000
-MAX_PATTERN = 200
 MAX_PAGES = 50
 _ID_RE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 # A group with a quantifier inside, itself quantified: (a+)+, (a*)*, (\w+){2,} …
 _NESTED_QUANTIFIER_RE = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*[+*{]")
-_BACKREF_RE = re.compile(r"\\[1-9]|\(\?P=")
 
 _SERVICE_KEYS = {
     "id", "version", "name", "description", "fee_khr", "processing_days", "papers", "fields",
@@ -141,15 +142,13 @@ def _check_depth(data: Any) -> None:
             stack.extend((x, depth + 1) for x in v)
 
 
-def compile_pattern(pattern: str) -> re.Pattern[str]:
-    """Compile a catalog pattern, refusing long ones and obvious catastrophic backtracking."""
+def compile_pattern(pattern: str) -> CatalogPattern:
+    """Compile a catalog pattern for RE2; PatternError (a ValueError) says why it cannot be."""
     if len(pattern) > MAX_PATTERN:
-        raise ValueError(f"pattern longer than {MAX_PATTERN} characters")
+        raise PatternError(f"pattern longer than {MAX_PATTERN} characters")
     if _NESTED_QUANTIFIER_RE.search(pattern):
-        raise ValueError("pattern has a quantified group containing a quantifier")
-    if _BACKREF_RE.search(pattern):
-        raise ValueError("pattern uses a back-reference")
-    return re.compile(pattern)
+        raise PatternError("pattern has a quantified group containing a quantifier")
+    return CatalogPattern(pattern)
 
 
 def _condition(r: _Reader, v: Any, where: str, earlier: Mapping[str, Field | None]) -> Condition:
@@ -227,7 +226,7 @@ def _field(
         pattern = r.string(pattern, f"{where}.pattern")
         try:
             compile_pattern(pattern)
-        except (ValueError, re.error, RecursionError, OverflowError) as exc:
+        except PatternError as exc:
             raise r.fail(f"{where}.pattern", f"is not a safe regular expression: {exc}") from None
 
     min_length = opt_int("min_length", 0, MAX_STRING)

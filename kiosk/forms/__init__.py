@@ -1,8 +1,8 @@
 """The form engine: which questions to ask, how answers are stored, what is wrong with them
 and how they read back (see ARCHITECTURE.md "Catalog, forms, gazetteer, i18n")."""
 
-from kiosk.forms.conditions import Step, condition_holds, steps, visible_fields
-from kiosk.forms.display import display_value, format_date, format_khr, format_phone
+from kiosk.forms.conditions import Step, condition_holds, step_position, steps, visible_fields
+from kiosk.forms.display import display_value, format_date, format_khr, format_phone, pages_text
 from kiosk.forms.normalise import normalise, normalise_phone
 from kiosk.forms.validate import (
     DEFAULT_MAX_LENGTH,
@@ -25,6 +25,8 @@ __all__ = [
     "is_empty",
     "normalise",
     "normalise_phone",
+    "pages_text",
+    "step_position",
     "steps",
     "validate_all",
     "validate_field",

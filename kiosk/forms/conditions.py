@@ -86,3 +86,20 @@ def steps(service: Service, answers: Mapping[str, Any]) -> list[Step]:
 def _step(service: Service, fields: list[Field]) -> Step:
     group = fields[0].group
     return Step(fields=tuple(fields), title=service.groups.get(group) if group else None)
+
+
+def step_position(service: Service, answers: Mapping[str, Any], step_id: str) -> tuple[int, int]:
+    """(n, total) for "Step n of total", counting only the steps every applicant is asked.
+
+    A follow-up question (all its fields have `show_if`) shares the number of the step
+    before it, so the total never jumps when an answer reveals or hides questions
+    (1 of 13 → 2 of 15 read as going backwards)."""
+    all_steps = steps(service, answers)
+    counted = [any(f.show_if is None for f in s.fields) for s in all_steps]
+    total = max(1, sum(counted))
+    n = 0
+    for s, c in zip(all_steps, counted, strict=True):
+        n += c
+        if s.id == step_id:
+            break
+    return max(1, min(n, total)), total

@@ -13,7 +13,7 @@ from kiosk.gazetteer import LEVELS, Gazetteer
 from kiosk.i18n import digits, format_khr, tr
 from kiosk.i18n import format_date as _format_day
 
-__all__ = ["display_value", "format_date", "format_khr", "format_phone"]
+__all__ = ["display_value", "format_date", "format_khr", "format_phone", "pages_text"]
 
 
 def format_date(iso: str, locale: str) -> str:
@@ -21,6 +21,12 @@ def format_date(iso: str, locale: str) -> str:
     anything that is not a date is shown as given."""
     d = parse_iso_date(iso)
     return iso if d is None else _format_day(d, locale)
+
+
+def pages_text(n: int, locale: str) -> str:
+    """ "1 page" / "3 pages" (Khmer has one form; English needs both)."""
+    key = "forms.display.pages_one" if n == 1 else "forms.display.pages"
+    return tr(key, locale, n=digits(str(n), locale))
 
 
 def format_phone(value: str) -> str:
@@ -63,7 +69,9 @@ def display_value(field: Field, value: Any, locale: str, gazetteer: Gazetteer) -
         return digits(format_phone(str(value)), locale)
     if t in (FieldType.PHOTO, FieldType.DOCUMENT):
         n = value if isinstance(value, int) else len(value) if isinstance(value, list) else 0
-        return tr("forms.display.pages", locale, n=digits(str(n), locale))
+        if t is FieldType.PHOTO:  # a photo is not "1 page(s)"
+            return tr("forms.display.photo_taken", locale)
+        return pages_text(n, locale)
     if t in (FieldType.NUMBER, FieldType.NATIONAL_ID):
         return digits(str(value), locale)
     return str(value)

@@ -107,7 +107,12 @@ def normalise(field: Field, raw: Any) -> Any:
     t = field.type
     if raw is None:
         return None
-    if t in (FieldType.TEXT_KM, FieldType.TEXT_LATIN, FieldType.CHOICE):
+    if t is FieldType.TEXT_LATIN:
+        # Names (and numbers) in Latin letters are written in capitals on Cambodian papers:
+        # "sok dara" is stored as "SOK DARA", with single spaces.
+        s = _text(raw) if isinstance(raw, str) else raw
+        return " ".join(s.split()).upper() if isinstance(s, str) else s
+    if t in (FieldType.TEXT_KM, FieldType.CHOICE):
         return _text(raw) if isinstance(raw, str) else raw
     if t is FieldType.PHONE:
         if not isinstance(raw, str):

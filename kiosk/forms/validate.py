@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from kiosk.catalog.loader import compile_pattern
+from kiosk.catalog.patterns import CatalogPattern, PatternError
 from kiosk.catalog.schema import ATTACHMENT_TYPES, Field, FieldType, Service
 from kiosk.forms.conditions import Step, is_required, visible_fields
 from kiosk.gazetteer import LEVELS, Gazetteer, load_gazetteer
@@ -70,13 +71,27 @@ def _name(field: Field) -> Text:
     return Text(km=field.label.km.rstrip("?៖:"), en=en)
 
 
-def _issue(field: Field, code: str, **kw: object) -> Issue:
+def _capitalised(text: Text) -> Text:
+    """A message starts with a capital even when it starts with the field's name ("your date
+    of birth must be in the past" reads as a lower-case slip)."""
+    en = text.en
+    return Text(km=text.km, en=en[:1].upper() + en[1:]) if en[:1].islower() else text
+
+
+def _issue(field: Field, code: str, *, key: str | None = None, **kw: object) -> Issue:
+    """`key` overrides the message (a singular form, a narrower wording) under one `code`."""
     # Numbers read with Khmer digits in the Khmer message.
     args: dict[str, object] = {
         k: Text(km=to_khmer_digits(str(v)), en=str(v)) if isinstance(v, int | str) else v
         for k, v in kw.items()
     }
-    return Issue(field.id, code, tr_text(f"forms.error.{code}", label=_name(field), **args))
+    message = tr_text(f"forms.error.{key or code}", label=_name(field), **args)
+    return Issue(field.id, code, _capitalised(message))
+
+
+def _pages_min(field: Field, n: int) -> Issue:
+    """ "at least one page" / "at least 2 pages": singular and plural are separate strings."""
+    return _issue(field, "pages_min", key="pages_min_one" if n == 1 else None, min=n)
 
 
 def is_empty(value: Any) -> bool:
@@ -90,10 +105,12 @@ def is_empty(value: Any) -> bool:
 
 
 @lru_cache(maxsize=256)
-def _compiled(pattern: str) -> re.Pattern[str] | None:
+def _compiled(pattern: str) -> CatalogPattern | None:
+    """The catalog's pattern in RE2: linear in the answer's length, so checking it on the GUI
+    thread is safe (answers are length-checked first). None: not runnable, so nothing matches."""
     try:
         return compile_pattern(pattern)
-    except (ValueError, re.error, RecursionError, OverflowError):
+    except PatternError:
         return None
 
 
@@ -182,17 +199,28 @@ def phone_ok(value: str) -> bool:
     return n[:2] in LANDLINE_PREFIXES and len(n) == 8
 
 
+def _address_missing(field: Field, missing: Sequence[str]) -> Issue:
+    """ "Choose the village for …": only the levels still missing are named."""
+    names = [tr_text(f"forms.address.{level}") for level in missing]
+    if len(names) == 1:
+        levels = names[0]
+    else:
+        head = Text(km=" ".join(n.km for n in names[:-1]), en=", ".join(n.en for n in names[:-1]))
+        levels = tr_text("forms.address.and", first=head, last=names[-1])
+    return _issue(field, "address_incomplete", key="address_missing", levels=levels)
+
+
 def _check_address(field: Field, value: Any, gazetteer: Gazetteer) -> list[Issue]:
     if not isinstance(value, dict):
-        return [_issue(field, "address_incomplete")]
+        return [_address_missing(field, LEVELS)]
     parent: str | None = None
-    for level in LEVELS:
+    for i, level in enumerate(LEVELS):
         code = value.get(level)
         if not isinstance(code, str) or not code:
             # A commune the MEF lists without villages: the address ends at the commune.
             if level == "village" and parent is not None and not gazetteer.children(parent):
                 return []
-            return [_issue(field, "address_incomplete")]
+            return [_address_missing(field, LEVELS[i:])]
         place = gazetteer.get(code) if len(code) <= 16 else None
         if place is None or place.level != level or place.parent != parent:
             return [_issue(field, "address_invalid")]
@@ -210,7 +238,7 @@ def _check_pages(field: Field, value: Any) -> list[Issue]:
     if field.type is FieldType.PHOTO:
         return [] if pages >= 1 else [_issue(field, "photo")]
     if pages < field.min_pages:
-        return [_issue(field, "pages_min", min=field.min_pages)]
+        return [_pages_min(field, field.min_pages)]
     if pages > field.max_pages:
         return [_issue(field, "pages_max", max=field.max_pages)]
     return []
@@ -237,11 +265,11 @@ def validate_field(
         if field.type is FieldType.PHOTO:
             return [_issue(field, "photo")]
         if field.type is FieldType.DOCUMENT:
-            return [_issue(field, "pages_min", min=max(field.min_pages, 1))]
+            return [_pages_min(field, max(field.min_pages, 1))]
         if field.type in (FieldType.CHOICE, FieldType.MULTI_CHOICE, FieldType.YES_NO):
             return [_issue(field, "choose")]
         if field.type is FieldType.ADDRESS:
-            return [_issue(field, "address_incomplete")]
+            return [_address_missing(field, LEVELS)]
         return [_issue(field, "required")]
     t = field.type
     if t in (FieldType.TEXT_KM, FieldType.TEXT_LATIN):

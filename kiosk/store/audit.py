@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from kiosk.overrides import check_override_details
 from kiosk.store.db import write_tx
 from sync.protocol import canonical_text
 
@@ -68,7 +69,10 @@ class AuditLog:
     def append(
         self, actor: str, action: str, subject: str, details: dict[str, Any] | None = None
     ) -> int:
-        """Add one entry (inside the caller's transaction if one is open); returns its seq."""
+        """Add one entry (inside the caller's transaction if one is open); returns its seq.
+        An override's `reason` must be a code from kiosk.overrides (free text is refused)."""
+        if "override" in action:
+            check_override_details(details or {})
         with self._lock:
             if self._conn.in_transaction:
                 return self._append(actor, action, subject, details or {})

@@ -6,7 +6,9 @@ Where the keys live (see README "Store"):
 - the *key-encryption key* (KEK) is Argon2id(machine secret + optional technician passphrase,
   per-data-dir salt), never stored;
 - the *data key* (256 random bits) is stored only wrapped by the KEK, in `keyring.json` in the
-  data dir (mirrored in the database so a restore of the database alone keeps it).
+  data dir (mirrored in the database so a restore of the database alone keeps it);
+- the sync client's Ed25519 device key is wrapped the same way (`wrap`, own salt and AAD), in
+  `sync-device-key.json` (sync/client/device_key.py).
 Sub-keys for answers, media, search tokens and verification codes are derived from the data key
 with HKDF, so one leaked purpose key does not open the others.
 """
@@ -109,10 +111,18 @@ def _kek(secret: bytes, passphrase: str | None, salt: bytes, params: dict[str, i
 def new_keyring(secret: bytes, passphrase: str | None) -> tuple[dict[str, Any], bytes]:
     """A fresh random data key and its wrapped form (the JSON kept in keyring.json)."""
     data_key = secrets.token_bytes(32)
+    return wrap(data_key, secret, passphrase), data_key
+
+
+def wrap(
+    payload: bytes, secret: bytes, passphrase: str | None, *, aad: bytes = _WRAP_AAD
+) -> dict[str, Any]:
+    """`payload` sealed by the KEK (fresh salt): the data key in keyring.json, and the sync
+    device key (its own `aad`, so one wrapped blob cannot pass for the other)."""
     salt = secrets.token_bytes(16)
     nonce = secrets.token_bytes(NONCE_SIZE)
     kek = _kek(secret, passphrase, salt, KDF_PARAMS)
-    wrapped = AESGCM(kek).encrypt(nonce, data_key, _WRAP_AAD)
+    wrapped = AESGCM(kek).encrypt(nonce, payload, aad)
     ring = {
         "version": 1,
         "kdf": "argon2id",
@@ -122,11 +132,20 @@ def new_keyring(secret: bytes, passphrase: str | None) -> tuple[dict[str, Any], 
         "wrapped": _b64(wrapped),
         "passphrase": bool(passphrase),
     }
-    return ring, data_key
+    return ring
 
 
-def unwrap(ring: dict[str, Any], secret: bytes, passphrase: str | None, where: Path) -> bytes:
-    """The data key from a keyring; KeyLocked with the reason if it cannot be opened."""
+def unwrap(
+    ring: dict[str, Any],
+    secret: bytes,
+    passphrase: str | None,
+    where: Path,
+    *,
+    aad: bytes = _WRAP_AAD,
+    what: str = "data key",
+) -> bytes:
+    """The data key (or what `wrap` sealed with `aad`); KeyLocked with the reason if it
+    cannot be opened."""
     if ring.get("passphrase") and not passphrase:
         raise KeyLocked(
             f"The data in {where} is locked with a technician passphrase: "
@@ -136,10 +155,10 @@ def unwrap(ring: dict[str, Any], secret: bytes, passphrase: str | None, where: P
     params = {k: int(ring[k]) for k in KDF_PARAMS}
     kek = _kek(secret, passphrase, _unb64(ring["salt"]), params)
     try:
-        return AESGCM(kek).decrypt(_unb64(ring["nonce"]), _unb64(ring["wrapped"]), _WRAP_AAD)
+        return AESGCM(kek).decrypt(_unb64(ring["nonce"]), _unb64(ring["wrapped"]), aad)
     except InvalidTag:
         raise KeyLocked(
-            f"The data key in {where} cannot be opened: wrong passphrase, or the machine "
+            f"The {what} in {where} cannot be opened: wrong passphrase, or the machine "
             "secret is not the one this data was made with (restore it from the technician "
             "backup)."
         ) from None

@@ -83,6 +83,12 @@ def _corrupt(path: Path, now: datetime, why: str) -> StoreCorrupt:
     )
 
 
+def damaged(path: Path, now: datetime, exc: BaseException) -> StoreCorrupt:
+    """Anything that fails to open a file that is there is damage: a copy is kept and the
+    technician gets the store.corrupt message, never a raw codec error."""
+    return _corrupt(path, now, f"{type(exc).__name__}: {exc}")
+
+
 def connect(path: Path, now: datetime) -> sqlite3.Connection:
     """Open (or create) the database: header check, pragmas, quick_check. Raises StoreError."""
     if path.exists() and path.stat().st_size > 0:
@@ -115,6 +121,10 @@ def connect(path: Path, now: datetime) -> sqlite3.Connection:
                 "fix the file's permissions."
             ) from exc
         raise (err or StoreError(str(exc))) from exc
+    except (ValueError, LookupError, OverflowError) as exc:
+        # A damaged schema page: SQLite hands Python text that is not UTF-8.
+        conn.close()
+        raise damaged(path, now, exc) from exc
     if result != ["ok"]:
         conn.close()
         raise _corrupt(path, now, "; ".join(result[:3]))

@@ -116,6 +116,19 @@ CREATE INDEX status_history_reg ON status_history(registration_id, id);
 CREATE VIRTUAL TABLE search_tokens USING fts5(tokens, detail=none);
 """
 
+_V3 = """
+-- Rows whose answers no longer decrypt (a flipped bit): NULL when sound, else why and when.
+-- They are skipped by the queue, the outbox and search, and named by `sala status`/self-test.
+ALTER TABLE registrations ADD COLUMN damaged TEXT;
+-- Numbers a registration was printed with before the server made it take another
+-- (`app_number_taken`): the printed receipt still finds it.
+CREATE TABLE app_number_aliases (
+    app_number TEXT PRIMARY KEY,
+    registration_id TEXT NOT NULL REFERENCES registrations(id) ON DELETE CASCADE,
+    replaced_at TEXT NOT NULL
+);
+"""
+
 
 def _run(db: Database, sql: str, version: int) -> None:
     db.executescript(sql)
@@ -134,7 +147,13 @@ def m002_status_history_and_search(db: Database) -> None:
     _run(db, _V2, 2)
 
 
-SCHEMA_VERSION = 2
+@migrations(name="m003_damaged_rows_and_number_aliases")
+def m003_damaged_rows_and_number_aliases(db: Database) -> None:
+    """Mark undecryptable rows instead of failing every read; keep replaced app numbers."""
+    _run(db, _V3, 3)
+
+
+SCHEMA_VERSION = 3
 
 
 def migrate(conn: sqlite3.Connection, *, stop_before: str | None = None) -> int:

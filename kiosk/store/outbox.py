@@ -27,6 +27,7 @@ BACKOFF_CAP_S = 600.0
 FEED_CURSOR = "sync.feed_cursor"
 LAST_SUCCESS = "sync.last_success"
 LAST_ERROR = "sync.last_error"
+_FINAL_SQL = ",".join(f"'{s.value}'" for s in sorted(FINAL_STATUSES))
 FEED_ENTRY = {"catalog": "feed.catalog", "gazetteer": "feed.gazetteer"}
 
 
@@ -50,6 +51,12 @@ class SyncStoreMixin:
     _conn: sqlite3.Connection
     _lock: threading.RLock
     _path: Path
+    _search: Any
+    audit: Any
+    commune_code: str
+
+    def kiosk_number(self) -> int:
+        raise NotImplementedError
 
     def _rows_to_regs(self, rows: list[Any]) -> list[Registration]:
         raise NotImplementedError
@@ -90,14 +97,16 @@ class SyncStoreMixin:
                 f"SELECT {', '.join('r.' + c.strip() for c in REG_COLUMNS.split(','))}, "
                 "o.attempts, o.next_attempt_at FROM outbox o "
                 "JOIN registrations r ON r.id = o.registration_id "
-                "WHERE r.state IN ('submitted', 'uploading') "
+                "WHERE r.state IN ('submitted', 'uploading') AND r.damaged IS NULL "
                 "ORDER BY o.queued_at, r.seq LIMIT ?",
                 (limit,),
             ).fetchall()
-            regs = self._rows_to_regs([r[:-2] for r in rows])
+            # A damaged row is marked and left out; the others still go up.
+            regs = {reg.id: reg for reg in self._rows_to_regs([r[:-2] for r in rows])}
             return [
-                OutboxItem(reg, r[-2], datetime.fromisoformat(r[-1]) if r[-1] else None)
-                for reg, r in zip(regs, rows, strict=True)
+                OutboxItem(regs[r[1]], r[-2], datetime.fromisoformat(r[-1]) if r[-1] else None)
+                for r in rows
+                if r[1] in regs
             ]
 
     def outbox_count(self) -> int:
@@ -105,7 +114,7 @@ class SyncStoreMixin:
         with self._guard():
             row = self._conn.execute(
                 "SELECT COUNT(*) FROM outbox o JOIN registrations r ON r.id = o.registration_id "
-                "WHERE r.state IN ('submitted', 'uploading')"
+                "WHERE r.state IN ('submitted', 'uploading') AND r.damaged IS NULL"
             ).fetchone()
             return int(row[0])
 
@@ -152,6 +161,13 @@ class SyncStoreMixin:
                     "UPDATE registrations SET state = 'accepted', server_receipt = ?, "
                     "last_sync_error = NULL, updated_at = ? WHERE id = ?",
                     (canonical_text(server_receipt), now, reg_id),
+                )
+                # A decision that came down the feed before this receipt: decided only now,
+                # once the server has acknowledged what this kiosk sent.
+                self._conn.execute(
+                    "UPDATE registrations SET state = 'decided', decided_at = ? "
+                    f"WHERE id = ? AND server_status IN ({_FINAL_SQL})",
+                    (now, reg_id),
                 )
             elif state in (State.ACCEPTED, State.DECIDED):
                 self._conn.execute(
@@ -207,10 +223,10 @@ class SyncStoreMixin:
             self._put_setting(LAST_SUCCESS, now)
 
     def _apply_status(self, ch: dict[str, Any], now: str) -> None:
+        # By registration id ONLY: an application number can be another kiosk's (numbers
+        # printed before kiosk numbers existed repeat across a commune's kiosks).
         row = self._conn.execute(
-            "SELECT id, state FROM registrations WHERE id = ? OR "
-            "(app_number IS NOT NULL AND app_number = ?) LIMIT 1",
-            (ch.get("registration_id"), ch.get("app_number")),
+            "SELECT id, state FROM registrations WHERE id = ?", (str(ch.get("registration_id")),)
         ).fetchone()
         if row is None:
             return  # another kiosk's registration in this commune: nothing to show here
@@ -226,11 +242,10 @@ class SyncStoreMixin:
             "updated_at = ? WHERE id = ?",
             (status, ch.get("note"), ch.get("at"), now, reg_id),
         )
-        if status in {s.value for s in FINAL_STATUSES} and state not in (
-            State.DECIDED,
-            State.PURGED,
-            State.DRAFT,
-        ):
+        # Only what the server acknowledged (its receipt is stored) becomes decided and leaves
+        # the outbox; an unacknowledged one keeps its outbox row and is decided by
+        # mark_accepted once its commit returns.
+        if status in {s.value for s in FINAL_STATUSES} and state is State.ACCEPTED:
             self._conn.execute(
                 "UPDATE registrations SET state = 'decided', decided_at = ? WHERE id = ?",
                 (now, reg_id),
@@ -238,6 +253,47 @@ class SyncStoreMixin:
             # The server has it and decided: nothing is left to send.
             self._conn.execute("DELETE FROM outbox WHERE registration_id = ?", (reg_id,))
             self._conn.execute("DELETE FROM uploads WHERE registration_id = ?", (reg_id,))
+
+    def renumber(self, reg_id: str) -> str:
+        """Give a registration a new application number from this kiosk's own range, after
+        the server refused its number as another device's (`app_number_taken`: two kiosks
+        made the same legacy or provisional number). The printed number stays an alias, so
+        the citizen's receipt still finds it here. Returns the new number."""
+        from kiosk.store.appnumber import format_app_number
+
+        with self._lock, write_tx(self._conn, self._path):
+            row = self._conn.execute(
+                "SELECT seq, state, app_number FROM registrations WHERE id = ?", (reg_id,)
+            ).fetchone()
+            if row is None:
+                raise NotFound(f"No registration {reg_id}.")
+            seq, state, old = row
+            if old is None or State(state) not in (State.SUBMITTED, State.UPLOADING):
+                raise WrongState(f"Registration {reg_id} is {state}; only unsent ones renumber.")
+            number = self._conn.execute(
+                "UPDATE counters SET value = value + 1 WHERE name = 'app_number' RETURNING value"
+            ).fetchone()[0]
+            new = format_app_number(self.commune_code, number, self.kiosk_number())
+            now = self._now().isoformat()
+            self._conn.execute(
+                "INSERT OR IGNORE INTO app_number_aliases (app_number, registration_id, "
+                "replaced_at) VALUES (?,?,?)",
+                (old, reg_id, now),
+            )
+            self._conn.execute(
+                "UPDATE registrations SET app_number = ?, updated_at = ? WHERE id = ?",
+                (new, now, reg_id),
+            )
+            tokens = self._conn.execute(
+                "SELECT tokens FROM search_tokens WHERE rowid = ?", (seq,)
+            ).fetchone()
+            extra = self._search.doc({}, new)
+            self._conn.execute(
+                "INSERT OR REPLACE INTO search_tokens (rowid, tokens) VALUES (?,?)",
+                (seq, f"{tokens[0]} {extra}" if tokens else extra),
+            )
+            self.audit.append("kiosk", "renumbered", reg_id, {"from": old, "to": new})
+        return str(new)
 
     def feed_cursor(self) -> str | None:
         value = self.get_setting(FEED_CURSOR)

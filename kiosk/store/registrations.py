@@ -17,6 +17,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from kiosk.model import Attachment, MediaRef, Registration, ServerStatus, State
+from kiosk.overrides import check_override_details, check_reason
 from kiosk.store.cleaning import clean_value
 from kiosk.store.crypto import open_sealed, seal
 from kiosk.store.errors import StoreCorrupt
@@ -49,7 +50,10 @@ def decrypt_answers(aead: AESGCM, reg_id: str, blob: bytes | None) -> dict[str, 
             f"The answers of registration {reg_id} cannot be decrypted: the "
             "row was altered or the data key is not this kiosk's."
         ) from None
-    result: dict[str, Any] = json.loads(data)
+    try:
+        result: dict[str, Any] = json.loads(data)
+    except ValueError:
+        raise StoreCorrupt(f"The answers of registration {reg_id} are not readable JSON.") from None
     return result
 
 
@@ -72,7 +76,15 @@ def _dt(value: str | None) -> datetime | None:
 def write_attachments(
     conn: sqlite3.Connection, reg_id: str, attachments: Iterable[Attachment]
 ) -> None:
-    """Replace the registration's attachment rows."""
+    """Replace the registration's attachment rows. A clerk override in `checks` must give a
+    reason code (kiosk.overrides): these checks are kept in plaintext."""
+    attachments = list(attachments)
+    for a in attachments:
+        override = a.checks.get("override") if isinstance(a.checks, dict) else None
+        if isinstance(override, dict):
+            check_override_details(override)
+        elif override is not None:
+            check_reason(override)
     conn.execute("DELETE FROM attachments WHERE registration_id = ?", (reg_id,))
     conn.executemany(
         "INSERT OR REPLACE INTO attachments (registration_id, field_id, page, kind, sha256, "
@@ -120,55 +132,73 @@ def load_attachments(
 
 
 def rows_to_registrations(
-    conn: sqlite3.Connection, aead: AESGCM, rows: Sequence[Sequence[Any]]
+    conn: sqlite3.Connection,
+    aead: AESGCM,
+    rows: Sequence[Sequence[Any]],
+    damaged: list[tuple[str, str]] | None = None,
 ) -> list[Registration]:
-    """Registrations (answers decrypted, attachments loaded) from REG_COLUMNS rows."""
+    """Registrations (answers decrypted, attachments loaded) from REG_COLUMNS rows.
+
+    A row that does not decode (a flipped bit in its answers, a mangled date) is left out and
+    named in `damaged` as (id, why): one bad row must not stop the queue, search or sync.
+    Without a `damaged` list the first bad row raises StoreCorrupt."""
     atts = load_attachments(conn, [r[1] for r in rows])
     out = []
     for r in rows:
-        (
-            _seq,
-            rid,
-            service_id,
-            form_version,
-            state,
-            locale,
-            commune,
-            created,
-            updated,
-            answers,
-            app_number,
-            submitted,
-            fee,
-            server_status,
-            note,
-            status_at,
-            receipt,
-            sync_err,
-        ) = r
-        out.append(
-            Registration(
-                id=rid,
-                service_id=service_id,
-                form_version=form_version,
-                state=State(state),
-                locale=locale,
-                commune_code=commune,
-                created_at=datetime.fromisoformat(created),
-                updated_at=datetime.fromisoformat(updated),
-                answers=decrypt_answers(aead, rid, answers),
-                attachments=atts[rid],
-                app_number=app_number,
-                submitted_at=_dt(submitted),
-                fee_khr=fee,
-                server_status=_status(server_status),
-                status_note=note,
-                status_at=_dt(status_at),
-                server_receipt=json.loads(receipt) if receipt else None,
-                last_sync_error=sync_err,
-            )
-        )
+        try:
+            out.append(_row_to_registration(r, aead, atts[r[1]]))
+        except (StoreCorrupt, ValueError, TypeError, KeyError) as exc:
+            if damaged is None:
+                if isinstance(exc, StoreCorrupt):
+                    raise
+                raise StoreCorrupt(f"Registration {r[1]} is damaged: {exc}") from exc
+            damaged.append((str(r[1]), str(exc)))
     return out
+
+
+def _row_to_registration(
+    r: Sequence[Any], aead: AESGCM, attachments: list[Attachment]
+) -> Registration:
+    (
+        _seq,
+        rid,
+        service_id,
+        form_version,
+        state,
+        locale,
+        commune,
+        created,
+        updated,
+        answers,
+        app_number,
+        submitted,
+        fee,
+        server_status,
+        note,
+        status_at,
+        receipt,
+        sync_err,
+    ) = r
+    return Registration(
+        id=rid,
+        service_id=service_id,
+        form_version=form_version,
+        state=State(state),
+        locale=locale,
+        commune_code=commune,
+        created_at=datetime.fromisoformat(created),
+        updated_at=datetime.fromisoformat(updated),
+        answers=decrypt_answers(aead, rid, answers),
+        attachments=attachments,
+        app_number=app_number,
+        submitted_at=_dt(submitted),
+        fee_khr=fee,
+        server_status=_status(server_status),
+        status_note=note,
+        status_at=_dt(status_at),
+        server_receipt=json.loads(receipt) if receipt else None,
+        last_sync_error=sync_err,
+    )
 
 
 def _status(value: str | None) -> ServerStatus | None:

@@ -21,19 +21,22 @@ from typing import Any
 from kiosk.model import Attachment, MediaRef, Receipt, Registration, State, new_id, utc_now
 from kiosk.store import crypto
 from kiosk.store.appnumber import (
+    PROVISIONAL_KIOSK,
     format_app_number,
     normalise_app_number,
     verification_code,
 )
 from kiosk.store.audit import AuditLog
-from kiosk.store.db import DB_FILE, check_writable, connect, write_tx
+from kiosk.store.db import DB_FILE, check_writable, connect, damaged, write_tx
 from kiosk.store.errors import (
     MediaMissing,
     NotFound,
+    StoreCorrupt,
     StoreError,
     WrongState,
     translate_sqlite,
 )
+from kiosk.store.health import HealthMixin, secure_permissions
 from kiosk.store.keyring import open_keys
 from kiosk.store.migrations import migrate
 from kiosk.store.outbox import SyncStoreMixin
@@ -41,7 +44,6 @@ from kiosk.store.registrations import (
     REG_COLUMNS,
     clean_answers,
     encrypt_answers,
-    rows_to_registrations,
     submission_sha256,
     write_attachments,
 )
@@ -53,7 +55,7 @@ ORPHAN_HOURS = 24.0  # media no attachment refers to are removed after this long
 _SEARCH_READY = "_search_backfilled"
 
 
-class Store(SyncStoreMixin):
+class Store(HealthMixin, SyncStoreMixin):
     """See ARCHITECTURE.md "Store"; open with `Store.open(data_dir, commune_code=...)`."""
 
     vault: MediaVault
@@ -66,9 +68,11 @@ class Store(SyncStoreMixin):
         keys: crypto.Keys,
         commune_code: str,
         clock: Callable[[], datetime],
+        kiosk_number: int | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.commune_code = commune_code
+        self._kiosk_number = kiosk_number
         self._conn = conn
         self._keys = keys
         self._clock = clock
@@ -90,11 +94,13 @@ class Store(SyncStoreMixin):
         passphrase: str | None = None,
         secret_dir: Path | None = None,
         orphan_hours: float = ORPHAN_HOURS,
+        kiosk_number: int | None = None,
     ) -> Store:
         """Open or create the store. Raises StoreReadOnly, StoreCorrupt, StoreFull, KeyLocked.
 
         `passphrase` defaults to $SALA_PASSPHRASE; `secret_dir` (where the machine secret lives)
-        to $SALA_SECRET_DIR or the per-user config dir.
+        to $SALA_SECRET_DIR or the per-user config dir. `kiosk_number` (given at enrolment)
+        defaults to the one in the data dir's config.json, read at each submit.
         """
         data_dir = Path(data_dir)
         if passphrase is None:
@@ -107,6 +113,9 @@ class Store(SyncStoreMixin):
                 migrate(conn)
             except sqlite3.Error as exc:
                 raise (translate_sqlite(exc, path) or StoreError(str(exc))) from exc
+            except (ValueError, LookupError) as exc:  # damaged schema text, odd records
+                raise damaged(path, clock(), exc) from exc
+            secure_permissions(data_dir, data_dir / MEDIA_DIR)
             keys = open_keys(
                 conn,
                 data_dir,
@@ -117,7 +126,7 @@ class Store(SyncStoreMixin):
         except BaseException:
             conn.close()
             raise
-        store = cls(data_dir, conn, keys, commune_code, clock)
+        store = cls(data_dir, conn, keys, commune_code, clock, kiosk_number)
         try:
             store._backfill_search()
             store.sweep_orphans(older_than_hours=orphan_hours)
@@ -146,8 +155,13 @@ class Store(SyncStoreMixin):
     def _now(self) -> datetime:
         return self._clock().astimezone(UTC)
 
-    def _rows_to_regs(self, rows: list[Any]) -> list[Registration]:
-        return rows_to_registrations(self._conn, self._keys.answers, rows)
+    def kiosk_number(self) -> int:
+        """The number the server gave this kiosk at enrolment, or 0 (provisional) before."""
+        if self._kiosk_number is not None:
+            return self._kiosk_number
+        from kiosk.config import read_kiosk_number
+
+        return read_kiosk_number(self.data_dir) or PROVISIONAL_KIOSK
 
     def _select(self, where: str, args: tuple[Any, ...]) -> list[Registration]:
         rows = self._conn.execute(
@@ -170,10 +184,11 @@ class Store(SyncStoreMixin):
                 f"SELECT {REG_COLUMNS} FROM registrations WHERE state NOT IN "
                 "('draft', 'purged') AND seq NOT IN (SELECT rowid FROM search_tokens)"
             ).fetchall()
-            for reg, row in zip(self._rows_to_regs(rows), rows, strict=True):
+            seqs = {row[1]: row[0] for row in rows}
+            for reg in self._rows_to_regs(rows):
                 self._conn.execute(
                     "INSERT INTO search_tokens (rowid, tokens) VALUES (?,?)",
-                    (row[0], self._search.doc(reg.answers, reg.app_number)),
+                    (seqs[reg.id], self._search.doc(reg.answers, reg.app_number)),
                 )
             self._put_setting(_SEARCH_READY, True)
 
@@ -256,6 +271,7 @@ class Store(SyncStoreMixin):
             for sha in shas:
                 if not self._referenced(sha):
                     self.vault.delete(sha)
+            self.checkpoint()  # the draft's old pages must not stay in the WAL
 
     def discard_stale_drafts(self, *, older_than_hours: float = 24.0) -> int:
         """Wipe drafts nobody touched for a while (a session cut off by a crash or power cut
@@ -324,7 +340,7 @@ class Store(SyncStoreMixin):
             number = self._conn.execute(
                 "UPDATE counters SET value = value + 1 WHERE name = 'app_number' RETURNING value"
             ).fetchone()[0]
-            app = format_app_number(self.commune_code, number)
+            app = format_app_number(self.commune_code, number, self.kiosk_number())
             now = self._now().isoformat()
             receipt = Receipt(
                 registration_id=reg_id,
@@ -393,7 +409,16 @@ class Store(SyncStoreMixin):
     def get(self, reg_id: str) -> Registration:
         with self._guard():
             regs = self._select("id = ?", (reg_id,))
+            if not regs:
+                row = self._conn.execute(
+                    "SELECT damaged FROM registrations WHERE id = ?", (reg_id,)
+                ).fetchone()
         if not regs:
+            if row is not None and row[0] is not None:
+                raise StoreCorrupt(
+                    f"Registration {reg_id} is damaged ({row[0]}); run `sala self-test`.",
+                    message_key="store.row_damaged",
+                )
             raise NotFound(f"No registration {reg_id}.")
         return regs[0]
 
@@ -426,14 +451,21 @@ class Store(SyncStoreMixin):
         return found
 
     def by_app_number(self, app_number: str) -> Registration | None:
+        number = normalise_app_number(app_number)
         with self._guard():
-            regs = self._select("app_number = ?", (normalise_app_number(app_number),))
+            regs = self._select(
+                "damaged IS NULL AND (app_number = ? OR id = (SELECT registration_id FROM "
+                "app_number_aliases WHERE app_number = ?))",
+                (number, number),
+            )
         return regs[0] if regs else None
 
     def list_by_state(self, state: State, *, limit: int = 100) -> list[Registration]:
         """Oldest first: the order a clerk's queue is worked through."""
         with self._guard():
-            return self._select("state = ? ORDER BY seq LIMIT ?", (State(state).value, limit))
+            return self._select(
+                "state = ? AND damaged IS NULL ORDER BY seq LIMIT ?", (State(state).value, limit)
+            )
 
     def counts_by_state(self) -> dict[State, int]:
         with self._guard():
@@ -465,8 +497,10 @@ class Store(SyncStoreMixin):
                 if not seqs:
                     break
                 marks = ",".join("?" * len(seqs))
-                regs = self._select(f"seq IN ({marks}) ORDER BY seq DESC", tuple(seqs))
-                found.extend(r for r in regs if matches(query, r.answers, r.app_number))
+                regs = self._select(
+                    f"seq IN ({marks}) AND damaged IS NULL ORDER BY seq DESC", tuple(seqs)
+                )
+                found.extend(r for r in regs if self._matches(query, r))
                 offset += len(seqs)
                 scanned += len(seqs)
         return found[:limit]
@@ -517,6 +551,8 @@ class Store(SyncStoreMixin):
             for sha in shas:
                 if not self._referenced(sha):
                     self.vault.delete(sha)
+            if rows:
+                self.checkpoint()  # purged answers and notes must not stay in the WAL
         return len(rows)
 
     def sweep_orphans(self, *, older_than_hours: float = ORPHAN_HOURS) -> int:
@@ -524,27 +560,11 @@ class Store(SyncStoreMixin):
         with self._guard():
             return len(self.vault.sweep(self._referenced, older_than_s=older_than_hours * 3600))
 
-    def verify_media(self, *, limit: int | None = None) -> list[str]:
-        """sha256 of attached media that are missing or do not decrypt to their hash, newest
-        attachments first (`limit` of them, or all)."""
-        with self._guard():
-            shas = [
-                r[0]
-                for r in self._conn.execute(
-                    "SELECT sha256 FROM attachments GROUP BY sha256 ORDER BY MAX(rowid) DESC "
-                    "LIMIT ?",
-                    (-1 if limit is None else limit,),
-                )
-            ]
-        bad = []
-        for sha in shas:
-            try:
-                self.vault.get(sha)
-            except StoreError:
-                bad.append(sha)
-        return bad
-
-    def integrity_check(self) -> list[str]:
-        """`PRAGMA integrity_check` rows (["ok"] when healthy)."""
-        with self._guard():
-            return [r[0] for r in self._conn.execute("PRAGMA integrity_check")]
+    def _matches(self, query: str, reg: Registration) -> bool:
+        """The exact check, also against numbers the registration was printed with before."""
+        if matches(query, reg.answers, reg.app_number):
+            return True
+        old = self._conn.execute(
+            "SELECT app_number FROM app_number_aliases WHERE registration_id = ?", (reg.id,)
+        ).fetchall()
+        return any(matches(query, {}, r[0]) for r in old)

@@ -59,7 +59,8 @@ class MediaVault:
         tmp = final.parent / f"{TMP_PREFIX}{sha[:16]}-{secrets.token_hex(4)}"
         try:
             new_dir = not final.parent.is_dir()
-            final.parent.mkdir(parents=True, exist_ok=True)
+            self.root.mkdir(parents=True, exist_ok=True, mode=0o700)  # owner only, like the db
+            final.parent.mkdir(exist_ok=True, mode=0o700)
             if new_dir:
                 fsync_dir(self.root)
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

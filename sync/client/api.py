@@ -1,14 +1,15 @@
 """One signed HTTP conversation with the ministry server, over a `requests.Session` passed in.
 
-Every request carries the device's Ed25519 signature (sync/PROTOCOL.md "Device identity"); the
-server's clock is learned from `Sala-Server-Time` when it says `clock_skew`, so a kiosk whose
-clock is days off still syncs while its own timestamps stay data. Network failures become
-`Offline`, 5xx/429 become `ServerBusy` with the server's `Retry-After`: the caller decides
-when to try again (backoff.py), this module never sleeps.
+Every request carries the device's Ed25519 signature (sync/PROTOCOL.md "Device identity"). The
+server's clock is learned from the `Sala-Server-Time` of any 401 (a HEAD's has no body to say
+`clock_skew`), so a kiosk whose clock is days off still syncs while its own timestamps stay
+data. Network failures become `Offline`, 5xx/429 become `ServerBusy` with the server's
+`Retry-After`: the caller decides when to try again (backoff.py), this module never sleeps.
 """
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -18,6 +19,7 @@ from urllib.parse import urlencode, urlsplit
 
 import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from requests.adapters import HTTPAdapter
 
 from kiosk.model import utc_now
 from sync import protocol
@@ -25,6 +27,28 @@ from sync.client.backoff import parse_retry_after
 from sync.client.link import LinkEstimator
 
 USER_AGENT = "sala-kiosk/1"
+# A connection whose sent bytes go unacknowledged this long is dead or in a blackout: the kernel
+# drops it (TCP_USER_TIMEOUT, Linux). After a few seconds of outage TCP's own retransmissions
+# are many seconds apart, so a connection that lived through it would sit idle long after the
+# link is back; a fresh one starts at once (tests/bench/sync_bench.py, profile `flapping`).
+# Long enough for a segment lost twice in a row on an 800 ms, 2 % loss link. Server think time
+# does not count: our bytes are acknowledged while it works.
+STALL_SECONDS = 5.0
+
+
+class _StallLimitAdapter(HTTPAdapter):
+    """Connections to the ministry server carry TCP_USER_TIMEOUT where the OS has it."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        from urllib3.connection import HTTPConnection
+
+        option = getattr(socket, "TCP_USER_TIMEOUT", None)
+        if option is not None:
+            kwargs["socket_options"] = [
+                *HTTPConnection.default_socket_options,
+                (socket.IPPROTO_TCP, option, int(STALL_SECONDS * 1000)),
+            ]
+        super().init_poolmanager(*args, **kwargs)
 
 
 class SyncError(Exception):
@@ -111,6 +135,7 @@ class Api:
         self.stats: dict[str, int] = {}
         self._stats_lock = threading.Lock()
         session.headers.setdefault("User-Agent", USER_AGENT)
+        session.mount(self.base_url + "/", _StallLimitAdapter())
 
     def stats_add(self, name: str, n: int) -> None:
         """Counters a bench reads (body bytes sent, requests…)."""
@@ -142,6 +167,17 @@ class Api:
         self.clock_offset = server - self.clock()
         return True
 
+    def _clock_refusal(self, resp: requests.Response) -> bool:
+        """On a 401, learn the server's time (every 401 carries it); True when the refusal may
+        be our clock's fault, so the request is worth signing again once.
+
+        A HEAD's refusal has no body to say `clock_skew`, and a resumed upload's first signed
+        request is a HEAD: without this, a kiosk clock days off never syncs again."""
+        if not self.learn_clock(resp):
+            return False
+        code, _ = error_code(resp)
+        return code == protocol.ERR_CLOCK_SKEW or code is None
+
     def request(
         self,
         method: str,
@@ -154,7 +190,7 @@ class Api:
         signed: bool = True,
         timeout: tuple[float, float] | None = None,
     ) -> requests.Response:
-        """Send one request; retries once after learning the server clock on `clock_skew`.
+        """Send one request; retries once after learning the server clock from a 401.
 
         Raises `Offline` on network failure and `ServerBusy` on 5xx/429; any other status is
         returned for the caller to read.
@@ -175,7 +211,7 @@ class Api:
             if signed:
                 hdrs.update(
                     protocol.sign_request(
-                        self.key, self.device_id, method, target, body, now=self.now()
+                        self.key, self.device_id, method, target, body, headers=hdrs, now=self.now()
                     )
                 )
             started = time.monotonic()
@@ -197,10 +233,8 @@ class Api:
             elapsed = time.monotonic() - started
             if len(body) < 2048:
                 self.link.add_rtt(elapsed)
-            if resp.status_code == 401 and attempt == 0:
-                code, _ = error_code(resp)
-                if code == protocol.ERR_CLOCK_SKEW and self.learn_clock(resp):
-                    continue
+            if resp.status_code == 401 and attempt == 0 and self._clock_refusal(resp):
+                continue
             break
         if resp.status_code >= 500 or resp.status_code == 429:
             code, message = error_code(resp)
@@ -219,17 +253,24 @@ class Api:
             )
         return resp
 
-    def ping(self, *, learn_clock: bool = True) -> bool:
-        """The cheap connectivity probe: `GET /v1/ping` (unsigned); measures RTT, learns clock."""
-        try:
-            resp = self.request("GET", "/v1/ping", signed=False, timeout=(5.0, 10.0))
-        except (Offline, ServerBusy):
-            return False
+    def probe(self, *, learn_clock: bool = True) -> bool:
+        """The cheap connectivity probe: `GET /v1/ping` (unsigned, a few bytes, never shed by
+        the server); measures RTT, learns the clock. Raises `Offline` when the link is down and
+        `ServerBusy` when something in front of the server says 5xx/429, so the caller can tell
+        them apart (backoff.py)."""
+        resp = self.request("GET", "/v1/ping", signed=False, timeout=(5.0, 10.0))
         if resp.status_code // 100 == 2:
             if learn_clock:
                 self.learn_clock(resp)
             return True
         return False
+
+    def ping(self, *, learn_clock: bool = True) -> bool:
+        """`probe`, with every failure a plain False."""
+        try:
+            return self.probe(learn_clock=learn_clock)
+        except (Offline, ServerBusy):
+            return False
 
     def verify_receipt(self, receipt: Mapping[str, Any], signature: str) -> bool:
         """The server's receipt signature, checked against the key pinned at enrolment."""

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
+from sync.protocol import parse_uint
+
 BASE_SECONDS = 2.0
 CAP_SECONDS = 600.0
 # The jitter window is never shorter than one sync interval: after a short outage, kiosks that
@@ -42,8 +44,8 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     if not value:
         return None
     value = value.strip()
-    try:
-        return max(0.0, float(value))
+    try:  # delta-seconds in ASCII digits: float() would take "٣" or "1e3"
+        return float(parse_uint(value))
     except ValueError:
         pass
     try:

@@ -159,7 +159,8 @@ def register(sub: Any) -> None:
     e = sub.add_parser(
         "enrol",
         help="register this kiosk with the ministry server (one-time code from a technician)",
-        description="Make this kiosk's Ed25519 key (kept 0600 in the data dir), "
+        description="Make this kiosk's Ed25519 key (kept 0600 in the data dir, wrapped by the "
+        "machine secret), "
         "register it with the one-time code and pin the server's key and, for "
         "https, the ministry CA.",
     )

@@ -1,9 +1,14 @@
 """`sala enrol`: make the kiosk's Ed25519 key, register it with a one-time code, pin the server.
 
 What enrolment leaves in the data dir:
-- `sync-device.key`  the private key (PEM, PKCS#8), mode 0600; it never leaves the kiosk;
+- `sync-device-key.json` the private key, wrapped by the store's key-encryption key (machine
+  secret outside the data dir + optional passphrase; see device_key.py), mode 0600; it never
+  leaves the kiosk, and a copy of the data dir alone cannot act as the kiosk;
 - `sync-device.json` server URL, device id, commune, the server's public key (pinned: every
-  receipt is checked with it) and, for https, the path of the ministry CA copy `sync-ca.pem`.
+  receipt is checked with it), the kiosk number and, for https, the path of the ministry CA
+  copy `sync-ca.pem`;
+- `config.json` gains `kiosk_number` (1-99, unique in the commune, from the server's answer):
+  the store writes it into every application number, so two kiosks never make the same one.
 Plain http is refused unless the server is on this machine (loopback) or the technician says
 `--allow-insecure-http`: a kiosk must never send citizens' data in clear by accident.
 """
@@ -14,20 +19,20 @@ import ipaddress
 import json
 import shutil
 import socket
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kiosk.durable import write_atomic
 from sync import protocol
+from sync.client import device_key
 from sync.client.api import Api, SyncError, error_code
 
 IDENTITY_FILE = "sync-device.json"
-KEY_FILE = "sync-device.key"
+KEY_FILE = device_key.KEY_FILE
 CA_FILE = "sync-ca.pem"
 
 
@@ -43,6 +48,7 @@ class Identity:
     server_public_key: str
     ca_file: str | None = None
     allow_insecure_http: bool = False
+    kiosk_number: int | None = None  # None: enrolled by a server that did not give one yet
 
 
 def _is_loopback(host: str) -> bool:
@@ -86,15 +92,40 @@ def load_identity(data_dir: Path) -> Identity | None:
     path = Path(data_dir) / IDENTITY_FILE
     if not path.exists():
         return None
-    return Identity(**json.loads(path.read_text(encoding="utf-8")))
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    known = {f.name for f in fields(Identity)}
+    return Identity(**{k: v for k, v in raw.items() if k in known})
+
+
+def kiosk_number_of(answer: dict[str, object]) -> int | None:
+    """The enrolment answer's `kiosk_number` (1-99), or None if absent; anything else is a
+    server fault the technician must hear about, not a number to print on receipts."""
+    value = answer.get("kiosk_number")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 99:
+        raise EnrolError(
+            f"The server gave an invalid kiosk number {value!r} (expected 1-99).",
+            key="sync.enrol.refused",
+        )
+    return value
+
+
+def _save_kiosk_number(data_dir: Path, number: int | None) -> None:
+    """Put the kiosk number into config.json, where the store reads it at each submit."""
+    try:
+        from kiosk.config import load_config, save_config
+    except ImportError:  # pragma: no cover - the core is always installed with the client
+        return
+    from dataclasses import replace
+
+    save_config(replace(load_config(data_dir), kiosk_number=number))
 
 
 def load_key(data_dir: Path) -> Ed25519PrivateKey:
-    raw = (Path(data_dir) / KEY_FILE).read_bytes()
-    key = serialization.load_pem_private_key(raw, password=None)
-    if not isinstance(key, Ed25519PrivateKey):
-        raise EnrolError("The device key file is not an Ed25519 key.", key="sync.enrol.bad_key")
-    return key
+    """The device key, unwrapped with this machine's secret (DeviceKeyError, a SyncError, if
+    it cannot be); an old plaintext key is wrapped and removed on the way."""
+    return device_key.load(Path(data_dir))
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -104,15 +135,7 @@ def _write_private(path: Path, data: bytes) -> None:
 
 def _load_or_make_key(data_dir: Path) -> Ed25519PrivateKey:
     """Reuse a key from an enrolment that failed half-way; otherwise make a new one."""
-    path = data_dir / KEY_FILE
-    if path.exists():
-        return load_key(data_dir)
-    key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    _write_private(path, pem)
-    return key
+    return device_key.load_or_make(data_dir)
 
 
 def enrol(
@@ -167,6 +190,7 @@ def enrol(
         )
     answer = resp.json()
     protocol.load_public_key(answer["server_public_key"])  # ValueError if it is not a key
+    number = kiosk_number_of(answer)
     identity = Identity(
         server_url=url,
         device_id=str(answer["device_id"]),
@@ -174,8 +198,10 @@ def enrol(
         server_public_key=str(answer["server_public_key"]),
         ca_file=pinned_ca,
         allow_insecure_http=allow_insecure_http,
+        kiosk_number=number,
     )
     _write_private(data_dir / IDENTITY_FILE, json.dumps(asdict(identity), indent=2).encode("utf-8"))
+    _save_kiosk_number(data_dir, number)
     return identity
 
 

@@ -231,10 +231,17 @@ def push_pending(
             results.append(PushResult(reg.id, reg.app_number, True, receipt=outcome))
             return
         exc = outcome
-        is_flagged = isinstance(exc, Conflict | UploadRejected) or (
-            isinstance(exc, Refused) and exc.status not in (401, 404)
+        taken = isinstance(exc, Refused) and exc.code == protocol.ERR_APP_NUMBER_TAKEN
+        if taken:  # another kiosk sent this (legacy or provisional) number: take one of ours
+            new = store.renumber(reg.id)
+            exc = Refused(f"{outcome}; renumbered {new}", status=409, code=None)
+        is_flagged = not taken and (
+            isinstance(exc, Conflict | UploadRejected)
+            or (isinstance(exc, Refused) and exc.status not in (401, 404))
         )
-        if isinstance(exc, Offline | ServerBusy | Refused | BadReceipt) and not is_flagged:
+        if isinstance(exc, Offline | ServerBusy | Refused | BadReceipt) and not (
+            is_flagged or taken
+        ):
             stop = True  # the link or the server: the rest would fail the same way
         if not isinstance(exc, SyncError):
             exc = SyncError(f"{type(exc).__name__}: {exc}")

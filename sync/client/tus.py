@@ -51,8 +51,8 @@ def _tus_headers(extra: dict[str, str]) -> dict[str, str]:
 
 def _offset(resp_headers: object, name: str = "Upload-Offset") -> int | None:
     value = resp_headers.get(name)  # type: ignore[attr-defined]
-    try:
-        return int(value) if value is not None else None
+    try:  # ASCII digits only: int() would read "٣" as 3
+        return protocol.parse_uint(value) if value is not None else None
     except ValueError:
         return None
 

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -15,7 +14,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sync.server import auth, catalog, db, feed, keys, officers, registrations, uploads
+from sync.server import auth, catalog, db, decisions, feed, keys, openapi, registrations, uploads
 from sync.server.config import ServerConfig
 from sync.server.context import Context
 from sync.server.errors import ApiError
@@ -29,6 +28,19 @@ class EnrolIn(BaseModel):
     code: str = Field(min_length=1, max_length=40)
     public_key: str = Field(min_length=1, max_length=64, description="base64url raw Ed25519")
     label: str = Field(default="", max_length=200)
+
+
+class DeviceOut(BaseModel):
+    device_id: str
+    commune_code: str
+    kiosk_number: int | None = Field(
+        description="1..99, unique in the commune: kiosks put it in their application numbers"
+    )
+
+
+class EnrolOut(DeviceOut):
+    server_public_key: str = Field(description="base64url raw Ed25519: pin it, verify receipts")
+    server_time: str
 
 
 def open_context(config: ServerConfig) -> Context:
@@ -77,10 +89,11 @@ def create_app(config: ServerConfig) -> FastAPI:
         redoc_url=None,
         description="Reference server for the Sala kiosk sync protocol v1.",
     )
-    for router in (uploads.router, registrations.router, officers.router, feed.router):
+    for router in (uploads.router, registrations.router, decisions.router, feed.router):
         app.include_router(router)
     _add_core_routes(app)
     _add_error_handlers(app)
+    openapi.install(app)
     app.add_middleware(Limits, max_upload=config.max_upload, max_in_flight=config.max_in_flight)
     return app
 
@@ -100,17 +113,24 @@ def _add_core_routes(app: FastAPI) -> None:
         return Response(status_code=204, headers={"Sala-Server-Time": auth.server_time()})
 
     @app.post("/v1/devices", status_code=201, tags=["devices"], summary="enrol a kiosk")
-    async def enrol(body: EnrolIn, request: Request) -> dict[str, Any]:
+    async def enrol(body: EnrolIn, request: Request) -> EnrolOut:
         ctx: Context = request.app.state.sala
         device = await run_in_threadpool(
             auth.enrol, ctx.engine, body.code, body.public_key, body.label
         )
-        return {
-            "device_id": device.id,
-            "commune_code": device.commune_code,
-            "server_public_key": ctx.public_key,
-            "server_time": auth.server_time(),
-        }
+        return EnrolOut(
+            device_id=device.id,
+            commune_code=device.commune_code,
+            kiosk_number=device.kiosk_number,
+            server_public_key=ctx.public_key,
+            server_time=auth.server_time(),
+        )
+
+    @app.get("/v1/device", tags=["devices"], summary="this device, as the server knows it")
+    async def this_device(req: auth.Signed) -> DeviceOut:
+        """A kiosk enrolled before kiosk numbers existed learns its number here."""
+        d = req.device
+        return DeviceOut(device_id=d.id, commune_code=d.commune_code, kiosk_number=d.kiosk_number)
 
 
 def _add_error_handlers(app: FastAPI) -> None:

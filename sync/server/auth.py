@@ -2,11 +2,14 @@
 
 The server keeps only public keys and hashes of enrolment codes: nothing it stores lets anyone
 act as a kiosk. Every signed request is checked in this order: known and not revoked device,
-signature, date within ±5 min (else `clock_skew` with `Sala-Server-Time`), fresh nonce.
+signature version, signature, date within ±5 min (else `clock_skew` with `Sala-Server-Time`),
+fresh nonce. Each device gets a kiosk number at enrolment (1..99, unique in its commune, never
+reused): kiosks put it in their application numbers, so two kiosks cannot print the same one.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import uuid
@@ -15,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
@@ -32,6 +35,7 @@ _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
 class Device:
     id: str
     commune_code: str
+    kiosk_number: int | None = None  # None only for a device the 99 numbers ran out before
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,7 @@ def hash_code(code: str) -> str:
 
 def make_enrolment_code(engine: Engine, commune_code: str, ttl_s: float) -> str:
     """A 12-character one-time code (about 59 bits), shown once; only its hash is stored."""
-    if not (len(commune_code) == 6 and commune_code.isdigit()):
+    if not p.is_ascii_digits(commune_code, 6):
         raise ValueError("commune code must be 6 digits (MEF code), e.g. 120101")
     raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
     now = db.now()
@@ -107,6 +111,7 @@ def enrol(engine: Engine, code: str, public_key: str, label: str) -> Device:
                 "enrolment_code_expired",
                 "This enrolment code has expired; ask the technician for a new one.",
             )
+        number = _free_kiosk_number(conn, row.commune_code)
         device_id = str(uuid.uuid4())
         spent = conn.execute(
             db.enrolment_codes.update()
@@ -123,9 +128,34 @@ def enrol(engine: Engine, code: str, public_key: str, label: str) -> Device:
                 public_key=public_key,
                 label=label[:200],
                 enrolled_at=now,
+                kiosk_number=number,
             )
         )
-    return Device(device_id, row.commune_code)
+    return Device(device_id, row.commune_code, number)
+
+
+def _free_kiosk_number(conn: Connection, commune_code: str) -> int:
+    """The lowest number no device of the commune ever had, revoked ones included: a new kiosk
+    must not print the application numbers of one that was replaced. Raises 409 when all 99
+    are taken (the enrolment code stays unspent: the transaction rolls back)."""
+    if conn.dialect.name == "postgresql":  # two enrolments in one commune at once
+        conn.execute(text("SELECT pg_advisory_xact_lock(72012)"))
+    taken = set(
+        conn.execute(
+            select(db.devices.c.kiosk_number)
+            .where(db.devices.c.commune_code == commune_code)
+            .where(db.devices.c.kiosk_number.is_not(None))
+        ).scalars()
+    )
+    for number in range(1, p.KIOSK_NUMBER_MAX + 1):
+        if number not in taken:
+            return number
+    raise ApiError(
+        409,
+        "kiosk_numbers_exhausted",
+        f"Commune {commune_code} has used all {p.KIOSK_NUMBER_MAX} kiosk numbers; "
+        "this kiosk cannot be enrolled there. Ask the ministry.",
+    )
 
 
 def revoke(engine: Engine, device_id: str) -> bool:
@@ -149,10 +179,51 @@ def device_is_active(conn: Connection, device_id: str) -> bool:
 # --- signed requests ---------------------------------------------------------------------------
 
 
+def _signature_base(
+    headers: dict[str, str],
+    method: str,
+    target: str,
+    date: str,
+    nonce: str,
+    body: bytes,
+    v1_tus_until: float | None,
+) -> bytes:
+    """The bytes the device must have signed, by `Sala-Signature-Version` (absent: 1).
+
+    Version 1 signs no headers, so an in-path rewrite of Upload-Length or Upload-Metadata
+    would pass: it is accepted only on requests without tus headers, or, while a fleet
+    upgrades, until the configured `--accept-v1-tus-until` date.
+    """
+    version = headers.get(p.HDR_SIGNATURE_VERSION.lower(), "1").strip()
+    if version == "2":
+        return p.signature_base_v2(method, target, date, nonce, headers, body)
+    if version != "1":
+        raise _unauthorized(
+            p.ERR_SIGNATURE_VERSION, "Sala-Signature-Version must be 1 or 2 (2 is current)."
+        )
+    tus = [h for h in p.TUS_SIGNED_HEADERS if h in headers]
+    if tus and (v1_tus_until is None or db.now() >= v1_tus_until):
+        raise _unauthorized(
+            p.ERR_SIGNATURE_VERSION,
+            f"A version-1 signature does not cover {', '.join(tus)}; sign with "
+            "Sala-Signature-Version 2 (update the kiosk).",
+        )
+    return p.signature_base(method, target, date, nonce, body)
+
+
 def verify_request(
-    engine: Engine, method: str, target: str, headers: dict[str, str], body: bytes
+    engine: Engine,
+    method: str,
+    target: str,
+    headers: dict[str, str],
+    body: bytes,
+    *,
+    v1_tus_until: float | None = None,
 ) -> Device:
-    """Authenticate one request or raise a 401 ApiError; records the nonce on success."""
+    """Authenticate one request or raise a 401 ApiError; records the nonce on success.
+
+    `headers` have lower-case names; a repeated header is joined with commas, so a second
+    copy added on the way does not slip past the signature."""
     device_id = headers.get(p.HDR_DEVICE.lower(), "")
     date = headers.get(p.HDR_DATE.lower(), "")
     nonce = headers.get(p.HDR_NONCE.lower(), "")
@@ -171,7 +242,7 @@ def verify_request(
         raise _unauthorized("unknown_device", "This device is not enrolled; enrol it again.")
     if row.revoked_at is not None:
         raise _unauthorized("device_revoked", "This device was revoked by the ministry.")
-    base = p.signature_base(method, target, date, nonce, body)
+    base = _signature_base(headers, method, target, date, nonce, body, v1_tus_until)
     if not p.verify(row.public_key, signature, base):
         raise _unauthorized("bad_signature", "The request signature does not match.")
     try:
@@ -196,7 +267,7 @@ def verify_request(
         raise _unauthorized(
             p.ERR_REPLAY, "This request was already received (replayed nonce)."
         ) from exc
-    return Device(row.id, row.commune_code)
+    return Device(row.id, row.commune_code, row.kiosk_number)
 
 
 def purge_nonces(engine: Engine) -> int:
@@ -217,9 +288,17 @@ def request_target(request: Request) -> str:
 async def signed(request: Request, ctx: Ctx) -> SignedRequest:
     """FastAPI dependency: the authenticated device and the exact body bytes it signed."""
     body = await request.body()
-    headers = {k.lower(): v for k, v in request.headers.items()}
+    headers: dict[str, str] = {}
+    for name, value in request.headers.items():  # every copy of a repeated header
+        name = name.lower()
+        headers[name] = f"{headers[name]},{value}" if name in headers else value
     device = await run_in_threadpool(
-        verify_request, ctx.engine, request.method, request_target(request), headers, body
+        functools.partial(verify_request, v1_tus_until=ctx.config.signature_v1_tus_until),
+        ctx.engine,
+        request.method,
+        request_target(request),
+        headers,
+        body,
     )
     return SignedRequest(device, body)
 

@@ -1,8 +1,9 @@
 """`sala-server` (= `sala server`): run the ministry server, or act directly on its database.
 
 `sala-server [--host --port --db --media-dir --tls-cert --tls-key]` runs it; the subcommands
-`enrolment-code`, `officer-token`, `set-status`, `revoke`, `review`, `publish` open the same db
-without the web server, so they work while it runs (SQLite WAL / PostgreSQL) or while it is down.
+`enrolment-code`, `officer-token`, `officer-revoke`, `officer-list`, `set-status`, `revoke`,
+`review`, `publish` open the same db without the web server, so they work while it runs (SQLite
+WAL / PostgreSQL) or while it is down.
 """
 
 from __future__ import annotations
@@ -86,6 +87,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="catalog published on first start (default: the bundled one)",
     )
     parser.add_argument(
+        "--accept-v1-tus-until",
+        metavar="YYYY-MM-DD",
+        type=_date_arg,
+        help="until this UTC date, also accept version-1 signatures (which do not cover the "
+        "tus headers) on uploads, for kiosks not yet updated (default: refuse them)",
+    )
+    parser.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
     )
     parser.set_defaults(func=run, server_command="run")
@@ -102,10 +110,35 @@ def configure(parser: argparse.ArgumentParser) -> None:
     c.add_argument("--count", type=int, default=1, help="how many codes, one per line")
     c.set_defaults(func=cmd_enrolment_code)
 
-    c = cmds.add_parser("officer-token", help="make a bearer token for an officer")
+    c = cmds.add_parser("officer-token", help="make a scoped bearer token for an officer")
     _common(c, sub=True)
     c.add_argument("--name", default="officer", help="who holds it (kept in the status log)")
+    c.add_argument(
+        "--role",
+        required=True,
+        choices=["decide", "publish", "admin"],
+        help="decide: set statuses; publish: catalogs and gazetteers (needs --jurisdiction "
+        "all); admin: both",
+    )
+    c.add_argument(
+        "--jurisdiction",
+        required=True,
+        metavar="CODES",
+        help="comma-separated province (12), district (1201) or commune (120101) codes, or all",
+    )
+    c.add_argument(
+        "--expires-days", type=float, default=90.0, help="validity in days (default 90, max 366)"
+    )
     c.set_defaults(func=cmd_officer_token)
+
+    c = cmds.add_parser("officer-revoke", help="revoke an officer token (by its id or itself)")
+    _common(c, sub=True)
+    c.add_argument("token", metavar="ID_OR_TOKEN", help="the id officer-list shows, or the token")
+    c.set_defaults(func=cmd_officer_revoke)
+
+    c = cmds.add_parser("officer-list", help="list officer tokens: id, role, jurisdiction, state")
+    _common(c, sub=True)
+    c.set_defaults(func=cmd_officer_list)
 
     c = cmds.add_parser("set-status", help="set a registration's status (as an officer)")
     _common(c, sub=True)
@@ -155,7 +188,18 @@ def _config(args: argparse.Namespace) -> Any:
         sweep_interval_s=getattr(args, "sweep_interval", None),
         max_in_flight=getattr(args, "max_in_flight", None),
         catalog_path=Path(args.catalog) if getattr(args, "catalog", None) else None,
+        signature_v1_tus_until=getattr(args, "accept_v1_tus_until", None),
     )
+
+
+def _date_arg(text: str) -> float:
+    """`YYYY-MM-DD` → epoch seconds at 00:00 UTC that day."""
+    from datetime import UTC, datetime
+
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC).timestamp()
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a YYYY-MM-DD date") from exc
 
 
 def _context(args: argparse.Namespace) -> Any:
@@ -203,15 +247,57 @@ def cmd_enrolment_code(args: argparse.Namespace) -> int:
 
 
 def cmd_officer_token(args: argparse.Namespace) -> int:
+    """Prints the token alone on stdout (scripts capture it); its id and scope go to stderr."""
     from sync.server.officers import make_token
 
-    print(make_token(_context(args).engine, args.name))
+    try:
+        token_id, token = make_token(
+            _context(args).engine, args.name, args.role, args.jurisdiction, args.expires_days
+        )
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(token)
+    print(
+        f"token id {token_id}: {args.role} in {args.jurisdiction}, "
+        f"expires in {args.expires_days:g} days; shown once, keep it secret",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_officer_revoke(args: argparse.Namespace) -> int:
+    from sync.server.officers import revoke_token
+
+    if not revoke_token(_context(args).engine, args.token):
+        print("No active officer token with this id.", file=sys.stderr)
+        return 1
+    print("revoked")
+    return 0
+
+
+def cmd_officer_list(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from sync.server import db
+    from sync.server.officers import list_tokens
+
+    now = db.now()
+    for r in list_tokens(_context(args).engine):
+        if r.revoked_at is not None:
+            state = "revoked"
+        elif r.expires_at is None or r.expires_at <= now:
+            state = "expired"
+        else:
+            state = "active"
+        until = p.format_date(datetime.fromtimestamp(r.expires_at or 0, UTC))
+        print(f"{r.id}\t{r.name}\t{r.role}\t{r.jurisdiction}\t{state}\tuntil {until}")
     return 0
 
 
 def cmd_set_status(args: argparse.Namespace) -> int:
+    from sync.server.decisions import change_status
     from sync.server.errors import ApiError
-    from sync.server.officers import change_status
 
     try:
         seq = change_status(

@@ -23,6 +23,9 @@ class ServerConfig:
     max_in_flight: int = 256  # above this many concurrent requests: 503 + Retry-After
     catalog_path: Path | None = None  # initial catalog when none is published yet
     enrolment_ttl_s: float = 72 * 3600.0
+    # Until this epoch time, version-1 signatures (which cover no headers) are still accepted
+    # on tus requests, for kiosks not yet updated; None: refused from the start.
+    signature_v1_tus_until: float | None = None
 
     @property
     def key_path(self) -> Path:

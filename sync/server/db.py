@@ -11,6 +11,7 @@ RFC 3339 strings derived from them.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,9 +31,12 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    inspect,
     select,
     text,
 )
+
+log = logging.getLogger("sala.server")
 
 metadata = MetaData()
 
@@ -52,6 +56,8 @@ devices = Table(
     Column("label", String(200), nullable=False, default=""),
     Column("enrolled_at", Float, nullable=False),
     Column("revoked_at", Float),
+    Column("kiosk_number", Integer),  # 1..99 in its commune, never reused (v2)
+    Index("ux_devices_commune_kiosk", "commune_code", "kiosk_number", unique=True),
 )
 
 enrolment_codes = Table(
@@ -108,6 +114,7 @@ registrations = Table(
     Column("review", String(32)),  # e.g. "unknown_service": a supervisor must look
     Column("receipt", Text, nullable=False),  # canonical JSON of the signed receipt
     Column("signature", String(128), nullable=False),
+    Index("ix_registrations_app_number", "app_number"),  # v2: one number, one device
 )
 
 status_history = Table(
@@ -132,13 +139,32 @@ changes = Table(
     sqlite_autoincrement=True,  # a seq is never reused, even after compaction empties the table
 )
 
-officers = Table(
+officers = Table(  # bearer tokens; the model is sync/server/officers.py
     "officers",
     metadata,
     Column("token_hash", String(64), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("created_at", Float, nullable=False),
     Column("revoked_at", Float),
+    # v2 (NULL only before the migration filled them in):
+    Column("id", String(16)),  # short public handle for `officer-revoke` and the audit
+    Column("role", String(16)),  # decide | publish | admin
+    Column("jurisdiction", Text),  # "*" or comma-separated province/district/commune codes
+    Column("expires_at", Float),
+    Index("ux_officers_id", "id", unique=True),
+)
+
+officer_audit = Table(  # every use of an officer token (and of set-status), allowed or not
+    "officer_audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", Float, nullable=False, index=True),
+    Column("token_id", String(16)),  # NULL: no token, or one the server does not know
+    Column("officer", String(200), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("outcome", String(60), nullable=False),  # ok | refused:<error code>
+    Column("detail", Text, nullable=False, default=""),
 )
 
 documents = Table(  # published catalog and gazetteer versions, fetched by URL from the feed
@@ -162,7 +188,57 @@ def _v1(conn: Connection) -> None:
     metadata.create_all(conn)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1]
+def _add_columns(conn: Connection, table: Table, names: tuple[str, ...]) -> None:
+    """ALTER TABLE … ADD COLUMN for each of `names` the table lacks (a fresh database made by
+    `_v1` from today's metadata has them all already)."""
+    have = {c["name"] for c in inspect(conn).get_columns(table.name)}
+    for name in names:
+        if name not in have:
+            kind = table.c[name].type.compile(dialect=conn.dialect)
+            conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {name} {kind}")
+
+
+def _v2(conn: Connection) -> None:
+    """Kiosk numbers, one device per application number, scoped officer tokens and their audit.
+
+    Existing devices get numbers per commune in enrolment order. Existing officer tokens had no
+    role, jurisdiction or expiry, and one of them moved another commune's application: they
+    are retired (expired now), not silently made national admins; the start-up log says how
+    many, and `sala-server officer-token` makes scoped ones.
+    """
+    metadata.create_all(conn)  # new tables (officer_audit); existing ones are left alone
+    _add_columns(conn, devices, ("kiosk_number",))
+    _add_columns(conn, officers, ("id", "role", "jurisdiction", "expires_at"))
+    for index in (*devices.indexes, *registrations.indexes, *officers.indexes):
+        index.create(conn, checkfirst=True)
+    rows = conn.execute(
+        select(devices.c.id, devices.c.commune_code)
+        .where(devices.c.kiosk_number.is_(None))
+        .order_by(devices.c.commune_code, devices.c.enrolled_at, devices.c.id)
+    ).all()
+    last: dict[str, int] = {}
+    for row in rows:
+        number = last.get(row.commune_code, 0) + 1
+        last[row.commune_code] = number
+        if number <= 99:  # protocol.KIOSK_NUMBER_MAX; beyond it the device keeps none
+            conn.execute(devices.update().where(devices.c.id == row.id).values(kiosk_number=number))
+    legacy = conn.execute(select(officers.c.token_hash).where(officers.c.id.is_(None))).all()
+    for (token_hash,) in legacy:
+        conn.execute(
+            officers.update()
+            .where(officers.c.token_hash == token_hash)
+            .values(id=token_hash[:12], role="admin", jurisdiction="*", expires_at=now())
+        )
+    if legacy:
+        log.warning(
+            "%d officer token(s) from before scoped tokens were RETIRED (expired now): they had "
+            "no role, jurisdiction or expiry. Make new ones with `sala-server officer-token "
+            "--role … --jurisdiction … --expires-days N`.",
+            len(legacy),
+        )
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2]
 
 
 def make_engine(url: str) -> Engine:

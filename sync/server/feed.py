@@ -54,9 +54,12 @@ def _head(conn: Connection) -> int:
 def _parse_cursor(since: str | None) -> int:
     if since in (None, ""):
         return 0
-    if not since.isdigit() or len(since) > 18:
-        raise ApiError(400, "bad_cursor", "since must be a cursor returned by this server.")
-    return int(since)
+    try:
+        return p.parse_uint(since)
+    except ValueError as exc:
+        raise ApiError(
+            400, "bad_cursor", "since must be a cursor returned by this server."
+        ) from exc
 
 
 def read_changes(engine: Engine, device: Device, since: int, limit: int) -> dict[str, Any]:

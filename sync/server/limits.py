@@ -11,6 +11,7 @@ import json
 import random
 from typing import Any
 
+from sync.protocol import parse_uint
 from sync.server.errors import ApiError
 
 Scope = dict[str, Any]
@@ -92,7 +93,7 @@ def _content_length(scope: Scope) -> int | None:
     for name, value in scope.get("headers", []):
         if name == b"content-length":
             try:
-                return int(value)
+                return parse_uint(value.decode("latin-1"))
             except ValueError:
                 return None
     return None

@@ -2,9 +2,9 @@
 
 Everything happens in one database transaction, and the 2xx goes out only after it committed:
 device still active and bound to the body's commune, every attachment fully uploaded by this
-device with the declared SHA-256 and size, then the insert, the first feed entry (`received`)
-and the signed receipt. Same id + same canonical content answers the original receipt; different
-content is a 409 and nothing is overwritten.
+device with the declared SHA-256 and size, an application number no other device holds, then
+the insert, the first feed entry (`received`) and the signed receipt. Same id + same canonical
+content answers the original receipt; different content is a 409 and nothing is overwritten.
 """
 
 from __future__ import annotations
@@ -88,6 +88,31 @@ def _missing(
     return missing
 
 
+def _check_app_number(conn: Any, device: Device, app_number: str) -> None:
+    """Refuse a number another device already used: citizens read it aloud to look their case
+    up, and two kiosks handing out the same one mixed up their decisions (issue 10).
+
+    Checked under the feed lock, which every commit takes anyway before its feed entry: on
+    PostgreSQL two kiosks committing the same number at once are serialised here, and the
+    second sees the first. A unique index cannot do it, since old duplicates may exist.
+    """
+    db.lock_feed(conn)
+    regs = db.registrations
+    holder = conn.execute(
+        select(regs.c.id)
+        .where(regs.c.app_number == app_number)
+        .where(regs.c.device_id != device.id)
+        .limit(1)
+    ).first()
+    if holder is not None:
+        raise ApiError(
+            409,
+            p.ERR_APP_NUMBER_TAKEN,
+            f"Application number {app_number} was already sent by another kiosk; "
+            "this kiosk must number its applications with its own kiosk number.",
+        )
+
+
 def commit(
     ctx: Context, device: Device, reg_id: str, doc: dict[str, Any]
 ) -> tuple[int, dict[str, Any]]:
@@ -147,6 +172,7 @@ def _commit_once(
                 "with the declared SHA-256 and size.",
                 missing=missing,
             )
+        _check_app_number(conn, device, doc["app_number"])
         known = catalog.known_services(conn)
         review = None if (doc["service_id"], doc["form_version"]) in known else "unknown_service"
         now = db.now()

@@ -50,10 +50,12 @@ def _check_version(request: Request) -> None:
 
 
 def _int_header(request: Request, name: str) -> int:
-    raw = request.headers.get(name)
-    if raw is None or not raw.strip().isdigit():
-        raise ApiError(400, "bad_header", f"{name} must be given as a non-negative integer.")
-    return int(raw)
+    try:
+        return p.parse_uint(request.headers.get(name))
+    except ValueError as exc:
+        raise ApiError(
+            400, "bad_header", f"{name} must be a non-negative integer in ASCII digits."
+        ) from exc
 
 
 def _check_chunk(request: Request, chunk: bytes) -> None:

@@ -65,7 +65,7 @@ class SimKiosk:
         body: bytes = b"",
         headers: dict[str, str] | None = None,
     ) -> httpx.Response:
-        signed = p.sign_request(self.key, self.device_id, method, path, body)
+        signed = p.sign_request(self.key, self.device_id, method, path, body, headers=headers)
         return await client.request(
             method, path, content=body, headers={**signed, **(headers or {})}
         )

@@ -9,8 +9,12 @@ compress), times `--scale`. Two profiles: 1 Mbit/s up, 300 ms RTT, 1 % loss; the
 - Sala: `push_pending` (3 registrations in flight), the connection cut `--cuts` times at random;
 - naive: one multipart POST per registration, started again from zero when cut (same cuts).
 `--cut-kind silent` makes each cut a dead link instead of a reset: only timeouts notice it.
+A third profile, `flapping` (netns only), is the 1 Mbit/s link dropping every packet for 8 s of
+every 28 s; the kiosk's long-running `SyncWorker` (not `push_pending` in a loop) sends the
+batch, and `flapping_ratio` = (ceiling time ÷ share of the run the link was up) ÷ worker time.
 Prints `RESULT link=... ceiling_ratio_1mbit=... ceiling_ratio_256k=... wire_overhead=...
-resend_per_cut_chunks=... naive_time_ratio=...` (ceiling ratio = ceiling time ÷ Sala time).
+resend_per_cut_chunks=... naive_time_ratio=... flapping_ratio=...` (ceiling ratio = ceiling
+time ÷ Sala time; the naive figure is for information, not a goal).
 """
 
 from __future__ import annotations
@@ -30,16 +34,19 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from kiosk.store import Store
 from sync.client.enrol import api_for
 from sync.client.push import push_pending
-from tests.bench.benchkit import Server, Sink, jpeg_like, open_kiosk, submit
-from tests.bench.linkemu import IP_SERVER, Link, netns_possible
+from sync.client.worker import SyncWorker
+from tests.bench.benchkit import COMMUNE, Server, Sink, jpeg_like, open_kiosk, submit
+from tests.bench.linkemu import IP_SERVER, Flapper, Link, netns_possible
 from tests.sync.faultproxy import FaultProxy
 
 PROFILES = {
     "1mbit": {"up_bps": 1_000_000, "down_bps": 1_000_000, "rtt": 0.300, "loss": 0.01},
     "256k": {"up_bps": 256_000, "down_bps": 256_000, "rtt": 0.800, "loss": 0.02},
 }
+FLAP_DOWN_S, FLAP_PERIOD_S = 8.0, 28.0  # the `flapping` profile: 1mbit, down 8 s of every 28
 
 
 class Cutter:
@@ -195,6 +202,47 @@ def run_sala(
     }
 
 
+def run_worker(link: Link, server: Server, tmp: Path, files: list[Any]) -> dict[str, float]:
+    """The kiosk's background `SyncWorker` sends the batch over a flapping link; (time, share
+    of that time the link was up)."""
+    proxy = link.proxy_to(server.port)
+    host = IP_SERVER if link.mode == "netns" else "127.0.0.1"
+    with link.kiosk_side():  # threads started here (the worker's, its pool's) stay in the netns
+        kiosk = open_kiosk(tmp, f"http://{host}:{proxy.address[1]}", server.code())
+        ids = [submit(kiosk.store, reg) for reg in files]
+        session = requests.Session()
+        apis: list[Any] = []
+
+        def make_api() -> Any:
+            apis.append(api_for(kiosk.data_dir, session))
+            return apis[-1]
+
+        worker = SyncWorker(
+            lambda: Store.open(kiosk.data_dir, commune_code=COMMUNE, secret_dir=kiosk.secret_dir),
+            make_api,
+            data_dir=kiosk.data_dir,
+        )
+        flapper = Flapper(link, down=FLAP_DOWN_S, period=FLAP_PERIOD_S)
+        started = time.monotonic()
+        worker.start()
+        while time.monotonic() - started < 7200:
+            states = {kiosk.store.get(i).state.value for i in ids}
+            if states == {"accepted"}:
+                break
+            time.sleep(0.2)
+        elapsed = time.monotonic() - started
+        up = flapper.up_fraction()
+        flapper.close()
+        worker.stop()
+        status = worker.state()
+        kiosk.store.close()
+        session.close()
+    proxy.close()
+    stats = apis[0].stats if apis else {}
+    print(f"    worker: last state {status.summary_key}, client {stats}", flush=True)
+    return {"time": elapsed, "up": up}
+
+
 def run_flaky(
     link: Link,
     server: Server,
@@ -244,7 +292,11 @@ def main() -> int:
         action="store_true",
         help="diagnose Sala alone: no ceiling and no naive run (ratios print nan)",
     )
-    ap.add_argument("--profiles", default="1mbit,256k")
+    ap.add_argument(
+        "--profiles",
+        default="1mbit,256k,flapping",
+        help="comma-separated: 1mbit, 256k, flapping (flapping needs netns)",
+    )
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument(
         "--flaky-gap",
@@ -268,12 +320,15 @@ def main() -> int:
         flush=True,
     )
     out: dict[str, dict[str, Any]] = {}
+    flapping: float | None = None
     with tempfile.TemporaryDirectory(prefix="sala-bench-") as tmpdir, Link(mode) as link:
         tmp = Path(tmpdir)
         server = Server(link, tmp / "server").start()
         sink = Sink(link)
         try:
             for name in args.profiles.split(","):
+                if name == "flapping":
+                    continue
                 link.shape(**PROFILES[name])
                 cuts = [int(payload * rng.uniform(0.05, 0.95)) for _ in range(args.cuts)]
                 ceiling, ceiling_wire = math.nan, math.nan
@@ -298,6 +353,21 @@ def main() -> int:
                     "naive": naive,
                     **sala,
                 }
+            if "flapping" in args.profiles.split(",") and mode != "netns":
+                print("[flapping] skipped: a flapping link needs network namespaces", flush=True)
+            elif "flapping" in args.profiles.split(","):
+                link.shape(**PROFILES["1mbit"])
+                ceiling = out.get("1mbit", {}).get("ceiling", math.nan)
+                if math.isnan(ceiling):
+                    ceiling, _ = run_ceiling(link, sink, payload)
+                    print(f"[flapping] ceiling (link always up): {ceiling:.1f} s", flush=True)
+                flap = run_worker(link, server, tmp / "kiosk-flapping", files)
+                flapping = ceiling / flap["up"] / flap["time"]
+                print(
+                    f"[flapping] worker: {flap['time']:.1f} s, link up {flap['up']:.0%}; "
+                    f"ceiling ÷ uptime = {ceiling / flap['up']:.1f} s; ratio {flapping:.2f}",
+                    flush=True,
+                )
             flaky = 0.0
             if args.flaky_gap:
                 flaky = run_flaky(link, server, sink, tmp, files, payload, args.flaky_gap, rng)
@@ -311,15 +381,21 @@ def main() -> int:
     def ratio(r: dict[str, float]) -> str:
         return f"{r['ceiling'] / r['time']:.2f}" if r else "n/a"
 
+    cut_figures = ""
+    if first:
+        cut_figures = (
+            f"wire_overhead={first['wire'] / first['payload']:.3f} "
+            f"raw_wire_overhead={first['ceiling_wire'] / first['payload']:.3f} "
+            f"resend_per_cut_chunks={max(r.get('resend_per_cut', 0) for r in out.values()):.2f} "
+            f"naive_time_ratio={min(r['naive'] / r['time'] for r in out.values()):.2f} "
+        )
     print(
         f"RESULT link={mode} registrations={args.registrations} scale={args.scale} "
         f"cuts={args.cuts} cut_kind={args.cut_kind} "
         f"ceiling_ratio_1mbit={ratio(r1)} ceiling_ratio_256k={ratio(r2)} "
-        f"wire_overhead={first['wire'] / first['payload']:.3f} "
-        f"raw_wire_overhead={first['ceiling_wire'] / first['payload']:.3f} "
-        f"resend_per_cut_chunks={max(r.get('resend_per_cut', 0) for r in out.values()):.2f} "
-        f"naive_time_ratio={min(r['naive'] / r['time'] for r in out.values()):.2f}"
-        + (f" naive_time_ratio_flaky={flaky:.2f}" if args.flaky_gap else "")
+        + cut_figures
+        + (f"naive_time_ratio_flaky={flaky:.2f} " if args.flaky_gap else "")
+        + (f"flapping_ratio={flapping:.2f}" if flapping is not None else "flapping_ratio=n/a")
     )
     return 0
 

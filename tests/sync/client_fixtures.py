@@ -6,8 +6,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ import requests
 from kiosk.model import Attachment, Registration
 from kiosk.store import Store
 from sync.client.api import Api
-from sync.client.enrol import api_for, enrol
+from sync.client.enrol import api_for, enrol, load_identity, load_key, session_for
 from tests.sync.conftest import COMMUNE, KNOWN_SERVICE, ServerProcess
 from tests.sync.faultproxy import FaultProxy
 
@@ -50,10 +51,22 @@ class KioskSide:
     store: Store
     sessions: list[requests.Session] = field(default_factory=list)
 
-    def api(self) -> Api:
+    def api(self, clock: Callable[[], datetime] | None = None) -> Api:
+        """A fresh client, as a new process would make it; `clock` is the kiosk's wall clock."""
         session = requests.Session()
         self.sessions.append(session)
-        return api_for(self.data_dir, session)
+        if clock is None:
+            return api_for(self.data_dir, session)
+        identity = load_identity(self.data_dir)
+        assert identity is not None
+        return Api(
+            session_for(identity, session),
+            identity.server_url,
+            device_id=identity.device_id,
+            key=load_key(self.data_dir),
+            server_public_key=identity.server_public_key,
+            clock=clock,
+        )
 
     def submit(self, pages: int = 1, size: int = 20_000, seed: int = 0) -> Registration:
         reg = self.store.create_draft(*KNOWN_SERVICE, "km")

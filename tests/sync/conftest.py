@@ -154,8 +154,11 @@ class ServerProcess:
             pool.extend(out.split())
         return pool.pop()
 
-    def officer_token(self, name: str = "test officer") -> str:
-        return self.cli("officer-token", "--name", name).stdout.strip()
+    def officer_token(
+        self, name: str = "test officer", role: str = "admin", jurisdiction: str = "all"
+    ) -> str:
+        args = ("--name", name, "--role", role, "--jurisdiction", jurisdiction)
+        return self.cli("officer-token", *args).stdout.strip()
 
     @property
     def server_public_key(self) -> str:
@@ -206,7 +209,9 @@ class Kiosk:
         if json_body is not None:
             body = p.canonical_json(json_body)
             headers = {"Content-Type": "application/json", **(headers or {})}
-        signed = p.sign_request(self.key, self.device_id, method, path, body, now=now, nonce=nonce)
+        signed = p.sign_request(
+            self.key, self.device_id, method, path, body, headers=headers, now=now, nonce=nonce
+        )
         return self.http.request(method, path, content=body, headers={**signed, **(headers or {})})
 
     def create_upload(
@@ -282,7 +287,8 @@ def registration_doc(
     doc = {
         "service_id": service[0],
         "form_version": service[1],
-        "app_number": f"{kiosk.commune}-{uuid.uuid4().int % 100000:05d}-3",
+        # unique across kiosks: the server refuses a number another device sent
+        "app_number": f"{kiosk.commune}-{uuid.uuid4().int % 10**12:012d}-3",
         "commune_code": kiosk.commune,
         "locale": "km",
         "submitted_at": "2026-11-21T06:00:00Z",

@@ -228,7 +228,7 @@ def test_cli_enrol_and_sync_once(tmp_path: Path, server: ServerProcess) -> None:
         timeout=60,
     )
     assert ok.returncode == 0, ok.stderr
-    assert (data / "sync-device.key").stat().st_mode & 0o777 == 0o600
+    assert (data / "sync-device-key.json").stat().st_mode & 0o777 == 0o600
     identity = json.loads((data / "sync-device.json").read_text())
     assert identity["commune_code"] == COMMUNE
     assert identity["server_public_key"] == server.server_public_key

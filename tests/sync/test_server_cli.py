@@ -46,6 +46,9 @@ def test_sala_server_help_documents_the_options() -> None:
         "--tls-key",
         "enrolment-code",
         "officer-token",
+        "officer-revoke",
+        "officer-list",
+        "--accept-v1-tus-until",
         "set-status",
         "revoke",
     ):
@@ -186,11 +189,14 @@ def test_overload_answers_503_with_retry_after(make_server: Any) -> None:
     kiosk = Kiosk(srv).enrol()
     loc = kiosk.create_upload(b"z" * 1000).headers["Location"]
     chunk = b"z" * 1000
-    headers = {
-        **p.sign_request(kiosk.key, kiosk.device_id, "PATCH", loc, chunk),
+    tus = {
         "Content-Type": p.TUS_CONTENT_TYPE,
         "Upload-Offset": "0",
         "Content-Length": str(len(chunk)),
+    }
+    headers = {
+        **p.sign_request(kiosk.key, kiosk.device_id, "PATCH", loc, chunk, headers=tus),
+        **tus,
     }
     # Two requests race for the one slot: the slow PATCH and our probing GET. Whichever the
     # server takes first wins; if the GET won, the PATCH was answered 503 and we try again.

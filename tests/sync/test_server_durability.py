@@ -54,13 +54,16 @@ def test_upload_resumes_after_sigkill_of_server_and_client(crash_server: ServerP
         release.wait(10)
         yield third[chunk // 2 :]
 
-    headers = {
-        **p.sign_request(kiosk.key, kiosk.device_id, "PATCH", location, third),
+    tus = {
         "Content-Type": p.TUS_CONTENT_TYPE,
         "Upload-Offset": str(2 * chunk),
         "Tus-Resumable": "1.0.0",
         "Content-Length": str(len(third)),
         "Upload-Checksum": p.tus_checksum_header(third),
+    }
+    headers = {
+        **p.sign_request(kiosk.key, kiosk.device_id, "PATCH", location, third, headers=tus),
+        **tus,
     }
     outcome: list[Any] = []
 

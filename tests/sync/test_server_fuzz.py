@@ -17,6 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from sync import protocol as p
 from tests.sync.conftest import Kiosk, ServerProcess
 
+# tus chunks are raw bytes under their own media type (described in /openapi.json).
+schemathesis.serializer.alias(p.TUS_CONTENT_TYPE, "application/octet-stream")
+
 
 class _KioskAuth(requests.auth.AuthBase):
     def __init__(self, kiosk: Kiosk, officer_token: str) -> None:
@@ -28,7 +31,12 @@ class _KioskAuth(requests.auth.AuthBase):
             body = body.encode("utf-8")
         r.headers.update(
             p.sign_request(
-                self.kiosk.key, self.kiosk.device_id, r.method or "GET", r.path_url, body
+                self.kiosk.key,
+                self.kiosk.device_id,
+                r.method or "GET",
+                r.path_url,
+                body,
+                headers=r.headers,  # the fuzzed tus headers too: the signature covers them
             )
         )
         r.headers.setdefault("Authorization", f"Bearer {self.token}")

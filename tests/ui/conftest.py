@@ -14,6 +14,10 @@ from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication, QWidget
 
 TODAY = dt.date(2026, 11, 21)
+# Waits for things that must happen. Generous: on a busy shared machine a step that takes
+# 50 ms alone can take seconds; a wait only ends early, so a long one costs nothing.
+WAIT_MS = 30_000
+LONG_WAIT_MS = 60_000  # start-up (store, catalog, gazetteer, OpenCV) and background work
 OFFSCREEN_NOISE = r"This plugin does not support propagateSizeHints"
 
 
@@ -65,7 +69,7 @@ def make_kiosk(
         kiosk.window.resize(*size)
         kiosk.window.show()
         kiosk.start()
-        qtbot.waitUntil(lambda: all(kiosk.ready.values()), timeout=30_000)
+        qtbot.waitUntil(lambda: all(kiosk.ready.values()), timeout=LONG_WAIT_MS)
         return kiosk
 
     yield make
@@ -153,7 +157,7 @@ class Journey:
     # -- basics ------------------------------------------------------------------------------
     def click(self, widget: QWidget) -> None:
         # Widgets added to a shown layout are shown by a queued call: let it run.
-        self.qtbot.waitUntil(widget.isVisible, timeout=3000)
+        self.qtbot.waitUntil(widget.isVisible, timeout=WAIT_MS)
         assert widget.isEnabled(), f"{widget.objectName()} is disabled"
         self.tap(widget)
 
@@ -176,18 +180,18 @@ class Journey:
     def screen(self) -> str:
         return str(self.nav.current)
 
-    def wait_screen(self, name: str, timeout: int = 10_000) -> None:
+    def wait_screen(self, name: str, timeout: int = WAIT_MS) -> None:
         self.qtbot.waitUntil(lambda: self.nav.current == name, timeout=timeout)
 
     def settle(self) -> None:
         """Wait until every background task has come back to the GUI thread."""
-        self.qtbot.waitUntil(lambda: self.k.tasks.pending == 0, timeout=15_000)
+        self.qtbot.waitUntil(lambda: self.k.tasks.pending == 0, timeout=LONG_WAIT_MS)
 
     def db(self, fn: Callable[[Any], Any]) -> Any:
         """Run fn(store) on the db worker and wait for the answer (test inspection only)."""
         box: dict[str, Any] = {}
         self.k.tasks.run_db(fn, lambda r: box.setdefault("r", r), lambda e: box.setdefault("e", e))
-        self.qtbot.waitUntil(lambda: box != {}, timeout=10_000)
+        self.qtbot.waitUntil(lambda: box != {}, timeout=LONG_WAIT_MS)
         if "e" in box:
             raise box["e"]
         return box.get("r")
@@ -266,7 +270,7 @@ class Journey:
         self.click(self.find(QPushButton, "continue"))
         # the previous step's camera thread winds down in the background: a person takes
         # longer than that to reach the next button
-        self.qtbot.waitUntil(lambda: self.question.retiring == 0, timeout=5000)
+        self.qtbot.waitUntil(lambda: self.question.retiring == 0, timeout=WAIT_MS)
 
     def back(self) -> None:
         from PySide6.QtWidgets import QPushButton
@@ -291,7 +295,7 @@ class Journey:
     def type_into(self, widget: QWidget, text: str, *, keyboard: bool = True) -> None:
         self.click(widget)
         widget.setFocus()
-        self.qtbot.waitUntil(widget.hasFocus, timeout=2000)
+        self.qtbot.waitUntil(widget.hasFocus, timeout=WAIT_MS)
         if keyboard:
             layer = widget.property("sala_keyboard")
             if layer and self.w.keyboard.layer() != layer:
@@ -318,7 +322,7 @@ class Journey:
         rect = w.list.visualItemRect(item)
         w.list.scrollToItem(item)
         self.tap(w.list.viewport(), pos=rect.center())
-        self.qtbot.waitUntil(lambda: "village" in w.codes, timeout=3000)
+        self.qtbot.waitUntil(lambda: "village" in w.codes, timeout=WAIT_MS)
         return str(w.codes["village"])
 
     def attach_file(self, field_id: str, colour: str = "#336699") -> None:
@@ -330,5 +334,6 @@ class Journey:
         else:  # the capture helper's widget: it has its own file import
             w.step.import_path(path)
         self.qtbot.waitUntil(
-            lambda: len(self.k.ctx.session.attachments_for(field_id)) > before, timeout=15_000
+            lambda: len(self.k.ctx.session.attachments_for(field_id)) > before,
+            timeout=LONG_WAIT_MS,
         )

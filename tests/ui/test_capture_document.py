@@ -60,7 +60,7 @@ def test_camera_page_is_straightened_stored_and_listed(
 
 def test_file_pages_remove_and_retake(qtbot: Any, tasks: Any, tmp_path: Path) -> None:
     step = make_step(qtbot, tasks, tmp_path)
-    step.set_mode("file")
+    step.set_mode("scanner")
     assert step.worker is None  # the camera is off outside the camera tab
     pdf = tmp_path / "papers.pdf"
     pdf.write_bytes(pdf_bytes([jpeg(S.a4_page()), jpeg(S.a4_page(colour=True)), jpeg(S.a4_page())]))

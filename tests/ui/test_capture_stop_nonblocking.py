@@ -57,12 +57,16 @@ class Camera:
 
 class SlowVideoSource:
     """A video file whose reads block, after the first `fast` frames, until the camera's
-    `release` is set (at most `WAIT_MS`, so a broken test still ends)."""
+    `release` is set or `block_s` has passed (a USB camera reconnecting; by default `WAIT_MS`,
+    so a broken test still ends)."""
 
     is_demo = False
 
-    def __init__(self, path: Path, camera: Camera, *, fast: int = 2) -> None:
+    def __init__(
+        self, path: Path, camera: Camera, *, fast: int = 2, block_s: float = WAIT_MS / 1000
+    ) -> None:
         self._video = VideoFileSource(path, fps=30.0)
+        self.block_s = block_s
         self.name = path.name
         self.camera = camera
         self.fast = fast
@@ -80,7 +84,7 @@ class SlowVideoSource:
         self.reads += 1
         if self.reads > self.fast:
             self.blocking.set()
-            self.camera.release.wait(WAIT_MS / 1000)
+            self.camera.release.wait(self.block_s)
             self.blocking.clear()
         return self._video.read()
 
@@ -92,10 +96,16 @@ class SlowVideoSource:
 
 
 def slow_camera(
-    path: Path, camera: Camera, sources: list[SlowVideoSource]
+    path: Path,
+    camera: Camera,
+    sources: list[SlowVideoSource],
+    *,
+    block_s: float = WAIT_MS / 1000,
 ) -> Callable[[], FrameSource]:
+    """Opens `SlowVideoSource`s (each read after the first frames blocks up to `block_s`)."""
+
     def open_it() -> FrameSource:
-        source = SlowVideoSource(path, camera)
+        source = SlowVideoSource(path, camera, block_s=block_s)
         source.open()
         sources.append(source)
         return source

@@ -1,4 +1,7 @@
-"""The papers step: pages from the camera, the scanner's folder or a file, with thumbnails.
+"""The papers step: pages from the camera or the scanner's folder, with thumbnails.
+
+Citizens never get a file browser (issue 11, S1.4): pages from a file (`import_path`) are
+the clerk's route, and the scanner source shows only where a scan folder is set up.
 
 Every page is stored as soon as it is taken (so nothing captured is lost if the session is
 interrupted) and `captured(list[Attachment])` is emitted with the whole, renumbered list after
@@ -17,7 +20,6 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QScrollArea,
@@ -42,6 +44,7 @@ from ui.widgets.text import tr
 
 log = logging.getLogger(__name__)
 THUMB_H = 110
+MODES = ("camera", "scanner")  # page sources a citizen can choose between
 
 
 @dataclass
@@ -140,7 +143,7 @@ class DocumentStep(QWidget):
         modes = QHBoxLayout()
         self.mode_group = QButtonGroup(self)
         self.mode_buttons: dict[str, BigButton] = {}
-        for i, mode in enumerate(("camera", "scanner", "file")):
+        for i, mode in enumerate(MODES):
             b = BigButton(kind="toggle")
             b.setObjectName(f"docMode_{mode}")
             b.setCheckable(True)
@@ -148,6 +151,9 @@ class DocumentStep(QWidget):
             self.mode_buttons[mode] = b
             modes.addWidget(b)
         self.mode_group.idClicked.connect(self._on_mode)
+        # One source only (no scan folder): no choice to show.
+        self.mode_buttons["scanner"].setVisible(self.scan_folder is not None)
+        self.mode_buttons["camera"].setVisible(self.scan_folder is not None)
         root.addLayout(modes)
 
         self.stack = QStackedWidget()
@@ -170,14 +176,6 @@ class DocumentStep(QWidget):
         sv.addWidget(self.scan_text)
         sv.addStretch(1)
         self.stack.addWidget(scan)
-        filew = QWidget()
-        fv = QVBoxLayout(filew)
-        self.choose = BigButton(kind="secondary")
-        self.choose.setObjectName("docChooseFile")
-        self.choose.clicked.connect(self._on_choose_file)
-        fv.addWidget(self.choose)
-        fv.addStretch(1)
-        self.stack.addWidget(filew)
         root.addWidget(self.stack, 1)
 
         self.thumbs_area = QScrollArea()
@@ -218,11 +216,9 @@ class DocumentStep(QWidget):
         for mode, key in (
             ("camera", "capture.doc.camera"),
             ("scanner", "capture.doc.scanner"),
-            ("file", "capture.doc.file"),
         ):
             self.mode_buttons[mode].setText(self.tr(key))
         self.shutter.setText(self.tr("capture.doc.shutter"))
-        self.choose.setText(self.tr("capture.doc.file"))
         self.approve.setText(self.tr("capture.doc.approve"))
         self.scan_text.setText(
             self.tr("capture.doc.scanner_wait")
@@ -237,10 +233,10 @@ class DocumentStep(QWidget):
     # -- modes -----------------------------------------------------------------------------
     @property
     def mode(self) -> str:
-        return ("camera", "scanner", "file")[self.stack.currentIndex()]
+        return MODES[self.stack.currentIndex()]
 
     def set_mode(self, mode: str) -> None:
-        index = ("camera", "scanner", "file").index(mode)
+        index = MODES.index(mode)
         self.mode_group.button(index).setChecked(True)
         self._on_mode(index)
 
@@ -359,20 +355,9 @@ class DocumentStep(QWidget):
         self.work.image(folder.collect, done, failed)
 
     # -- file ------------------------------------------------------------------------------
-    def _on_choose_file(self) -> None:
-        start = self.scan_folder.folder if self.scan_folder else Path.home()
-        path, _ = QFileDialog.getOpenFileName(
-            self,
-            self.tr("capture.doc.file"),
-            str(start),
-            "Images / PDF (*.jpg *.jpeg *.png *.pdf)",
-            options=QFileDialog.Option.DontUseNativeDialog,
-        )
-        if path:
-            self.import_path(Path(path))
-
     def import_path(self, path: Path) -> None:
-        """Pages from a JPEG/PNG/PDF, read and encoded off the GUI thread."""
+        """Pages from a JPEG/PNG/PDF, read and encoded off the GUI thread (the clerk's route:
+        no citizen-facing button leads here)."""
         self._start_busy()
         self.work.image(lambda: file_pages(Path(path)), self._add, self._on_error)
 

@@ -1,4 +1,8 @@
-"""The face-photo step: live guidance, auto-capture, review, file import and clerk override.
+"""The face-photo step: live guidance, auto-capture and review.
+
+A citizen gets no file browser and no "accept anyway" (issue 11, S1.4 and S2.10): a photo
+from a file (`import_path`) and accepting one that fails the checks (`accept_despite_checks`)
+are the clerk's, called from the clerk's station behind a sign-in, never from this screen.
 
 Built by the form screen as `PhotoStep(field=field, ctx=ctx)` (ctx.tasks stores the photo,
 ctx.camera names the camera), or stand-alone with `locale`, `source` and an injected
@@ -16,10 +20,8 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -35,7 +37,7 @@ from kiosk.model import Attachment, MediaRef
 from ui.capture.camera_view import CameraView
 from ui.capture.frame_worker import FrameWorker, Latest, source_opener, start_frame_worker
 from ui.capture.work import Audit, CaptureWork, SaveMedia
-from ui.widgets.basic import MIN_TOUCH_PX, BigButton, wrap_label
+from ui.widgets.basic import BigButton, wrap_label
 from ui.widgets.text import tr
 
 log = logging.getLogger(__name__)
@@ -83,6 +85,7 @@ class PhotoStep(QWidget):
         self._camera_error: str | None = None  # i18n key, or a CaptureError's key
         self._problem: str | None = None
         self._review: tuple[bytes, dict[str, Any]] | None = None
+        self._shots = 0  # one more at each "Take again"
         self._busy = False
         self._build()
         self._restore()
@@ -119,35 +122,11 @@ class PhotoStep(QWidget):
         self.view = CameraView("face")
         self.view.setObjectName("photoView")
         lv.addWidget(self.view, 1)
-        row = QHBoxLayout()
         self.shutter = BigButton(kind="primary")
         self.shutter.setObjectName("photoShutter")
         self.shutter.setMinimumHeight(SHUTTER_PX)
         self.shutter.clicked.connect(self._on_shutter)
-        self.use_file = BigButton(kind="secondary")
-        self.use_file.setObjectName("photoUseFile")
-        self.use_file.clicked.connect(self._on_choose_file)
-        self.override = BigButton(kind="link")
-        self.override.setObjectName("photoOverride")
-        self.override.clicked.connect(self._on_override_open)
         lv.addWidget(self.shutter)
-        row.addWidget(self.use_file, 1)
-        row.addWidget(self.override, 1)
-        lv.addLayout(row)
-        self.override_box = QWidget()
-        ob = QHBoxLayout(self.override_box)
-        ob.setContentsMargins(0, 0, 0, 0)
-        self.reason = QLineEdit()
-        self.reason.setObjectName("photoOverrideReason")
-        self.reason.setMinimumHeight(MIN_TOUCH_PX + 12)
-        self.reason.setProperty("sala_keyboard", "en")
-        self.override_go = BigButton(kind="secondary")
-        self.override_go.setObjectName("photoOverrideConfirm")
-        self.override_go.clicked.connect(self._on_override_confirm)
-        ob.addWidget(self.reason, 1)
-        ob.addWidget(self.override_go, 1)
-        self.override_box.hide()
-        lv.addWidget(self.override_box)
         self.pages.addWidget(live)
 
         review = QWidget()
@@ -187,13 +166,9 @@ class PhotoStep(QWidget):
             self.language = locale
         t = self.tr
         self.shutter.setText(t("capture.photo.shutter"))
-        self.use_file.setText(t("capture.photo.use_file"))
-        self.override.setText(t("capture.photo.override"))
-        self.reason.setPlaceholderText(t("capture.photo.override_reason"))
         self.retake.setText(t("capture.photo.retake"))
         self.accept.setText(t("capture.photo.accept"))
         self.review_text.setText(t("capture.photo.check_it"))
-        self._update_override_label()
         self.view.set_text(badge=t("capture.camera.demo") if self.is_demo else "")
         self._show_instruction()
 
@@ -284,33 +259,20 @@ class PhotoStep(QWidget):
         self.shutter.setEnabled(
             self.latest is not None and not self._busy and not self._camera_error
         )
-        self._update_override_label()
-
-    def _update_override_label(self) -> None:
-        report = self.latest.analysis if self.latest is not None else None
-        failed = [self.tr(f"capture.check.{n}") for n in (report.failed if report else [])]
-        unique = ", ".join(dict.fromkeys(failed)) or "—"
-        self.override_go.setText(self.tr("capture.photo.override_confirm", failed=unique))
 
     # -- taking the photo ------------------------------------------------------------------
     def _on_shutter(self) -> None:
         if self.latest is not None and not self._busy:
             self._capture(self.latest, override=None)
 
-    def _on_override_open(self) -> None:
-        self.override_box.setVisible(not self.override_box.isVisible())
-        if self.override_box.isVisible():
-            self.reason.setFocus()
-
-    def _on_override_confirm(self) -> None:
-        reason = self.reason.text().strip()
-        if not reason:
-            self._show_status(self.tr("capture.photo.override_need_reason"))
-            self.reason.setFocus()
-            return
-        if self.latest is None or self._busy:
-            return
+    def accept_despite_checks(self, reason: str) -> bool:
+        """The clerk accepts the current frame although checks fail (stored and audited with
+        `reason`); False when there is no reason or no frame yet."""
+        reason = reason.strip()
+        if not reason or self.latest is None or self._busy:
+            return False
         self._capture(self.latest, override=reason)
+        return True
 
     def _capture(self, latest: Latest, *, override: str | None) -> None:
         """Cut the portrait off the GUI thread, then review it (or store it, for an override)."""
@@ -337,7 +299,10 @@ class PhotoStep(QWidget):
                     on_error=lambda exc: log.error("override not audited: %s", exc),
                 )
             else:
+                # Kept at once, as the papers' pages are: the photo on screen is the one the
+                # screen's Continue accepts (no separate "Use this photo" to miss).
                 self._show_review(data, checks)
+                self._store(data, checks)
 
         self.work.image(lambda: make_portrait(frame, report), done, self._on_error)
 
@@ -360,12 +325,14 @@ class PhotoStep(QWidget):
     def _show_review(self, data: bytes, checks: dict[str, Any]) -> None:
         self._review = (data, checks)
         self._show_image(data)
-        self.accept.show()
+        self.accept.hide()  # stored straight away (`_capture`): Continue is the one action
         self.pages.setCurrentIndex(1)
         self.stop_camera()
 
     def _on_retake(self) -> None:
         self._review = None
+        self._shots += 1  # a photo still being stored is no longer the one on screen
+        self.captured.emit([])  # the live camera is on screen now: no photo to accept
         self.pages.setCurrentIndex(0)
         self.latest = None
         self.start_camera()
@@ -376,6 +343,7 @@ class PhotoStep(QWidget):
             self._store(*self._review)
 
     def _store(self, data: bytes, checks: dict[str, Any]) -> None:
+        shot = self._shots
         self._busy = True
         self.accept.setEnabled(False)
         self._show_status("")
@@ -383,8 +351,8 @@ class PhotoStep(QWidget):
         def stored(refs: list[MediaRef]) -> None:
             self._busy = False
             self.accept.setEnabled(True)
-            self.override_box.hide()
-            self.reason.clear()
+            if shot != self._shots:  # "Take again" came first: the live camera stays
+                return
             self._show_review(data, checks)
             self._review = None
             self.accept.hide()  # stored: "Take again" is the only thing left to do
@@ -404,19 +372,7 @@ class PhotoStep(QWidget):
         self.status.setText(text)
         self.status.setVisible(bool(text))
 
-    # -- from a file -----------------------------------------------------------------------
-    def _on_choose_file(self) -> None:
-        folder = getattr(getattr(self.ctx, "config", None), "scan_folder", None)
-        path, _ = QFileDialog.getOpenFileName(
-            self,
-            self.tr("capture.photo.use_file"),
-            str(folder or Path.home()),
-            "Images (*.jpg *.jpeg *.png *.pdf)",
-            options=QFileDialog.Option.DontUseNativeDialog,
-        )
-        if path:
-            self.import_path(Path(path))
-
+    # -- from a file (the clerk's) ---------------------------------------------------------
     def import_path(self, path: Path) -> None:
         """A photo from a file: checked and cropped like a camera frame, then stored.
 

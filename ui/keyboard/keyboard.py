@@ -23,9 +23,12 @@ from ui.keyboard.keys import KeyButton
 from ui.keyboard.layouts import LAYERS, Key, Layer, display_label, layer
 
 KEY_HEIGHT = 64  # px; ≥ 12 mm on a 21" 1080p panel with room to spare
-MIN_KEY_HEIGHT = 56
+# On a 1366×768 panel (15.6"–18.5", 0.25–0.30 mm a pixel) 44 px is still 11–13 mm, and a
+# 64-px keyboard would leave the question a 150-px strip (issue 11, S1.2).
+MIN_KEY_HEIGHT = 44
 SPACING = 6
 MARGIN = 8
+COMPACT_SPACING = 4  # between keys, when keys are shorter than KEY_HEIGHT
 MAX_UNIT = 112  # px; wider keys on big screens only make hands travel further
 STRIP_SIZE = 12  # subscripts shown in the strip; the rest are behind "more"
 ROWS = 6  # strip + 5 key rows; every layer gets the same height so the screen never jumps
@@ -55,7 +58,8 @@ class OnScreenKeyboard(QWidget):
         if parent is None:  # shown as its own window: never activate it
             self.setWindowFlag(Qt.WindowType.WindowDoesNotAcceptFocus, True)
         self.setAccessibleName(tr("keyboard.name", locale))
-        self.setFixedHeight(2 * MARGIN + ROWS * key_height + (ROWS - 1) * SPACING)
+        self._key_height = key_height
+        self.setFixedHeight(_height(key_height))
         self.setMinimumWidth(400)
         self._locale = locale
         self._layer = layer_name if layer_name in LAYERS else "km"
@@ -101,6 +105,17 @@ class OnScreenKeyboard(QWidget):
         self._locale = locale
         self.setAccessibleName(tr("keyboard.name", locale))
         self._refresh()
+
+    def key_height(self) -> int:
+        return self._key_height
+
+    def set_key_height(self, key_height: int) -> None:
+        """Shorter keys on short screens (see `key_height_for`); the layer stays as it is."""
+        key_height = max(MIN_KEY_HEIGHT, min(KEY_HEIGHT, key_height))
+        if key_height != self._key_height:
+            self._key_height = key_height
+            self.setFixedHeight(_height(key_height))
+            self._relayout()
 
     def buttons(self) -> list[KeyButton]:
         """Every key button of the visible layer, the subscript strip included."""
@@ -217,7 +232,8 @@ class OnScreenKeyboard(QWidget):
         rows: list[list[KeyButton]] = [list(r) for r in self._buttons[self._layer]]
         if self._layer == "km":
             rows.insert(0, [*self._strip, self._more])
-        free = self.height() - 2 * MARGIN - (len(rows) - 1) * SPACING
+        gap = _spacing(self._key_height)
+        free = self.height() - 2 * MARGIN - (len(rows) - 1) * gap
         key_h = int(free / len(rows))
         y = MARGIN
         for row in rows:
@@ -225,9 +241,9 @@ class OnScreenKeyboard(QWidget):
             x = MARGIN + (width - row_units * unit) / 2
             for b in row:
                 w = b.key.width * unit
-                b.setGeometry(QRect(round(x), y, round(w) - SPACING, key_h))
+                b.setGeometry(QRect(round(x), y, round(w) - gap, key_h))
                 x += w
-            y += key_h + SPACING
+            y += key_h + gap
 
     # ---- typing -----------------------------------------------------------------------
     def _on_key_clicked(self, key: Key, button: KeyButton) -> None:
@@ -326,6 +342,21 @@ class OnScreenKeyboard(QWidget):
         self._refresh()
 
 
+def key_height_for(screen_height: int) -> int:
+    """Key height for a window `screen_height` px tall: the full 64 px from ~1080 px up, less
+    on shorter screens, so the keyboard takes at most ~40 % of the height and the question,
+    its field and its error stay visible above it (6 % of 768 px = 46 px keys, 308 px)."""
+    return max(MIN_KEY_HEIGHT, min(KEY_HEIGHT, round(screen_height * 0.06)))
+
+
+def _spacing(key_height: int) -> int:
+    return SPACING if key_height >= KEY_HEIGHT else COMPACT_SPACING
+
+
+def _height(key_height: int) -> int:
+    return 2 * MARGIN + ROWS * key_height + (ROWS - 1) * _spacing(key_height)
+
+
 def _layer_hint(widget: QWidget | None) -> str | None:
     """The `sala_keyboard` property of the field or its nearest ancestor that sets one."""
     w = widget
@@ -339,4 +370,4 @@ def _layer_hint(widget: QWidget | None) -> str | None:
     return None
 
 
-__all__ = ["PROPERTY", "OnScreenKeyboard"]
+__all__ = ["PROPERTY", "OnScreenKeyboard", "key_height_for"]

@@ -1,4 +1,6 @@
-"""The attract screen: a big bilingual welcome; a touch anywhere starts a session."""
+"""The attract screen: a big bilingual welcome; a touch anywhere starts a session, and a
+second big button goes straight to "Check my application" (one tap, no language step: the
+top bar's toggle switches language there)."""
 
 from __future__ import annotations
 
@@ -50,8 +52,15 @@ class AttractScreen(Screen):
         )
         self.start.setObjectName("attractStart")
         self.start.clicked.connect(self.touched.emit)
+        self.check = BigButton(
+            f"{tr('ui.attract.check', 'km')} / {tr('ui.attract.check', 'en')}", kind="secondary"
+        )
+        self.check.setObjectName("attractCheck")
+        self.check.clicked.connect(self._on_check)
         box = QVBoxLayout()
+        box.setSpacing(24)
         box.addWidget(self.start, 0, Qt.AlignmentFlag.AlignHCenter)
+        box.addWidget(self.check, 0, Qt.AlignmentFlag.AlignHCenter)
         self.body.addLayout(box)
         self.body.addStretch(2)
         self._foot.hide()
@@ -72,6 +81,12 @@ class AttractScreen(Screen):
         self.detail.setText("\n".join(r for r in (reason_km, reason_en) if r))
         self.detail.show()
         self.start.hide()
+        self.check.hide()
+
+    def _on_check(self) -> None:
+        """Straight to the status check; its Back returns here (`origin`)."""
+        if not self._out_of_service:
+            self.nav.go("status_check", origin="attract")
 
     def set_commune(self, name_km: str, name_en: str) -> None:
         self.commune.setText(f"{name_km}\n{name_en}" if name_en else name_km)

@@ -7,9 +7,10 @@ application is validated again (cross-field rules too) and problems show next to
 from __future__ import annotations
 
 import contextlib
+import time
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
@@ -23,7 +24,7 @@ from PySide6.QtWidgets import (
 from kiosk import forms
 from kiosk.catalog import ATTACHMENT_TYPES
 from kiosk.i18n import wrap_points
-from ui.screens.base import Screen, clear_layout
+from ui.screens.base import Screen
 from ui.widgets.basic import BigButton, ErrorLabel, wrap_label
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from ui.screens.base import AppContext
 
 THUMB_PX = 160
+SLICE_S = 0.006  # rows made ahead per event-loop turn: about this long
 
 
 def decode_thumbnail(data: bytes, size: int = THUMB_PX) -> QImage:
@@ -89,13 +91,20 @@ class CheckAnswersScreen(Screen):
         self.body.addWidget(self.heading)
         self.body.addWidget(self.intro)
         self.body.addWidget(self.problems)
-        self.rows_layout = QVBoxLayout()
+        self.rows_box = QWidget()
+        self.rows_layout = QVBoxLayout(self.rows_box)
+        self.rows_layout.setContentsMargins(0, 0, 0, 0)
         self.rows_layout.setSpacing(4)
-        self.body.addLayout(self.rows_layout)
+        self.body.addWidget(self.rows_box)
         self.body.addStretch(1)
-        self.rows: list[AnswerRow] = []
+        self.rows: list[AnswerRow] = []  # the visible fields' rows, in order
         self.issues: dict[str, Any] = {}
-        self._thumb_images: dict[str, QImage] = {}
+        # Every field's row (and the rule under it) for one service, built while the citizen
+        # answers the questions (`prepare`) and kept for the whole session: building 16 rows
+        # on the last question's Continue took ~35 ms, polishing and laying them out more.
+        self._service: Any = None
+        self._built: dict[str, tuple[AnswerRow, QFrame]] = {}
+        self._to_build: list[Any] = []
         self.back = BigButton(kind="secondary")
         self.back.clicked.connect(self._on_back)
         self.cont = BigButton(kind="primary")
@@ -105,28 +114,88 @@ class CheckAnswersScreen(Screen):
         self.footer.addStretch(1)
         self.footer.addWidget(self.cont)
 
+    _changed: str | None = None  # the row whose "Change" was tapped: shown again on return
+
     def enter(self, **kw: Any) -> None:
         self.ctx.session.returning_to_check = False
         self._build()
         self.retranslate()
         self.scroll_to_top()
+        row = next((r for r in self.rows if r.field.id == self._changed), None)
+        self._changed = None
+        if row is not None:  # back from a Change: at that row, not at the top
+            QTimer.singleShot(0, lambda: self._scroll_to(row))
+
+    def _scroll_to(self, row: AnswerRow) -> None:
+        with contextlib.suppress(RuntimeError):  # rebuilt meanwhile
+            y = row.mapTo(self.scroll_area.widget(), row.rect().topLeft()).y()
+            self.scroll_area.verticalScrollBar().setValue(max(0, y - 24))
+
+    # -- the rows, made ahead --------------------------------------------------------------
+    def prepare(self, service: Any) -> None:
+        """Make the rows of every field of `service` a few at a time while the event loop is
+        idle (the citizen is reading the first question); `enter` makes any still missing."""
+        self._use_service(service)
+        self._to_build = [f for f in service.fields if f.id not in self._built]
+        QTimer.singleShot(0, self._build_some)
+
+    def _build_some(self) -> None:
+        deadline = time.perf_counter() + SLICE_S
+        while self._to_build and time.perf_counter() < deadline:
+            self._row(self._to_build.pop(0))
+        if self._to_build:
+            QTimer.singleShot(0, self._build_some)
+
+    def _use_service(self, service: Any) -> None:
+        if service is self._service:
+            return
+        for row, line in self._built.values():
+            for w in (row, row.change, line):
+                w.setObjectName("")  # findChild must not find it before it is deleted
+            row.hide()
+            line.hide()
+            row.deleteLater()
+            line.deleteLater()
+        self._built, self._to_build, self.rows = {}, [], []
+        self._service = service
+
+    def _row(self, f: Any) -> AnswerRow:
+        """The row of field `f` (made now if it was not made ahead), hidden until shown."""
+        made = self._built.get(f.id)
+        if made is not None:
+            return made[0]
+        row = AnswerRow(f)
+        row.change.clicked.connect(lambda _=False, fid=f.id: self._on_change(fid))
+        line = QFrame()
+        line.setProperty("role", "rule")
+        line.setFixedHeight(2)
+        # keep the catalog's order: after the rows of the fields before this one
+        order = [g.id for g in self._service.fields]
+        index = order.index(f.id) if f.id in order else len(order)
+        at = sum(1 for fid in self._built if fid in order and order.index(fid) < index)
+        row.hide()
+        line.hide()
+        self.rows_layout.insertWidget(2 * at, row)
+        self.rows_layout.insertWidget(2 * at + 1, line)
+        for w in (row, *row.findChildren(QWidget), line):
+            w.ensurePolished()  # the stylesheet, now rather than when shown
+        self._built[f.id] = (row, line)
+        return row
 
     def _build(self) -> None:
-        clear_layout(self.rows_layout)
-        self.rows = []
         s = self.ctx.session
         if s.service is None:
+            self._use_service(None)
             return
-        for f in forms.visible_fields(s.service, s.answers):
-            row = AnswerRow(f)
-            row.change.clicked.connect(lambda _=False, fid=f.id: self._on_change(fid))
-            self.rows.append(row)
-            self.rows_layout.addWidget(row)
-            line = QFrame()
-            line.setProperty("role", "rule")
-            line.setFixedHeight(2)
-            self.rows_layout.addWidget(line)
-            if f.type in ATTACHMENT_TYPES:
+        self._use_service(s.service)
+        visible = forms.visible_fields(s.service, s.answers)
+        shown = {f.id for f in visible}
+        self.rows = [self._row(f) for f in visible]
+        for fid, (row, line) in self._built.items():
+            on = fid in shown
+            row.setVisible(on)
+            line.setVisible(on)
+            if on and row.field.type in ATTACHMENT_TYPES:
                 self._load_thumbnails(row)
         issues = forms.validate_all(
             s.service,
@@ -140,6 +209,7 @@ class CheckAnswersScreen(Screen):
             self.issues.setdefault(issue.field_id, issue.message)
 
     def _load_thumbnails(self, row: AnswerRow) -> None:
+        _clear_thumbs(row)
         for att in self.ctx.session.attachments_for(row.field.id):
             label = QLabel()
             label.setObjectName(f"thumb_{row.field.id}_{att.page}")
@@ -173,9 +243,10 @@ class CheckAnswersScreen(Screen):
             row.question.setText(wrap_points(f.label.get(loc)))
             if f.type in ATTACHMENT_TYPES:
                 n = len(s.attachments_for(f.id))
-                row.value.setText(
-                    self.tr("ui.check.pages", n=n) if n else self.tr("ui.check.not_given")
-                )
+                key = "ui.check.pages_one" if n == 1 else "ui.check.pages"
+                if str(f.type) == "photo":
+                    key = "ui.check.photo_taken"  # not "1 page(s)"
+                row.value.setText(self.tr(key, n=n) if n else self.tr("ui.check.not_given"))
                 row.change.setText(self.tr("ui.check.retake"))
             else:
                 value = s.answers.get(f.id)
@@ -191,6 +262,7 @@ class CheckAnswersScreen(Screen):
         for step in forms.steps(s.service, s.answers):
             if any(f.id == field_id for f in step.fields):
                 s.returning_to_check = True
+                self._changed = field_id
                 self.nav.go("question", step_id=step.id)
                 return
 
@@ -212,6 +284,24 @@ class CheckAnswersScreen(Screen):
         self.nav.go("consent")
 
     def reset(self) -> None:
-        clear_layout(self.rows_layout)
+        """Forget the citizen's answers: the rows stay (for the next session of the same
+        service) but hidden, with no value, error or picture left in them."""
+        for row, line in self._built.values():
+            row.hide()
+            line.hide()
+            row.value.setText("")
+            row.error.show_error("")
+            _clear_thumbs(row)
         self.rows = []
         self.issues = {}
+        self.problems.show_error("")
+
+
+def _clear_thumbs(row: AnswerRow) -> None:
+    """Take a row's thumbnails out (renamed: findChild must not find one before it is gone)."""
+    while row.thumbs.count():
+        w = row.thumbs.takeAt(0).widget()
+        if w is not None:
+            w.setObjectName("")
+            w.hide()
+            w.deleteLater()

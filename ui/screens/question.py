@@ -1,8 +1,9 @@
 """Question screens generated from the form engine: one step (a question or a small group).
 
-Steps are recomputed from the answers every time, so "Step 3 of 8" stays honest when a
-conditional question appears or disappears. Continue normalises and validates the step; errors
-show next to their field in plain words and never clear what was typed. Each accepted step is
+Steps are recomputed from the answers every time; "Step 3 of 8" counts only the steps every
+applicant is asked (`forms.step_position`), so the total does not change mid-journey.
+Continue normalises and validates the step; errors show next to their field in plain words
+and never clear what was typed. Each accepted step is
 autosaved as a draft on the db worker.
 """
 
@@ -173,9 +174,9 @@ class QuestionScreen(Screen):
         self.cont.setText(self.tr(cont_key))
         if self.step is None:
             return
-        steps = self.all_steps()
-        i = self._index(steps)
-        self.step_header.set_step(max(i, 0) + 1, len(steps), self.lang)
+        # Counted over the steps everyone is asked: the total does not jump mid-journey.
+        n, total = forms.step_position(self.service, self.ctx.session.answers, self.step.id)
+        self.step_header.set_step(n, total, self.lang)
         title = self.step.title.get(self.lang) if self.step.title is not None else ""
         self.title.setText(wrap_points(title))
         self.title.setVisible(bool(title) and len(self.widgets) > 1)
@@ -205,6 +206,18 @@ class QuestionScreen(Screen):
 
     def _on_continue(self) -> None:
         if self.step is None:
+            return
+        busy: Any = next((w for w in self.widgets if getattr(w, "pending", bool)()), None)
+        if busy is not None:  # a photo or page still being kept: accept it once it is stored
+            self.cont.setEnabled(False)
+            step = self.step
+
+            def again() -> None:
+                self.cont.setEnabled(True)
+                if self.step is step:
+                    self._on_continue()
+
+            busy.when_settled(again)
             return
         answers, local = self.collect()
         issues = forms.validate_step(

@@ -137,6 +137,9 @@ class ServicesScreen(Screen):
             self._cards_for(locale)
 
     def _build(self) -> None:
+        cards = self._cards_for(self.lang)
+        if cards and cards is self.cards and self._column_count() == self._columns:
+            return  # already in the grid: re-adding them relaid the screen out on every entry
         while self.grid.count():
             item = self.grid.takeAt(0)
             w = item.widget()
@@ -144,7 +147,7 @@ class ServicesScreen(Screen):
                 w.hide()
                 if not isinstance(w, ServiceCard):
                     w.deleteLater()
-        self.cards = self._cards_for(self.lang)
+        self.cards = cards
         if not self.cards:
             self.grid.addWidget(wrap_label(self.tr("ui.services.none"), role="body"), 0, 0)
             return

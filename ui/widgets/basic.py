@@ -96,16 +96,34 @@ class WrapButton(BigButton):
 class ChoiceButton(WrapButton):
     """A big toggle for one option of a choice, yes/no or consent question."""
 
+    MARK = "✓  "  # the chosen option says so in a shape, not only in a fill colour
+
     def __init__(self, text: str = "", value: object = None, parent: QWidget | None = None):
+        self._plain = text
         super().__init__(text, kind="choice", parent=parent)
         self.value = value
         self.setCheckable(True)
         self.toggled.connect(self._on_toggled)
 
-    def _on_toggled(self, on: bool) -> None:
+    def setText(self, text: str) -> None:
+        self._plain = text
+        super().setText(self.MARK + text if self.isCheckable() and self.isChecked() else text)
+
+    def text(self) -> str:
+        return self._plain
+
+    def sync(self) -> None:
+        """Show the checked state (mark and text colour); call after a setChecked made with
+        signals blocked (a restored answer), which `toggled` does not report."""
+        on = self.isChecked()
         # QSS cannot style a child by its parent's :checked state; a property on the label can.
-        self._label.setProperty("checked", on)
-        repolish(self._label)
+        if self._label.property("checked") != on:
+            self._label.setProperty("checked", on)
+            repolish(self._label)
+        self.setText(self._plain)
+
+    def _on_toggled(self, _on: bool) -> None:
+        self.sync()
 
 
 class StepHeader(QLabel):
@@ -141,11 +159,14 @@ class ErrorLabel(QLabel):
 
 
 class OnlineBadge(QLabel):
-    """Online / offline / not enrolled, from the sync worker's state."""
+    """Online / offline / not enrolled, from the sync worker's state. Styled as a status line
+    with a coloured mark (kiosk.qss), not a pill: it does nothing when touched, so it must
+    not look like a button."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setProperty("role", "badge")
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setWordWrap(True)
         self._state = "not_enrolled"
         self._pending = 0
@@ -171,6 +192,9 @@ class LanguageToggle(BigButton):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(kind="toggle", parent=parent)
+        # Never takes focus: a tap on it mid-question leaves the text box focused, so the
+        # next on-screen key still types there.
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._locale = "km"
         self.clicked.connect(self._on_clicked)
         self.retranslate("km")

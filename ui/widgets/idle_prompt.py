@@ -1,14 +1,19 @@
 """The "Do you need more time?" prompt: an overlay inside the kiosk window (never an OS
-dialog), with a live countdown and two big answers."""
+dialog), with a live countdown and two big answers.
+
+The overlay is opaque: whoever walks up to a kiosk left mid-journey must not read the
+previous citizen's answers through it (issue 11, S2.12)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QMouseEvent
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
 
 from ui.widgets.basic import BigButton, wrap_label
 from ui.widgets.text import tr
+
+BACKDROP = QColor("#0B0C0C")  # the top bar's black
 
 
 class IdlePrompt(QWidget):
@@ -48,6 +53,13 @@ class IdlePrompt(QWidget):
         self._left = 0
         self._locale = "km"
         self.hide()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """An opaque backdrop first, whatever alpha the stylesheet gives the overlay."""
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), BACKDROP)
+        painter.end()
+        super().paintEvent(event)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         """A touch anywhere outside the two buttons also means "I am still here"."""

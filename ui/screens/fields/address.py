@@ -4,14 +4,26 @@ The chosen levels show as buttons (touch one to choose that level again); the li
 offers the next level. The search box filters the list, and when nothing in it matches it
 searches villages across the country. Gazetteer lookups are in-memory dict hits (the gazetteer
 was loaded off the GUI thread at start-up).
+
+The list is as tall as its items (the page scrolls, not a small box inside it), and a new
+list is scrolled into view. Where the form asked an address earlier (place of birth), one
+tap on "Same as <that question>" copies it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ui.screens.fields.base import FieldWidget
 from ui.widgets.basic import WrapButton, wrap_label
@@ -35,6 +47,10 @@ class AddressField(FieldWidget):
             self.crumbs[level] = b
             self.crumbs_box.addWidget(b)
         self.input.addLayout(self.crumbs_box)
+        self.same = WrapButton(kind="secondary")
+        self.same.setObjectName(f"same_{field.id}")
+        self.same.clicked.connect(self._on_same)
+        self.input.addWidget(self.same)
         self.level_label = wrap_label(role="subheading")
         self.input.addWidget(self.level_label)
         self.search = QLineEdit()
@@ -45,8 +61,10 @@ class AddressField(FieldWidget):
         self.list = QListWidget()
         self.list.setObjectName(f"list_{field.id}")
         self.list.setWordWrap(True)
-        self.list.setMinimumHeight(300)
-        self.list.setVerticalScrollMode(QListWidget.ScrollMode.ScrollPerPixel)
+        # No box-in-a-box: the list is as tall as its items and the page scrolls.
+        self.list.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.list.itemClicked.connect(self._on_item)
         self.input.addWidget(self.list)
         self.empty = wrap_label(role="hint")
@@ -94,7 +112,8 @@ class AddressField(FieldWidget):
             self.level_label.setText(
                 f"{self.tr('ui.address.choose')}: {self.tr('ui.address.' + next_level)}"
             )
-            self.search.setPlaceholderText(self.tr("ui.address.search"))
+            self.search.setPlaceholderText(self.tr(f"ui.address.search.{next_level}"))
+        self._update_same()
         self._refill()
 
     def _refill(self) -> None:
@@ -128,6 +147,73 @@ class AddressField(FieldWidget):
         if not places:
             self.empty.setText(self.tr("ui.address.no_results"))
             self.empty.show()
+        self._fit_list()
+
+    def _fit_list(self) -> None:
+        """Size the list to its items (wrapped names included) so the page scrolls once."""
+        rows = self.list.count()
+        height = sum(self.list.sizeHintForRow(i) for i in range(rows)) if rows else 0
+        frame = 2 * self.list.frameWidth()
+        self.list.setFixedHeight(max(height, 60) + frame + 4)
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._fit_list()  # wrapped rows change height with the width
+
+    def _scroll_into_view(self) -> None:
+        """Bring the next level's heading to the top of the page (the list starts under it)."""
+        area = self._scroll_area()
+        if area is None or not self.level_label.isVisible():
+            return
+        content = area.widget()
+        if content is None:
+            return
+        y = self.level_label.mapTo(content, self.level_label.rect().topLeft()).y()
+        area.verticalScrollBar().setValue(max(0, y - 16))
+
+    def _scroll_area(self) -> QScrollArea | None:
+        w = self.parentWidget()
+        while w is not None and not isinstance(w, QScrollArea):
+            w = w.parentWidget()
+        return w
+
+    # -- "same as" an earlier address ------------------------------------------------------
+    def _earlier_address(self) -> tuple[Any, dict[str, str]] | None:
+        """The last address question before this one that has an answer, and the answer."""
+        service = getattr(self.ctx.session, "service", None)
+        answers = self.ctx.session.answers
+        found: tuple[Any, dict[str, str]] | None = None
+        for f in getattr(service, "fields", ()):
+            if f.id == self.field.id:
+                break
+            value = answers.get(f.id)
+            if str(f.type) == "address" and isinstance(value, dict) and value.get("village"):
+                found = (f, value)
+        return found
+
+    def _update_same(self) -> None:
+        earlier = self._earlier_address()
+        if earlier is None or dict(self.codes) == {
+            k: v for k, v in earlier[1].items() if k in LEVELS
+        }:
+            self.same.hide()
+            return
+        label = earlier[0].label.get(self.lang).rstrip("?:៖ ")
+        self.same.setText(self.tr("ui.address.same_as", label=label))
+        self.same.show()
+
+    def _on_same(self) -> None:
+        earlier = self._earlier_address()
+        gz = self.gazetteer
+        if earlier is None or gz is None:
+            return
+        code = earlier[1].get("village")
+        if not isinstance(code, str) or gz.get(code) is None:
+            return
+        self.codes = {p.level: p.code for p in gz.path(code)}
+        self.clear_error()
+        self._update()
+        self.edited.emit()
 
     def _on_item(self, item: QListWidgetItem) -> None:
         code = item.data(Qt.ItemDataRole.UserRole)
@@ -139,12 +225,14 @@ class AddressField(FieldWidget):
         self.search.blockSignals(False)
         self._update()
         self.edited.emit()
+        QTimer.singleShot(0, self._scroll_into_view)
 
     def _on_crumb(self, level: str) -> None:
         for lv in LEVELS[LEVELS.index(level) :]:
             self.codes.pop(lv, None)
         self._update()
         self.edited.emit()
+        QTimer.singleShot(0, self._scroll_into_view)
 
     # -- FieldWidget -----------------------------------------------------------------------
     def retranslate(self) -> None:

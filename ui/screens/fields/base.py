@@ -29,6 +29,7 @@ class FieldWidget(QWidget):
         self.field = field
         self.ctx = ctx
         self.setObjectName(f"field_{field.id}")
+        self.setProperty("sala_field", True)  # the shell keeps a focused box with its question
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(10)

@@ -52,9 +52,11 @@ class _ButtonsField(FieldWidget):
             b.blockSignals(True)
             b.setChecked(value is not None and b.value in values)
             b.blockSignals(False)
+            b.sync()  # the mark and the white text, which the blocked `toggled` would set
 
     def focus_target(self) -> QWidget | None:
-        return self.buttons[0] if self.buttons else None
+        # No focus ring on the first option when the step opens: it read as "already chosen".
+        return None
 
 
 class ChoiceField(_ButtonsField):

@@ -36,12 +36,27 @@ class DateField(FieldWidget):
             box.setMaxLength(max_len + 2)
             box.setFixedWidth(width)
             box.setInputMethodHints(Qt.InputMethodHint.ImhDigitsOnly)
-            box.textEdited.connect(lambda _t: self.edited.emit())
+            box.textEdited.connect(lambda _t, p=part: self._on_edited(p))
             grid.addWidget(cap, 0, col)
             grid.addWidget(box, 1, col)
             self.caption[part], self.boxes[part] = cap, box
         grid.setColumnStretch(3, 1)
         self.input.addLayout(grid)
+
+    def _on_edited(self, part: str) -> None:
+        """Day → month → year: once a part is complete, the next box takes the typing (the
+        on-screen keyboard has no Tab, and a citizen should not have to aim for each box)."""
+        self.edited.emit()
+        text = to_ascii_digits(self.boxes[part].text()).strip()
+        nxt = {"day": "month", "month": "year"}.get(part)
+        if nxt is None or not text.isdigit():
+            return
+        # "4" can only be a day of one digit; "2" may still become "25".
+        first_max = 3 if part == "day" else 1
+        if len(text) >= 2 or int(text) > first_max:
+            box = self.boxes[nxt]
+            box.setFocus()
+            box.selectAll()
 
     def retranslate(self) -> None:
         super().retranslate()

@@ -5,16 +5,22 @@ The capture helper's camera widgets (`ui/capture/photo_step.PhotoStep`,
 without a camera — a file-import step stands in, clearly labelled as such: the clerk picks a
 scanned image or PDF (or one from the scanner's "scan to folder"); `kiosk.capture.import_file`
 turns it into page images on the io pool and the store keeps them through the db worker.
+
+One primary action per screen: the question's Continue. A photo is kept as soon as it is
+taken and pages as soon as they are captured, so Continue accepts what is on screen (no
+separate "Use this photo" / "Use these pages" to miss), and a line under the camera says
+what is kept. Continue waits for a capture still being stored (`pending`).
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout
 
 from kiosk.i18n import error_text
@@ -66,6 +72,36 @@ class MediaField(FieldWidget):
     def _show_count(self) -> None:
         """Subclasses show how many pages are held."""
 
+    def pending(self) -> bool:
+        """A capture is still being stored: Continue must wait for it, not refuse it."""
+        return False
+
+    def when_settled(self, then: Callable[[], None], *, limit_ms: int = 20_000) -> None:
+        """Call `then` once nothing is pending (checked every 50 ms, given up after
+        `limit_ms`: a stuck store then lets Continue say what is missing)."""
+        waited = {"ms": 0}
+        timer = QTimer(self)
+        timer.setInterval(50)
+
+        def check() -> None:
+            waited["ms"] += 50
+            if not self.pending() or waited["ms"] >= limit_ms:
+                timer.stop()
+                timer.deleteLater()
+                then()
+
+        timer.timeout.connect(check)
+        timer.start()
+
+    def kept_text(self) -> str:
+        """ "✓ Photo kept" / "✓ 2 pages kept", or "" when nothing is held."""
+        n = len(self.attachments())
+        if not n:
+            return ""
+        if self.kind == "photo":
+            return self.tr("ui.capture.kept_photo")
+        return self.tr("ui.capture.kept_pages_one" if n == 1 else "ui.capture.kept_pages", n=n)
+
     def _store_attachments(self, items: list[Attachment]) -> None:
         self.ctx.session.set_attachments(self.field.id, items)
         autosave = self.ctx.extras.get("autosave")
@@ -83,12 +119,42 @@ class CaptureField(MediaField):
         super().__init__(field, ctx, heading=heading)
         self.step = cls(field=field, ctx=ctx)
         self.step.captured.connect(self._store_attachments)
+        # The screen's Continue is the one primary (green) action: the step's own "use"
+        # buttons go, and its shutter is styled as a camera button, not a second Continue.
+        for name in ("accept", "approve"):
+            button = getattr(self.step, name, None)
+            if button is not None:
+                button.hide()
+                button.setEnabled(False)
+        shutter = getattr(self.step, "shutter", None)
+        if shutter is not None:
+            shutter.setProperty("kind", "shutter")
         self.input.addWidget(self.step)
+        self.kept = wrap_label(role="confirm")
+        self.kept.setObjectName(f"kept_{field.id}")
+        self.kept.hide()
+        self.input.addWidget(self.kept)
 
     def retranslate(self) -> None:
         super().retranslate()
         if hasattr(self.step, "retranslate"):
             self.step.retranslate(self.lang)
+        self._show_count()
+
+    def _show_count(self) -> None:
+        text = self.kept_text()
+        self.kept.setText(text)
+        self.kept.setVisible(bool(text))
+        if text:
+            self.clear_error()  # "Take your face photo" must not stay under a kept photo
+
+    def pending(self) -> bool:
+        return bool(getattr(self.step, "_busy", False))
+
+    def show_error(self, text: str) -> None:
+        if text and self.kind == "photo" and self.attachments():
+            text = ""  # a kept photo is on screen: "Take your face photo" would be wrong
+        super().show_error(text)
 
 
 class FileImportField(MediaField):
@@ -115,6 +181,9 @@ class FileImportField(MediaField):
         self._failure: BaseException | None = None  # the last import's error, until the next
         self._show_count()
 
+    def pending(self) -> bool:
+        return self._busy
+
     def retranslate(self) -> None:
         super().retranslate()
         self.note.setText(
@@ -137,7 +206,8 @@ class FileImportField(MediaField):
         n = len(self.attachments())
         self.remove.setVisible(n > 0)
         if not self._busy:
-            self.state.setText(self.tr("ui.capture.added", n=n) if n else "")
+            key = "ui.capture.added_one" if n == 1 else "ui.capture.added"
+            self.state.setText(self.tr(key, n=n) if n else "")
 
     def _on_choose(self) -> None:
         folder = getattr(self.ctx.config, "scan_folder", None)

@@ -1,0 +1,290 @@
+"""What FastAPI cannot see in `/openapi.json`: the signature and bearer schemes, the tus headers
+and bodies, and every refusal with its real `{"error", "message"}` shape.
+
+The handlers read tus headers from the raw request and the auth happens in a dependency that
+raises, so FastAPI's generated document described none of it (and its 422 shape was not ours).
+One pass here adds that per operation, keyed by method and path, so the routes stay readable
+and a test checks that no operation is left undescribed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from sync import protocol as p
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+DEVICE = "deviceSignature"
+OFFICER = "officerToken"
+SIGNATURE_HELP = (
+    "Ed25519 signature of the enrolled device (sync/PROTOCOL.md, 'Device identity'). Send "
+    f"`{p.HDR_DEVICE}` (device id), `{p.HDR_DATE}` (`YYYY-MM-DDTHH:MM:SSZ`, within ±5 min), "
+    f"`{p.HDR_NONCE}` (16 random bytes, base64url), `{p.HDR_SIGNATURE_VERSION}: 2` and "
+    f"`{p.HDR_SIGNATURE}`: base64url signature over `sala-v2\\nMETHOD\\nPATH?QUERY\\nDATE\\n"
+    "NONCE\\nHEADERS\\nhex(sha256(body))`, where HEADERS are `name:value` lines for those of "
+    f"{', '.join(p.SIGNED_HEADERS)} that the request carries, in that order. "
+    "`sync.protocol.sign_request` builds them; sync/examples/tus_upload.py shows a requests hook."
+)
+OFFICER_HELP = (
+    "`Authorization: Bearer <token>` from `sala-server officer-token --role decide|publish|admin "
+    "--jurisdiction CODES --expires-days N`. 401: token missing, unknown, expired or revoked; "
+    "403: role or jurisdiction does not allow this (forbidden_role, outside_jurisdiction)."
+)
+UNSIGNED = {("get", "/v1/ping"), ("post", "/v1/devices"), ("options", "/v1/uploads")}
+OFFICER_OPS = {
+    ("post", "/v1/registrations/{registration_id}/status"),
+    ("post", "/v1/catalog"),
+    ("post", "/v1/gazetteer"),
+}
+TUS_PATH = "/v1/uploads/{upload_id}"
+
+
+def _hdr(description: str, *, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"description": description, "schema": schema or {"type": "string"}}
+
+
+def _param(name: str, description: str, required: bool = False, **schema: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "header",
+        "required": required,
+        "description": description,
+        "schema": {"type": "string", **schema},
+    }
+
+
+UINT = {"pattern": "^[0-9]{1,18}$"}  # ASCII digits only (protocol.parse_uint)
+TUS_RESUMABLE = _param("Tus-Resumable", "must be 1.0.0 when sent (else 412)", enum=["1.0.0"])
+CHECKSUM = _param("Upload-Checksum", "`sha256 <standard base64 of the chunk's digest>`")
+BINARY = {p.TUS_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}}
+TUS_OUT = {
+    "Tus-Resumable": _hdr("1.0.0"),
+    "Upload-Offset": _hdr("bytes the server holds", schema={"type": "integer"}),
+}
+
+# Refusals by (method, path): status -> the error codes it can carry.
+REFUSALS: dict[tuple[str, str], dict[int, str]] = {
+    ("post", "/v1/devices"): {
+        403: "enrolment_code_invalid | enrolment_code_used | enrolment_code_expired",
+        409: "kiosk_numbers_exhausted: the commune has no kiosk number left",
+        422: "invalid_request | bad_public_key",
+    },
+    ("put", "/v1/registrations/{registration_id}"): {
+        400: "bad_json (NaN/Infinity)",
+        403: "wrong_commune",
+        409: "conflict (same id, other content) | attachments_missing (with `missing`) | "
+        "app_number_taken (another kiosk sent this application number)",
+    },
+    ("get", "/v1/changes"): {400: "bad_cursor", 410: "cursor_expired: fetch /v1/snapshot"},
+    ("get", "/v1/catalog/{version}"): {404: "unknown_version"},
+    ("get", "/v1/gazetteer/{version}"): {404: "unknown_version"},
+    ("post", "/v1/registrations/{registration_id}/status"): {
+        404: "unknown_registration",
+        409: "bad_transition (with `current`)",
+    },
+    ("post", "/v1/catalog"): {409: "already_published", 422: "bad_document"},
+    ("post", "/v1/gazetteer"): {409: "already_published", 422: "bad_document"},
+    ("post", "/v1/uploads"): {
+        400: "bad_header | bad_metadata | defer_length | checksum_algorithm",
+        412: "tus_version (with Tus-Version)",
+        413: "too_large (with Tus-Max-Size)",
+        415: "content_type",
+        p.HTTP_CHECKSUM_MISMATCH: "checksum_mismatch: send the chunk again",
+    },
+    ("head", TUS_PATH): {404: "unknown_upload", 410: "upload_expired", 412: "tus_version"},
+    ("patch", TUS_PATH): {
+        400: "bad_header | checksum_algorithm",
+        404: "unknown_upload",
+        409: "offset_mismatch (with `offset` and Upload-Offset) | upload_failed",
+        410: "upload_expired",
+        412: "tus_version",
+        413: "too_many_bytes | too_large",
+        415: "content_type",
+        p.HTTP_CHECKSUM_MISMATCH: "checksum_mismatch: send the chunk again",
+    },
+    ("delete", TUS_PATH): {404: "unknown_upload", 410: "upload_expired", 412: "tus_version"},
+}
+
+# tus request headers, bodies and answers FastAPI cannot infer (the handlers read them raw).
+TUS: dict[tuple[str, str], dict[str, Any]] = {
+    ("options", "/v1/uploads"): {
+        "responses": {
+            "204": {
+                "description": "tus capabilities",
+                "headers": {
+                    h: _hdr(h)
+                    for h in ("Tus-Version", "Tus-Extension", "Tus-Max-Size", "Tus-Resumable")
+                }
+                | {"Tus-Checksum-Algorithm": _hdr("sha256")},
+            }
+        }
+    },
+    ("post", "/v1/uploads"): {
+        "parameters": [
+            TUS_RESUMABLE,
+            _param("Upload-Length", "whole file size in bytes", True, **UINT),
+            _param(
+                "Upload-Metadata",
+                "`sha256 <base64 of the 64 hex digits>,registration <base64 id>` (tus metadata)",
+                True,
+            ),
+            CHECKSUM,
+        ],
+        "requestBody": {"required": False, "content": BINARY},
+        "responses": {
+            "201": {
+                "description": "created; with a first chunk (creation-with-upload) its offset",
+                "headers": {"Location": _hdr("/v1/uploads/<id>"), **TUS_OUT},
+            }
+        },
+    },
+    ("head", TUS_PATH): {
+        "parameters": [TUS_RESUMABLE],
+        "responses": {
+            "200": {
+                "description": "where to resume",
+                "headers": {
+                    **TUS_OUT,
+                    "Upload-Length": _hdr("declared size", schema={"type": "integer"}),
+                    "Upload-Expires": _hdr("HTTP date, while open"),
+                },
+            }
+        },
+    },
+    ("patch", TUS_PATH): {
+        "parameters": [
+            TUS_RESUMABLE,
+            _param("Upload-Offset", "the offset this chunk starts at", True, **UINT),
+            CHECKSUM,
+        ],
+        "requestBody": {"required": True, "content": BINARY},
+        "responses": {
+            "204": {
+                "description": "chunk stored and fsynced",
+                "headers": {**TUS_OUT, "Upload-Expires": _hdr("HTTP date")},
+            }
+        },
+    },
+    ("delete", TUS_PATH): {"parameters": [TUS_RESUMABLE]},
+    ("post", "/v1/catalog"): {"requestBody": {"required": True, "content": {}}},
+    ("post", "/v1/gazetteer"): {"requestBody": {"required": True, "content": {}}},
+}
+DOCUMENT = {
+    "application/json": {
+        "schema": {
+            "type": "object",
+            "required": ["version"],
+            "properties": {"version": {"type": "string", "minLength": 1, "maxLength": 100}},
+            "additionalProperties": True,
+        }
+    }
+}
+
+
+def _error_response(description: str, **headers: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"description": description, "content": {"application/json": {}}}
+    out["content"]["application/json"]["schema"] = ERROR
+    if headers:
+        out["headers"] = {k.replace("_", "-"): v for k, v in headers.items()}
+    return out
+
+
+def _schemas(components: dict[str, Any]) -> None:
+    schemas = components.setdefault("schemas", {})
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
+    schemas["Error"] = {
+        "type": "object",
+        "required": ["error", "message"],
+        "properties": {
+            "error": {"type": "string", "description": "machine-readable code"},
+            "message": {"type": "string", "description": "one English sentence"},
+            "detail": {
+                "type": "array",
+                "description": "422 invalid_request only: what was wrong, field by field",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "loc": {"type": "array", "items": {"type": "string"}},
+                        "msg": {"type": "string"},
+                    },
+                },
+            },
+        },
+        "additionalProperties": True,
+    }
+    components["securitySchemes"] = {
+        DEVICE: {"type": "apiKey", "in": "header", "name": p.HDR_SIGNATURE},
+        OFFICER: {"type": "http", "scheme": "bearer", "description": OFFICER_HELP},
+    }
+    components["securitySchemes"][DEVICE]["description"] = SIGNATURE_HELP
+
+
+def _operation(method: str, path: str, op: dict[str, Any]) -> None:
+    key = (method, path)
+    extra = TUS.get(key, {})
+    params = [x for x in op.get("parameters", []) if x.get("name", "").lower() != "authorization"]
+    params += extra.get("parameters", [])
+    op.pop("parameters", None)
+    if params:
+        op["parameters"] = params
+    if "requestBody" in extra:
+        op["requestBody"] = extra["requestBody"]
+        if path in ("/v1/catalog", "/v1/gazetteer"):
+            op["requestBody"]["content"] = DOCUMENT
+    responses: dict[str, Any] = op.setdefault("responses", {})
+    responses.update(extra.get("responses", {}))
+    if key in UNSIGNED:
+        op["security"] = []
+    else:
+        op["security"] = [{OFFICER: []}] if key in OFFICER_OPS else [{DEVICE: []}]
+        responses["401"] = _error_response(
+            "not authenticated: unauthorized | unknown_device | device_revoked | bad_signature "
+            "| signature_version | bad_date | clock_skew | replay (device); unauthorized | "
+            "token_unknown | token_expired | token_revoked (officer)",
+            Sala_Server_Time=_hdr("the server's clock, RFC 3339 (device requests)"),
+        )
+    if key in OFFICER_OPS:
+        responses["403"] = _error_response("forbidden_role | outside_jurisdiction")
+    for status, codes in REFUSALS.get(key, {}).items():
+        responses[str(status)] = _error_response(codes)
+    if "422" in responses or op.get("parameters") or "requestBody" in op:
+        previous = REFUSALS.get(key, {}).get(422, "invalid_request")
+        responses["422"] = _error_response(previous + " (with `detail`)")
+    if path != "/v1/ping":
+        responses["503"] = _error_response(
+            "busy: too many requests in flight", Retry_After=_hdr("seconds")
+        )
+    if method in ("get", "put", "post", "patch"):
+        responses.setdefault("413", _error_response("too_large: the body is over the limit"))
+
+
+def document(schema: dict[str, Any]) -> dict[str, Any]:
+    """Add auth, tus and refusals to FastAPI's generated schema (in place; returned)."""
+    _schemas(schema.setdefault("components", {}))
+    for path, item in schema.get("paths", {}).items():
+        for method, op in item.items():
+            if isinstance(op, dict):
+                _operation(method, path, op)
+    return schema
+
+
+def install(app: FastAPI) -> None:
+    """Serve the documented schema at /openapi.json (built once, on first request)."""
+
+    def build() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document(
+                get_openapi(
+                    title=app.title,
+                    version=app.version,
+                    description=app.description,
+                    routes=app.routes,
+                )
+            )
+        return app.openapi_schema
+
+    app.openapi = build  # type: ignore[method-assign]
