@@ -5,7 +5,8 @@ locale. A key missing in Khmer falls back to English, then to the key itself, an
 technician-facing warning is logged once per key so gaps are found but never crash a screen.
 
 This module is also the one owner of how numbers, money, dates and errors read to a person:
-`digits`, `format_khr`, `format_date`, `format_datetime` and `error_text`. Screens, receipts
+`digits`, `format_khr`, `format_date`, `format_datetime`, `format_working_days` and
+`error_text`. Screens, receipts
 and the form engine all call these, so what the tests check is what the citizen sees.
 """
 
@@ -36,6 +37,7 @@ __all__ = [
     "format_date",
     "format_datetime",
     "format_khr",
+    "format_working_days",
     "reload_translations",
     "to_ascii_digits",
     "to_khmer_digits",
@@ -215,6 +217,12 @@ def format_khr(amount: int, locale: str) -> str:
     if locale == "km":
         grouped = to_khmer_digits(grouped.replace(",", "."))
     return tr("core.khr", locale, amount=grouped)
+
+
+def format_working_days(days: int, locale: str) -> str:
+    """15 → "about 15 working days" / "ប្រហែល ១៥ ថ្ងៃ​ធ្វើការ": the one way a processing time is
+    written (catalog `processing_days` are working days), on cards, receipts and confirmations."""
+    return tr("core.working_days", locale, days=digits(days, locale))
 
 
 def format_date(day: date, locale: str) -> str:

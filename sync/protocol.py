@@ -14,6 +14,8 @@ import base64
 import hashlib
 import json
 import os
+import re
+import unicodedata
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -72,6 +74,8 @@ ERR_CURSOR_EXPIRED = "cursor_expired"
 ERR_APP_NUMBER_TAKEN = "app_number_taken"  # 409: another kiosk already sent this number
 ERR_SIGNATURE_VERSION = "signature_version"  # 401: tus headers under a version-1 signature
 KIOSK_NUMBER_MAX = 99  # per commune, allocated by the server at enrolment
+ERR_AUDIT_CHAIN_BROKEN = "audit_chain_broken"  # 409: an entry does not continue the held chain
+ERR_AUDIT_GAP = "audit_gap"  # 409: an audit entry's seq skips over ones the server lacks
 
 
 # --- registration statuses ---------------------------------------------------------------------
@@ -107,6 +111,92 @@ STATUS_TRANSITIONS: dict[ServerStatus, frozenset[ServerStatus]] = {
 # Statuses after which the citizen's case needs nothing more from the kiosk: its retention
 # period counts from here.
 FINAL_STATUSES = frozenset({_S.REJECTED, _S.READY_FOR_PICKUP, _S.COLLECTED})
+
+
+# --- commune staff (PROTOCOL.md "Staff roster") -------------------------------------------------
+
+STAFF_ROLES = ("clerk", "supervisor", "technician")
+STAFF_STATUSES = ("active", "disabled")
+STAFF_ACTIONS = ("add", "disable", "reset_pin", "unlock")  # POST /v1/staff-changes
+STAFF_CODE_DIGITS = 6  # PINs, and the codes the ministry makes (kiosks accept codes of 6-12)
+STAFF_NAME_MAX = 80  # characters per language of a staff member's display name
+# Argon2id parameters every new PIN or code verifier is made with (argon2-cffi
+# `PasswordHasher(time_cost=, memory_cost=, parallelism=)`); verifiers are the encoded
+# `$argon2id$v=19$m=…,t=…,p=…$salt$hash` strings, which carry their own parameters. A verifier
+# below the floor (OWASP's minimum) is refused: the roster travels to every kiosk of a commune,
+# and a 6-digit secret behind a cheap hash would be read off it in seconds.
+STAFF_ARGON2_TIME_COST = 3
+STAFF_ARGON2_MEMORY_KIB = 65536
+STAFF_ARGON2_PARALLELISM = 1
+STAFF_ARGON2_MIN_TIME_COST = 2
+STAFF_ARGON2_MIN_MEMORY_KIB = 19456
+# …and a ceiling, so a verifier cannot make every kiosk of the commune stall on a sign-in.
+STAFF_ARGON2_MAX_TIME_COST = 10
+STAFF_ARGON2_MAX_MEMORY_KIB = 262144
+STAFF_ARGON2_MAX_PARALLELISM = 8
+_ARGON2ID = re.compile(
+    r"\$argon2id\$v=19\$m=([0-9]{1,9}),t=([0-9]{1,4}),p=([0-9]{1,3})"
+    r"\$[A-Za-z0-9+/]{11,64}\$[A-Za-z0-9+/]{22,128}"
+)
+
+
+def check_staff_verifier(verifier: str) -> None:
+    """ValueError unless `verifier` is an encoded Argon2id string within the bounds."""
+    found = _ARGON2ID.fullmatch(verifier) if isinstance(verifier, str) else None
+    if found is None:
+        raise ValueError("not an encoded Argon2id verifier ($argon2id$v=19$m=…,t=…,p=…$…$…)")
+    memory, time_cost, lanes = (int(x) for x in found.groups())
+    if not (
+        STAFF_ARGON2_MIN_MEMORY_KIB <= memory <= STAFF_ARGON2_MAX_MEMORY_KIB
+        and STAFF_ARGON2_MIN_TIME_COST <= time_cost <= STAFF_ARGON2_MAX_TIME_COST
+        and 1 <= lanes <= STAFF_ARGON2_MAX_PARALLELISM
+    ):
+        raise ValueError(
+            f"Argon2id parameters out of bounds (m {STAFF_ARGON2_MIN_MEMORY_KIB}-"
+            f"{STAFF_ARGON2_MAX_MEMORY_KIB} KiB, t {STAFF_ARGON2_MIN_TIME_COST}-"
+            f"{STAFF_ARGON2_MAX_TIME_COST}, p 1-{STAFF_ARGON2_MAX_PARALLELISM})"
+        )
+
+
+def clean_staff_name(text: object) -> str:
+    """A display name as stored and sent: NFC, whitespace runs made one space; ValueError if
+    it is not text, is empty, has control characters or is over `STAFF_NAME_MAX`."""
+    if not isinstance(text, str):
+        raise ValueError("a name is text")
+    name = " ".join(unicodedata.normalize("NFC", text).split())
+    if not name or len(name) > STAFF_NAME_MAX:
+        raise ValueError(f"a name is 1 to {STAFF_NAME_MAX} characters")
+    if any(unicodedata.category(ch) == "Cc" for ch in name):
+        raise ValueError("a name has no control characters")
+    return name
+
+
+# --- the kiosk's hash-chained audit (PROTOCOL.md "Audit upload") ----------------------------------
+
+AUDIT_GENESIS = "0" * 64  # the prev_hash of entry 1
+AUDIT_DETAILS_MAX_BYTES = 4096  # canonical details per entry; the server refuses more
+
+
+def audit_entry_hash(
+    prev_hash: str, seq: int, at: str, actor: str, action: str, subject: str, details: str
+) -> str:
+    """Hex SHA-256 chaining one audit entry to the previous one. `details` is the canonical
+    text of the details object (`canonical_text(details)`), as the kiosk stores it.
+
+    The kiosk makes and checks its chain with this, and the server verifies uploads with it:
+    one formula, or a correct kiosk would be flagged as tampered.
+    """
+    body = canonical_text(
+        {
+            "seq": seq,
+            "at": at,
+            "actor": actor,
+            "action": action,
+            "subject": subject,
+            "details": details,
+        }
+    )
+    return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
 
 
 # --- encodings ---------------------------------------------------------------------------------

@@ -266,6 +266,7 @@ class Kiosk(QObject):
         self.window.start_sync_polling(worker)
 
     def shutdown(self) -> None:
+        self.nav.stop_building()
         self.policy.close()
         if self.sync_worker is not None:
             self.sync_worker.stop(timeout=5)

@@ -53,6 +53,8 @@ class CitizenNav(Journey, Protocol):
 
     def autosave(self) -> None: ...
 
+    def fill_check_ahead(self) -> None: ...
+
     def submit(self, on_error: OnError) -> None: ...
 
     def print_receipt(self, on_done: Callable[[Any], None], on_error: OnError) -> None: ...
@@ -175,6 +177,12 @@ class CitizenJourney(QObject):
         check = self._nav.screens.get("check_answers")
         if check is not None:  # its rows, made while the citizen answers (idle slices)
             check.prepare(service)  # type: ignore[attr-defined]
+
+    def fill_check_ahead(self) -> None:
+        """The last question shows: fill the check-answers rows now, in idle turns."""
+        check = self._nav.screens.get("check_answers")
+        if check is not None:
+            check.fill_ahead()  # type: ignore[attr-defined]
 
     def _on_draft_created(self, draft: Draft, reg_id: str) -> None:
         draft.id = reg_id

@@ -23,6 +23,7 @@ _COMMAND_MODULES = ("ui.commands", "kiosk.cli", "sync.client.cli", "sync.server.
 _OWNER = {
     "kiosk": "ui.commands",
     "screenshots": "ui.commands",
+    "receipt": "ui.commands",
     "status": "kiosk.cli",
     "self-test": "kiosk.cli",
     "sync": "sync.client.cli",

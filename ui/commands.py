@@ -1,4 +1,5 @@
-"""`sala kiosk` and `sala screenshots`: the UI's commands. No Qt import until one runs."""
+"""`sala kiosk`, `sala screenshots` and `sala receipt`: the UI's commands. No Qt import until
+one runs."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import gc
 import os
 import re
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -65,6 +67,59 @@ def cmd_screenshots(args: argparse.Namespace) -> int:
     return 0
 
 
+# `sala receipt` exit codes: written / no such sent application / could not (input, store, file).
+RECEIPT_OK, RECEIPT_NOT_FOUND, RECEIPT_FAILED = 0, 1, 2
+
+
+def cmd_receipt(args: argparse.Namespace) -> int:
+    """Write a stored application's receipt as a PDF, found by its number (any printed form)."""
+    from kiosk.catalog import CatalogError
+    from kiosk.catalog.manager import CatalogManager
+    from kiosk.i18n import error_text
+    from kiosk.store.db import DB_FILE
+
+    def fail(code: int, message: str) -> int:
+        print(f"sala receipt: {message}", file=sys.stderr)
+        return code
+
+    out = Path(args.out)
+    if out.suffix.lower() != ".pdf":
+        return fail(RECEIPT_FAILED, f"--out must name a .pdf file, not {str(out)!r}")
+    if not out.parent.is_dir():
+        return fail(RECEIPT_FAILED, f"the folder {str(out.parent)!r} does not exist")
+    config = _config(args)
+    if not (config.data_dir / DB_FILE).is_file():  # never make an empty store here
+        return fail(RECEIPT_FAILED, f"no kiosk data in {config.data_dir} (try --data-dir)")
+    try:
+        catalog: Any = CatalogManager(config.data_dir).current()
+    except (CatalogError, OSError) as exc:  # the receipt still prints, with the service id
+        print(f"sala receipt: catalog unreadable, service shown by id: {exc}", file=sys.stderr)
+        catalog = None
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # a PDF needs no screen
+    from PySide6.QtGui import QGuiApplication
+
+    from kiosk.store import Store
+    from ui.receipts.reprint import ReceiptNotFound, write_receipt_pdf
+
+    _app = QGuiApplication.instance() or QGuiApplication(["sala"])  # text needs one (fonts)
+    try:
+        # orphan_hours=inf: looking up a receipt must not tidy away anyone's media
+        with Store.open(
+            config.data_dir, commune_code=config.commune_code, orphan_hours=float("inf")
+        ) as store:
+            path = write_receipt_pdf(
+                store, args.app_number, out, catalog=catalog, locale=args.lang, size=args.size
+            )
+    except ReceiptNotFound as exc:
+        return fail(RECEIPT_NOT_FOUND, error_text(exc, "en"))
+    except Exception as exc:  # locked key, damaged store or row, unwritable file
+        key = getattr(exc, "message_key", None)
+        why = error_text(exc, "en") if isinstance(key, str) else str(exc)
+        return fail(RECEIPT_FAILED, f"{why} ({type(exc).__name__}: {exc})")
+    print(f"wrote {path}")
+    return RECEIPT_OK
+
+
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "kiosk",
@@ -99,3 +154,20 @@ def register(sub: Any) -> None:
         help="a size WIDTHxHEIGHT (repeatable); default 1920x1080 and 1080x1920",
     )
     s.set_defaults(func=cmd_screenshots)
+    r = sub.add_parser(
+        "receipt",
+        help="write a sent application's receipt as a PDF (to reprint it)",
+        description="Find a sent application by its number as printed (also numbers from "
+        "before kiosk numbers, and numbers replaced after a clash) or by registration id, and "
+        "write its receipt as a PDF. Exit codes: 0 written, 1 no such sent application here, "
+        "2 could not (bad --out, no store, locked key, damaged row).",
+    )
+    r.add_argument("app_number", metavar="APP_NUMBER", help="e.g. 120101-01-00042-7")
+    r.add_argument("--out", required=True, help="the PDF file to write, e.g. receipt.pdf")
+    r.add_argument("--size", choices=("A6", "A4"), default="A6", help="paper size (default A6)")
+    r.add_argument(
+        "--lang",
+        choices=("km", "en"),
+        help="the receipt's first language (default: the one the citizen applied in)",
+    )
+    r.set_defaults(func=cmd_receipt)

@@ -70,6 +70,7 @@ class StackNavigator(QObject):
         self._steps: list[Callable[[], None]] = []  # parts made after the first paint
         self._current = home
         self._stack_gone = False  # a test may delete the window before the slices are done
+        self._stopped = False  # set by `stop_building()` when the kiosk shuts down
         stack.destroyed.connect(self._on_stack_destroyed)
 
     # -- registration ----------------------------------------------------------------------
@@ -113,7 +114,7 @@ class StackNavigator(QObject):
         once if a screen is needed sooner)."""
 
         def one() -> None:
-            if not self._stack_gone and self._build_next():
+            if not (self._stack_gone or self._stopped) and self._build_next():
                 QTimer.singleShot(0, one)
 
         QTimer.singleShot(0, one)
@@ -136,6 +137,10 @@ class StackNavigator(QObject):
 
     def _on_stack_destroyed(self) -> None:
         self._stack_gone = True
+
+    def stop_building(self) -> None:
+        """No more sliced building: the kiosk is shutting down and its workers are gone."""
+        self._stopped = True
 
     # -- navigation (the Navigator protocol) -------------------------------------------------
     @property

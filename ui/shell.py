@@ -63,7 +63,75 @@ def show_with_question(screen: Screen, widget: QWidget) -> None:
         value = lo
     elif hi > value + view:
         value = hi - view
+    value = _uncut(inner, value, lo, hi, view)
+    if value > bar.maximum():
+        # The page ends too soon to scroll the title wholly away: blank room under it while
+        # the keyboard is up, as phones do, rather than half a title (or half a box).
+        room = value - bar.maximum() + inner.contentsMargins().bottom()
+        _set_inset(inner, room)
+        QTimer.singleShot(0, lambda: _scroll_to(bar, value))
     bar.setValue(max(bar.minimum(), min(bar.maximum(), value)))
+
+
+def _scroll_to(bar: Any, value: int) -> None:
+    with contextlib.suppress(RuntimeError):  # the page went away meanwhile
+        bar.setValue(max(bar.minimum(), min(bar.maximum(), value)))
+
+
+def _set_inset(inner: QWidget, px: int) -> None:
+    m = inner.contentsMargins()
+    if m.bottom() != px:
+        inner.setContentsMargins(m.left(), m.top(), m.right(), px)
+
+
+def clear_inset(screen: Screen | None) -> None:
+    """Take away the room `show_with_question` added under a page for the keyboard."""
+    area = getattr(screen, "scroll_area", None)
+    inner = area.widget() if area is not None else None
+    if inner is not None:
+        with contextlib.suppress(RuntimeError):
+            _set_inset(inner, 0)
+
+
+def _uncut(inner: QWidget, value: int, lo: int, hi: int, view: int) -> int:
+    """A scroll position that cuts no heading or label in half at the top of the view: half
+    a title is noise to a citizen. Shows the whole widget if the rows `lo`…`hi` still fit,
+    else scrolls it away; the page's top wins whenever everything fits from there."""
+    if hi <= view:
+        return 0
+    for _ in range(4):
+        cut = _cut_at(inner, value)
+        if cut is None:
+            return value
+        top, bottom = cut
+        if hi - top <= view:
+            value = top
+        elif bottom <= lo:
+            value = bottom
+        else:
+            return value
+    return value
+
+
+def _cut_at(inner: QWidget, y: int) -> tuple[int, int] | None:
+    """The content rows of the smallest visible widget that row `y` runs through."""
+    best: tuple[int, int] | None = None
+    level = [inner]
+    for _ in range(3):  # page body → fields box → field → its label, box, error
+        nxt: list[QWidget] = []
+        for parent in level:
+            for child in parent.findChildren(
+                QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly
+            ):
+                if not child.isVisible():
+                    continue
+                top = child.mapTo(inner, child.rect().topLeft()).y()
+                bottom = top + child.height()
+                if top < y < bottom:
+                    best = (top, bottom)
+                    nxt.append(child)
+        level = nxt
+    return best
 
 
 class _ReleaseWatch(QObject):
@@ -139,6 +207,7 @@ class Shell(QWidget):
         self._sync_worker: Any = None
         self._sync_timer: QTimer | None = None
         self._shown_once = False
+        self._inset_page: Screen | None = None  # the page given room under it for the keyboard
         self._release_watch = _ReleaseWatch(self, self._sync_keyboard)
         app = QApplication.instance()
         if isinstance(app, QApplication):
@@ -221,6 +290,9 @@ class Shell(QWidget):
 
         focus = QApplication.focusWidget()
         wants = isinstance(focus, QLineEdit) and screen.isAncestorOf(focus)
+        if self._inset_page is not None and (self._inset_page is not screen or not wants):
+            clear_inset(self._inset_page)
+        self._inset_page = screen
         self.keyboard.setVisible(wants)
         if wants:
             self.keyboard.set_locale(self.ctx.locale)
@@ -257,6 +329,8 @@ class Shell(QWidget):
         wants = focus is not None and screen.isAncestorOf(focus) and _wants_keyboard(focus)
         if wants != self.keyboard.isVisible():
             self.keyboard.setVisible(wants)
+            if not wants:
+                clear_inset(screen)
             if wants:
                 self.keyboard.set_locale(self.ctx.locale)
                 if screen.scrolls and focus is not None:

@@ -49,7 +49,7 @@ _NESTED_QUANTIFIER_RE = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s
 
 _SERVICE_KEYS = {
     "id", "version", "name", "description", "fee_khr", "processing_days", "papers", "fields",
-    "example_only", "groups",
+    "example_only", "groups", "next_steps",
 }  # fmt: skip
 _FIELD_KEYS = {
     "id", "type", "label", "help", "required", "options", "min_length", "max_length", "pattern",
@@ -323,6 +323,11 @@ def _service(r: _Reader, v: Any, where: str, supported: Collection[str]) -> Serv
         fields=tuple(f for f in fields.values() if f is not None),
         example_only=r.boolean(d.get("example_only", False), f"{where}.example_only"),
         groups=groups,
+        next_steps=(
+            r.text(d["next_steps"], f"{where}.next_steps")
+            if d.get("next_steps") is not None
+            else None
+        ),
     )
     if hide is not None:
         raise _Hide(hide)

@@ -25,6 +25,7 @@ __all__ = [
     "Option",
     "Service",
     "Text",
+    "next_steps_of",
 ]
 
 
@@ -117,12 +118,30 @@ class Service:
     example_only: bool = True
     # Addition: step titles for grouped fields (group id -> heading); optional.
     groups: Mapping[str, Text] = field(default_factory=dict)
+    # Addition: what the citizen does after sending (what to bring, where to collect), printed
+    # on the receipt and shown on the confirmation; None: `what_next()` gives a general text.
+    next_steps: Text | None = None
 
     def field(self, field_id: str) -> Field | None:
         for f in self.fields:
             if f.id == field_id:
                 return f
         return None
+
+    def what_next(self) -> Text:
+        """This service's next steps, or the general ones (`receipt.next_default`) when the
+        catalog gives none: never a promise (like "bring your ID card") that may not hold."""
+        return next_steps_of(self)
+
+
+def next_steps_of(service: object) -> Text:
+    """`Service.what_next` for any service-like object (receipts accept duck-typed services)."""
+    steps = getattr(service, "next_steps", None)
+    if isinstance(steps, Text):
+        return steps
+    from kiosk.i18n import tr_text  # here: the catalog loads before any string is needed
+
+    return tr_text("receipt.next_default")
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,12 @@
 Triggers refuse UPDATE and DELETE, and each entry's hash covers the previous hash and the
 canonical entry, so an edit made with another tool shows up in `verify()` as the first broken
 link. (Cutting entries off the END cannot be seen from the chain alone; see README.) Entries
-are hashed over `sync.protocol.canonical_text`, the same JSON spelling the wire uses.
+are hashed by `sync.protocol.audit_entry_hash` (over `canonical_text`), which the ministry
+server also uses to verify the uploaded chain.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import threading
@@ -19,25 +19,11 @@ from typing import Any
 
 from kiosk.overrides import check_override_details
 from kiosk.store.db import write_tx
+from sync.protocol import AUDIT_GENESIS as GENESIS
+from sync.protocol import audit_entry_hash as entry_hash
 from sync.protocol import canonical_text
 
-GENESIS = "0" * 64
-
-
-def entry_hash(
-    prev_hash: str, seq: int, at: str, actor: str, action: str, subject: str, details: str
-) -> str:
-    body = canonical_text(
-        {
-            "seq": seq,
-            "at": at,
-            "actor": actor,
-            "action": action,
-            "subject": subject,
-            "details": details,
-        }
-    )
-    return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
+__all__ = ["GENESIS", "AuditEntry", "AuditLog", "entry_hash"]  # the formula's owner: protocol
 
 
 @dataclass(frozen=True)

@@ -129,6 +129,44 @@ CREATE TABLE app_number_aliases (
 );
 """
 
+_V4 = """
+-- Staff accounts (kiosk/staff/): the roster from the change feed and the kiosk's own clerks.
+-- Names and verifiers are in `sealed` (AES-GCM with the answers key, aad 'sala/staff/<id>'),
+-- never in plaintext. `version` is the server's (0: made here, not yet confirmed).
+CREATE TABLE staff (
+    id TEXT PRIMARY KEY,
+    role TEXT NOT NULL CHECK (role IN ('clerk','supervisor','technician')),
+    status TEXT NOT NULL CHECK (status IN ('active','disabled')),
+    version INTEGER NOT NULL,
+    origin TEXT NOT NULL CHECK (origin IN ('roster','local')),
+    sealed BLOB NOT NULL,
+    updated_at TEXT NOT NULL
+);
+-- Wrong-PIN counting: failures since the last lock or success, locks since the last success
+-- or unlock (each lock lasts twice the one before, up to an hour).
+CREATE TABLE staff_attempts (
+    staff_id TEXT PRIMARY KEY REFERENCES staff(id) ON DELETE CASCADE,
+    failures INTEGER NOT NULL DEFAULT 0,
+    locks INTEGER NOT NULL DEFAULT 0,
+    locked_until TEXT,
+    last_attempt_at TEXT
+);
+-- A supervisor's local changes, queued for the server (POST /v1/staff-changes) until sent.
+-- `detail` is sealed too (aad 'sala/staff-change/<id>'): it can hold a name or a verifier.
+CREATE TABLE staff_changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    staff_id TEXT NOT NULL,
+    action TEXT NOT NULL CHECK (action IN ('add','disable','reset_pin','unlock')),
+    by_staff TEXT NOT NULL,
+    at TEXT NOT NULL,
+    detail BLOB NOT NULL,
+    sent_at TEXT,
+    refused TEXT          -- the server's refusal code: set aside (sent_at too), never re-sent
+);
+CREATE INDEX staff_changes_unsent ON staff_changes(sent_at, seq);
+"""
+
 
 def _run(db: Database, sql: str, version: int) -> None:
     db.executescript(sql)
@@ -153,7 +191,13 @@ def m003_damaged_rows_and_number_aliases(db: Database) -> None:
     _run(db, _V3, 3)
 
 
-SCHEMA_VERSION = 3
+@migrations(name="m004_staff")
+def m004_staff(db: Database) -> None:
+    """Staff accounts from the roster, wrong-PIN lock state, local changes for the server."""
+    _run(db, _V4, 4)
+
+
+SCHEMA_VERSION = 4
 
 
 def migrate(conn: sqlite3.Connection, *, stop_before: str | None = None) -> int:

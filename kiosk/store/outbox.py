@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.model import FINAL_STATUSES, Registration, ServerStatus, State
 from kiosk.store.db import write_tx
@@ -78,6 +78,10 @@ class SyncStoreMixin:
 
     def _put_setting(self, key: str, value: Any) -> None:
         raise NotImplementedError
+
+    if TYPE_CHECKING:  # StaffStoreMixin (kiosk/store/staff.py), later in Store's bases
+
+        def _apply_staff_page(self, entries: list[dict[str, Any]]) -> None: ...
 
     def get_setting(self, key: str, default: Any = None) -> Any:
         raise NotImplementedError
@@ -213,12 +217,17 @@ class SyncStoreMixin:
         """Apply a page of the change feed and save its cursor in the same transaction."""
         with self._lock, write_tx(self._conn, self._path):
             now = self._now().isoformat()
+            staff: list[dict[str, Any]] = []
             for ch in changes:
                 kind = ch.get("kind")
                 if kind == "status":
                     self._apply_status(ch, now)
+                elif kind == "staff":
+                    staff.append(ch)
                 elif kind in FEED_ENTRY:
                     self._put_setting(FEED_ENTRY[str(kind)], ch)
+            if staff:  # the roster: checked as a whole, all or nothing (kiosk/staff/roster.py)
+                self._apply_staff_page(staff)
             self._put_setting(FEED_CURSOR, cursor)
             self._put_setting(LAST_SUCCESS, now)
 

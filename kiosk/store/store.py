@@ -48,6 +48,7 @@ from kiosk.store.registrations import (
     write_attachments,
 )
 from kiosk.store.search import SearchIndex, fields_to_index, matches
+from kiosk.store.staff import StaffStoreMixin
 from kiosk.store.vault import MediaVault
 
 MEDIA_DIR = "media"
@@ -55,7 +56,7 @@ ORPHAN_HOURS = 24.0  # media no attachment refers to are removed after this long
 _SEARCH_READY = "_search_backfilled"
 
 
-class Store(HealthMixin, SyncStoreMixin):
+class Store(HealthMixin, SyncStoreMixin, StaffStoreMixin):
     """See ARCHITECTURE.md "Store"; open with `Store.open(data_dir, commune_code=...)`."""
 
     vault: MediaVault

@@ -75,6 +75,13 @@ def install_catalog(store: Any, api: Api, version: str, url: str, data_dir: Path
 def _snapshot(store: Any, api: Api, data_dir: Path | None) -> int:
     snap = _get_json(api, "/v1/snapshot")
     changes = [{"kind": "status", **s} for s in snap.get("statuses") or []]
+    # The commune's whole roster, as rows: applied like `staff` feed entries (PROTOCOL.md
+    # "Staff roster"); the server scoped it to this kiosk's commune.
+    commune = getattr(store, "commune_code", None)
+    changes += [
+        {"kind": "staff", "seq": 0, "commune_code": commune, "staff": row}
+        for row in snap.get("staff") or []
+    ]
     version = snap.get("catalog_version")
     if version:
         install_catalog(store, api, str(version), f"/v1/catalog/{version}", data_dir)

@@ -14,7 +14,19 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sync.server import auth, catalog, db, decisions, feed, keys, openapi, registrations, uploads
+from sync.server import (
+    audit_upload,
+    auth,
+    catalog,
+    db,
+    decisions,
+    feed,
+    keys,
+    openapi,
+    registrations,
+    staff_changes,
+    uploads,
+)
 from sync.server.config import ServerConfig
 from sync.server.context import Context
 from sync.server.errors import ApiError
@@ -89,7 +101,15 @@ def create_app(config: ServerConfig) -> FastAPI:
         redoc_url=None,
         description="Reference server for the Sala kiosk sync protocol v1.",
     )
-    for router in (uploads.router, registrations.router, decisions.router, feed.router):
+    routers = (
+        uploads.router,
+        registrations.router,
+        decisions.router,
+        feed.router,
+        staff_changes.router,
+        audit_upload.router,
+    )
+    for router in routers:
         app.include_router(router)
     _add_core_routes(app)
     _add_error_handlers(app)

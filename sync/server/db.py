@@ -132,8 +132,8 @@ changes = Table(
     "changes",
     metadata,
     Column("seq", Integer, primary_key=True, autoincrement=True),
-    Column("kind", String(16), nullable=False),  # status | catalog | gazetteer
-    Column("commune_code", String(6)),  # set for status changes only
+    Column("kind", String(16), nullable=False),  # status | catalog | gazetteer | staff
+    Column("commune_code", String(6)),  # set for a commune's own entries (status, staff)
     Column("payload", Text, nullable=False),  # JSON
     Column("at", Float, nullable=False, index=True),
     sqlite_autoincrement=True,  # a seq is never reused, even after compaction empties the table
@@ -174,6 +174,67 @@ documents = Table(  # published catalog and gazetteer versions, fetched by URL f
     Column("version", String(100), primary_key=True),
     Column("body", Text, nullable=False),
     Column("published_at", Float, nullable=False),
+)
+
+staff = Table(  # commune staff, their roster reaches the commune's kiosks (sync/server/staff.py)
+    "staff",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("commune_code", String(6), nullable=False, index=True),
+    Column("name_km", String(200), nullable=False),
+    Column("name_en", String(200), nullable=False),
+    Column("role", String(16), nullable=False),  # clerk | supervisor | technician
+    Column("status", String(16), nullable=False),  # active | disabled
+    Column("pin_verifier", Text),  # Argon2id strings; the PIN and codes themselves are never kept
+    Column("first_code_verifier", Text),
+    Column("unlock_verifier", Text),
+    Column("version", Integer, nullable=False),
+    Column("origin", String(64), nullable=False),  # "cli" or "device:<id>": who created it
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+staff_changes = Table(  # what kiosks reported, kept whole; idempotency by change id
+    "staff_changes",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("device_id", String(36), nullable=False, index=True),
+    Column("staff_id", String(36), nullable=False, index=True),
+    Column("action", String(16), nullable=False),
+    Column("content_sha256", String(64), nullable=False),
+    Column("body", Text, nullable=False),  # canonical JSON of the change as sent
+    Column("result", Text, nullable=False),  # canonical JSON of what the server answered
+    Column("received_at", Float, nullable=False),
+)
+
+device_audit = Table(  # each kiosk's hash-chained audit, append-only (sync/server/audit.py)
+    "device_audit",
+    metadata,
+    Column("device_id", String(36), primary_key=True),
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", String(64), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(100), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("details", Text, nullable=False),  # canonical text, exactly what was hashed
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("received_at", Float, nullable=False),
+)
+
+device_audit_flags = Table(  # a break or gap in a kiosk's chain, for the back office
+    "device_audit_flags",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("device_id", String(36), nullable=False, index=True),
+    Column("commune_code", String(6), nullable=False),
+    Column("kind", String(16), nullable=False),  # chain_broken | gap
+    Column("seq", BigInteger, nullable=False),  # the first entry that did not fit
+    Column("detail", Text, nullable=False),  # JSON: what was expected and what came
+    Column("first_at", Float, nullable=False),
+    Column("last_at", Float, nullable=False),
+    Column("count", Integer, nullable=False),  # uploads that hit it (a kiosk retries)
+    Column("resolved_at", Float),
 )
 
 settings = Table(
@@ -238,7 +299,12 @@ def _v2(conn: Connection) -> None:
         )
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2]
+def _v3(conn: Connection) -> None:
+    """Commune staff and their changes from kiosks, and the kiosks' uploaded audit chains."""
+    metadata.create_all(conn)  # only the new tables; existing ones are left alone
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3]
 
 
 def make_engine(url: str) -> Engine:

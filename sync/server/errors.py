@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
+
+from sync import protocol as p
 
 
 class ApiError(Exception):
@@ -26,3 +29,19 @@ class ApiError(Exception):
 
     def body(self) -> dict[str, Any]:
         return {"error": self.code, "message": self.message, **self.extra}
+
+
+def json_body(raw: bytes) -> Any:
+    """A request body parsed for hashing and storing, or 400 `bad_json`.
+
+    FastAPI's parser takes NaN/Infinity and lone surrogate escapes (`"\\ud800"`); neither has
+    a canonical UTF-8 spelling, so hashing them would fail with a 500 instead of a refusal.
+    """
+    try:
+        doc = json.loads(raw, parse_constant=p.refuse_constant)
+        p.canonical_json(doc)
+    except ValueError as exc:  # UnicodeEncodeError is a ValueError
+        raise ApiError(
+            400, "bad_json", "The body is not valid JSON text (NaN, Infinity or a lone surrogate)."
+        ) from exc
+    return doc

@@ -2,7 +2,9 @@
 
 Entries carry a monotonic `seq`; writers hold `db.lock_feed` until commit so seqs become visible
 in order. Old entries are compacted after the retention period; the lowest seq still answerable is
-kept as `feed_floor`, and a cursor below it gets 410 `cursor_expired`.
+kept as `feed_floor`, and a cursor below it gets 410 `cursor_expired`. A commune's own entries
+(`status`, `staff`) carry its code and reach only its kiosks; national ones (`catalog`,
+`gazetteer`) carry none. The snapshot holds the commune's statuses and its whole staff roster.
 """
 
 from __future__ import annotations
@@ -81,8 +83,11 @@ def read_changes(engine: Engine, device: Device, since: int, limit: int) -> dict
             select(db.changes)
             .where(db.changes.c.seq > since)
             .where(db.changes.c.seq <= head)
-            .where(
-                or_(db.changes.c.kind != "status", db.changes.c.commune_code == device.commune_code)
+            .where(  # national entries, and this commune's own (status, staff)
+                or_(
+                    db.changes.c.commune_code.is_(None),
+                    db.changes.c.commune_code == device.commune_code,
+                )
             )
             .order_by(db.changes.c.seq)
             .limit(limit + 1)
@@ -106,6 +111,8 @@ async def changes(
 
 
 def snapshot(engine: Engine, device: Device) -> dict[str, Any]:
+    from sync.server import staff  # staff.py appends to this feed: import it late
+
     with db.reading(engine) as conn:
         head = _head(conn)
         regs = conn.execute(
@@ -119,6 +126,7 @@ def snapshot(engine: Engine, device: Device) -> dict[str, Any]:
             .where(db.registrations.c.commune_code == device.commune_code)
             .order_by(db.registrations.c.id)
         ).all()
+        roster = [staff.wire(r) for r in staff.roster(conn, device.commune_code)]
         catalog_version = db.get_setting(conn, "catalog_version")
         gazetteer_version = db.get_setting(conn, "gazetteer_version")
     statuses = [
@@ -133,6 +141,7 @@ def snapshot(engine: Engine, device: Device) -> dict[str, Any]:
     ]
     return {
         "statuses": statuses,
+        "staff": roster,
         "catalog_version": catalog_version,
         "gazetteer_version": gazetteer_version,
         "next": str(head),

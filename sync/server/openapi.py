@@ -106,6 +106,25 @@ REFUSALS: dict[tuple[str, str], dict[int, str]] = {
         p.HTTP_CHECKSUM_MISMATCH: "checksum_mismatch: send the chunk again",
     },
     ("delete", TUS_PATH): {404: "unknown_upload", 410: "upload_expired", 412: "tus_version"},
+    # A refused batch is refused whole; the body names the change (`index`, `id`).
+    ("post", "/v1/staff-changes"): {
+        400: "bad_json (NaN/Infinity)",
+        403: "staff_wrong_commune (staff or `by` of another commune) | staff_actor_unknown | "
+        "staff_actor_disabled | staff_actor_not_allowed (with `index`, `id`)",
+        404: "unknown_staff: not an add, and the server has no such staff (with `index`, `id`)",
+        409: "staff_change_conflict (same change id, other content) | staff_disabled (the "
+        "server disabled this account) (with `index`, `id`)",
+        422: "invalid_request | staff_change_invalid (detail or `at` malformed, a verifier "
+        "that is not Argon2id at the protocol's floor; with `index`, `id`)",
+    },
+    ("post", "/v1/audit"): {
+        400: "bad_json (NaN/Infinity)",
+        409: f"{p.ERR_AUDIT_CHAIN_BROKEN} | {p.ERR_AUDIT_GAP}: flagged for the back office; "
+        "with `seq` (the first entry that did not fit), `head_seq`/`head_hash` (what the "
+        "server holds now, including the good entries of this upload), `stored`, `kind` and "
+        "for a gap `expected_seq`",
+        422: "invalid_request | audit_batch_unordered | audit_details_too_large (with `seq`)",
+    },
 }
 
 # tus request headers, bodies and answers FastAPI cannot infer (the handlers read them raw).

@@ -24,7 +24,7 @@ from sync import protocol as p
 from sync.server import catalog, db, keys
 from sync.server.auth import Device, Signed, device_is_active
 from sync.server.context import Context, Ctx
-from sync.server.errors import ApiError
+from sync.server.errors import ApiError, json_body
 from sync.server.feed import append_change
 
 router = APIRouter(prefix="/v1/registrations", tags=["registrations"])
@@ -240,11 +240,7 @@ def _commit_once(
 async def put_registration(
     registration_id: RegId, ctx: Ctx, req: Signed, body: Annotated[CommitIn, Body()]
 ) -> JSONResponse:
-    try:
-        # NaN/Infinity: Python's parser (and so FastAPI's) accepts them, canonical JSON does not.
-        doc = json.loads(req.body, parse_constant=p.refuse_constant)
-    except ValueError as exc:  # FastAPI parsed it already; this guards odd encodings
-        raise ApiError(400, "bad_json", "The body is not valid JSON.") from exc
+    doc = json_body(req.body)  # NaN, Infinity, lone surrogates: 400 bad_json
     del body  # validated shape only; the raw document is what gets hashed and stored
     status, out = await run_in_threadpool(commit, ctx, req.device, registration_id, doc)
     return JSONResponse(out, status_code=status)

@@ -20,6 +20,7 @@ from kiosk.catalog import (
 from kiosk.catalog.loader import MAX_BYTES, compile_pattern
 
 FIXTURES = Path(__file__).parent / "fixtures" / "catalogs"
+ZWSP = "\u200b"
 
 
 def _minimal() -> dict[str, Any]:
@@ -57,7 +58,7 @@ def test_each_bundled_service_is_complete_and_bilingual(service_id: str) -> None
     assert s.name.km and s.name.en and s.description.km and s.description.en
     assert s.papers and all(p.km and p.en for p in s.papers)
     types = {f.type for f in s.fields}
-    for needed in (FieldType.CONSENT, FieldType.DATE, FieldType.PHONE, FieldType.DOCUMENT):
+    for needed in (FieldType.DATE, FieldType.PHONE, FieldType.DOCUMENT):
         assert needed in types, f"{service_id} lacks a {needed} field"
     assert FieldType.ADDRESS in types
     if service_id != "birth_certificate_copy":  # a copy of a record needs no face photo
@@ -69,7 +70,11 @@ def test_each_bundled_service_is_complete_and_bilingual(service_id: str) -> None
             assert "\u200b" in f.label.km, f.id
         if f.type in (FieldType.CHOICE, FieldType.MULTI_CHOICE):
             assert f.options and all(o.label.km and o.label.en for o in f.options)
-    assert s.fields[-1].type is FieldType.CONSENT
+    # Consent is asked once, by the kiosk's own screen before sending (issue 11 S3.14).
+    assert FieldType.CONSENT not in types
+    # What to do next is the service's own (not "bring your ID card" for a first ID card).
+    assert s.next_steps is not None and ZWSP in s.next_steps.km
+    assert s.what_next() == s.next_steps
 
 
 def test_id_card_renewal_asks_for_the_old_card_number() -> None:
@@ -253,6 +258,43 @@ def test_catalog_is_deep_copied_not_shared() -> None:
     snapshot = copy.deepcopy(data)
     _parse(data)
     assert data == snapshot
+
+
+# --- next steps per service (issue 11 S3.13) -----------------------------------------------
+
+
+def test_next_steps_absent_gives_a_general_text_that_promises_no_papers() -> None:
+    service = next(iter(_parse(_minimal()).services.values()))
+    assert service.next_steps is None
+    general = service.what_next()
+    assert general.km and general.en and ZWSP in general.km
+    assert "ID card" not in general.en and "អត្តសញ្ញាណ" not in general.km
+    assert "receipt" in general.en
+
+
+def test_next_steps_are_read_per_service() -> None:
+    data = _minimal()
+    data["services"][0]["next_steps"] = {"km": "មក​យក", "en": "Come and collect it."}
+    service = next(iter(_parse(data).services.values()))
+    assert service.what_next().en == "Come and collect it."
+
+
+@pytest.mark.parametrize(
+    ("value", "where"),
+    [
+        ("Come back", "services[0].next_steps"),
+        ({"en": "Come back"}, "services[0].next_steps"),
+        ({"km": "ក", "en": "x" * 5000}, "services[0].next_steps.en"),
+        ({"km": "ក", "en": "x", "fr": "y"}, "services[0].next_steps.fr"),
+        ({"km": " ", "en": "x"}, "services[0].next_steps.km"),
+    ],
+)
+def test_bad_next_steps_name_the_field(value: Any, where: str) -> None:
+    data = _minimal()
+    data["services"][0]["next_steps"] = value
+    with pytest.raises(CatalogError) as err:
+        _parse(data)
+    assert err.value.field == where
 
 
 # --- the JSON Schema for catalog authors agrees with the loader ----------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiosk.catalog import load_bundled_catalog
+from kiosk.catalog import Field, FieldType, Text, load_bundled_catalog
 from kiosk.forms import display_value, format_khr
 from kiosk.gazetteer import load_gazetteer
 
@@ -33,7 +33,9 @@ def test_choices_show_their_labels() -> None:
 def test_yes_no_and_consent_in_words() -> None:
     assert show("wants_sms", True, "en") == "Yes"
     assert show("wants_sms", False, "km") == "ទេ"
-    assert show("consent", True, "en") == "Agreed"
+    # A catalog may still have a consent question (the bundled one asks on the kiosk's screen).
+    consent = Field("consent", FieldType.CONSENT, Text("យល់ព្រម", "Agree"))
+    assert display_value(consent, True, "en", G) == "Agreed"
 
 
 def test_address_reads_as_place_names_smallest_first() -> None:

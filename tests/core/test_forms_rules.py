@@ -188,7 +188,10 @@ def test_yes_no_and_consent() -> None:
     yn = field("wants_sms")
     assert codes(yn, False) == [] and codes(yn, True) == []
     assert codes(yn, None) == ["choose"]
-    consent = field("consent")
+    # A catalog may still have a consent question (the bundled one asks on the kiosk's screen).
+    consent = Field(
+        "consent", FieldType.CONSENT, Text("ខ្ញុំ​យល់ព្រម", "I agree"), error_name=Text("ក", "x")
+    )
     assert codes(consent, True) == []
     [issue] = check(consent, False)
     assert issue.code == "consent" and "I agree" in issue.message.en

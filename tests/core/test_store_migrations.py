@@ -17,6 +17,7 @@ ALL = [
     "m001_initial",
     "m002_status_history_and_search",
     "m003_damaged_rows_and_number_aliases",
+    "m004_staff",
 ]
 
 
@@ -62,7 +63,9 @@ def test_v1_database_file_is_upgraded_with_its_data(tmp_path: Path, clock: Manua
         new = s.create_draft("s", "1", "km")
         assert s.submit(new.id, {}, [], fee_khr=0).app_number.split("-")[-2] == "00002"
     conn = sqlite3.connect(old / DB_FILE)
-    assert applied(conn) == ALL and conn.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert (
+        applied(conn) == ALL and conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    )
     conn.close()
 
 
@@ -99,5 +102,7 @@ def test_v2_database_keeps_its_printed_numbers_and_gets_kiosk_numbers(
         assert s.by_app_number(printed) == s.get(V2_WAITING)  # the receipt still finds it
         assert [r.id for r in s.search(printed.replace("-", "")[4:11])] == [V2_WAITING]
     conn = sqlite3.connect(old / DB_FILE)
-    assert applied(conn) == ALL and conn.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert (
+        applied(conn) == ALL and conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    )
     conn.close()

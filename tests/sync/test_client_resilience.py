@@ -190,13 +190,19 @@ def test_worker_reports_its_state_in_plain_words(kiosk_side: KioskSide) -> None:
         assert state.last_success is not None
         assert "sent" in state.describe("en")
         assert "ផ្ញើ" in state.describe("km")
-        kiosk_side.proxy.respond(503, retry_after="1", count=1)  # the probe gets it
+        kiosk_side.proxy.respond(503, retry_after="120", count=1)  # the probe gets it
         worker.nudge()
         assert worker.wait_rounds(2, 60)
+        state = worker.state()  # an answer, not a dead link: the server's long window
+        assert state.last_error == "sync.error.server_busy"
+        assert worker.backoff.failures == 1 and worker.backoff.probes == 0
+        kiosk_side.proxy.cut_after(1)  # now the link itself breaks: the probe is reset
+        worker.nudge()
+        assert worker.wait_rounds(3, 60)
         state = worker.state()
         assert not state.online and state.last_error == "sync.error.offline"
         assert "Cannot reach" in state.describe("en")
-        assert worker.backoff.failures == 1
+        assert worker.backoff.probes == 1  # probed again within seconds
     finally:
         worker.stop()
 

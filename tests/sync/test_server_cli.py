@@ -51,6 +51,8 @@ def test_sala_server_help_documents_the_options() -> None:
         "--accept-v1-tus-until",
         "set-status",
         "revoke",
+        "staff",
+        "audit-flags",
     ):
         assert option in out.stdout
 

@@ -72,6 +72,11 @@ def test_nan_in_a_commit_is_refused_not_hashed(backend_server: ServerProcess) ->
         "PUT", f"/v1/registrations/{reg_id}", body, headers={"Content-Type": "application/json"}
     )
     _error(r, 400, "bad_json")
+    lone = p.canonical_json(doc).replace(b'"+85512345678"', b'"\\ud800"')  # no UTF-8 for it
+    r = kiosk.request(
+        "PUT", f"/v1/registrations/{reg_id}", lone, headers={"Content-Type": "application/json"}
+    )
+    _error(r, 400, "bad_json")
     assert _is_new(kiosk, reg_id, doc)
 
 

@@ -106,3 +106,56 @@ def test_screen_qr_is_the_receipt_drawing_and_a_late_code_is_never_shown(
     screen = j.nav.screens["confirmation"]
     screen._on_qr_ready(("SALA|someone-else", qr_matrix("SALA|someone-else")))
     assert qr.pixmap().toImage().convertToFormat(QImage.Format.Format_RGB32) == expected
+
+
+# -- the same words and the same clock as the receipt (issue 11 S3.13) --------------------
+
+
+@pytest.fixture
+def machine_in_new_york(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The kiosk PC's clock zone is not Cambodia's: nothing a citizen reads may follow it."""
+    import time
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_confirmation_says_what_the_receipt_says(
+    journey: Any, qtbot: Any, machine_in_new_york: Any
+) -> None:
+    from kiosk.i18n import format_datetime, format_working_days, tr, wrap_points
+    from ui.receipts.content import receipt_blocks, receipt_strings
+
+    j = journey
+    receipt = j.quick_submit(service_id="residence_certificate", locale="en")
+    service = j.k.ctx.catalog.services["residence_certificate"]
+    screen = j.nav.screens["confirmation"]
+    receipt_text = " ".join(receipt_strings(receipt_blocks(receipt, service, "en", "")))
+    # one clock: Cambodian time on the screen and on the receipt, whatever the machine's zone
+    when = format_datetime(receipt.submitted_at, "en")
+    assert j.find(QLabel, "confirmSent").text() == f"Sent: {when}"
+    assert tr("receipt.submitted", "en", when=when) in receipt_text
+    # one phrase for the processing time: "working days" everywhere
+    days = format_working_days(service.processing_days, "en")
+    assert days in screen.next.text() and days in receipt_text
+    assert days in tr("ui.services.days", "en", days=service.processing_days)
+    # the service's own next steps, not "bring your ID card" for everyone
+    assert j.find(QLabel, "confirmNextSteps").text() == wrap_points(service.what_next().en)
+    j.click(j.find(QPushButton, "languageToggle"))
+    km_days = format_working_days(service.processing_days, "km")
+    assert km_days in screen.next.text()
+    assert screen.steps.text() == wrap_points(service.what_next().km)
+    assert format_datetime(receipt.submitted_at, "km") in j.find(QLabel, "confirmSent").text()
+
+    # "Check my application" shows the same moment, in the same words
+    j.click(j.find(QPushButton, "finish"))
+    j.wait_screen("attract")
+    j.nav.go("status_check", origin="attract")
+    status = j.nav.screens["status_check"]
+    status.edit.setText(receipt.app_number)
+    j.click(j.find(QPushButton, "statusCheck"))
+    qtbot.waitUntil(lambda: status.panel.isVisible(), timeout=15_000)
+    assert format_datetime(receipt.submitted_at, "km") in status.updated.text()

@@ -89,12 +89,15 @@ def test_service_card_and_detail_show_the_owners_fee(qtbot: Any, locale: str) ->
 @pytest.mark.parametrize("locale", ["km", "en"])
 def test_confirmation_shows_the_owners_fee(qtbot: Any, locale: str) -> None:
     from ui.screens.confirmation import ConfirmationScreen
+    from ui.tasks import TaskManager
 
-    screen = ConfirmationScreen(stub_ctx(locale, receipt=receipt(400_000)), NAV)
+    tasks = TaskManager()  # the QR is encoded on its io pool; no store needed here
+    screen = ConfirmationScreen(stub_ctx(locale, receipt=receipt(400_000), tasks=tasks), NAV)
     qtbot.addWidget(screen)
     screen.retranslate()
     amount = format_khr(400_000, locale)
     assert plain(screen.fee.text()) == plain(tr_ui("ui.confirm.fee", locale, fee=amount))
+    tasks.shutdown()
 
 
 @pytest.mark.parametrize("locale", ["km", "en"])

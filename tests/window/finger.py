@@ -130,16 +130,29 @@ class Finger:
         self.tap_at(*self.point(widget))
 
     def type(self, text: str) -> None:
-        """Type `text` by tapping the on-screen keys (Shift first when a character needs it)."""
+        """Type `text` by tapping the on-screen keys: a subscript (្ + consonant) in one tap
+        on the strip, Shift first only when a character needs it. Each tap must type."""
+        from PySide6.QtWidgets import QApplication
+
         keyboard = self.kiosk.window.keyboard
         wait_for(keyboard.isVisible, what="the on-screen keyboard")
-        for ch in text:
-            key = _key(keyboard, ch)
+        i = 0
+        while i < len(text):
+            box = QApplication.focusWidget()  # a date box hands on to the next by itself
+            ch = text[i : i + 2]
+            key = _key(keyboard, ch) if len(ch) == 2 and ch[0] == "\u17d2" else None
+            if key is None:
+                ch = text[i]
+                key = _key(keyboard, ch)
             if key is None:
                 self.tap(keyboard.function_button("shift"))
                 key = _key(keyboard, ch)
             assert key is not None, f"no key types {ch!r} on layer {keyboard.layer()}"
+            before = box.text() if hasattr(box, "text") else None
             self.tap(key)
+            if before is not None:
+                wait_for(lambda b=box, t=before: b.text() != t, what=f"the tap on {ch!r} to type")
+            i += len(ch)
 
 
 def _scroll_area_of(widget: Any) -> Any:

@@ -87,3 +87,95 @@ def in_view(kiosk: Any, widget: Any) -> bool:
     if keyboard is not None and keyboard.isVisible():
         view.setBottom(min(view.bottom(), global_rect(keyboard).top() - 1))
     return bool(view.contains(rect))
+
+
+def field(kiosk: Any, field_id: str) -> Any:
+    """The widget of question `field_id`, once the kiosk shows it."""
+
+    def find() -> Any:
+        if kiosk.screen_name() != "question":
+            return None
+        return next((w for w in kiosk.page().widgets if w.field.id == field_id), None)
+
+    wait_for(lambda: find() is not None, what=f"the question {field_id!r}")
+    return find()
+
+
+def has_focus(widget: Any) -> bool:
+    from PySide6.QtWidgets import QApplication
+
+    return QApplication.focusWidget() is widget
+
+
+def tap_to_focus(kiosk: Any, box: Any) -> None:
+    """One tap on a text box: it takes the focus and the keyboard shows under it."""
+    if not has_focus(box):
+        kiosk.finger.tap(box)
+        wait_for(lambda: has_focus(box), what=f"{box.objectName()} to take the focus")
+    wait_for(kiosk.window.keyboard.isVisible, what="the keyboard")
+
+
+def tap_next_key(kiosk: Any, box: Any) -> None:
+    """The keyboard's Next key: `box` takes the focus and is scrolled into view above it."""
+    kiosk.finger.tap(kiosk.window.keyboard.function_button("next"))
+    wait_for(lambda: has_focus(box), what=f"Next to focus {box.objectName()}")
+    wait_for(lambda: in_view(kiosk, box), what=f"{box.objectName()} in view above the keyboard")
+
+
+def choose(kiosk: Any, field_id: str, name: str) -> None:
+    """One tap on a choice button: it is chosen."""
+    button = named(kiosk, f"choice_{field_id}_{name}")
+    kiosk.finger.tap(button)
+    wait_for(button.isChecked, what=f"{field_id}: {name} chosen")
+
+
+def cont(kiosk: Any, next_field: str) -> Any:
+    """One tap on Continue: the next question (`next_field`) shows; its widget."""
+    kiosk.finger.tap(named(kiosk, "continue"))
+    return field(kiosk, next_field)
+
+
+def choose_place(kiosk: Any, field_id: str) -> str:
+    """One tap on the first row of the place list (the kiosk's own commune's villages)."""
+    from PySide6.QtCore import Qt
+
+    w = field(kiosk, field_id)
+    lst = w.list
+    wait_for(lambda: lst.isVisible() and lst.count() > 0, what=f"{field_id}: the places")
+    item = lst.item(0)
+    code = item.data(Qt.ItemDataRole.UserRole)
+    f = kiosk.finger
+    f.reveal(lst)  # swiped into view if need be
+    centre = lst.viewport().mapToGlobal(lst.visualItemRect(item).center())
+    f.tap_at(centre.x(), centre.y())
+    wait_for(lambda: code in w.codes.values(), what=f"{field_id}: the tapped row, chosen")
+    wait_for(lambda: "village" in w.codes, what=f"{field_id}: a village")
+    return str(w.codes["village"])
+
+
+def capture(kiosk: Any, field_id: str, pages: int) -> None:
+    """The demo camera: the photo auto-captures (the shutter is tapped only if it has not
+    after a while); each page is one tap on the shutter. Waits for what is kept."""
+    from tests.window.finger import pump
+
+    session = kiosk.kiosk.ctx.session
+    w = field(kiosk, field_id)
+    shutter = w.step.shutter
+
+    def kept() -> int:
+        return len(session.attachments_for(field_id))
+
+    for n in range(1, pages + 1):
+        if field_id == "face_photo":
+            try:
+                wait_for(lambda n=n: kept() >= n, 15, "the photo's auto-capture")
+                continue
+            except AssertionError:
+                pass
+        wait_for(lambda: shutter.isVisible() and shutter.isEnabled(), what="the shutter")
+        pump(300)  # the live view runs a moment, as a citizen holds the page still
+        if kept() >= n:
+            continue
+        kiosk.finger.tap(shutter)
+        wait_for(lambda n=n: kept() >= n, 60, f"{field_id}: page {n} kept")
+    wait_for(lambda: not w.pending(), 60, f"{field_id}: stored")

@@ -151,10 +151,12 @@ class DocumentStep(QWidget):
             self.mode_buttons[mode] = b
             modes.addWidget(b)
         self.mode_group.idClicked.connect(self._on_mode)
+        # In the layout first: a parentless button made visible is a window of its own for a
+        # moment, which takes the kiosk window's focus (typing then goes nowhere).
+        root.addLayout(modes)
         # One source only (no scan folder): no choice to show.
         self.mode_buttons["scanner"].setVisible(self.scan_folder is not None)
         self.mode_buttons["camera"].setVisible(self.scan_folder is not None)
-        root.addLayout(modes)
 
         self.stack = QStackedWidget()
         cam = QWidget()

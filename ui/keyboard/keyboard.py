@@ -5,20 +5,23 @@ It types into whatever widget has focus *through Qt's own text input*: text arri
 `Key_Backspace` key event, so validators, undo and cursor movement behave exactly as with a
 physical keyboard, which keeps working. The keyboard never takes focus.
 
-Layers: "km" (NiDA), "en" (QWERTY), "num" (Khmer and Latin digits). A field may ask for a
-layer with the dynamic property `sala_keyboard` ("km" | "en" | "num"); the keyboard follows
-focus changes. After a Khmer consonant a strip offers its subscript forms (U+17D2 + consonant)
-as single taps; "more" turns the consonant keys themselves into subscripts for one tap.
+Layers: "km" (NiDA), "en" (QWERTY), "num" (Khmer and Latin digits), "sym" (symbols, so Caps
+only ever changes letters). A field may ask for a layer with the dynamic property
+`sala_keyboard` ("km" | "en" | "num" | "sym"); the keyboard follows focus changes. On the
+Khmer layer two strips sit above the keys: the common dependent vowels (NiDA hides half of
+them on Shift) and, after a consonant, its subscript forms (U+17D2 + consonant), one tap each;
+"more" turns the consonant keys themselves into subscripts for one tap. ← → move the cursor
+(as Backspace, through Qt key events) and Next moves focus to the following text box.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QMetaObject, QObject, QRect, Qt, Signal
-from PySide6.QtGui import QInputMethodEvent, QKeyEvent, QResizeEvent
+from PySide6.QtCore import QEvent, QMetaObject, QObject, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QInputMethodEvent, QKeyEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
 from kiosk.i18n import tr
-from ui.keyboard import coeng
+from ui.keyboard import coeng, vowels
 from ui.keyboard.keys import KeyButton
 from ui.keyboard.layouts import LAYERS, Key, Layer, display_label, layer
 
@@ -29,9 +32,13 @@ MIN_KEY_HEIGHT = 44
 SPACING = 6
 MARGIN = 8
 COMPACT_SPACING = 4  # between keys, when keys are shorter than KEY_HEIGHT
+COMPACT_MARGIN = 4
 MAX_UNIT = 112  # px; wider keys on big screens only make hands travel further
 STRIP_SIZE = 12  # subscripts shown in the strip; the rest are behind "more"
-ROWS = 6  # strip + 5 key rows; every layer gets the same height so the screen never jumps
+# vowel strip + subscript strip + 5 key rows; every layer gets the same height so the screen
+# never jumps
+ROWS = 7
+SHARE = 0.42  # of the window's height the keyboard may take when its keys must shrink
 PROPERTY = "sala_keyboard"
 _WATCHED_SIGNALS = ("textChanged", "cursorPositionChanged", "selectionChanged")
 
@@ -66,11 +73,18 @@ class OnScreenKeyboard(QWidget):
         self._shift = False
         self._caps = False
         self._subscript_grid = False
+        self._has_next = False
+        self._state: tuple[object, ...] = ()  # what the faces show; `_refresh` skips if same
         self._connections: list[QMetaObject.Connection] = []
         self._buttons: dict[str, list[list[KeyButton]]] = {}
         for name in LAYERS:
-            self._buttons[name] = [[self._make_button(k) for k in row] for row in layer(name).rows]
+            self._buttons[name] = [
+                [self._make_button(k, digit_row=i == 0) for k in row]
+                for i, row in enumerate(layer(name).rows)
+            ]
         self._strip = [self._make_sub_button(c) for c in coeng.FREQUENT_SUBSCRIPTS[:STRIP_SIZE]]
+        width = layer("km").units / len(vowels.VOWELS)
+        self._vowels = [self._make_vowel_button(v, width) for v in vowels.VOWELS]
         more = Key(action="more_subscripts", width=2.5)
         self._more = KeyButton(more, "fn", self)
         self._more.setCheckable(True)
@@ -82,7 +96,7 @@ class OnScreenKeyboard(QWidget):
 
     # ---- public API -------------------------------------------------------------------
     def layer(self) -> str:
-        """The visible layer: "km", "en" or "num"."""
+        """The visible layer: "km", "en", "num" or "sym"."""
         return self._layer
 
     def ui_locale(self) -> str:
@@ -90,7 +104,7 @@ class OnScreenKeyboard(QWidget):
         return self._locale
 
     def set_layer(self, name: str) -> None:
-        """Show layer "km", "en" or "num"."""
+        """Show layer "km", "en", "num" or "sym"."""
         if name not in LAYERS:
             raise ValueError(f"unknown keyboard layer {name!r}; use one of {LAYERS}")
         if name != self._layer:
@@ -121,7 +135,7 @@ class OnScreenKeyboard(QWidget):
         """Every key button of the visible layer, the subscript strip included."""
         keys = [b for row in self._buttons[self._layer] for b in row if b.key.action != "gap"]
         if self._layer == "km":
-            keys += [*self._strip, self._more]
+            keys += [*self._vowels, *self._strip, self._more]
         return keys
 
     def key_button(self, text: str) -> KeyButton:
@@ -139,17 +153,19 @@ class OnScreenKeyboard(QWidget):
         raise LookupError(f"no {action!r} key on layer {self._layer!r}")
 
     # ---- building ---------------------------------------------------------------------
-    def _make_button(self, key: Key) -> KeyButton:
+    def _make_button(self, key: Key, *, digit_row: bool = False) -> KeyButton:
         role = "char" if key.action == "text" else "fn"
         b = KeyButton(key, role, self)
+        b.caps_exempt = digit_row  # Caps changes letters only: digits stay digits (S2.9)
         if key.action == "gap":
             b.setEnabled(False)
             b.hide()
             return b
         if key.action in ("shift", "caps", "layer"):
             b.setCheckable(True)
-        b.icon_name = key.action if key.action in ("backspace", "shift", "caps") else ""
-        if key.action == "backspace":  # holding it keeps deleting; a tap deletes one
+        icons = ("backspace", "shift", "caps", "left", "right")
+        b.icon_name = key.action if key.action in icons else ""
+        if key.action in ("backspace", "left", "right"):  # held, it repeats; a tap is one
             b.setAutoRepeat(True)
             b.setAutoRepeatDelay(600)
             b.setAutoRepeatInterval(120)
@@ -164,13 +180,32 @@ class OnScreenKeyboard(QWidget):
         b.clicked.connect(lambda _checked=False, btn=b: self._type(btn.types))
         return b
 
-    # ---- state → faces ----------------------------------------------------------------
-    def _shifted(self) -> bool:
-        return self._shift != self._caps
+    def _make_vowel_button(self, vowel: str, width: float) -> KeyButton:
+        """A vowel of the strip, drawn on a dotted circle ◌ so the sign alone is legible."""
+        b = KeyButton(Key(base=vowel, width=width), "vowel", self)
+        b.set_face(display_label(vowel), types=vowel)
+        b.clicked.connect(lambda _checked=False, btn=b: self._type(btn.types))
+        return b
 
-    def _refresh(self) -> None:
-        """Update labels, checked and enabled states from the current state."""
-        shifted = self._shifted()
+    # ---- state → faces ----------------------------------------------------------------
+    def _refresh(self, *, force: bool = False) -> None:
+        """Update labels, checked and enabled states from the current state.
+
+        It runs on every keystroke (the field's text and cursor signals too): when nothing a
+        face shows has changed, which is most keystrokes, it returns at once (issue 9)."""
+        offers = self._offers() if self._layer == "km" else ()
+        state = (
+            self._layer,
+            self._shift,
+            self._caps,
+            self._subscript_grid,
+            self._locale,
+            self._has_next,
+            offers,
+        )
+        if state == self._state and not force:
+            return
+        self._state = state
         grid = self._layer == "km" and self._subscript_grid
         for name, rows in self._buttons.items():
             visible = name == self._layer
@@ -179,12 +214,16 @@ class OnScreenKeyboard(QWidget):
                     continue
                 b.setVisible(visible)
                 if visible:
+                    shifted = self._shift != (self._caps and not b.caps_exempt)
                     self._refresh_button(b, shifted, grid)
         in_km = self._layer == "km"
-        offer = in_km and self._subscript_allowed()
+        subscript, vowel, sign = offers or (False, False, False)
         for b in [*self._strip, self._more]:
             b.setVisible(in_km)
-            b.setEnabled(offer)
+            b.setEnabled(subscript)
+        for b in self._vowels:
+            b.setVisible(in_km)
+            b.setEnabled(sign if b.types in vowels.SIGNS else vowel)
         self._more.setChecked(grid)
         self._more.set_face(tr("keyboard.more_subscripts", self._locale), "")
 
@@ -215,10 +254,11 @@ class OnScreenKeyboard(QWidget):
         elif k.action == "layer":
             b.setChecked(k.arg == self._layer)
             b.set_face(tr(f"keyboard.layer_{k.arg}", self._locale))
-        elif k.action == "backspace":
-            b.set_face(tr("keyboard.backspace", self._locale))
-        elif k.action in ("space", "clear"):
+        elif k.action in ("backspace", "left", "right", "space", "clear"):
             b.set_face(tr(f"keyboard.{k.action}", self._locale))
+        elif k.action == "next":
+            b.setEnabled(self._has_next)
+            b.set_face(tr("keyboard.next", self._locale))
 
     # ---- geometry ---------------------------------------------------------------------
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -227,18 +267,19 @@ class OnScreenKeyboard(QWidget):
 
     def _relayout(self) -> None:
         lay: Layer = layer(self._layer)
-        width = self.width() - 2 * MARGIN
-        unit = min(width / lay.units, MAX_UNIT)
         rows: list[list[KeyButton]] = [list(r) for r in self._buttons[self._layer]]
         if self._layer == "km":
-            rows.insert(0, [*self._strip, self._more])
+            rows[:0] = [list(self._vowels), [*self._strip, self._more]]
         gap = _spacing(self._key_height)
-        free = self.height() - 2 * MARGIN - (len(rows) - 1) * gap
+        margin = _margin(self._key_height)
+        width = self.width() - 2 * margin
+        unit = min(width / lay.units, MAX_UNIT)
+        free = self.height() - 2 * margin - (len(rows) - 1) * gap
         key_h = int(free / len(rows))
-        y = MARGIN
+        y = margin
         for row in rows:
             row_units = sum(b.key.width for b in row)
-            x = MARGIN + (width - row_units * unit) / 2
+            x = margin + (width - row_units * unit) / 2
             for b in row:
                 w = b.key.width * unit
                 b.setGeometry(QRect(round(x), y, round(w) - gap, key_h))
@@ -248,13 +289,17 @@ class OnScreenKeyboard(QWidget):
     # ---- typing -----------------------------------------------------------------------
     def _on_key_clicked(self, key: Key, button: KeyButton) -> None:
         action = key.action
-        if action == "text":
-            self._type(button.types)
-        elif action == "space":
-            self._type(" ")
-        elif action == "backspace":
-            self._send_key(Qt.Key.Key_Backspace)
-            self.key_pressed.emit("backspace")
+        if action in ("text", "space"):
+            self._type(button.types if action == "text" else " ")
+            return  # `_type` refreshes, skipping when nothing changed
+        if action in ("backspace", "left", "right"):
+            qt_key = {"backspace": Qt.Key.Key_Backspace, "left": Qt.Key.Key_Left}
+            self._send_key(qt_key.get(action, Qt.Key.Key_Right))
+            self.key_pressed.emit(action)
+            return  # the field's own signals refresh the strips
+        elif action == "next":
+            self.focus_next()
+            return
         elif action == "clear":
             self._send_key(Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
             self._send_key(Qt.Key.Key_Backspace)
@@ -266,11 +311,41 @@ class OnScreenKeyboard(QWidget):
             self._shift = False
         elif action == "layer":
             self.set_layer(key.arg)
-        self._refresh()
+        self._refresh(force=True)  # Qt toggled a checkable key's look: put it right
 
     def _on_more_clicked(self) -> None:
         self._subscript_grid = not self._subscript_grid
-        self._refresh()
+        self._refresh(force=True)
+
+    def focus_next(self) -> bool:
+        """Move focus to the next text box of the window (one that may sit under the
+        keyboard: the shell scrolls it into view). Never wraps, never clicks anything."""
+        box = self._next_box()
+        if box is None:
+            return False
+        box.setFocus(Qt.FocusReason.TabFocusReason)
+        self.key_pressed.emit("next")
+        return True
+
+    def _next_box(self) -> QWidget | None:
+        from PySide6.QtWidgets import QLineEdit  # not at import: PySide makes the type then
+
+        target = self._target()
+        if target is None:
+            return None
+        top = target.window()
+        w = target.nextInFocusChain()
+        while w is not None and w is not target and w is not top:
+            if (
+                isinstance(w, QLineEdit)
+                and w.isVisible()
+                and w.isEnabled()
+                and not w.isReadOnly()
+                and w.focusPolicy() & Qt.FocusPolicy.TabFocus
+            ):
+                return w
+            w = w.nextInFocusChain()
+        return None
 
     def _type(self, text: str) -> None:
         """Commit `text` to the focused field through Qt's input-method path."""
@@ -308,24 +383,45 @@ class OnScreenKeyboard(QWidget):
         return w
 
     # ---- following the focused field ---------------------------------------------------
-    def _subscript_allowed(self) -> bool:
+    def _offers(self) -> tuple[bool, bool, bool]:
+        """What the strips offer after the text before the cursor: a subscript, a vowel, a
+        sign (ំ ះ, which may also follow a vowel)."""
         w = self._target()
         if w is None:
-            return False
+            return (False, False, False)
         text = w.inputMethodQuery(Qt.InputMethodQuery.ImSurroundingText)
         pos = w.inputMethodQuery(Qt.InputMethodQuery.ImCursorPosition)
         if not isinstance(text, str) or not isinstance(pos, int):
-            return False
-        return coeng.can_take_subscript(text[:pos])
+            return (False, False, False)
+        before = text[:pos]
+        return (
+            coeng.can_take_subscript(before),
+            vowels.can_take_vowel(before, vowels.VOWELS[0]),
+            vowels.can_take_vowel(before, "ំ"),
+        )
 
     def _on_focus_changed(self, old: QWidget | None, new: QWidget | None) -> None:
         if new is not None and (new is self or self.isAncestorOf(new)):
             return
         self._watch(new)
+        self._has_next = self._next_box() is not None
         hint = _layer_hint(new)
         if hint is not None:
             self.set_layer(hint)
         self._refresh()
+        # A new screen takes the focus before it shows: look again once it has.
+        QTimer.singleShot(0, self._update_next)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._update_next()
+
+    def _update_next(self) -> None:
+        """Next is enabled while a text box follows the focused one."""
+        has_next = self._next_box() is not None
+        if has_next != self._has_next:
+            self._has_next = has_next
+            self._refresh()
 
     def _watch(self, widget: QWidget | None) -> None:
         """Follow the field's own signals so physical typing updates the subscript strip."""
@@ -343,18 +439,26 @@ class OnScreenKeyboard(QWidget):
 
 
 def key_height_for(screen_height: int) -> int:
-    """Key height for a window `screen_height` px tall: the full 64 px from ~1080 px up, less
-    on shorter screens, so the keyboard takes at most ~40 % of the height and the question,
-    its field and its error stay visible above it (6 % of 768 px = 46 px keys, 308 px)."""
-    return max(MIN_KEY_HEIGHT, min(KEY_HEIGHT, round(screen_height * 0.06)))
+    """Key height for a window `screen_height` px tall: the full 64 px on tall screens, less
+    on shorter ones, so the keyboard takes about `SHARE` of the height and the question, its
+    field and its error stay visible above it; never under 44 px (11 mm at 1366×768, where
+    the keyboard is 340 px)."""
+    budget = SHARE * screen_height - 2 * COMPACT_MARGIN - (ROWS - 1) * COMPACT_SPACING
+    if _height(KEY_HEIGHT) <= SHARE * screen_height:
+        return KEY_HEIGHT
+    return max(MIN_KEY_HEIGHT, min(KEY_HEIGHT - 1, int(budget / ROWS)))
 
 
 def _spacing(key_height: int) -> int:
     return SPACING if key_height >= KEY_HEIGHT else COMPACT_SPACING
 
 
+def _margin(key_height: int) -> int:
+    return MARGIN if key_height >= KEY_HEIGHT else COMPACT_MARGIN
+
+
 def _height(key_height: int) -> int:
-    return 2 * MARGIN + ROWS * key_height + (ROWS - 1) * _spacing(key_height)
+    return 2 * _margin(key_height) + ROWS * key_height + (ROWS - 1) * _spacing(key_height)
 
 
 def _layer_hint(widget: QWidget | None) -> str | None:

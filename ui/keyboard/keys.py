@@ -27,6 +27,7 @@ COLORS = {
     "char": ("#ffffff", "#1b1b1b"),
     "fn": ("#d7dce2", "#1b1b1b"),
     "sub": ("#fff4d6", "#1b1b1b"),
+    "vowel": ("#e3effa", "#1b1b1b"),
     "active": ("#1d70b8", "#ffffff"),
     "pressed": ("#b1b4b6", "#0b0c0c"),
     "disabled": ("#eef0f2", "#9aa0a6"),
@@ -44,8 +45,9 @@ class KeyButton(QAbstractButton):
         self.key = key
         self.role = role
         self.hint = ""
-        self.icon_name = ""  # "backspace" | "shift" | "caps" | ""
+        self.icon_name = ""  # "backspace" | "shift" | "caps" | "left" | "right" | ""
         self.types = ""  # the text a tap commits now (empty for function keys)
+        self.caps_exempt = False  # the digit row: Caps leaves it alone
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setAttribute(Qt.WidgetAttribute.WA_AcceptTouchEvents, True)
 
@@ -112,7 +114,8 @@ class KeyButton(QAbstractButton):
             self._draw_icon(p, r, QColor(fg))
             return
         text = self.text()
-        size = h * (0.56 if self.role == "sub" else 0.46 if self.key.action == "text" else 0.34)
+        big = self.role in ("sub", "vowel")  # a lone sign on ◌ must read at arm's length
+        size = h * (0.56 if big else 0.46 if self.key.action == "text" else 0.34)
         font = ui_font(max(14, int(size)))
         p.setFont(font)
         while p.fontMetrics().horizontalAdvance(text) > r.width() - 8 and font.pixelSize() > 12:
@@ -138,6 +141,13 @@ class KeyButton(QAbstractButton):
             x0 = c.x() + w / 8
             p.drawLine(QPointF(x0 - d, c.y() - d), QPointF(x0 + d, c.y() + d))
             p.drawLine(QPointF(x0 - d, c.y() + d), QPointF(x0 + d, c.y() - d))
+        elif self.icon_name in ("left", "right"):
+            d = -1 if self.icon_name == "left" else 1
+            w, hh = s * 0.7, s * 0.4
+            tip = QPointF(c.x() + d * w, c.y())
+            p.drawLine(QPointF(c.x() - d * w, c.y()), tip)
+            p.drawLine(tip, QPointF(tip.x() - d * hh, c.y() - hh))
+            p.drawLine(tip, QPointF(tip.x() - d * hh, c.y() + hh))
         elif self.icon_name in ("shift", "caps"):
             top = c.y() - s * 0.6
             pts = [

@@ -15,9 +15,20 @@ from importlib import resources
 from typing import Literal
 
 Action = Literal[
-    "text", "backspace", "shift", "caps", "space", "clear", "layer", "more_subscripts", "gap"
+    "text",
+    "backspace",
+    "shift",
+    "caps",
+    "space",
+    "clear",
+    "layer",
+    "more_subscripts",
+    "gap",
+    "left",
+    "right",
+    "next",
 ]
-LAYERS = ("km", "en", "num")
+LAYERS = ("km", "en", "num", "sym")
 
 DOTTED_CIRCLE = "\u25cc"
 
@@ -64,12 +75,18 @@ def _fn(action: Action, width: float = 1.5, arg: str = "") -> Key:
 
 
 def _bottom_row() -> tuple[Key, ...]:
+    """Layers, cursor keys (no other way to insert a surname before a given name, S2.9),
+    space, clear, and Next (to the following text box: one may be under the keyboard)."""
     return (
-        _fn("layer", 1.5, "km"),
-        _fn("layer", 1.5, "en"),
-        _fn("layer", 1.5, "num"),
-        _fn("space", 8.0),
-        _fn("clear", 2.0),
+        _fn("layer", 1.25, "km"),
+        _fn("layer", 1.25, "en"),
+        _fn("layer", 1.25, "num"),
+        _fn("layer", 1.25, "sym"),
+        _fn("left", 1.0),
+        _fn("right", 1.0),
+        _fn("space", 3.75),
+        _fn("clear", 1.75),
+        _fn("next", 2.0),
     )
 
 
@@ -139,12 +156,30 @@ def number_layer() -> Layer:
     )
 
 
+@cache
+def symbol_layer() -> Layer:
+    """Symbols on a layer of their own, so Caps never turns digits into symbols (S2.9)."""
+    gap = _fn("gap", 0.5)
+    return Layer(
+        "sym",
+        (
+            (*_chars("!@#$%&*()", "!@#$%&*()"), gap, _fn("backspace", 1.5)),
+            _chars("-_=+/\\:;\"'", "-_=+/\\:;\"'"),
+            _chars(",.?«»<>[]", ",.?«»<>[]"),
+            _chars("។៕ៗ៛៖~^|", "។៕ៗ៛៖~^|"),
+            _bottom_row(),
+        ),
+    )
+
+
 def layer(name: str) -> Layer:
-    """The layer called `name` ("km", "en" or "num")."""
+    """The layer called `name` ("km", "en", "num" or "sym")."""
     if name == "km":
         return khmer_layer()
     if name == "en":
         return english_layer()
     if name == "num":
         return number_layer()
+    if name == "sym":
+        return symbol_layer()
     raise ValueError(f"unknown keyboard layer {name!r}; use one of {LAYERS}")

@@ -1,4 +1,5 @@
-"""Receipts drawn once by Qt: PDF (A6/A4), 1-bit raster for 80 mm ESC/POS printers, printing.
+"""Receipts drawn once by Qt: PDF (A6/A4), 1-bit raster for 80 mm ESC/POS printers, printing,
+and reprinting a stored receipt by application number (`sala receipt`, the clerk station).
 
 Exports are imported lazily so `ui.receipts.content` (the words, Qt-free) loads without Qt.
 """
@@ -12,13 +13,23 @@ if TYPE_CHECKING:
     from ui.receipts.printers import PrintResult, print_receipt
     from ui.receipts.qr import qr_image
     from ui.receipts.raster import render_receipt_raster
+    from ui.receipts.reprint import (
+        ReceiptNotFound,
+        find_receipt,
+        reprint_receipt,
+        write_receipt_pdf,
+    )
 
 __all__ = [
     "PrintResult",
+    "ReceiptNotFound",
+    "find_receipt",
     "print_receipt",
     "qr_image",
     "render_receipt_pdf",
     "render_receipt_raster",
+    "reprint_receipt",
+    "write_receipt_pdf",
 ]
 
 _HOMES = {
@@ -27,6 +38,10 @@ _HOMES = {
     "print_receipt": "ui.receipts.printers",
     "PrintResult": "ui.receipts.printers",
     "qr_image": "ui.receipts.qr",
+    "ReceiptNotFound": "ui.receipts.reprint",
+    "find_receipt": "ui.receipts.reprint",
+    "reprint_receipt": "ui.receipts.reprint",
+    "write_receipt_pdf": "ui.receipts.reprint",
 }
 
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
-from kiosk.i18n import digits, format_datetime, format_khr, tr, wrap_points
+from kiosk.catalog.schema import next_steps_of
+from kiosk.i18n import digits, format_datetime, format_khr, format_working_days, tr, wrap_points
 from kiosk.model import Receipt
 from kiosk.text import Text
 
@@ -20,7 +21,7 @@ Style = Literal["small", "body", "heading", "title", "number", "second"]
 
 
 class ServiceLike(Protocol):
-    """The catalog `Service` fields a receipt uses."""
+    """The catalog `Service` fields a receipt uses (and `next_steps`, read if present)."""
 
     @property
     def name(self) -> Text: ...
@@ -32,13 +33,17 @@ class ServiceLike(Protocol):
 
 @dataclass(frozen=True)
 class Block:
-    """One thing on the receipt: a paragraph, the QR code, a rule or a gap."""
+    """One thing on the receipt: a paragraph, the QR code, a rule or a gap.
+
+    A QR block's `side` blocks are set beside the code where they fit (the application number
+    and verification code), which keeps an A6 receipt on one page; else they go under it."""
 
     kind: Literal["text", "qr", "rule", "gap"]
     text: str = ""
     style: Style = "body"
     keep_with_next: bool = False  # a label is never left alone at the bottom of a page
     centred: bool | None = None  # None: the style decides
+    side: tuple[Block, ...] = ()
 
 
 def other(locale: str) -> str:
@@ -83,43 +88,43 @@ def commune_label(commune_code: str) -> Text:
     return Text(km=", ".join(p.name.km for p in places), en=", ".join(p.name.en for p in places))
 
 
+def _both(key: str, locale: str) -> str:
+    """A short label in both languages on one line: "ចំណងជើង · Title"."""
+    return f"{tr(key, locale)} · {tr(key, other(locale))}"
+
+
 def receipt_blocks(
     receipt: Receipt, service: ServiceLike, locale: str, commune_name: str | Text | None = None
 ) -> list[Block]:
-    """Everything printed on the receipt, top to bottom.
+    """Everything printed on the receipt, top to bottom: short labels carry both languages on
+    one line and longer sentences come as pairs, so an A6 receipt keeps to one page.
 
     `commune_name` None looks the receipt's commune up in the gazetteer; "" leaves it out.
     """
     second = other(locale)
-    days = receipt.processing_days if receipt.processing_days is not None else None
+    days = receipt.processing_days
     if days is None:
         days = service.processing_days
-    blocks: list[Block] = [
-        Block("text", f"{tr('receipt.kingdom', 'km')}\n{tr('receipt.motto', 'km')}", "small"),
-        Block("text", f"{tr('receipt.kingdom', 'en')} · {tr('receipt.motto', 'en')}", "small"),
-        Block("text", tr("receipt.kiosk", locale), "small"),
-        Block("rule"),
-        Block("text", wrap_points(tr("receipt.title", locale)), "title", keep_with_next=True),
-        Block("text", wrap_points(tr("receipt.title", second)), "heading", centred=True),
-        Block("gap"),
+    beside_qr = (
+        Block("text", _both("receipt.app_number", locale), "small", centred=False),
+        Block("text", receipt.app_number, "number", centred=False),
         Block(
             "text",
-            f"{tr('receipt.app_number', locale)} · {tr('receipt.app_number', second)}",
+            f"{_both('receipt.verification', locale)}: {receipt.verification_code}",
             "small",
-            keep_with_next=True,
+            centred=False,
         ),
-        Block("text", receipt.app_number, "number", keep_with_next=True),
-        Block("qr", receipt.qr_payload, keep_with_next=True),
-        Block(
-            "text",
-            tr("receipt.verification", locale, code=receipt.verification_code),
-            "body",
-            keep_with_next=True,
-        ),
-        Block("text", tr("receipt.verification", second, code=receipt.verification_code), "second"),
-        Block("rule"),
-        Block("text", wrap_points(service.name.get(locale)), "heading", keep_with_next=True),
+        Block("gap"),
+        Block("text", wrap_points(service.name.get(locale)), "heading"),
         Block("text", wrap_points(service.name.get(second)), "second"),
+    )
+    blocks: list[Block] = [
+        Block("text", _kingdom("km") + "\n" + _kingdom("en"), "small"),
+        Block("rule"),
+        Block("text", wrap_points(_both("receipt.title", locale)), "title", keep_with_next=True),
+        Block("gap", keep_with_next=True),
+        Block("qr", receipt.qr_payload, side=beside_qr),
+        Block("rule"),
     ]
     if commune_name is None:
         commune_name = commune_label(receipt.commune_code)
@@ -134,28 +139,39 @@ def receipt_blocks(
             keep_with_next=True,
         ),
         Block("text", tr("receipt.submitted", second, when=format_when(when, second)), "second"),
-        Block(
-            "text", wrap_points(format_fee(receipt.fee_khr, locale)), "body", keep_with_next=True
-        ),
-        Block("text", wrap_points(format_fee(receipt.fee_khr, second)), "second"),
+        *_fact(format_fee(receipt.fee_khr, locale), format_fee(receipt.fee_khr, second)),
     ]
     if days:
-        blocks += _pair("receipt.processing", locale, days=str(days))
+        blocks += _fact(
+            tr("receipt.processing", locale, duration=format_working_days(days, locale)),
+            tr("receipt.processing", second, duration=format_working_days(days, second)),
+        )
     if getattr(service, "example_only", False):
         blocks += _pair("receipt.fee_example", locale, "small")
+    steps = next_steps_of(service)
     blocks += [
         Block("rule"),
-        *_pair("receipt.next_title", locale, "heading"),
-        *_pair("receipt.next_body", locale),
-        Block("gap"),
-        *_pair("receipt.ask_title", locale, "heading"),
+        Block("text", wrap_points(_both("receipt.next_title", locale)), "heading"),
+        *_fact(steps.get(locale), steps.get(second)),
         *_pair("receipt.ask_body", locale),
         Block("rule"),
-        *_pair("receipt.keep", locale, "body"),
+        Block("text", wrap_points(_both("receipt.keep", locale)), "small"),
     ]
     return blocks
 
 
+def _kingdom(locale: str) -> str:
+    return f"{tr('receipt.kingdom', locale)} · {tr('receipt.motto', locale)}"
+
+
+def _fact(first: str, then: str) -> list[Block]:
+    """A sentence in the citizen's language, then the same in the other one (smaller)."""
+    return [
+        Block("text", wrap_points(first), "body", keep_with_next=True),
+        Block("text", wrap_points(then), "second"),
+    ]
+
+
 def receipt_strings(blocks: list[Block]) -> list[str]:
     """All text drawn on a receipt (tests check the fonts cover every character)."""
-    return [b.text for b in blocks if b.kind == "text"]
+    return [t.text for b in blocks for t in (b, *b.side) if t.kind == "text"]

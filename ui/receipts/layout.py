@@ -9,7 +9,7 @@ anywhere as a last resort so nothing runs off the paper).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen, QTextCharFormat, QTextLayout, QTextOption
@@ -22,16 +22,20 @@ STYLE_PT: dict[Style, float] = {
     "small": 8.0,
     "second": 8.0,
     "body": 9.0,
-    "heading": 10.0,
-    "title": 12.0,
-    "number": 17.0,
+    "heading": 9.5,
+    "title": 11.0,
+    "number": 16.0,
 }
 BOLD: frozenset[Style] = frozenset({"heading", "title", "number"})
 CENTRED: frozenset[Style] = frozenset({"small", "title", "number"})
 QR_SHARE = 0.55  # of the content width, up to QR_MAX_MM (times the page's type scale)
 QR_MAX_MM = 34.0  # big enough to photograph off paper or screen, small enough for A6
+QR_SIDE_SHARE = 0.3  # with text beside it: of the content width, up to QR_SIDE_MM
+QR_SIDE_MM = 28.0  # a receipt code (version 2-3) still has modules of ~0.8 mm
+SIDE_GAP_MM = 3.0
 KHMER_BOOST = 1.12  # Noto Sans Khmer looks smaller than Noto Sans at the same size
 MIN_QR_MODULE_MM = 0.5
+MIN_PT = 7.0  # no text is set smaller than this when a receipt is shrunk to fit its page
 
 
 @dataclass(frozen=True)
@@ -101,10 +105,15 @@ def _text_layout(painter: QPainter, block: Block, s: Surface) -> tuple[QTextLayo
     return layout, height
 
 
-def _qr_geometry(block: Block, s: Surface) -> tuple[list[list[bool]], float, float]:
+def _qr_geometry(
+    block: Block, s: Surface, *, beside: bool = False
+) -> tuple[list[list[bool]], float, float]:
     matrix = qr_matrix(block.text)
     modules = len(matrix) + 2 * QUIET_ZONE
-    side = min(s.width * QR_SHARE, _mm(QR_MAX_MM * s.scale, s))
+    if beside:
+        side = min(s.width * QR_SIDE_SHARE, _mm(QR_SIDE_MM * s.scale, s))
+    else:
+        side = min(s.width * QR_SHARE, _mm(QR_MAX_MM * s.scale, s))
     module = max(side / modules, _mm(MIN_QR_MODULE_MM, s))
     if s.pixel_snap:
         module = max(2, int(module))
@@ -114,29 +123,60 @@ def _qr_geometry(block: Block, s: Surface) -> tuple[list[list[bool]], float, flo
 def _draw_block(painter: QPainter, block: Block, s: Surface, y: float, *, draw: bool) -> float:
     gap = STYLE_PT["body"] * s.scale * s.dots_per_pt
     if block.kind == "gap":
-        return gap * 0.6
+        return gap * 0.4
     if block.kind == "rule":
         if draw:
             pen = QPen(QColor("black"), max(2.0, 0.6 * s.dots_per_pt))
             painter.setPen(pen)
-            mid = round(y + gap * 0.5)
+            mid = round(y + gap * 0.35)
             painter.drawLine(QPointF(s.x, mid), QPointF(s.x + s.width, mid))
-        return gap
+        return gap * 0.7
     if block.kind == "qr":
-        matrix, module, side = _qr_geometry(block, s)
-        if draw:
-            left = s.x + (s.width - side) / 2 + QUIET_ZONE * module
-            top = y + QUIET_ZONE * module
-            if s.pixel_snap:
-                left, top = round(left), round(top)
-            draw_qr(painter, left, top, module, matrix)
-        return side
+        return _draw_qr_block(painter, block, s, y, draw=draw)
     layout, height = _text_layout(painter, block, s)
     if draw:
         painter.setPen(QColor("black"))
         layout.draw(painter, QPointF(s.x, y))
-    after = 0.45 if block.style == "second" else 0.1  # a little air after each language pair
+    after = 0.35 if block.style == "second" else 0.05  # a little air after each language pair
     return height + gap * after
+
+
+def _draw_qr_block(painter: QPainter, block: Block, s: Surface, y: float, *, draw: bool) -> float:
+    """The code, with its `side` blocks beside it when they fit there, else centred above them."""
+    column = _beside(painter, block, s)
+    matrix, module, side = _qr_geometry(block, s, beside=column is not None)
+    left = s.x if column is not None else s.x + (s.width - side) / 2
+    if draw:
+        x0, top = left + QUIET_ZONE * module, y + QUIET_ZONE * module
+        if s.pixel_snap:
+            x0, top = round(x0), round(top)
+        draw_qr(painter, x0, top, module, matrix)
+    if column is None:
+        below = y + side
+        for b in block.side:
+            below += _draw_block(painter, replace(b, centred=None), s, below, draw=draw)
+        return below - y
+    text_h = sum(_draw_block(painter, b, column, 0.0, draw=False) for b in block.side)
+    top = y + max(0.0, (side - text_h) / 2)  # the text centred against the code
+    for b in block.side:
+        top += _draw_block(painter, b, column, top, draw=draw)
+    return max(side, text_h)
+
+
+def _beside(painter: QPainter, block: Block, s: Surface) -> Surface | None:
+    """The column right of the code, if the side text fits there without breaking a number
+    (an application number split over two lines is misread); None: stack them instead."""
+    if not block.side:
+        return None
+    side = min(s.width * QR_SIDE_SHARE, _mm(QR_SIDE_MM * s.scale, s))
+    gap = _mm(SIDE_GAP_MM, s)
+    column = replace(s, x=s.x + side + gap, width=s.width - side - gap)
+    for b in block.side:
+        if b.kind == "text" and b.style == "number":
+            layout, _h = _text_layout(painter, b, column)
+            if layout.lineCount() > 1:
+                return None
+    return column
 
 
 def _groups(blocks: list[Block]) -> list[list[Block]]:
@@ -192,3 +232,17 @@ def page_count(painter: QPainter, blocks: list[Block], s: Surface) -> int:
             y = s.y
         y += total
     return pages
+
+
+def fit_scale(painter: QPainter, blocks: list[Block], s: Surface) -> float:
+    """The largest type scale, from `s.scale` down, at which `blocks` fit on one page while no
+    text gets smaller than MIN_PT; `s.scale` itself when nothing fits (then it pages)."""
+    if s.page_height is None:
+        return s.scale
+    smallest = min(STYLE_PT.values())
+    scale = s.scale
+    while smallest * scale >= MIN_PT - 1e-6:
+        if page_count(painter, blocks, replace(s, scale=scale)) == 1:
+            return scale
+        scale = round(scale - 0.025, 3)
+    return s.scale

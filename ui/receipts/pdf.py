@@ -7,6 +7,7 @@ prints and displays correctly on machines that have no Khmer font at all.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal
 
@@ -16,7 +17,7 @@ from PySide6.QtGui import QPagedPaintDevice, QPageLayout, QPageSize, QPainter, Q
 from kiosk.model import Receipt
 from kiosk.text import Text
 from ui.receipts.content import Block, ServiceLike, receipt_blocks
-from ui.receipts.layout import Surface, paint_receipt
+from ui.receipts.layout import Surface, fit_scale, paint_receipt
 
 PageSizeName = Literal["A6", "A4"]
 PDF_DPI = 300
@@ -30,7 +31,8 @@ PAGES: dict[str, tuple[QPageSize.PageSizeId, float, float]] = {
 def paint_paged(
     device: QPagedPaintDevice, blocks: list[Block], resolution: int, scale: float
 ) -> None:
-    """Draw `blocks` on a PDF writer or printer, starting new pages as needed."""
+    """Draw `blocks` on a PDF writer or printer: on one page, with the type shrunk a little if
+    that is what it takes (never below `layout.MIN_PT`), else over as many pages as needed."""
     painter = QPainter()
     if not painter.begin(device):
         raise OSError("could not start drawing on the page device")
@@ -44,6 +46,7 @@ def paint_paged(
             page_height=float(rect.height()),
             scale=scale,
         )
+        surface = replace(surface, scale=fit_scale(painter, blocks, surface))
         paint_receipt(painter, blocks, surface, new_page=device.newPage)
     finally:
         painter.end()

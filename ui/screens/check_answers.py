@@ -115,6 +115,7 @@ class CheckAnswersScreen(Screen):
         self.footer.addWidget(self.cont)
 
     _changed: str | None = None  # the row whose "Change" was tapped: shown again on return
+    _fill_gen = 0  # a newer `fill_ahead` (or a reset) stops an older one
 
     def enter(self, **kw: Any) -> None:
         self.ctx.session.returning_to_check = False
@@ -145,6 +146,50 @@ class CheckAnswersScreen(Screen):
             self._row(self._to_build.pop(0))
         if self._to_build:
             QTimer.singleShot(0, self._build_some)
+
+    def fill_ahead(self) -> None:
+        """Fill the rows with the answers given so far, a few rows per idle turn, then lay
+        the screen out and paint it once off screen (text shaping, glyphs): the citizen is
+        still on the questions, and entering this screen later changes only what differs.
+        Nothing is validated here (no "required" errors for questions not reached yet)."""
+        s = self.ctx.session
+        if s.service is None or self.isVisible():
+            return
+        self._fill_gen += 1
+        gen = self._fill_gen
+        self._use_service(s.service)
+        visible = forms.visible_fields(s.service, s.answers)
+        shown = {f.id for f in visible}
+        todo = [self._row(f) for f in visible]
+        for fid, (row, line) in self._built.items():
+            row.setVisible(fid in shown)
+            line.setVisible(fid in shown)
+        self.issues = {}
+
+        def some() -> None:
+            if gen != self._fill_gen or self.isVisible() or s is not self.ctx.session:
+                return
+            deadline = time.perf_counter() + SLICE_S
+            while todo and time.perf_counter() < deadline:
+                row = todo.pop(0)
+                self._fill_row(row)
+                if row.field.type in ATTACHMENT_TYPES:
+                    self._load_thumbnails(row)
+            if todo:
+                QTimer.singleShot(0, some)
+            else:
+                QTimer.singleShot(0, lambda: self._paint_ahead(gen))
+
+        QTimer.singleShot(0, some)
+
+    def _paint_ahead(self, gen: int) -> None:
+        if gen != self._fill_gen or self.isVisible():
+            return
+        self._retranslate_chrome()
+        page = self.parentWidget()
+        if page is not None:
+            self.resize(page.size())
+        self.render(QPixmap(self.size()))  # lays out and paints off screen (never shown)
 
     def _use_service(self, service: Any) -> None:
         if service is self._service:
@@ -209,8 +254,13 @@ class CheckAnswersScreen(Screen):
             self.issues.setdefault(issue.field_id, issue.message)
 
     def _load_thumbnails(self, row: AnswerRow) -> None:
+        held = self.ctx.session.attachments_for(row.field.id)
+        shas = tuple(a.media.sha256 for a in held)
+        if row.thumbs.count() and shas == row.property("sala_thumbs"):
+            return  # these pictures are showing already (filled ahead)
         _clear_thumbs(row)
-        for att in self.ctx.session.attachments_for(row.field.id):
+        row.setProperty("sala_thumbs", shas)
+        for att in held:
             label = QLabel()
             label.setObjectName(f"thumb_{row.field.id}_{att.page}")
             label.setFixedSize(THUMB_PX, THUMB_PX)
@@ -233,29 +283,35 @@ class CheckAnswersScreen(Screen):
         row.thumbs.addStretch(1)
 
     def retranslate(self) -> None:
+        self._retranslate_chrome()
+        for row in self.rows:
+            self._fill_row(row)
+        self.problems.show_error(self.tr("ui.check.has_problems") if self.issues else "")
+
+    def _retranslate_chrome(self) -> None:
         self.heading.setText(self.tr("ui.check.title"))
         self.intro.setText(self.tr("ui.check.intro"))
         self.back.setText(self.tr("ui.nav.back"))
         self.cont.setText(self.tr("ui.check.continue"))
-        loc, s = self.lang, self.ctx.session
-        for row in self.rows:
-            f = row.field
-            row.question.setText(wrap_points(f.label.get(loc)))
-            if f.type in ATTACHMENT_TYPES:
-                n = len(s.attachments_for(f.id))
-                key = "ui.check.pages_one" if n == 1 else "ui.check.pages"
-                if str(f.type) == "photo":
-                    key = "ui.check.photo_taken"  # not "1 page(s)"
-                row.value.setText(self.tr(key, n=n) if n else self.tr("ui.check.not_given"))
-                row.change.setText(self.tr("ui.check.retake"))
-            else:
-                value = s.answers.get(f.id)
-                text = forms.display_value(f, value, loc, self.ctx.gazetteer)
-                row.value.setText(wrap_points(text))
-                row.change.setText(self.tr("ui.check.change"))
-            msg = self.issues.get(f.id)
-            row.error.show_error(msg.get(loc) if msg is not None else "")
-        self.problems.show_error(self.tr("ui.check.has_problems") if self.issues else "")
+
+    def _fill_row(self, row: AnswerRow) -> None:
+        """Set one row's texts (QLabel skips a text it already shows: no new layout)."""
+        loc, s, f = self.lang, self.ctx.session, row.field
+        row.question.setText(wrap_points(f.label.get(loc)))
+        if f.type in ATTACHMENT_TYPES:
+            n = len(s.attachments_for(f.id))
+            key = "ui.check.pages_one" if n == 1 else "ui.check.pages"
+            if str(f.type) == "photo":
+                key = "ui.check.photo_taken"  # not "1 page(s)"
+            row.value.setText(self.tr(key, n=n) if n else self.tr("ui.check.not_given"))
+            row.change.setText(self.tr("ui.check.retake"))
+        else:
+            value = s.answers.get(f.id)
+            text = forms.display_value(f, value, loc, self.ctx.gazetteer)
+            row.value.setText(wrap_points(text))
+            row.change.setText(self.tr("ui.check.change"))
+        msg = self.issues.get(f.id)
+        row.error.show_error(msg.get(loc) if msg is not None else "")
 
     def _on_change(self, field_id: str) -> None:
         s = self.ctx.session
@@ -286,6 +342,7 @@ class CheckAnswersScreen(Screen):
     def reset(self) -> None:
         """Forget the citizen's answers: the rows stay (for the next session of the same
         service) but hidden, with no value, error or picture left in them."""
+        self._fill_gen += 1
         for row, line in self._built.values():
             row.hide()
             line.hide()
@@ -299,6 +356,7 @@ class CheckAnswersScreen(Screen):
 
 def _clear_thumbs(row: AnswerRow) -> None:
     """Take a row's thumbnails out (renamed: findChild must not find one before it is gone)."""
+    row.setProperty("sala_thumbs", None)
     while row.thumbs.count():
         w = row.thumbs.takeAt(0).widget()
         if w is not None:

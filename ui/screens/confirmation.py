@@ -1,6 +1,10 @@
 """The confirmation: application number in large digits, a QR code, what happens next and
 when, the fee and where to ask; print (and reprint) the receipt, or finish.
 
+It says what the receipt says, in the same words from the same owners: the service's next
+steps from the catalog, "about N working days" and the time sent in Cambodian time
+(`kiosk.i18n`), whatever the machine's clock zone.
+
 The application is already saved when this shows. When there is no printer or printing fails
 the screen says so and the QR code is shown large enough to photograph. The QR is encoded on
 the io pool and drawn by ui/receipts/qr.py, the same drawing the printed receipt uses.
@@ -15,7 +19,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout
 
-from kiosk.i18n import format_khr
+from kiosk.catalog.schema import next_steps_of
+from kiosk.i18n import format_datetime, format_khr, format_working_days, wrap_points
 from ui.receipts.qr import module_px_for, qr_image, qr_matrix, warm_up
 from ui.screens.base import Screen
 from ui.widgets.basic import BigButton, ErrorLabel, repolish, wrap_label
@@ -45,11 +50,15 @@ class ConfirmationScreen(Screen):
         col.addWidget(self.number_caption)
         col.addWidget(self.number)
         self.next = wrap_label(role="body")
+        self.steps = wrap_label(role="body")
+        self.steps.setObjectName("confirmNextSteps")
+        self.sent = wrap_label(role="body")
+        self.sent.setObjectName("confirmSent")
         self.fee = wrap_label(role="body")
         self.ask = wrap_label(role="body")
         self.print_state = ErrorLabel()
         self.print_state.setObjectName("printState")
-        for w in (self.next, self.fee, self.ask, self.print_state):
+        for w in (self.sent, self.next, self.steps, self.fee, self.ask, self.print_state):
             col.addWidget(w)
         col.addStretch(1)
         row.addLayout(col, 1)
@@ -79,8 +88,9 @@ class ConfirmationScreen(Screen):
         self._print_key: str | None = None
         self._printed_once = False
         self._qr_size = QR_SMALL
-        if ctx.tasks is not None:  # built after the first paint: `qrcode` is ready by submit
-            ctx.tasks.run_io(warm_up)
+        tasks = getattr(ctx, "tasks", None)
+        if tasks is not None:  # built after the first paint: `qrcode` is ready by submit
+            tasks.run_io(warm_up)
 
     @property
     def receipt(self) -> Any:
@@ -124,7 +134,16 @@ class ConfirmationScreen(Screen):
         self.number.setText(r.app_number if r is not None else "")
         days = r.processing_days if r is not None else None
         self.next.setText(
-            self.tr("ui.confirm.next", days=days) if days else self.tr("ui.confirm.next_nodays")
+            self.tr("ui.confirm.next", duration=format_working_days(days, loc))
+            if days
+            else self.tr("ui.confirm.next_nodays")
+        )
+        service = self._service()
+        self.steps.setText(wrap_points(next_steps_of(service).get(loc)))
+        self.sent.setText(
+            self.tr("ui.confirm.submitted", when=format_datetime(r.submitted_at, loc))
+            if r is not None
+            else ""
         )
         fee = r.fee_khr if r is not None else 0
         self.fee.setText(
@@ -144,6 +163,13 @@ class ConfirmationScreen(Screen):
             "tone", "error" if self._print_key == ("ui.confirm.print_failed") else "info"
         )
         repolish(self.print_state)
+
+    def _service(self) -> Any:
+        """The receipt's service in the catalog (None: the general next steps are shown)."""
+        r, catalog = self.receipt, getattr(self.ctx, "catalog", None)
+        if r is None or catalog is None:
+            return None
+        return catalog.services.get(r.service_id)
 
     def _on_print(self) -> None:
         if self.receipt is None or self.ctx.printer is None:

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from ui.screens.base import AppContext
 
 log = logging.getLogger(__name__)
+AHEAD_DELAY_MS = 20  # after a step shows (or an answer changes): its paint goes first
 
 
 def _dispose_after_threads(widgets: list[QWidget], then: Any) -> None:
@@ -102,6 +103,13 @@ class QuestionScreen(Screen):
         self.step: forms.Step | None = None
         self.widgets: list[FieldWidget] = []
         self.retiring = 0  # old steps' widgets waiting for their threads before teardown
+        # The next step's widgets, made ahead (hidden, no answer in them): key, widgets.
+        self._ahead: tuple[tuple[Any, ...], list[FieldWidget]] | None = None
+        self._ahead_timer = QTimer(self)
+        self._ahead_timer.setSingleShot(True)
+        self._ahead_timer.setInterval(AHEAD_DELAY_MS)
+        self._ahead_timer.timeout.connect(self._make_ahead)
+        self._filled_for: forms.Step | None = None  # the step that had check answers filled
 
     # -- navigation ------------------------------------------------------------------------
     @property
@@ -128,18 +136,88 @@ class QuestionScreen(Screen):
         self._retire_widgets()
         self.step = step
         self.widgets = []
+        ahead = self._take_ahead(step)
         single = len(step.fields) == 1
         for f in step.fields:
-            w = make_field_widget(f, self.ctx, heading=single)
+            w = ahead.pop(0) if ahead else make_field_widget(f, self.ctx, heading=single)
             if w is None:  # the catalog check hides such services; never crash if one slips by
                 log.error("no widget for field %s of type %s", f.id, f.type)
                 continue
             w.set_value(self.ctx.session.answers.get(f.id))
             self.widgets.append(w)
             self.fields_layout.addWidget(w)
+            if w.isHidden():  # made ahead: hidden until now
+                w.show()
         self.summary.clear_error()
         self._errors = {}
         self._local = {w.field.id: w.initial_issue for w in self.widgets if w.initial_issue}
+        for w in self.widgets:
+            w.edited.connect(self._ahead_timer.start)  # an answer may change the next step
+        self._ahead_timer.start()
+
+    # -- the next step, made ahead -----------------------------------------------------------
+    # Making a step's widgets on Continue took 10-30 ms (a camera, papers or address step
+    # most), on top of the relayout and paint. While the citizen reads this step, the next one
+    # is made on an idle turn, hidden and without any answer in it (values are set when it is
+    # shown); an answer that changes which step comes next makes it again.
+    def _ahead_key(self, step: forms.Step) -> tuple[Any, ...]:
+        s = self.ctx.session
+        held = tuple(len(s.attachments_for(f.id)) for f in step.fields)  # capture steps show them
+        return (s.service, step.id, tuple(f.id for f in step.fields), held)
+
+    def _next_step(self) -> forms.Step | None:
+        """The step Continue would show with what is entered now (None: check answers)."""
+        if self.step is None or self.ctx.session.service is None:
+            return None
+        if self.ctx.session.returning_to_check:
+            return None
+        answers, _local = self.collect()
+        steps = forms.steps(self.service, answers)
+        i = next((i for i, s in enumerate(steps) if s.id == self.step.id), -1)
+        return steps[i + 1] if 0 <= i < len(steps) - 1 else None
+
+    def _make_ahead(self) -> None:
+        if not self.isVisible():
+            return
+        step = self._next_step()
+        key = self._ahead_key(step) if step is not None else None
+        if self._ahead is not None and self._ahead[0] == key:
+            return
+        self._drop_ahead()
+        if step is None or key is None:
+            if self.step is not None and self._filled_for is not self.step:
+                self._filled_for = self.step
+                self.nav.fill_check_ahead()  # Continue leads there: its rows, filled now
+            return
+        single = len(step.fields) == 1
+        made: list[FieldWidget] = []
+        for f in step.fields:
+            w = make_field_widget(f, self.ctx, heading=single)
+            if w is None:
+                _dispose(made)
+                return
+            w.setParent(self.fields_box)
+            w.hide()
+            for child in (w, *w.findChildren(QWidget)):
+                child.ensurePolished()  # the stylesheet now, not when it shows
+            made.append(w)
+        self._ahead = (key, made)
+
+    def _take_ahead(self, step: forms.Step) -> list[FieldWidget]:
+        """The widgets made ahead for `step` (emptied), or [] when none fit."""
+        ahead, self._ahead = self._ahead, None
+        self._ahead_timer.stop()
+        if ahead is None:
+            return []
+        if ahead[0] == self._ahead_key(step):
+            return list(ahead[1])
+        QTimer.singleShot(0, lambda: _dispose(ahead[1]))  # not in this (busy) turn
+        return []
+
+    def _drop_ahead(self) -> None:
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None:
+            _dispose(ahead[1])
 
     def _retire_widgets(self) -> None:
         """Take the old step's widgets out now, tear them down on the next loop turn: camera
@@ -296,6 +374,9 @@ class QuestionScreen(Screen):
                 w.clear_error()
 
     def reset(self) -> None:
+        self._filled_for = None
+        self._ahead_timer.stop()
+        self._drop_ahead()
         self._retire_widgets()
         self.widgets = []
         self.step = None

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QMouseEvent
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QMouseEvent, QPixmap
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout
 
 from kiosk.i18n import format_khr, wrap_points
@@ -96,14 +96,17 @@ class ServicesScreen(Screen):
         self._columns = 0
 
     def retranslate(self) -> None:
-        self.heading.setText(self.tr("ui.services.title"))
-        self.back.setText(self.tr("ui.nav.back"))
-        self.status.setText(self.tr("ui.services.check_status"))
+        self._set_texts(self.lang)
+
+    def _set_texts(self, locale: str) -> None:
+        self.heading.setText(tr_ui("ui.services.title", locale))
+        self.back.setText(tr_ui("ui.nav.back", locale))
+        self.status.setText(tr_ui("ui.services.check_status", locale))
         catalog = self.ctx.catalog
         example = catalog is not None and any(s.example_only for s in catalog.services.values())
-        self.note.setText(self.tr("ui.services.example_only") if example else "")
+        self.note.setText(tr_ui("ui.services.example_only", locale) if example else "")
         self.note.setVisible(example)
-        self._build()
+        self._build(locale)
 
     def _cards_for(self, locale: str) -> list[ServiceCard]:
         """The cards in `locale`, built once per catalog (built and polished while the
@@ -135,9 +138,24 @@ class ServicesScreen(Screen):
         self._cache = {}
         for locale in ("km", "en"):
             self._cards_for(locale)
+        # English laid out first, Khmer last (what most citizens choose stays in the grid).
+        QTimer.singleShot(0, lambda: self._lay_out_ahead("en"))
+        QTimer.singleShot(0, lambda: self._lay_out_ahead("km"))
 
-    def _build(self) -> None:
-        cards = self._cards_for(self.lang)
+    def _lay_out_ahead(self, locale: str) -> None:
+        """Lay the screen out and paint it once off screen in `locale`, while the attract
+        screen shows: the first entry took 50-70 ms (the grid's first layout, shaping and
+        drawing the cards' text), now it finds all of it done."""
+        if self.isVisible() or self.window() is self:
+            return
+        self._set_texts(locale)
+        page = self.parentWidget()
+        if page is not None:
+            self.resize(page.size())
+        self.render(QPixmap(self.size()))
+
+    def _build(self, locale: str) -> None:
+        cards = self._cards_for(locale)
         if cards and cards is self.cards and self._column_count() == self._columns:
             return  # already in the grid: re-adding them relaid the screen out on every entry
         while self.grid.count():
@@ -149,7 +167,7 @@ class ServicesScreen(Screen):
                     w.deleteLater()
         self.cards = cards
         if not self.cards:
-            self.grid.addWidget(wrap_label(self.tr("ui.services.none"), role="body"), 0, 0)
+            self.grid.addWidget(wrap_label(tr_ui("ui.services.none", locale), role="body"), 0, 0)
             return
         cols = self._column_count()
         self._columns = cols
@@ -166,7 +184,7 @@ class ServicesScreen(Screen):
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
         if self.cards and self._column_count() != self._columns:
-            self._build()
+            self._build(self.lang)
 
     def _on_card_clicked(self, service_id: str) -> None:
         self.nav.go("service_detail", service_id=service_id)
