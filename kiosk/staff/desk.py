@@ -95,7 +95,8 @@ class StaffDesk:
         self._store = store
         self._clock = clock
         self._params = params
-        self._tickets: dict[str, tuple[str, str]] = {}  # token -> (staff id, code's verifier id)
+        # token -> (staff id, the code's verifier id, when): first sign-ins waiting for a PIN
+        self._tickets: dict[str, tuple[str, str, datetime]] = {}
 
     def _now(self) -> datetime:
         return self._clock().astimezone(UTC)
@@ -169,7 +170,10 @@ class StaffDesk:
         if by_code:
             assert row.first_code is not None
             token = secrets.token_urlsafe(16)
-            self._tickets[token] = (row.id, verifier_id(row.first_code))
+            self._tickets = {  # forget abandoned ones
+                k: v for k, v in self._tickets.items() if now - v[2] < IDLE_TIMEOUT
+            }
+            self._tickets[token] = (row.id, verifier_id(row.first_code), now)
             return FirstSignIn(row.id, Text(row.name_km, row.name_en), token, now)
         self._raise_wrong(row, lock, now)
 
@@ -202,7 +206,7 @@ class StaffDesk:
         PinMismatch (nothing changes; the ticket stays good), SessionExpired (too late)."""
         now = self._now()
         held = self._tickets.get(ticket.token)
-        if held is None or held[0] != ticket.staff_id or now - ticket.at >= IDLE_TIMEOUT:
+        if held is None or held[0] != ticket.staff_id or now - held[2] >= IDLE_TIMEOUT:
             self._tickets.pop(ticket.token, None)
             raise SessionExpired(
                 "The first sign-in took too long.", minutes=int(IDLE_TIMEOUT.total_seconds() // 60)

@@ -53,7 +53,9 @@ def run(data_dir: Path, *args: str) -> int:
     return main(["--data-dir", str(data_dir), "receipt", *args])
 
 
-def test_writes_the_stored_receipt_as_one_a6_page(qapp: Any, data_dir: Path, tmp_path: Path) -> None:
+def test_writes_the_stored_receipt_as_one_a6_page(
+    qapp: Any, data_dir: Path, tmp_path: Path
+) -> None:
     number = submit_passport(data_dir)
     out = tmp_path / "r.pdf"
     assert run(data_dir, number, "--out", str(out)) == RECEIPT_OK

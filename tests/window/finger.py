@@ -145,7 +145,10 @@ class Finger:
                 ch = text[i]
                 key = _key(keyboard, ch)
             if key is None:
-                self.tap(keyboard.function_button("shift"))
+                # a run of capitals: Caps once, as a citizen would, rather than Shift each
+                run = len(text[i:]) - len(text[i:].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ "))
+                caps = run > 2 and not keyboard.function_button("caps").isChecked()
+                self.tap(keyboard.function_button("caps" if caps else "shift"))
                 key = _key(keyboard, ch)
             assert key is not None, f"no key types {ch!r} on layer {keyboard.layer()}"
             before = box.text() if hasattr(box, "text") else None

@@ -16,8 +16,8 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout
+from PySide6.QtGui import QPixmap, QResizeEvent
+from PySide6.QtWidgets import QBoxLayout, QLabel, QVBoxLayout
 
 from kiosk.catalog.schema import next_steps_of
 from kiosk.i18n import format_datetime, format_khr, format_working_days, wrap_points
@@ -45,7 +45,9 @@ class ConfirmationScreen(Screen):
         self.number.setObjectName("appNumber")
         self.number.setProperty("role", "app_number")
         self.number.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
-        row = QHBoxLayout()
+        # The QR beside the text where both fit, else under it (portrait screens: the number
+        # alone is ~680 px wide, and the large QR 420).
+        row = self._row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         col = QVBoxLayout()
         col.addWidget(self.number_caption)
         col.addWidget(self.number)
@@ -68,7 +70,7 @@ class ConfirmationScreen(Screen):
         self.qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.qr_hint = wrap_label(role="hint")
         self.qr_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        qr_col.addWidget(self.qr)
+        qr_col.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignHCenter)
         qr_col.addWidget(self.qr_hint)
         qr_col.addStretch(1)
         row.addLayout(qr_col)
@@ -91,6 +93,17 @@ class ConfirmationScreen(Screen):
         tasks = getattr(ctx, "tasks", None)
         if tasks is not None:  # built after the first paint: `qrcode` is ready by submit
             tasks.run_io(warm_up)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place_qr()
+
+    def _place_qr(self) -> None:
+        needed = self.number.sizeHint().width() + self._qr_size + 160  # margins and spacing
+        side = self.width() >= needed
+        self._row.setDirection(
+            QBoxLayout.Direction.LeftToRight if side else QBoxLayout.Direction.TopToBottom
+        )
 
     @property
     def receipt(self) -> Any:
@@ -163,6 +176,7 @@ class ConfirmationScreen(Screen):
             "tone", "error" if self._print_key == ("ui.confirm.print_failed") else "info"
         )
         repolish(self.print_state)
+        self._place_qr()
 
     def _service(self) -> Any:
         """The receipt's service in the catalog (None: the general next steps are shown)."""
@@ -191,6 +205,7 @@ class ConfirmationScreen(Screen):
         self.print_button.setEnabled(True)
         self._print_key = "ui.confirm.print_failed"
         self._qr_size = QR_LARGE
+        self._place_qr()
         self._show_qr()
         self.retranslate()
 
