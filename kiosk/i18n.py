@@ -30,6 +30,7 @@ __all__ = [
     "LOCALES",
     "UserFacingError",
     "assets_root",
+    "cambodia_today",
     "clean_text",
     "digits",
     "error_text",
@@ -217,6 +218,11 @@ def format_khr(amount: int, locale: str) -> str:
     if locale == "km":
         grouped = to_khmer_digits(grouped.replace(",", "."))
     return tr("core.khr", locale, amount=grouped)
+
+
+def cambodia_today(now: datetime | None = None) -> date:
+    """Today's date in Cambodia, whatever the machine's clock zone (one clock everywhere)."""
+    return (now or datetime.now(UTC)).astimezone(CAMBODIA).date()
 
 
 def format_working_days(days: int, locale: str) -> str:

@@ -321,7 +321,7 @@ class StaffDesk:
                     replace(row, unlock=None, used=row.used | {verifier_id(row.unlock)})
                 )
                 self._store.audit.append(row.id, "staff.unlocked", row.id, {"by": "code"})
-                self._store.staff_queue_change(row.id, "unlock", row.id, {"method": "code"})
+                self._store.staff_queue_change(row.id, "unlock", row.id, {"how": "code"})
                 return
             self._count_failure(row, _lock(row), now, "staff.unlock_code_failed")
         raise WrongCode(f"Wrong unlock code for staff account {row.id}.")
@@ -339,7 +339,7 @@ class StaffDesk:
                 session.staff_id, "staff.unlocked", row.id, {"by": "supervisor"}
             )
             self._store.staff_queue_change(
-                row.id, "unlock", session.staff_id, {"method": "supervisor"}
+                row.id, "unlock", session.staff_id, {"how": "supervisor"}
             )
 
     # -- a supervisor's local changes ---------------------------------------------------------

@@ -23,7 +23,7 @@ from sync.protocol import AUDIT_GENESIS as GENESIS
 from sync.protocol import audit_entry_hash as entry_hash
 from sync.protocol import canonical_text
 
-__all__ = ["GENESIS", "AuditEntry", "AuditLog", "entry_hash"]  # the formula's owner: protocol
+__all__ = ["GENESIS", "AuditEntry", "AuditLink", "AuditLog", "entry_hash"]  # formula: protocol
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,21 @@ class AuditEntry:
     action: str
     subject: str
     details: dict[str, Any]
+    hash: str
+
+
+@dataclass(frozen=True)
+class AuditLink:
+    """An entry exactly as stored, `details` as its canonical text: what the chain hashed,
+    so the sync client can upload it without re-spelling anything (sync/client/audit_push.py)."""
+
+    seq: int
+    at: str
+    actor: str
+    action: str
+    subject: str
+    details: str
+    prev_hash: str
     hash: str
 
 
@@ -106,3 +121,19 @@ class AuditLog:
                 args = (subject,)
             rows = self._conn.execute(sql + " ORDER BY seq DESC LIMIT ?", (*args, limit))
             return [AuditEntry(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6]) for r in rows]
+
+    def after(self, seq: int, *, limit: int = 1000) -> list[AuditLink]:
+        """Entries with a seq above `seq`, oldest first, as stored (for the upload)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT seq, at, actor, action, subject, details, prev_hash, hash FROM audit "
+                "WHERE seq > ? ORDER BY seq LIMIT ?",
+                (seq, limit),
+            ).fetchall()
+        return [AuditLink(*r) for r in rows]
+
+    def head(self) -> int:
+        """The newest entry's seq (0 for an empty log)."""
+        with self._lock:
+            row = self._conn.execute("SELECT MAX(seq) FROM audit").fetchone()
+        return int(row[0] or 0)

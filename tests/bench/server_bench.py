@@ -229,8 +229,11 @@ def check_stored(server: ServerProcess, tally: Tally, what: str) -> int:
     """Fail loudly unless the server holds exactly the registrations it acknowledged."""
     stored = stored_registrations(server)
     answers = " ".join(f"{code}:{n}" for code, n in sorted(tally.statuses.items()))
-    print(f"  {what}: commit answers {answers}; acknowledged {len(tally.acked)}, "
-          f"stored {len(stored)}", file=sys.stderr)
+    print(
+        f"  {what}: commit answers {answers}; acknowledged {len(tally.acked)}, "
+        f"stored {len(stored)}",
+        file=sys.stderr,
+    )
     problems = []
     if tally.refused:
         problems.append(f"{len(tally.refused)} refused, first: {tally.refused[0]}")
@@ -297,6 +300,11 @@ class VirtualClock:
         self.v0, self.r0, self.rate = self.now(), time.monotonic(), rate
 
 
+def _busy(r: httpx.Response) -> bool:
+    """An answer the client's api.py raises as `ServerBusy`: the long jittered window."""
+    return r.status_code == 429 or r.status_code >= 500
+
+
 async def outage(
     server: ServerProcess,
     n_kiosks: int = 1000,
@@ -311,9 +319,10 @@ async def outage(
     limits = httpx.Limits(max_connections=50)
     async with httpx.AsyncClient(base_url=server.url, timeout=30, limits=limits) as client:
         kiosks = await enrol_all(server, client, n_kiosks)
-    if policy == "nofloor":  # the policy before the floor, for comparison
-        for k in kiosks:
-            k.backoff = Backoff(floor=0.0)
+    clock = VirtualClock(rate)
+    for k in kiosks:  # the client's Backoff on the virtual clock (it times the young outage)
+        k.backoff = Backoff(floor=0.0) if policy == "nofloor" else Backoff()
+        k.backoff.clock = clock.now
     # One connection per kiosk, as in the field (a shared pool wedges when its server vanishes).
     tls = ssl.create_default_context()
     clients = [
@@ -322,14 +331,16 @@ async def outage(
         )
         for _ in kiosks
     ]
+    tally = Tally()
     try:
-        clock = VirtualClock(rate)
         events: list[tuple[float, int, int]] = []
         for i, k in enumerate(kiosks):
             heapq.heappush(events, (random.uniform(0, interval), i, i))
             k.next_registration = random.expovariate(1 / registration_every)
         received: list[float] = []  # virtual time of every request the server answered
-        refused = 0
+        refused = 0  # transport errors: refused, reset, timed out
+        lag = 0.0  # the most a round started after its virtual due time, in the current phase
+        stopping = False
         tie = len(kiosks)
 
         def schedule(i: int, at: float) -> None:
@@ -337,35 +348,58 @@ async def outage(
             tie += 1
             heapq.heappush(events, (at, tie, i))
 
-        async def sync_round(i: int) -> None:
+        async def attempt(k: SimKiosk, client: httpx.AsyncClient) -> float | None:
+            """One round as sync/client/worker.py runs it: ping, push the outbox, pull the
+            feed. Returns the backoff's wait after a failure, None after a success."""
             nonlocal refused
-            k, client = kiosks[i], clients[i]
-            while k.next_registration <= clock.now():
-                k.pending += 1
-                k.next_registration += random.expovariate(1 / registration_every)
             try:
-                responses = [await client.get("/v1/ping")]
+                r = await client.get("/v1/ping")
                 received.append(clock.now())
-                while k.pending and responses[-1].status_code < 400:
-                    sent = await k.push_one(client)
+                if _busy(r):
+                    return k.backoff.failed(parse_retry_after(r.headers.get("Retry-After")))
+                if r.status_code // 100 != 2:  # probe() is False: the worker calls it offline
+                    return k.backoff.link_failed()
+                while k.pending:
+                    reg = k.pending[0]
+                    sent = await k.push_one(client, reg)
                     received.extend(clock.now() for _ in sent)
-                    responses += sent
-                    if sent[-1].status_code in (200, 201):
-                        k.pending -= 1
-                if responses[-1].status_code < 400:
-                    responses.append(await k.call(client, "GET", "/v1/changes?limit=100"))
+                    if len(sent) == 2 and tally.record(reg, sent[1]):
+                        k.pending.pop(0)
+                        continue
+                    last = sent[-1]
+                    if len(sent) == 1:
+                        tally.statuses[last.status_code] += 1
+                        if not _busy(last):
+                            tally.refused.append(f"upload {last.status_code} {last.text[:200]}")
+                    if not _busy(last):  # refused for good: the client flags it, so do we
+                        k.pending.pop(0)
+                    return k.backoff.failed(parse_retry_after(last.headers.get("Retry-After")))
+                while True:
+                    since = f"&since={k.cursor}" if k.cursor else ""
+                    r = await k.call(client, "GET", f"/v1/changes?limit=100{since}")
                     received.append(clock.now())
-            except httpx.TransportError:
+                    if r.status_code != 200:
+                        return k.backoff.failed(parse_retry_after(r.headers.get("Retry-After")))
+                    page = r.json()
+                    k.cursor = page["next"]
+                    if not page.get("more"):
+                        break
+            except httpx.TransportError:  # the worker's `Offline`: quick probes, then the window
                 refused += 1
-                schedule(i, clock.now() + k.backoff.failed())
-                return
-            last = responses[-1]
-            if last.status_code >= 400:
-                retry = last.headers.get("Retry-After")
-                schedule(i, clock.now() + k.backoff.failed(float(retry) if retry else None))
-                return
+                return k.backoff.link_failed()
             k.backoff.succeeded()
-            schedule(i, clock.now() + interval)
+            return None
+
+        async def sync_round(i: int, due: float) -> None:
+            nonlocal lag
+            k, client = kiosks[i], clients[i]
+            lag = max(lag, clock.now() - due)
+            while k.next_registration <= clock.now():
+                k.pending.append(k.new_registration())
+                k.next_registration += random.expovariate(1 / registration_every)
+            wait = await attempt(k, client)
+            if not stopping:
+                schedule(i, clock.now() + (interval if wait is None else wait))
 
         tasks: set[asyncio.Task[None]] = set()
 
@@ -373,8 +407,8 @@ async def outage(
             while clock.now() < end:
                 now = clock.now()
                 while events and events[0][0] <= now:
-                    _, _, i = heapq.heappop(events)
-                    task = asyncio.create_task(sync_round(i))
+                    due, _, i = heapq.heappop(events)
+                    task = asyncio.create_task(sync_round(i, due))
                     tasks.add(task)
                     task.add_done_callback(tasks.discard)
                 gap = (events[0][0] - now) / clock.rate if events and clock.rate else 0.02
@@ -383,31 +417,74 @@ async def outage(
         await run_until(steady_s)
         steady = [t for t in received if 15.0 <= t < steady_s]
         steady_rps = len(steady) / (steady_s - 15.0)
-        print(f"  steady: {len(received)} answered, {len(tasks)} rounds in flight", file=sys.stderr)
+        print(
+            f"  steady: {len(received)} answered, {len(tasks)} rounds in flight, "
+            f"max lag {lag:.1f} virtual s",
+            file=sys.stderr,
+        )
 
         server.kill()  # the outage: connections are refused from now on
-        down_at = clock.now()
+        down_at, lag = clock.now(), 0.0
         clock.set_rate(40.0)  # nothing but refusals happen: compress harder
         await run_until(down_at + down_s)
-        print(f"  outage: {refused} refused, {len(tasks)} rounds in flight", file=sys.stderr)
+        probing = sum(1 for k in kiosks if k.backoff.probes and not k.backoff.failures)
+        print(
+            f"  outage: {refused} refused, {len(tasks)} rounds in flight, "
+            f"{probing} kiosks still probing, max lag {lag:.1f} virtual s",
+            file=sys.stderr,
+        )
         if os.environ.get("BENCH_DEBUG"):
             for t in list(tasks)[:2]:
                 t.print_stack(limit=30)
         clock.set_rate(0.0)  # frozen while the server process starts again
         server.start()
         clock.set_rate(rate)
-        back = clock.now()
+        back, lag = clock.now(), 0.0
         await run_until(back + after_s)
-        print(f"  after: {len(received)} answered, {len(tasks)} rounds in flight", file=sys.stderr)
-        for task in list(tasks):
-            task.cancel()
+        print(
+            f"  after: {len(received)} answered, {len(tasks)} rounds in flight, "
+            f"max lag {lag:.1f} virtual s",
+            file=sys.stderr,
+        )
         first = [t - back for t in received if back <= t < back + 60.0]
         windows = [sum(1 for t in first if w <= t < w + 10.0) / 10.0 for w in range(0, 60, 10)]
+        # Measured. Let the rounds in flight finish (cancelling one could leave a commit stored
+        # but unacknowledged), then push what is still pending, then count what the server holds.
+        stopping = True
+        if tasks:
+            await asyncio.wait(set(tasks), timeout=120)
+        left = sum(len(k.pending) for k in kiosks)
+        gate = asyncio.Semaphore(40)
+
+        async def settle(k: SimKiosk, client: httpx.AsyncClient) -> None:
+            async with gate:
+                for _ in range(20):
+                    if not k.pending:
+                        return
+                    try:
+                        sent = await k.push_one(client, k.pending[0])
+                    except httpx.TransportError:
+                        await asyncio.sleep(0.5)
+                        continue
+                    if len(sent) == 2 and tally.record(k.pending[0], sent[1]):
+                        k.pending.pop(0)
+                    elif _busy(sent[-1]):
+                        await asyncio.sleep(0.5)
+                    else:
+                        tally.refused.append(f"settle {sent[-1].status_code} {sent[-1].text[:200]}")
+                        k.pending.pop(0)
+
+        await asyncio.gather(*(settle(k, c) for k, c in zip(kiosks, clients, strict=True)))
+        stuck = sum(len(k.pending) for k in kiosks)
+        if stuck:
+            raise BenchFailure(f"outage: {stuck} registrations could not be committed at the end")
+        stored = check_stored(server, tally, f"outage ({n_kiosks} kiosks, {left} pushed after)")
         return {
             "steady_rps": steady_rps,
             "peak_rps": max(windows),
             "first_minute_rps": len(first) / 60.0,
             "refused": float(refused),
+            "committed": float(stored),
         }
     finally:
         for c in clients:
@@ -445,15 +522,28 @@ def main() -> int:
         else:
             cluster = PgCluster(durable=True).start()
     try:
-        with tempfile.TemporaryDirectory(prefix="sala-bench-") as tmp_name:
-            tmp = Path(tmp_name)
+        return _run(args, cluster)
+    except BenchFailure as exc:
+        print(f"FAIL {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if cluster:
+            cluster.stop()
 
-            def make(name: str) -> ServerProcess:
-                url = cluster.create_database(name) if cluster else None
-                return _server(tmp, name, url)
 
+def _run(args: argparse.Namespace, cluster: PgCluster | None) -> int:
+    servers: list[ServerProcess] = []
+    with tempfile.TemporaryDirectory(prefix="sala-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+
+        def make(name: str, sqlite: bool = False) -> ServerProcess:
+            url = cluster.create_database(name) if cluster and not sqlite else None
+            servers.append(_server(tmp, name, url))
+            return servers[-1]
+
+        try:
             if args.only in (None, "commits"):
-                lite = _server(tmp, "sqlite_commits", None)
+                lite = make("sqlite_commits", sqlite=True)
                 sqlite_rate = asyncio.run(commits_per_second(lite, seconds=args.seconds))
                 lite.stop()
                 main_rate = sqlite_rate
@@ -472,18 +562,20 @@ def main() -> int:
                 ratio = res["peak_rps"] / res["steady_rps"]
                 print(
                     f"  first_minute_avg_rps={res['first_minute_rps']:.1f} "
-                    f"refused_during_outage={int(res['refused'])} backoff={BACKOFF_SOURCE}"
+                    f"link_failures={int(res['refused'])} backoff={BACKOFF_SOURCE} "
+                    f"committed_and_stored={int(res['committed'])}"
                 )
                 print(
                     f"RESULT outage_peak_rps={res['peak_rps']:.1f} "
                     f"steady_rps={res['steady_rps']:.1f} ratio={ratio:.2f} "
-                    f"kiosks=1000 backend={args.backend} down_s={args.down:.0f} "
+                    f"kiosks=1000 communes={-(-1000 // KIOSKS_PER_COMMUNE)} "
+                    f"backend={args.backend} down_s={args.down:.0f} "
                     f"policy={args.policy} "
                     f"within_3x={ratio <= 3.0}"
                 )
-    finally:
-        if cluster:
-            cluster.stop()
+        finally:
+            for server in servers:
+                server.stop()
     return 0
 
 

@@ -142,7 +142,7 @@ def test_a_supervisor_unlocks(store: Store, clock: ManualClock) -> None:
         desk.unlock(clerk, SUPERVISOR)
     assert error_text(err.value, "en") == "Your role cannot do this."
     assert [(c.action, c.by, c.detail) for c in store.staff_changes_pending()] == [
-        ("unlock", SUPERVISOR, {"method": "supervisor"})
+        ("unlock", SUPERVISOR, {"how": "supervisor"})
     ]
     assert_audit_clean(store, CLERK_PIN, SUP_PIN, WRONG)
 

@@ -75,6 +75,7 @@ class KeyButton(QAbstractButton):
         every step that shows the keyboard (measured); a cached pixmap is a few µs."""
         p = QPainter(self)
         p.drawPixmap(0, 0, self.face())
+        p.end()  # now: a frame kept alive elsewhere (a traceback, a sampler) would keep it open
 
     def face(self) -> QPixmap:
         """This key's look at its current size and state, drawn once and shared by every key
