@@ -65,6 +65,18 @@ def _needs_extra(module: str, exc: ModuleNotFoundError) -> str:
     )
 
 
+def version() -> str:
+    """Sala's version. Its one owner is `version` in pyproject.toml; this reads it back from the
+    installed distribution's metadata (a checkout installed with pip, or the packaged bundle,
+    which carries the metadata: packaging/sala.spec)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("sala")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed: pip install -e .)"
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The `sala` parser; with `only`, just the module that owns that command is imported.
 
@@ -81,6 +93,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         help="where the kiosk keeps its database, media and config "
         "(default: the per-user data dir, or $SALA_DATA_DIR)",
     )
+    parser.add_argument("--version", action="version", version=f"sala {version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     modules = (_OWNER[only],) if only in _OWNER else _COMMAND_MODULES
     absent: list[str] = []
@@ -103,6 +116,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command = _command_in(argv)
+    if command is None and "--version" in argv:  # without importing every command's module
+        print(f"sala {version()}")
+        return 0
     parser = build_parser(only=command)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

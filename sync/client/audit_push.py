@@ -26,8 +26,9 @@ import logging
 from typing import Any
 
 from kiosk.store.audit import AuditLink
+from kiosk.store.outbox import LAST_ERROR
 from sync import protocol
-from sync.client.api import Api, Refused, error_code
+from sync.client.api import Api, error_code
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,8 @@ def wire_entry(link: AuditLink) -> dict[str, Any]:
 
 
 def _batch(links: list[AuditLink], stop_at: int | None) -> list[dict[str, Any]]:
-    """Entries in order up to the byte cap (at least one), and not past `stop_at`."""
+    """Entries in order up to the byte cap (at least one), and not past `stop_at`. Details
+    the server will refuse as too large travel alone, so the entries before them get in."""
     out: list[dict[str, Any]] = []
     size = 0
     for link in links:
@@ -68,23 +70,25 @@ def _batch(links: list[AuditLink], stop_at: int | None) -> list[dict[str, Any]]:
             break
         entry = wire_entry(link)
         size += len(protocol.canonical_json(entry)) + 1
-        if out and size > MAX_BATCH_BYTES:
+        too_large = len(link.details.encode("utf-8")) > protocol.AUDIT_DETAILS_MAX_BYTES
+        if out and (size > MAX_BATCH_BYTES or too_large):
             break
         out.append(entry)
+        if too_large:
+            break
     return out
 
 
-def _server_head(api: Api) -> tuple[int, str]:
+def _server_head(store: Any, api: Api) -> int | None:
+    """Where the server's copy of this device's chain ends; None (noted) if it won't say,
+    e.g. a server from before the audit upload (404)."""
     resp = api.request("GET", "/v1/audit/head")
-    if resp.status_code != 200:
-        code, message = error_code(resp)
-        raise Refused(
-            f"GET /v1/audit/head: {resp.status_code} {code}: {message}",
-            status=resp.status_code,
-            code=code,
-        )
-    body = resp.json()
-    return int(body["head_seq"]), str(body["head_hash"])
+    head = _answer(resp).get("head_seq")
+    if resp.status_code == 200 and isinstance(head, int):
+        return head
+    code, message = error_code(resp)
+    _note(store, api, f"GET /v1/audit/head: {resp.status_code} {code}: {message}")
+    return None
 
 
 def _answer(resp: Any) -> dict[str, Any]:
@@ -98,7 +102,7 @@ def _answer(resp: Any) -> dict[str, Any]:
 def push_audit(store: Any, api: Api) -> int:
     """Send the audit entries the server does not hold yet; returns how many it stored.
 
-    A refusal is recorded (log, `sync.audit_refused`, `sync.last_error`) and ends this step
+    A refusal is noted (log, `sync.audit_refused`, `sync.last_error`) and ends this step
     only. Raises `Offline`/`ServerBusy` (the link or the server), like the other steps."""
     audit = store.audit
     if audit.head() == 0:
@@ -107,9 +111,14 @@ def push_audit(store: Any, api: Api) -> int:
     if sent.get("device_id") == api.device_id:
         head = int(sent["seq"])
     else:
-        head = _server_head(api)[0]
+        found = _server_head(store, api)
+        if found is None:
+            return 0
+        head = found
     refused = store.get_setting(REFUSED_SETTING) or {}
     stop_at = int(refused["seq"]) if refused.get("device_id") == api.device_id else None
+    if stop_at is not None and stop_at <= head:  # the server holds that seq: nothing to redo
+        stop_at = None
     stored = 0
     resynced = False
     while head < audit.head():
@@ -119,10 +128,9 @@ def push_audit(store: Any, api: Api) -> int:
         resp = api.request("POST", "/v1/audit", json_body={"entries": entries})
         body = _answer(resp)
         if isinstance(body.get("head_seq"), int) and isinstance(body.get("head_hash"), str):
-            if body["head_seq"] != head or resp.status_code == 200:
-                head = body["head_seq"]
-                mark = {"device_id": api.device_id, "seq": head, "hash": body["head_hash"]}
-                store.set_setting(SENT_SETTING, mark)
+            head = body["head_seq"]  # also on a 409: the good entries before it were kept
+            mark = {"device_id": api.device_id, "seq": head, "hash": body["head_hash"]}
+            store.set_setting(SENT_SETTING, mark)
         if resp.status_code == 200:
             stored += int(body.get("stored") or 0)
             if stop_at is not None:
@@ -143,13 +151,18 @@ def push_audit(store: Any, api: Api) -> int:
 def _refused(
     store: Any, api: Api, status: int, code: str | None, message: str, seq: object
 ) -> None:
-    """Note an upload refusal for the technician; the back office sees the server's flag."""
-    detail = f"POST /v1/audit: {status} {code}: {message}"
-    log.error("audit upload refused: %s", detail)
-    now = api.now().isoformat()
+    """Note an upload refusal; later rounds resend only up to the refused entry."""
     if isinstance(seq, int):
+        now = api.now().isoformat()
         store.set_setting(
             REFUSED_SETTING,
             {"device_id": api.device_id, "seq": seq, "code": code, "at": now, "message": message},
         )
-    store.set_setting("sync.last_error", {"at": now, "message": detail, "kind": "audit"})
+    _note(store, api, f"POST /v1/audit: {status} {code}: {message}")
+
+
+def _note(store: Any, api: Api, detail: str) -> None:
+    """A sync error for the technician (log, `sala status`); the back office sees the
+    server's flag."""
+    log.error("audit upload: %s", detail)
+    store.set_setting(LAST_ERROR, {"at": api.now().isoformat(), "message": detail, "kind": "audit"})

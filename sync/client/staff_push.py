@@ -34,9 +34,10 @@ def _refused_id(answer: Any, ids: list[str]) -> str | None:
         return ids[index]
     for item in answer.get("detail") or []:
         loc = item.get("loc") if isinstance(item, dict) else None
-        if isinstance(loc, list) and len(loc) > 2 and loc[:2] == ["body", "changes"]:
-            if str(loc[2]).isdigit() and int(loc[2]) < len(ids):
-                return ids[int(loc[2])]
+        if not (isinstance(loc, list) and len(loc) > 2 and loc[:2] == ["body", "changes"]):
+            continue
+        if str(loc[2]).isdigit() and int(loc[2]) < len(ids):
+            return ids[int(loc[2])]
     return None
 
 

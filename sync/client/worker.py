@@ -1,6 +1,7 @@
 """`SyncWorker`: the kiosk's background sync, a thread wrapped around the plain functions.
 
-One round: cheap probe (`GET /v1/ping`), push the outbox, pull the feed, purge what is due.
+One round: cheap probe (`GET /v1/ping`), push the outbox and local staff changes, pull the
+feed, purge what is due, upload the audit.
 A dead link is probed again within seconds; a server error backs off with full jitter
 (capped at 10 min, `Retry-After` honoured), see backoff.py; a new
 submission can `nudge()` the worker to go at once. The worker opens its own Store (its own
@@ -23,10 +24,12 @@ from typing import Any
 
 from kiosk.model import utc_now
 from sync.client.api import Api, Offline, ServerBusy, SyncError
+from sync.client.audit_push import push_audit
 from sync.client.backoff import Backoff
 from sync.client.pull import pull_changes
 from sync.client.purge import purge
 from sync.client.push import PushResult, flagged, push_pending
+from sync.client.staff_push import push_staff_changes
 
 log = logging.getLogger(__name__)
 LAST_SUCCESS_SETTING = "sync.last_success"  # written by the Store on every sync success
@@ -82,15 +85,20 @@ def sync_once(
     on_progress: Callable[..., None] | None = None,
     executor: ThreadPoolExecutor | None = None,
 ) -> tuple[list[PushResult], int, int]:
-    """Push, pull, purge — one round, raising SyncError if the server can't be reached."""
+    """Push registrations, then staff changes; pull; purge; upload the audit (last, so it
+    holds this round's entries) — one round, raising SyncError if the server can't be
+    reached. A refused staff change or audit upload is noted and never stops the round."""
     results = push_pending(
         store, api, is_cancelled=is_cancelled, on_progress=on_progress, executor=executor
     )
     for r in results:
         if not r.ok and not r.flagged:  # the link broke: pulling would fail the same way
             return results, 0, purge(store, data_dir=data_dir)
+    push_staff_changes(store, api)
     pulled = pull_changes(store, api, data_dir=data_dir)
-    return results, pulled, purge(store, data_dir=data_dir)
+    purged = purge(store, data_dir=data_dir)
+    push_audit(store, api)
+    return results, pulled, purged
 
 
 def _pending(store: Any) -> int:

@@ -237,6 +237,73 @@ device_audit_flags = Table(  # a break or gap in a kiosk's chain, for the back o
     Column("resolved_at", Float),
 )
 
+# --- the back office (sync/server/console/): officer accounts, sessions, queues (v4) ---
+
+console_officers = Table(  # people who sign in to /console/; the model is console/accounts.py
+    "console_officers",
+    metadata,
+    Column("id", String(16), primary_key=True),  # public handle, also the audit's token_id
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False),
+    Column("password_hash", Text, nullable=False),  # Argon2id encoded string
+    Column("role", String(16), nullable=False),  # officer | supervisor | admin
+    Column("ministry", String(32), nullable=False),  # a service_ministry code, or "*"
+    Column("jurisdiction", Text, nullable=False),  # "*" or province/district/commune codes
+    Column("totp_secret", String(64)),  # base32; NULL: no second factor (officer role only)
+    Column("totp_last_step", BigInteger),  # the last accepted 30 s step: a code works once
+    Column("created_at", Float, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("disabled_at", Float),
+)
+
+console_sessions = Table(  # one row per signed-in browser; the cookie holds the token
+    "console_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),  # sha256 hex of the cookie value
+    Column("officer_id", String(16), nullable=False, index=True),
+    Column("csrf", String(64), nullable=False),  # echoed in every form of this session
+    Column("source", String(64), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("seen_at", Float, nullable=False),
+    Column("ended_at", Float),
+)
+
+console_signin_failures = Table(  # lockout by username and by source address
+    "console_signin_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", Float, nullable=False, index=True),
+    Column("username", String(64), nullable=False, index=True),
+    Column("source", String(64), nullable=False, index=True),
+)
+
+console_assignments = Table(  # who holds an application: only the assignee decides
+    "console_assignments",
+    metadata,
+    Column("registration_id", String(36), primary_key=True),
+    Column("officer_id", String(16), nullable=False, index=True),
+    Column("assigned_at", Float, nullable=False),
+    Column("assigned_by", String(200), nullable=False),
+)
+
+console_facts = Table(  # per registration, what the queues filter on (filled lazily)
+    "console_facts",
+    metadata,
+    Column("registration_id", String(36), primary_key=True),
+    Column("ministry", String(32), nullable=False),
+    Column("submitted_at", Float, nullable=False),  # the kiosk's time, not the upload's
+    Column("due_at", Float),  # submitted + the service's processing days; NULL: unknown
+    Index("ix_console_facts_ministry_due", "ministry", "due_at"),
+)
+
+service_ministry = Table(  # which ministry owns each catalog service id
+    "service_ministry",
+    metadata,
+    Column("service_id", String(200), primary_key=True),
+    Column("ministry", String(32), nullable=False),
+)
+
+
 settings = Table(
     "settings",
     metadata,
@@ -304,7 +371,30 @@ def _v3(conn: Connection) -> None:
     metadata.create_all(conn)  # only the new tables; existing ones are left alone
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3]
+# Owning ministries of the bundled catalog's services (assets/catalog/services.json), seeded
+# once; `sala-server officer ministry` changes them. Birth certificates are copies from the
+# commune's civil register, which the Ministry of Interior keeps.
+SERVICE_MINISTRIES = {
+    "national_id_card": "interior",
+    "passport_ordinary": "interior",
+    "residence_certificate": "interior",
+    "birth_certificate_copy": "interior",
+    "driving_licence_renewal": "mpwt",
+    "business_registration": "commerce",
+}
+
+
+def _v4(conn: Connection) -> None:
+    """The back office: officer accounts, sessions, sign-in failures, assignments, queue facts
+    and the owning ministry of each service."""
+    metadata.create_all(conn)
+    have = set(conn.execute(select(service_ministry.c.service_id)).scalars())
+    for service_id, ministry in SERVICE_MINISTRIES.items():
+        if service_id not in have:
+            conn.execute(service_ministry.insert().values(service_id=service_id, ministry=ministry))
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4]
 
 
 def make_engine(url: str) -> Engine:

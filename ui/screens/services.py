@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QMouseEvent, QPixmap
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from kiosk.i18n import format_khr, wrap_points
 from ui.screens.base import Screen
@@ -69,6 +69,35 @@ class ServiceCard(QFrame):
         event.accept()
 
 
+class _Grid:
+    """One language's cards in a grid of one or two columns."""
+
+    def __init__(self) -> None:
+        self.box = QWidget()
+        self.box.hide()
+        self.grid = QGridLayout(self.box)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setSpacing(18)
+        self.columns = 0
+        self.filled = False
+
+    def fill(self, cards: list[ServiceCard], columns: int, none_text: str) -> None:
+        while self.grid.count():
+            w = self.grid.takeAt(0).widget()
+            if w is not None and not isinstance(w, ServiceCard):
+                w.hide()
+                w.deleteLater()
+        self.columns, self.filled = columns, True
+        if not cards:
+            self.grid.addWidget(wrap_label(none_text, role="body"), 0, 0)
+            return
+        for i, card in enumerate(cards):
+            self.grid.addWidget(card, i // columns, i % columns)
+            card.show()
+        for c in range(2):
+            self.grid.setColumnStretch(c, 1 if c < columns else 0)
+
+
 class ServicesScreen(Screen):
     name = "services"
     nav: CitizenNav
@@ -79,12 +108,12 @@ class ServicesScreen(Screen):
         self.body.addWidget(self.heading)
         self.note = wrap_label(role="hint")
         self.body.addWidget(self.note)
-        self.grid = QGridLayout()
-        self.grid.setSpacing(18)
-        self.body.addLayout(self.grid)
         self.body.addStretch(1)
         self.cards: list[ServiceCard] = []
         self._cache: dict[str, list[ServiceCard]] = {}
+        # One grid per language, each laid out once: switching language shows the other one
+        # instead of moving the cards (a relayout of the whole screen on the first tap).
+        self._grids: dict[str, _Grid] = {}
         self.back = BigButton(kind="secondary")
         self.back.clicked.connect(lambda: self.nav.go("language"))
         self.status = BigButton(kind="secondary")
@@ -93,7 +122,6 @@ class ServicesScreen(Screen):
         self.footer.addWidget(self.back)
         self.footer.addStretch(1)
         self.footer.addWidget(self.status)
-        self._columns = 0
 
     def retranslate(self) -> None:
         self._set_texts(self.lang)
@@ -132,13 +160,16 @@ class ServicesScreen(Screen):
 
     def prepare(self) -> None:
         """Build both languages' cards ahead of time (called when the catalog arrives)."""
+        for grid in self._grids.values():
+            grid.box.hide()
+            grid.box.deleteLater()  # with its cards
         for card_list in self._cache.values():
             for card in card_list:
                 card.deleteLater()
-        self._cache = {}
+        self._grids, self._cache, self.cards = {}, {}, []
         for locale in ("km", "en"):
             self._cards_for(locale)
-        # English laid out first, Khmer last (what most citizens choose stays in the grid).
+        # English laid out first, Khmer last (what most citizens choose shows in the end).
         QTimer.singleShot(0, lambda: self._lay_out_ahead("en"))
         QTimer.singleShot(0, lambda: self._lay_out_ahead("km"))
 
@@ -155,27 +186,20 @@ class ServicesScreen(Screen):
         self.render(QPixmap(self.size()))
 
     def _build(self, locale: str) -> None:
-        cards = self._cards_for(locale)
-        if cards and cards is self.cards and self._column_count() == self._columns:
-            return  # already in the grid: re-adding them relaid the screen out on every entry
-        while self.grid.count():
-            item = self.grid.takeAt(0)
-            w = item.widget()
-            if w is not None:
-                w.hide()
-                if not isinstance(w, ServiceCard):
-                    w.deleteLater()
-        self.cards = cards
-        if not self.cards:
-            self.grid.addWidget(wrap_label(tr_ui("ui.services.none", locale), role="body"), 0, 0)
-            return
+        """Show `locale`'s grid (filled the first time, or when the column count changed)."""
         cols = self._column_count()
-        self._columns = cols
-        for i, card in enumerate(self.cards):
-            self.grid.addWidget(card, i // cols, i % cols)
-            card.show()
-        for c in range(2):
-            self.grid.setColumnStretch(c, 1 if c < cols else 0)
+        grid = self._grids.get(locale)
+        if grid is None:
+            grid = self._grids[locale] = _Grid()
+            self.body.insertWidget(self.body.indexOf(self.note) + 1, grid.box)
+        if grid.columns != cols or not grid.filled:
+            grid.fill(self._cards_for(locale), cols, tr_ui("ui.services.none", locale))
+        for loc, other in self._grids.items():
+            if loc != locale and not other.box.isHidden():
+                other.box.hide()
+        if grid.box.isHidden():
+            grid.box.show()
+        self.cards = self._cards_for(locale)
 
     def _column_count(self) -> int:
         width = self.window().width() if self.window() is not None else self.width()
@@ -183,8 +207,9 @@ class ServicesScreen(Screen):
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
-        if self.cards and self._column_count() != self._columns:
-            self._build(self.lang)
+        showing = next((loc for loc, g in self._grids.items() if not g.box.isHidden()), None)
+        if showing is not None and self._grids[showing].columns != self._column_count():
+            self._build(showing)
 
     def _on_card_clicked(self, service_id: str) -> None:
         self.nav.go("service_detail", service_id=service_id)

@@ -1,0 +1,294 @@
+"""Back-office accounts: Argon2id passwords, TOTP, lockout and server-side sessions.
+
+Why server-side sessions rather than signed cookies: a session must end at sign-out, after 15
+minutes idle and 8 hours at most, and an admin must be able to end it; a row does all three.
+The cookie holds a random token, the table only its SHA-256. Lockout counts failures per
+username (known or not, so it tells nothing about which accounts exist) and per source address.
+Every sign-in, failure and sign-out is written to `officer_audit`, the one audit of officers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+import pyotp
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Connection, Engine, delete, func, select
+
+from sync.server import db, officers
+from sync.server.officers import Officer as TokenOfficer
+
+ROLES = ("officer", "supervisor", "admin")
+TOTP_ROLES = ("supervisor", "admin")  # a second factor is required for these
+MINISTRIES = ("interior", "mpwt", "commerce", "justice", "health", "education")
+ALL = "*"
+PASSWORD_MIN = 12
+LOCK_WINDOW_S = 15 * 60.0
+ACCOUNT_MAX_FAILURES = 5  # per username within LOCK_WINDOW_S, then refused until it passes
+SOURCE_MAX_FAILURES = 20  # per source address within LOCK_WINDOW_S
+IDLE_S = 15 * 60.0
+ABSOLUTE_S = 8 * 3600.0
+ISSUER = "Sala back office"
+
+_hasher = PasswordHasher()  # Argon2id, RFC 9106 low-memory profile (t=3, m=64 MiB, p=4)
+_DUMMY = _hasher.hash("not a password: keeps unknown usernames as slow as known ones")
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    username: str
+    display_name: str
+    role: str
+    ministry: str
+    jurisdiction: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return f"{self.username}#{self.id}"
+
+    def as_token_officer(self) -> TokenOfficer:
+        """The officer model decisions.py checks and audits: deciders get the `decide` role
+        within this account's jurisdiction; admins decide nothing."""
+        role = "decide" if self.role in ("officer", "supervisor") else "none"
+        return TokenOfficer(self.id, f"console:{self.username}", role, self.jurisdiction)
+
+    def covers(self, commune_code: str) -> bool:
+        return ALL in self.jurisdiction or any(commune_code.startswith(c) for c in self.jurisdiction)
+
+    def owns(self, ministry: str) -> bool:
+        return self.ministry == ALL or self.ministry == ministry
+
+
+@dataclass(frozen=True)
+class Session:
+    account: Account
+    csrf: str
+    token_hash: str
+
+
+class SignInError(Exception):
+    """`code` is an i18n key: bad_credentials, locked_account, locked_source, disabled."""
+
+    def __init__(self, code: str, minutes: int = 0) -> None:
+        super().__init__(code)
+        self.code = code
+        self.minutes = minutes
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _account(row: object) -> Account:
+    r = row  # a Row of console_officers
+    return Account(
+        r.id,  # type: ignore[attr-defined]
+        r.username,  # type: ignore[attr-defined]
+        r.display_name,  # type: ignore[attr-defined]
+        r.role,  # type: ignore[attr-defined]
+        r.ministry,  # type: ignore[attr-defined]
+        tuple(str(r.jurisdiction).split(",")),  # type: ignore[attr-defined]
+    )
+
+
+def totp_uri(secret: str, username: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=ISSUER)
+
+
+def create(
+    engine: Engine,
+    *,
+    username: str,
+    display_name: str,
+    password: str,
+    role: str,
+    ministry: str,
+    jurisdiction: str,
+    created_by: str,
+    totp: bool = True,
+) -> tuple[Account, str | None]:
+    """A new account; returns it and its TOTP secret (shown once, for the QR). ValueError with
+    a sentence (English: the CLI and the admin form show it) if a field is not acceptable."""
+    username = username.strip().lower()
+    if not (3 <= len(username) <= 64 and all(c.isascii() and (c.isalnum() or c in "._-") for c in username)):
+        raise ValueError("username: 3 to 64 letters, digits, dots, dashes or underscores")
+    display_name = " ".join(display_name.split())
+    if not 1 <= len(display_name) <= 200:
+        raise ValueError("display name: 1 to 200 characters")
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    if ministry != ALL and ministry not in MINISTRIES:
+        raise ValueError(f"ministry must be one of {', '.join(MINISTRIES)} or {ALL}")
+    if len(password) < PASSWORD_MIN or len(password) > 256:
+        raise ValueError(f"password: {PASSWORD_MIN} to 256 characters")
+    codes = officers.parse_jurisdiction(jurisdiction)
+    if role in TOTP_ROLES and not totp:
+        raise ValueError(f"a {role} needs a second factor (TOTP)")
+    secret = pyotp.random_base32() if totp else None
+    account_id = secrets.token_hex(6)
+    with engine.begin() as conn:
+        taken = conn.execute(
+            select(db.console_officers.c.id).where(db.console_officers.c.username == username)
+        ).first()
+        if taken:
+            raise ValueError(f"username {username!r} is taken")
+        conn.execute(
+            db.console_officers.insert().values(
+                id=account_id,
+                username=username,
+                display_name=display_name,
+                password_hash=_hasher.hash(password),
+                role=role,
+                ministry=ministry,
+                jurisdiction=",".join(codes),
+                totp_secret=secret,
+                created_at=db.now(),
+                created_by=created_by[:200],
+            )
+        )
+        officers.record(conn, None, "console_officer_add", username, "ok", detail=role, who=created_by)
+    return Account(account_id, username, display_name, role, ministry, codes), secret
+
+
+def list_accounts(engine: Engine) -> list[Account]:
+    with db.reading(engine) as conn:
+        rows = conn.execute(
+            select(db.console_officers)
+            .where(db.console_officers.c.disabled_at.is_(None))
+            .order_by(db.console_officers.c.username)
+        ).all()
+    return [_account(r) for r in rows]
+
+
+def _failures(conn: Connection, column: object, value: str, since: float) -> int:
+    t = db.console_signin_failures
+    return int(
+        conn.execute(
+            select(func.count()).select_from(t).where(column == value).where(t.c.at > since)  # type: ignore[operator]
+        ).scalar()
+        or 0
+    )
+
+
+def _locked(conn: Connection, username: str, source: str, now: float) -> SignInError | None:
+    t = db.console_signin_failures
+    since = now - LOCK_WINDOW_S
+    for column, value, limit, code in (
+        (t.c.source, source, SOURCE_MAX_FAILURES, "locked_source"),
+        (t.c.username, username, ACCOUNT_MAX_FAILURES, "locked_account"),
+    ):
+        if _failures(conn, column, value, since) >= limit:
+            oldest = conn.execute(
+                select(t.c.at).where(column == value).where(t.c.at > since).order_by(t.c.at.desc())
+                .offset(limit - 1).limit(1)
+            ).scalar()
+            left = (float(oldest or now) + LOCK_WINDOW_S - now) / 60
+            return SignInError(code, max(1, int(left + 0.999)))
+    return None
+
+
+def sign_in(engine: Engine, username: str, password: str, code: str, source: str) -> str:
+    """Check password and TOTP; returns a new session token for the cookie, or raises
+    SignInError (audited; a failure counts towards both lockouts)."""
+    username = username.strip().lower()[:64]
+    source = source[:64]
+    now = db.now()
+    with db.reading(engine) as conn:
+        locked = _locked(conn, username, source, now)
+        row = conn.execute(
+            select(db.console_officers).where(db.console_officers.c.username == username)
+        ).first()
+    if locked is not None:
+        with engine.begin() as conn:
+            officers.record(conn, None, "console_signin", username, f"refused:{locked.code}", who=username, detail=source)
+        raise locked
+    ok = _verify(row.password_hash if row is not None else _DUMMY, password) and row is not None
+    step = 0
+    if ok and row is not None and row.totp_secret:
+        step = _totp_step(row.totp_secret, code, row.totp_last_step)
+        ok = step > 0
+    if ok and row is not None and row.disabled_at is not None:
+        ok = False
+    if not ok or row is None:
+        with engine.begin() as conn:
+            conn.execute(db.console_signin_failures.insert().values(at=now, username=username, source=source))
+            officers.record(
+                conn, None, "console_signin", username, "refused:bad_credentials", who=username,
+                token_id=row.id if row is not None else None, detail=source,
+            )
+        raise SignInError("bad_credentials")
+    token = secrets.token_urlsafe(32)
+    with engine.begin() as conn:
+        if step:
+            conn.execute(
+                db.console_officers.update()
+                .where(db.console_officers.c.id == row.id)
+                .values(totp_last_step=step)
+            )
+        conn.execute(delete(db.console_signin_failures).where(db.console_signin_failures.c.username == username))
+        conn.execute(
+            db.console_sessions.insert().values(
+                token_hash=_sha(token), officer_id=row.id, csrf=secrets.token_urlsafe(24),
+                source=source, created_at=now, seen_at=now,
+            )
+        )
+        officers.record(conn, _account(row).as_token_officer(), "console_signin", username, "ok", detail=source)
+    return token
+
+
+def _verify(encoded: str, password: str) -> bool:
+    try:
+        return _hasher.verify(encoded, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _totp_step(secret: str, code: str, last_step: int | None) -> int:
+    """The 30 s step `code` belongs to (now ±1 step), if it is newer than the last one used;
+    0 otherwise. A code cannot be replayed, not even within its own 30 seconds."""
+    code = code.strip().replace(" ", "")
+    if not (len(code) == 6 and code.isascii() and code.isdigit()):
+        return 0
+    totp = pyotp.TOTP(secret)
+    now_step = int(db.now() // 30)
+    for step in (now_step, now_step - 1, now_step + 1):
+        if hmac.compare_digest(totp.at(step * 30), code) and step > (last_step or 0):
+            return step
+    return 0
+
+
+def session_for(engine: Engine, token: str | None) -> Session | None:
+    """The live session behind a cookie, touching its idle clock; None if there is none, it
+    was signed out, or it passed 15 minutes idle or 8 hours in all."""
+    if not token or len(token) > 100:
+        return None
+    s, o = db.console_sessions, db.console_officers
+    now = db.now()
+    with engine.begin() as conn:
+        row = conn.execute(
+            select(s.c.token_hash, s.c.csrf, s.c.created_at, s.c.seen_at, s.c.ended_at, o)
+            .join(o, o.c.id == s.c.officer_id)
+            .where(s.c.token_hash == _sha(token))
+        ).first()
+        if row is None or row.ended_at is not None or row.disabled_at is not None:
+            return None
+        if now - row.seen_at > IDLE_S or now - row.created_at > ABSOLUTE_S:
+            conn.execute(s.update().where(s.c.token_hash == row.token_hash).values(ended_at=now))
+            return None
+        conn.execute(s.update().where(s.c.token_hash == row.token_hash).values(seen_at=now))
+    return Session(_account(row), row.csrf, row.token_hash)
+
+
+def sign_out(engine: Engine, session: Session) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            db.console_sessions.update()
+            .where(db.console_sessions.c.token_hash == session.token_hash)
+            .values(ended_at=db.now())
+        )
+        officers.record(conn, session.account.as_token_officer(), "console_signout", session.account.username, "ok")
