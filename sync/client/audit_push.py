@@ -133,7 +133,7 @@ def push_audit(store: Any, api: Api) -> int:
             store.set_setting(SENT_SETTING, mark)
         if resp.status_code == 200:
             stored += int(body.get("stored") or 0)
-            if stop_at is not None:
+            if stop_at is not None and head >= stop_at:  # it fits now (the file was mended)
                 store.set_setting(REFUSED_SETTING, None)
                 stop_at = None
             if head < entries[-1]["seq"]:  # the server kept less than it said yes to
@@ -145,6 +145,8 @@ def push_audit(store: Any, api: Api) -> int:
             continue
         _refused(store, api, resp.status_code, code, message, body.get("seq"))
         break
+    if stored:
+        log.info("audit: %d entries uploaded; the server holds up to %d", stored, head)
     return stored
 
 

@@ -69,4 +69,6 @@ def push_staff_changes(store: Any, api: Api, *, batch: int = BATCH) -> int:
             break
         log.warning("staff change %s refused: %s %s", refused, code, message)
         store.set_aside_staff_change(refused, code or f"http_{resp.status_code}")
+    if taken:
+        log.info("staff: %d local changes reported", taken)
     return taken

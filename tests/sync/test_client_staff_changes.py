@@ -110,7 +110,9 @@ def test_local_changes_reach_the_server_in_the_round_and_once_only(station: Stat
         ("add", new_clerk.id, station.supervisor),
     ]
     assert sent[1]["detail"] == {"how": "supervisor"}  # PROTOCOL.md: `how`, as the server reads
-    row = server_db(server, "SELECT commune_code, role, origin FROM staff WHERE id = ?", new_clerk.id)
+    row = server_db(
+        server, "SELECT commune_code, role, origin FROM staff WHERE id = ?", new_clerk.id
+    )
     assert row == [(COMMUNE, "clerk", f"device:{station.api.device_id}")]
     # nothing is sent twice: the queue is empty, and a resent batch would be answered the same
     before = station.api.stats.get("requests", 0)
