@@ -15,7 +15,7 @@ export PATH
 
 # System libraries Qt's xcb/offscreen platforms and OpenCV load at run time, PostgreSQL for the
 # server's second test job, Xvfb and xdotool for the real-window job. Installed only where we are root (CI, a fresh commune PC being set
-# up); elsewhere the README names them.
+# up); elsewhere the README names them. Chromium (+ its driver): the back office's browser tests.
 QT_LIBS="libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libglib2.0-0 libdbus-1-3 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0"
 apt_install() {
   local missing=()
@@ -53,7 +53,7 @@ case "$cmd" in
     exec .venv/bin/sala kiosk "$@"
     ;;
   test)
-    apt_install $QT_LIBS postgresql xvfb xdotool
+    apt_install $QT_LIBS postgresql xvfb xdotool chromium chromium-driver
     venv .venv dev
     venv .venv-core core,server,test-core  # the kiosk core and sync client, no Qt
     venv .venv-server server,test         # the ministry server alone, as it is deployed
@@ -91,6 +91,9 @@ case "$cmd" in
     export SERVER_ONLY_JOB=1
     run_pytest server .venv-server tests/sync/test_server_*.py -m "not postgres"
     run_pytest postgres .venv-server tests/sync/test_server_*.py -m postgres
+    # The back office in Debian's Chromium (/usr/bin/chromium via Playwright, never
+    # `playwright install`) against a real server; seeded over the signed protocol only.
+    run_pytest console .venv-server tests/console
     unset SERVER_ONLY_JOB
     run_pytest ui .venv tests/ui -m "not postgres"
     # The touchscreen journeys in a real X window, tapped with real input events: the tests

@@ -34,6 +34,7 @@ from ui.tasks import TaskManager
 log = logging.getLogger(__name__)
 # Never imported before the attract screen is painted (tests/bench/startup_bench.py checks).
 HEAVY_MODULES = ("cv2", "numpy", "sqlite_utils", "requests")
+WARM_SLICE_S = 0.006  # work done ahead on the attract screen: slices of about this long
 # Khmer first: Qt then never asks Noto Sans for Khmer shaping (a warning); Latin falls through.
 FONT_FAMILIES = ["Noto Sans Khmer", "Noto Sans"]
 
@@ -172,6 +173,7 @@ class Kiosk(QObject):
         self.window = shell = Shell(ctx, window_flags=window_flags)
         self.nav = nav = StackNavigator(ctx, shell.stack, home=HOME, parent=self)
         nav.add_build_step(shell.make_keyboard)
+        nav.add_build_step(lambda: warm_keyboard(shell))
         self.policy = RuntimePolicy(
             shell, nav, idle_seconds=opts.idle_seconds, grace_seconds=opts.grace_seconds
         )
@@ -299,6 +301,51 @@ def _warm_capture() -> None:
             if name == WARM_MODULES[0]:
                 raise
             log.warning("could not preload %s: %s", name, exc)
+
+
+def warm_keyboard(shell: Shell) -> None:
+    """Draw every key face of the on-screen keyboard once, a few keys per idle turn while the
+    attract screen shows: a layer's faces (~60 keys, drawn in Python) cost 20-30 ms the first
+    time it showed, in the middle of a journey (issue 9). Faces are cached per look and size
+    and are the same for every session. Stops as soon as the keyboard shows."""
+    kb = shell.keyboard
+    if kb is None:
+        return
+    todo = [(loc, lay) for loc in ("en", "km") for lay in ("sym", "en", "num", "km")]
+    keys: list[Any] = []
+
+    def one() -> None:
+        try:
+            more = step()
+        except RuntimeError:  # the window was closed meanwhile (tests)
+            return
+        if more:
+            QTimer.singleShot(0, one)
+
+    def step() -> bool:
+        if kb.isVisible():
+            return False
+        if not keys:
+            if not todo:
+                return False
+            locale, layer = todo.pop(0)
+            kb.resize(shell.width(), kb.height())  # the keys' sizes as when it shows
+            try:
+                kb.set_locale(locale)
+                kb.set_layer(layer)
+            except ValueError:  # a layer this keyboard does not have
+                pass
+            else:
+                keys.extend(kb.buttons())
+        else:
+            deadline = time.perf_counter() + WARM_SLICE_S
+            while keys and time.perf_counter() < deadline:
+                key = keys.pop(0)
+                key.ensurePolished()
+                key.face()
+        return True
+
+    QTimer.singleShot(0, one)
 
 
 def _load_gazetteer() -> Any:

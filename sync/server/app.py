@@ -28,6 +28,7 @@ from sync.server import (
     uploads,
 )
 from sync.server.config import ServerConfig
+from sync.server.console import web as console_web
 from sync.server.context import Context
 from sync.server.errors import ApiError
 from sync.server.limits import Limits
@@ -113,6 +114,7 @@ def create_app(config: ServerConfig) -> FastAPI:
         app.include_router(router)
     _add_core_routes(app)
     _add_error_handlers(app)
+    console_web.install(app)  # the back office at /console/ (its own error pages)
     openapi.install(app)
     app.add_middleware(Limits, max_upload=config.max_upload, max_in_flight=config.max_in_flight)
     return app

@@ -2,7 +2,8 @@
 
 `sala-server [--host --port --db --media-dir --tls-cert --tls-key]` runs it; the subcommands
 `enrolment-code`, `officer-token`, `officer-revoke`, `officer-list`, `set-status`, `revoke`,
-`review`, `publish`, `staff add|disable|enable|reset|unlock-code|list` and `audit-flags` open
+`review`, `publish`, `staff add|disable|enable|reset|unlock-code|list`, `officer add|list`
+(back-office accounts) and `audit-flags` open
 the same db without the web server, so they work while it runs (SQLite
 WAL / PostgreSQL) or while it is down.
 """
@@ -165,6 +166,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     c.set_defaults(func=cmd_publish)
 
     _staff_commands(cmds)
+    _officer_commands(cmds)
 
     c = cmds.add_parser("audit-flags", help="list breaks and gaps in kiosks' uploaded audit")
     _common(c, sub=True)
@@ -396,6 +398,70 @@ def cmd_publish(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 1
     print(f"published {args.kind} {version}")
+    return 0
+
+
+def _officer_commands(cmds: Any) -> None:
+    """`officer add|list`: back-office accounts (/console/); the first admin is made here."""
+    officer = cmds.add_parser("officer", help="back-office accounts: add, list")
+    _common(officer, sub=True)
+    sub = officer.add_subparsers(dest="officer_command", metavar="ACTION", required=True)
+    c = sub.add_parser("add", help="add an account; prints its id and TOTP enrolment URI")
+    _common(c, sub=True)
+    c.add_argument("--username", required=True)
+    c.add_argument("--display-name", required=True)
+    c.add_argument("--role", required=True, choices=["officer", "supervisor", "admin"])
+    c.add_argument("--ministry", required=True, help="interior, mpwt, commerce, justice, … or *")
+    c.add_argument("--jurisdiction", required=True, help="province/district codes, or all")
+    c.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    c.add_argument("--no-totp", action="store_true", help="officer role only: no second factor")
+    c.set_defaults(func=cmd_officer_add)
+    c = sub.add_parser("list", help="list accounts: id, username, role, ministry, jurisdiction")
+    _common(c, sub=True)
+    c.set_defaults(func=cmd_officer_accounts)
+
+
+def cmd_officer_add(args: argparse.Namespace) -> int:
+    import getpass
+
+    from sync.server.console import accounts
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            print("the two passwords differ", file=sys.stderr)
+            return 2
+    try:
+        account, secret = accounts.create(
+            _context(args).engine,
+            username=args.username,
+            display_name=args.display_name,
+            password=password,
+            role=args.role,
+            ministry=args.ministry,
+            jurisdiction=args.jurisdiction,
+            created_by="cli",
+            totp=not args.no_totp,
+        )
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"{account.id}\t{account.username}")
+    if secret:
+        print(accounts.totp_uri(secret, account.username))
+        print("scan the URI above into an authenticator app (shown once)", file=sys.stderr)
+    return 0
+
+
+def cmd_officer_accounts(args: argparse.Namespace) -> int:
+    from sync.server.console import accounts
+
+    rows = accounts.list_accounts(_context(args).engine)
+    for a in rows:
+        print(f"{a.id}\t{a.username}\t{a.role}\t{a.ministry}\t{','.join(a.jurisdiction)}")
+    print(f"{len(rows)} account(s).", file=sys.stderr)
     return 0
 
 

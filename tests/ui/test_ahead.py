@@ -59,9 +59,7 @@ def test_nothing_made_ahead_outlives_the_session(journey: Any, qtbot: Any) -> No
     qtbot.waitUntil(lambda: q._ahead is not None, timeout=10_000)
     check = j.nav.screens["check_answers"]
     check.fill_ahead()
-    qtbot.waitUntil(
-        lambda: any(r.value.text() for r, _l in check._built.values()), timeout=10_000
-    )
+    qtbot.waitUntil(lambda: any(r.value.text() for r, _l in check._built.values()), timeout=10_000)
     j.citizen.end_session()
     assert q._ahead is None and q.widgets == []
     assert all(not r.value.text() and r.isHidden() for r, _l in check._built.values())

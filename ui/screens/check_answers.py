@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from kiosk import forms
 from kiosk.catalog import ATTACHMENT_TYPES
 from kiosk.i18n import wrap_points
+from ui.screens.ahead import later, render_ahead
 from ui.screens.base import Screen
 from ui.widgets.basic import BigButton, ErrorLabel, wrap_label
 
@@ -176,20 +177,17 @@ class CheckAnswersScreen(Screen):
                 if row.field.type in ATTACHMENT_TYPES:
                     self._load_thumbnails(row)
             if todo:
-                QTimer.singleShot(0, some)
+                later(0, some)
             else:
-                QTimer.singleShot(0, lambda: self._paint_ahead(gen))
+                later(0, lambda: self._paint_ahead(gen))
 
-        QTimer.singleShot(0, some)
+        later(0, some)
 
     def _paint_ahead(self, gen: int) -> None:
         if gen != self._fill_gen or self.isVisible():
             return
         self._retranslate_chrome()
-        page = self.parentWidget()
-        if page is not None:
-            self.resize(page.size())
-        self.render(QPixmap(self.size()))  # lays out and paints off screen (never shown)
+        render_ahead(self, lambda: gen == self._fill_gen)  # laid out and painted off screen
 
     def _use_service(self, service: Any) -> None:
         if service is self._service:

@@ -9,15 +9,19 @@ autosaved as a draft on the db worker.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import time
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QThread, QTimer
+from PySide6.QtCore import QSize, QThread, QTimer
 from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
 from kiosk import forms
 from kiosk.catalog import ATTACHMENT_TYPES
 from kiosk.i18n import wrap_points
+from ui.screens.ahead import later, render_ahead
 from ui.screens.base import Screen
 from ui.screens.fields import FieldWidget, make_field_widget
 from ui.widgets.basic import BigButton, ErrorLabel, StepHeader, wrap_label
@@ -28,6 +32,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 AHEAD_DELAY_MS = 20  # after a step shows (or an answer changes): its paint goes first
+AHEAD_SLICE_S = 0.006  # the next step is made in slices of about this long, one per turn
 
 
 def _dispose_after_threads(widgets: list[QWidget], then: Any) -> None:
@@ -109,6 +114,7 @@ class QuestionScreen(Screen):
         self._ahead_timer.setSingleShot(True)
         self._ahead_timer.setInterval(AHEAD_DELAY_MS)
         self._ahead_timer.timeout.connect(self._make_ahead)
+        self._job: tuple[tuple[Any, ...], Iterator[None]] | None = None  # being made ahead
         self._filled_for: forms.Step | None = None  # the step that had check answers filled
 
     # -- navigation ------------------------------------------------------------------------
@@ -183,28 +189,71 @@ class QuestionScreen(Screen):
         key = self._ahead_key(step) if step is not None else None
         if self._ahead is not None and self._ahead[0] == key:
             return
+        if self._job is not None and self._job[0] == key:
+            return  # being made
         self._drop_ahead()
         if step is None or key is None:
             if self.step is not None and self._filled_for is not self.step:
                 self._filled_for = self.step
                 self.nav.fill_check_ahead()  # Continue leads there: its rows, filled now
             return
+        work = self._ahead_work(step, key)
+        self._job = (key, work)
+
+        def run() -> None:
+            if self._job is None or self._job[1] is not work:
+                return  # taken, dropped or replaced meanwhile
+            deadline = time.perf_counter() + AHEAD_SLICE_S
+            try:
+                while time.perf_counter() < deadline:
+                    next(work)
+            except StopIteration:
+                self._job = None
+                return
+            later(0, run)
+
+        run()
+
+    def _ahead_work(self, step: forms.Step, key: tuple[Any, ...]) -> Iterator[None]:
+        """Make `step`'s widgets a little at a time (a generator: one slice per turn)."""
         single = len(step.fields) == 1
         made: list[FieldWidget] = []
-        for f in step.fields:
-            w = make_field_widget(f, self.ctx, heading=single)
-            if w is None:
+        done = False
+        try:
+            for f in step.fields:
+                w = make_field_widget(f, self.ctx, heading=single)
+                if w is None:
+                    return
+                w.setParent(self.fields_box)
+                w.hide()
+                made.append(w)
+                yield
+                for child in (w, *w.findChildren(QWidget)):
+                    with contextlib.suppress(RuntimeError):  # one deleted meanwhile
+                        child.ensurePolished()  # the stylesheet now, not when it shows
+                    yield
+            self._ahead = (key, made)
+            done = True
+            # laid out and painted off screen at the width they will have (the camera
+            # and papers steps most: their first layout and paint were 10-20 ms)
+            for w in made:
+                render_ahead(
+                    w,
+                    lambda w=w: self._ahead is not None and w in self._ahead[1],
+                    lambda w=w: self._size_for(w),
+                )
+        finally:
+            if not done:
                 _dispose(made)
-                return
-            w.setParent(self.fields_box)
-            w.hide()
-            for child in (w, *w.findChildren(QWidget)):
-                child.ensurePolished()  # the stylesheet now, not when it shows
-            made.append(w)
-        self._ahead = (key, made)
+
+    def _size_for(self, w: QWidget) -> QSize:
+        """The size `w` gets in this step's column."""
+        width = self.fields_box.width()
+        return QSize(width, max(1, w.heightForWidth(width), w.sizeHint().height()))
 
     def _take_ahead(self, step: forms.Step) -> list[FieldWidget]:
         """The widgets made ahead for `step` (emptied), or [] when none fit."""
+        self._stop_job()
         ahead, self._ahead = self._ahead, None
         self._ahead_timer.stop()
         if ahead is None:
@@ -214,7 +263,13 @@ class QuestionScreen(Screen):
         QTimer.singleShot(0, lambda: _dispose(ahead[1]))  # not in this (busy) turn
         return []
 
+    def _stop_job(self) -> None:
+        job, self._job = self._job, None
+        if job is not None:
+            job[1].close()  # its widgets made so far are disposed
+
     def _drop_ahead(self) -> None:
+        self._stop_job()
         ahead, self._ahead = self._ahead, None
         if ahead is not None:
             _dispose(ahead[1])

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QMouseEvent, QPixmap
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from kiosk.i18n import format_khr, wrap_points
+from ui.screens.ahead import later, render_ahead
 from ui.screens.base import Screen
 from ui.widgets.basic import MIN_TOUCH_PX, BigButton, wrap_label
 from ui.widgets.text import tr as tr_ui
@@ -67,6 +68,9 @@ class ServiceCard(QFrame):
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         event.accept()
+
+
+WARM_LATER_MS = 100  # between the parts made ahead (each a turn or a few)
 
 
 class _Grid:
@@ -167,11 +171,12 @@ class ServicesScreen(Screen):
             for card in card_list:
                 card.deleteLater()
         self._grids, self._cache, self.cards = {}, {}, []
-        for locale in ("km", "en"):
-            self._cards_for(locale)
-        # English laid out first, Khmer last (what most citizens choose shows in the end).
-        QTimer.singleShot(0, lambda: self._lay_out_ahead("en"))
-        QTimer.singleShot(0, lambda: self._lay_out_ahead("km"))
+        # One language per turn: English first, Khmer last (what most citizens choose shows
+        # in the end); the cards on one turn, the grid's layout and paint on the next ones.
+        later(0, lambda: self._cards_for("en"))
+        later(WARM_LATER_MS, lambda: self._lay_out_ahead("en"))
+        later(2 * WARM_LATER_MS, lambda: self._cards_for("km"))
+        later(3 * WARM_LATER_MS, lambda: self._lay_out_ahead("km"))
 
     def _lay_out_ahead(self, locale: str) -> None:
         """Lay the screen out and paint it once off screen in `locale`, while the attract
@@ -180,10 +185,7 @@ class ServicesScreen(Screen):
         if self.isVisible() or self.window() is self:
             return
         self._set_texts(locale)
-        page = self.parentWidget()
-        if page is not None:
-            self.resize(page.size())
-        self.render(QPixmap(self.size()))
+        render_ahead(self, lambda: self.cards is self._cache.get(locale))
 
     def _build(self, locale: str) -> None:
         """Show `locale`'s grid (filled the first time, or when the column count changed)."""

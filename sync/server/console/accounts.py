@@ -13,11 +13,12 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, Engine, delete, func, select
+from sqlalchemy import Column, Connection, Engine, delete, func, select
 
 from sync.server import db, officers
 from sync.server.officers import Officer as TokenOfficer
@@ -58,7 +59,9 @@ class Account:
         return TokenOfficer(self.id, f"console:{self.username}", role, self.jurisdiction)
 
     def covers(self, commune_code: str) -> bool:
-        return ALL in self.jurisdiction or any(commune_code.startswith(c) for c in self.jurisdiction)
+        return ALL in self.jurisdiction or any(
+            commune_code.startswith(c) for c in self.jurisdiction
+        )
 
     def owns(self, ministry: str) -> bool:
         return self.ministry == ALL or self.ministry == ministry
@@ -84,15 +87,15 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _account(row: object) -> Account:
-    r = row  # a Row of console_officers
+def _account(r: Any) -> Account:
+    """From a row of console_officers."""
     return Account(
-        r.id,  # type: ignore[attr-defined]
-        r.username,  # type: ignore[attr-defined]
-        r.display_name,  # type: ignore[attr-defined]
-        r.role,  # type: ignore[attr-defined]
-        r.ministry,  # type: ignore[attr-defined]
-        tuple(str(r.jurisdiction).split(",")),  # type: ignore[attr-defined]
+        r.id,
+        r.username,
+        r.display_name,
+        r.role,
+        r.ministry,
+        tuple(str(r.jurisdiction).split(",")),
     )
 
 
@@ -115,7 +118,10 @@ def create(
     """A new account; returns it and its TOTP secret (shown once, for the QR). ValueError with
     a sentence (English: the CLI and the admin form show it) if a field is not acceptable."""
     username = username.strip().lower()
-    if not (3 <= len(username) <= 64 and all(c.isascii() and (c.isalnum() or c in "._-") for c in username)):
+    if not (
+        3 <= len(username) <= 64
+        and all(c.isascii() and (c.isalnum() or c in "._-") for c in username)
+    ):
         raise ValueError("username: 3 to 64 letters, digits, dots, dashes or underscores")
     display_name = " ".join(display_name.split())
     if not 1 <= len(display_name) <= 200:
@@ -151,7 +157,9 @@ def create(
                 created_by=created_by[:200],
             )
         )
-        officers.record(conn, None, "console_officer_add", username, "ok", detail=role, who=created_by)
+        officers.record(
+            conn, None, "console_officer_add", username, "ok", detail=role, who=created_by
+        )
     return Account(account_id, username, display_name, role, ministry, codes), secret
 
 
@@ -165,11 +173,11 @@ def list_accounts(engine: Engine) -> list[Account]:
     return [_account(r) for r in rows]
 
 
-def _failures(conn: Connection, column: object, value: str, since: float) -> int:
+def _failures(conn: Connection, column: Column[Any], value: str, since: float) -> int:
     t = db.console_signin_failures
     return int(
         conn.execute(
-            select(func.count()).select_from(t).where(column == value).where(t.c.at > since)  # type: ignore[operator]
+            select(func.count()).select_from(t).where(column == value).where(t.c.at > since)
         ).scalar()
         or 0
     )
@@ -184,8 +192,12 @@ def _locked(conn: Connection, username: str, source: str, now: float) -> SignInE
     ):
         if _failures(conn, column, value, since) >= limit:
             oldest = conn.execute(
-                select(t.c.at).where(column == value).where(t.c.at > since).order_by(t.c.at.desc())
-                .offset(limit - 1).limit(1)
+                select(t.c.at)
+                .where(column == value)
+                .where(t.c.at > since)
+                .order_by(t.c.at.desc())
+                .offset(limit - 1)
+                .limit(1)
             ).scalar()
             left = (float(oldest or now) + LOCK_WINDOW_S - now) / 60
             return SignInError(code, max(1, int(left + 0.999)))
@@ -205,7 +217,15 @@ def sign_in(engine: Engine, username: str, password: str, code: str, source: str
         ).first()
     if locked is not None:
         with engine.begin() as conn:
-            officers.record(conn, None, "console_signin", username, f"refused:{locked.code}", who=username, detail=source)
+            officers.record(
+                conn,
+                None,
+                "console_signin",
+                username,
+                f"refused:{locked.code}",
+                who=username,
+                detail=source,
+            )
         raise locked
     ok = _verify(row.password_hash if row is not None else _DUMMY, password) and row is not None
     step = 0
@@ -216,10 +236,18 @@ def sign_in(engine: Engine, username: str, password: str, code: str, source: str
         ok = False
     if not ok or row is None:
         with engine.begin() as conn:
-            conn.execute(db.console_signin_failures.insert().values(at=now, username=username, source=source))
+            conn.execute(
+                db.console_signin_failures.insert().values(at=now, username=username, source=source)
+            )
             officers.record(
-                conn, None, "console_signin", username, "refused:bad_credentials", who=username,
-                token_id=row.id if row is not None else None, detail=source,
+                conn,
+                None,
+                "console_signin",
+                username,
+                "refused:bad_credentials",
+                who=username,
+                token_id=row.id if row is not None else None,
+                detail=source,
             )
         raise SignInError("bad_credentials")
     token = secrets.token_urlsafe(32)
@@ -230,14 +258,24 @@ def sign_in(engine: Engine, username: str, password: str, code: str, source: str
                 .where(db.console_officers.c.id == row.id)
                 .values(totp_last_step=step)
             )
-        conn.execute(delete(db.console_signin_failures).where(db.console_signin_failures.c.username == username))
         conn.execute(
-            db.console_sessions.insert().values(
-                token_hash=_sha(token), officer_id=row.id, csrf=secrets.token_urlsafe(24),
-                source=source, created_at=now, seen_at=now,
+            delete(db.console_signin_failures).where(
+                db.console_signin_failures.c.username == username
             )
         )
-        officers.record(conn, _account(row).as_token_officer(), "console_signin", username, "ok", detail=source)
+        conn.execute(
+            db.console_sessions.insert().values(
+                token_hash=_sha(token),
+                officer_id=row.id,
+                csrf=secrets.token_urlsafe(24),
+                source=source,
+                created_at=now,
+                seen_at=now,
+            )
+        )
+        officers.record(
+            conn, _account(row).as_token_officer(), "console_signin", username, "ok", detail=source
+        )
     return token
 
 
@@ -291,4 +329,10 @@ def sign_out(engine: Engine, session: Session) -> None:
             .where(db.console_sessions.c.token_hash == session.token_hash)
             .values(ended_at=db.now())
         )
-        officers.record(conn, session.account.as_token_officer(), "console_signout", session.account.username, "ok")
+        officers.record(
+            conn,
+            session.account.as_token_officer(),
+            "console_signout",
+            session.account.username,
+            "ok",
+        )

@@ -13,7 +13,7 @@ import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Connection, ColumnElement, false, func, or_, select
+from sqlalchemy import ColumnElement, Connection, false, func, or_, select
 
 from sync import protocol as p
 from sync.server import db
@@ -32,7 +32,9 @@ def services(conn: Connection) -> dict[tuple[str, str], dict[str, Any]]:
     still be on an older one); newer publications win. Re-read only when one was added."""
     docs = db.documents
     count = int(
-        conn.execute(select(func.count()).select_from(docs).where(docs.c.kind == "catalog")).scalar()
+        conn.execute(
+            select(func.count()).select_from(docs).where(docs.c.kind == "catalog")
+        ).scalar()
         or 0
     )
     key = str(conn.engine.url)

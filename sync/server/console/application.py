@@ -1,0 +1,281 @@
+"""One application: what an officer sees of it, and what they may do with it.
+
+Status moves go through `decisions.change_status`, the function behind the officers' API, so each
+is checked against the protocol's transitions and the officer's jurisdiction, audited, and put in
+the feed for the commune's kiosks. This module adds what the console knows and the API does not:
+the owning ministry, and the assignment lock (only the assignee decides; the first to start a
+review takes the application; a supervisor reassigns).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, select
+
+from sync import protocol as p
+from sync.server import db, decisions, officers
+from sync.server.console import scope
+from sync.server.console.accounts import Account
+from sync.server.errors import ApiError
+from sync.server.media import MediaStore, is_sha256
+
+S = p.ServerStatus
+NOTE_MAX = 1000
+INLINE_MIMES = {"image/jpeg", "image/png", "image/webp", "application/pdf"}
+
+
+class Refused(Exception):
+    """An action or a view the console refuses; `code` is an i18n key, `status` the HTTP one."""
+
+    def __init__(self, status: int, code: str) -> None:
+        super().__init__(code)
+        self.status = status
+        self.code = code
+
+
+@dataclass
+class Detail:
+    row: Any
+    doc: dict[str, Any]
+    service: dict[str, Any] | None
+    ministry: str
+    facts: Any
+    assignee: Any
+    device: Any
+    history: list[Any]
+    answers: list[dict[str, Any]]
+    attachments: list[dict[str, Any]]
+
+
+def _get(conn: Connection, account: Account, reg_id: str) -> tuple[Any, Any]:
+    """The registration and its facts, or Refused: 404 if unknown, 403 if out of scope."""
+    regs, facts = db.registrations, db.console_facts
+    row = conn.execute(select(regs).where(regs.c.id == reg_id)).first()
+    if row is None:
+        raise Refused(404, "not_found")
+    fact = conn.execute(select(facts).where(facts.c.registration_id == reg_id)).first()
+    ministry = fact.ministry if fact is not None else scope.ministries(conn).get(row.service_id, "")
+    if not account.owns(ministry):
+        raise Refused(403, "other_ministry")
+    if not account.covers(row.commune_code):
+        raise Refused(403, "outside_jurisdiction")
+    return row, fact
+
+
+def _answers(doc: dict[str, Any], service: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Each answer with the catalog's km/en label and display value when the catalog has it."""
+    answers = doc.get("answers")
+    if not isinstance(answers, dict):
+        return []
+    fields = {f.get("id"): f for f in (service or {}).get("fields", []) if isinstance(f, dict)}
+    out: list[dict[str, Any]] = []
+    for key, value in answers.items():
+        spec = fields.get(key, {})
+        label = spec.get("label") if isinstance(spec.get("label"), dict) else {"km": key, "en": key}
+        shown: dict[str, str] = {"km": _text(value), "en": _text(value)}
+        for option in spec.get("options", []) or []:
+            if (
+                isinstance(option, dict)
+                and option.get("value") == value
+                and isinstance(option.get("label"), dict)
+            ):
+                shown = {k: str(v) for k, v in option["label"].items()}
+        out.append({"id": key, "label": label, "value": shown})
+    return out
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def load(engine: Engine, account: Account, reg_id: str) -> Detail:
+    """Everything the application page shows; the view is audited."""
+    with engine.begin() as conn:
+        scope.refresh_facts(conn)
+        try:
+            row, fact = _get(conn, account, reg_id)
+        except Refused as exc:
+            officers.record(
+                conn, account.as_token_officer(), "console_view", reg_id, f"refused:{exc.code}"
+            )
+            raise
+        officers.record(conn, account.as_token_officer(), "console_view", reg_id, "ok")
+    with db.reading(engine) as conn:
+        doc = json.loads(row.body)
+        service = scope.services(conn).get((row.service_id, row.form_version))
+        asg, off = db.console_assignments, db.console_officers
+        assignee = conn.execute(
+            select(
+                asg.c.officer_id,
+                asg.c.assigned_at,
+                asg.c.assigned_by,
+                off.c.username,
+                off.c.display_name,
+            )
+            .join(off, off.c.id == asg.c.officer_id)
+            .where(asg.c.registration_id == reg_id)
+        ).first()
+        device = conn.execute(select(db.devices).where(db.devices.c.id == row.device_id)).first()
+        hist = db.status_history
+        history = list(
+            conn.execute(
+                select(hist).where(hist.c.registration_id == reg_id).order_by(hist.c.at, hist.c.id)
+            )
+        )
+    attachments = [
+        a
+        for a in doc.get("attachments", [])
+        if isinstance(a, dict) and is_sha256(str(a.get("sha256", "")))
+    ]
+    return Detail(
+        row,
+        doc,
+        service,
+        fact.ministry if fact else "",
+        fact,
+        assignee,
+        device,
+        history,
+        _answers(doc, service),
+        attachments,
+    )
+
+
+def media(
+    engine: Engine, store: MediaStore, account: Account, reg_id: str, sha256: str
+) -> tuple[Path, str]:
+    """The file of one of this registration's attachments and the type to serve it as. The
+    name is checked as 64 hex digits AND as listed by the registration: no other file, no path."""
+    if not is_sha256(sha256):
+        raise Refused(404, "not_found")
+    with db.reading(engine) as conn:
+        row, _fact = _get(conn, account, reg_id)
+    listed = [
+        a
+        for a in json.loads(row.body).get("attachments", [])
+        if isinstance(a, dict) and a.get("sha256") == sha256
+    ]
+    if not listed or not store.has(sha256):
+        raise Refused(404, "not_found")
+    mime = str(listed[0].get("mime", ""))
+    with engine.begin() as conn:
+        officers.record(
+            conn, account.as_token_officer(), "console_media", reg_id, "ok", detail=sha256
+        )
+    return store.media_path(sha256), mime if mime in INLINE_MIMES else "application/octet-stream"
+
+
+def assignee_of(conn: Connection, reg_id: str) -> str | None:
+    asg = db.console_assignments
+    found = conn.execute(select(asg.c.officer_id).where(asg.c.registration_id == reg_id)).scalar()
+    return None if found is None else str(found)
+
+
+def _assign(conn: Connection, reg_id: str, officer_id: str, by: Account) -> None:
+    conn.execute(
+        delete(db.console_assignments).where(db.console_assignments.c.registration_id == reg_id)
+    )
+    conn.execute(
+        db.console_assignments.insert().values(
+            registration_id=reg_id,
+            officer_id=officer_id,
+            assigned_at=db.now(),
+            assigned_by=by.label,
+        )
+    )
+
+
+def assign(engine: Engine, account: Account, reg_id: str, to: str) -> None:
+    """Take an unassigned application (officer or supervisor), or reassign it (supervisor) to
+    an officer of the same ministry whose jurisdiction covers it."""
+    with engine.begin() as conn:
+        row, fact = _get(conn, account, reg_id)
+        holder = assignee_of(conn, reg_id)
+        if account.role == "admin":
+            raise Refused(403, "role_cannot_decide")
+        if to != account.id or holder not in (None, account.id):
+            if account.role != "supervisor":
+                raise Refused(403, "only_supervisor_assigns")
+            target = conn.execute(
+                select(db.console_officers).where(db.console_officers.c.id == to)
+            ).first()
+            ministry = fact.ministry if fact else ""
+            if (
+                target is None
+                or target.disabled_at is not None
+                or target.role == "admin"
+                or target.ministry not in ("*", ministry)
+                or not Account(
+                    target.id, "", "", "", "", tuple(target.jurisdiction.split(","))
+                ).covers(row.commune_code)
+            ):
+                raise Refused(409, "bad_assignee")
+        _assign(conn, reg_id, to, account)
+        officers.record(conn, account.as_token_officer(), "console_assign", reg_id, "ok", detail=to)
+
+
+ACTIONS = {
+    "start_review": S.IN_REVIEW,
+    "request_papers": S.NEEDS_PAPERS,
+    "approve": S.APPROVED,
+    "reject": S.REJECTED,
+    "ready": S.READY_FOR_PICKUP,
+}
+
+
+def note_for(action: str, form: dict[str, str]) -> str:
+    """The note the kiosk shows the citizen; Refused(422) if a required part is missing."""
+
+    def get(name: str) -> str:
+        return " ".join(form.get(name, "").split())[:NOTE_MAX]
+
+    if action == "request_papers":
+        km, en = get("note_km"), get("note_en")
+        if not (km or en):
+            raise Refused(422, "note_required")
+        return " / ".join(x for x in (km, en) if x)
+    if action == "reject":
+        if not get("reason"):
+            raise Refused(422, "reason_required")
+        return get("reason")
+    if action == "ready":
+        place, date = get("place"), get("date")
+        if not place or not p.is_ascii_digits(date.replace("-", ""), 8):
+            raise Refused(422, "place_date_required")
+        return f"{place} · {date}"
+    return get("note")
+
+
+def act(engine: Engine, account: Account, reg_id: str, action: str, form: dict[str, str]) -> int:
+    """Do one action through decisions.change_status; returns the feed seq. Refused with an
+    i18n code otherwise (the refusal is audited; nothing changes)."""
+    if action not in ACTIONS:
+        raise Refused(422, "unknown_action")
+    officer = account.as_token_officer()
+    try:
+        if account.role not in ("officer", "supervisor"):
+            raise Refused(403, "role_cannot_decide")
+        note = note_for(action, form)
+        with db.reading(engine) as conn:
+            _get(conn, account, reg_id)
+            holder = assignee_of(conn, reg_id)
+        takes = action == "start_review" and holder is None
+        if holder != account.id and not takes:
+            raise Refused(409, "not_assignee" if holder else "take_first")
+        seq = decisions.change_status(engine, reg_id, ACTIONS[action].value, note, "", officer)
+    except ApiError as exc:
+        officers.record_refusal(engine, officer, f"console_{action}", reg_id, exc)
+        raise Refused(exc.status, exc.code) from exc
+    except Refused as exc:
+        with engine.begin() as conn:
+            officers.record(conn, officer, f"console_{action}", reg_id, f"refused:{exc.code}")
+        raise
+    if takes:
+        with engine.begin() as conn:
+            if assignee_of(conn, reg_id) is None:
+                _assign(conn, reg_id, account.id, account)
+    return seq

@@ -1,0 +1,201 @@
+"""The work queues: their definitions, counts, filters, search and pages.
+
+Every query runs over `registrations` joined with `console_facts` (ministry, kiosk submission
+time, promised date) and the assignment, always under `scope.visible(account)`, so an officer
+never counts or lists another ministry's or jurisdiction's applications.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, Engine, and_, case, false, func, select
+
+from sync import protocol as p
+from sync.server import db, officers
+from sync.server.console import scope
+from sync.server.console.accounts import Account
+
+S = p.ServerStatus
+OPEN = (S.RECEIVED.value, S.IN_REVIEW.value, S.NEEDS_PAPERS.value)
+DECIDED = (S.APPROVED.value, S.REJECTED.value, S.READY_FOR_PICKUP.value, S.COLLECTED.value)
+DUE_SOON_S = 2 * scope.DAY
+QUEUES = (
+    "new",
+    "mine",
+    "in_review",
+    "needs_papers",
+    "supplement",  # placeholder: kiosks cannot send supplements yet
+    "due_soon",
+    "overdue",
+    "approved",
+    "ready",
+    "decided",
+)
+PAGE_SIZE = 25
+PAGE_SIZE_MAX = 100
+
+
+@dataclass
+class Filters:
+    queue: str = "new"
+    province: str = ""
+    district: str = ""
+    commune: str = ""
+    service: str = ""
+    status: str = ""
+    q: str = ""  # application number (or its start)
+    page: int = 1
+    size: int = PAGE_SIZE
+
+    @classmethod
+    def parse(cls, params: dict[str, str]) -> Filters:
+        """From query parameters; anything malformed is dropped, never an error page."""
+
+        def digits(name: str, n: int) -> str:
+            v = params.get(name, "").strip()
+            return v if p.is_ascii_digits(v, n) else ""
+
+        def number(name: str, default: int, top: int) -> int:
+            v = params.get(name, "")
+            return (
+                min(max(int(v), 1), top) if v.isascii() and v.isdigit() and len(v) < 7 else default
+            )
+
+        queue = params.get("queue", "new")
+        status = params.get("status", "")
+        return cls(
+            queue=queue if queue in QUEUES else "new",
+            province=digits("province", 2),
+            district=digits("district", 4),
+            commune=digits("commune", 6),
+            service=params.get("service", "")[:200],
+            status=status if status in p.STATUS_TRANSITIONS else "",
+            q=params.get("q", "").strip()[:40],
+            page=number("page", 1, 100000),
+            size=number("size", PAGE_SIZE, PAGE_SIZE_MAX),
+        )
+
+    def query(self, **changes: Any) -> dict[str, str]:
+        """These filters (with `changes`) as query parameters for a link."""
+        values = {**self.__dict__, **changes}
+        return {k: str(v) for k, v in values.items() if v not in ("", None) and k != "size"}
+
+
+@dataclass
+class Page:
+    counts: dict[str, int]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    total: int = 0
+    communes: list[str] = field(default_factory=list)
+    services: list[str] = field(default_factory=list)
+
+    @property
+    def provinces(self) -> list[str]:
+        return sorted({c[:2] for c in self.communes})
+
+    @property
+    def districts(self) -> list[str]:
+        return sorted({c[:4] for c in self.communes})
+
+
+def _queue_clause(name: str, me: str, now: float) -> ColumnElement[bool]:
+    regs, facts, asg = db.registrations, db.console_facts, db.console_assignments
+    status = regs.c.status
+    return {
+        "new": and_(status == S.RECEIVED.value, asg.c.officer_id.is_(None)),
+        "mine": and_(asg.c.officer_id == me, status.in_((*OPEN, S.APPROVED.value))),
+        "in_review": status == S.IN_REVIEW.value,
+        "needs_papers": status == S.NEEDS_PAPERS.value,
+        "supplement": false(),
+        "due_soon": and_(
+            status.in_(OPEN), facts.c.due_at >= now, facts.c.due_at < now + DUE_SOON_S
+        ),
+        "overdue": and_(status.in_(OPEN), facts.c.due_at < now),
+        "approved": status == S.APPROVED.value,
+        "ready": status == S.READY_FOR_PICKUP.value,
+        "decided": status.in_(DECIDED),
+    }[name]
+
+
+def _base(account: Account) -> Any:
+    regs, facts, asg = db.registrations, db.console_facts, db.console_assignments
+    return (
+        regs.join(facts, facts.c.registration_id == regs.c.id)
+        .outerjoin(asg, asg.c.registration_id == regs.c.id)
+        .outerjoin(db.console_officers, db.console_officers.c.id == asg.c.officer_id)
+    ), scope.visible(account)
+
+
+def _filters(f: Filters) -> list[ColumnElement[bool]]:
+    regs = db.registrations
+    out: list[ColumnElement[bool]] = []
+    for code in (f.commune, f.district, f.province):
+        if code:
+            out.append(regs.c.commune_code.startswith(code))
+            break
+    if f.service:
+        out.append(regs.c.service_id == f.service)
+    if f.status:
+        out.append(regs.c.status == f.status)
+    return out
+
+
+def load(engine: Engine, account: Account, f: Filters) -> Page:
+    """Counts of every queue (within the filters) and one page of the chosen queue, or of the
+    search results when `f.q` is set (the search is audited)."""
+    regs, facts, asg = db.registrations, db.console_facts, db.console_assignments
+    now = db.now()
+    with engine.begin() as conn:
+        scope.refresh_facts(conn)
+        if f.q:
+            officers.record(conn, account.as_token_officer(), "console_search", f.q, "ok")
+    with db.reading(engine) as conn:
+        joined, where = _base(account)
+        extra = _filters(f)
+        sums = [
+            func.coalesce(func.sum(case((_queue_clause(q, account.id, now), 1), else_=0)), 0)
+            for q in QUEUES
+        ]
+        totals = conn.execute(select(*sums).select_from(joined).where(where, *extra)).one()
+        counts = dict(zip(QUEUES, (int(x) for x in totals), strict=True))
+        chosen = (
+            regs.c.app_number.startswith(f.q) if f.q else _queue_clause(f.queue, account.id, now)
+        )
+        cond = (where, *extra, chosen)
+        total = int(
+            conn.execute(select(func.count()).select_from(joined).where(*cond)).scalar() or 0
+        )
+        order = (facts.c.due_at.is_(None), facts.c.due_at, regs.c.received_at)
+        rows = conn.execute(
+            select(
+                regs.c.id,
+                regs.c.app_number,
+                regs.c.service_id,
+                regs.c.commune_code,
+                regs.c.status,
+                regs.c.received_at,
+                facts.c.submitted_at,
+                facts.c.due_at,
+                db.console_officers.c.username.label("assignee"),
+                asg.c.officer_id,
+            )
+            .select_from(joined)
+            .where(*cond)
+            .order_by(*order)
+            .offset((f.page - 1) * f.size)
+            .limit(f.size)
+        ).all()
+        communes = conn.execute(
+            select(regs.c.commune_code).select_from(joined).where(where).distinct().limit(500)
+        ).scalars()
+        svc = conn.execute(
+            select(regs.c.service_id).select_from(joined).where(where).distinct().limit(200)
+        ).scalars()
+        page = Page(counts, total=total, communes=sorted(communes), services=sorted(svc))
+    for r in rows:
+        waiting = r.due_at is not None and r.status in OPEN
+        left = (r.due_at - now) / scope.DAY if waiting else None
+        page.rows.append({**r._mapping, "days_left": left})
+    return page

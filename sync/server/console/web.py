@@ -1,0 +1,377 @@
+"""The console's pages and form posts under /console/ (server-rendered, no JavaScript needed).
+
+Every POST carries the session's CSRF token (sign-in, before a session, a double-submit cookie);
+every page is sent with a strict Content-Security-Policy (no scripts at all), nosniff, no
+framing and no caching, since they show citizens' data. Handlers are plain `def`s: FastAPI runs
+them in its thread pool, where the database calls block.
+"""
+
+from __future__ import annotations
+
+import hmac
+import math
+import secrets
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import parse_qsl, urlencode
+
+import segno
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from sync import protocol as p
+from sync.server import db
+from sync.server.console import accounts, application, i18n, queue, scope
+from sync.server.console.accounts import Account, Session, SignInError
+from sync.server.console.application import Refused
+from sync.server.context import Context
+
+HERE = Path(__file__).resolve().parent
+COOKIE = "sala_console"
+PRE_COOKIE = "sala_pre"  # sign-in form's double-submit CSRF token
+LANG_COOKIE = "sala_lang"
+FORM_MAX = 64 * 1024
+UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'none'; object-src 'none'; "
+    "img-src 'self' data:; style-src 'self'; font-src 'self'; frame-ancestors 'none'; "
+    "form-action 'self'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+env = Environment(
+    loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"])
+)
+router = APIRouter(prefix="/console", include_in_schema=False)
+
+
+class NeedSignIn(Exception):
+    """No live session: GETs go to the sign-in page, POSTs get it with `session_ended`."""
+
+
+class BadCsrf(Exception):
+    pass
+
+
+def lang_of(request: Request) -> str:
+    lang = request.cookies.get(LANG_COOKIE, "km")
+    return lang if lang in i18n.LANGS else "km"
+
+
+def render(
+    request: Request, name: str, status: int = 200, session: Session | None = None, **values: Any
+) -> HTMLResponse:
+    lang = lang_of(request)
+
+    def t(key: str, **kw: object) -> str:
+        return i18n.t(key, lang, **kw)
+
+    html = env.get_template(name).render(
+        t=t,
+        lang=lang,
+        me=session.account if session else None,
+        csrf=session.csrf if session else "",
+        path=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        day=scope.day,
+        stamp=scope.stamp,
+        **values,
+    )
+    return HTMLResponse(html, status_code=status, headers=HEADERS)
+
+
+def ctx_of(request: Request) -> Context:
+    ctx: Context = request.app.state.sala
+    return ctx
+
+
+def current(request: Request) -> Session:
+    session = accounts.session_for(ctx_of(request).engine, request.cookies.get(COOKIE))
+    if session is None:
+        raise NeedSignIn()
+    return session
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """An urlencoded form (the only kind the console posts; no python-multipart needed)."""
+    body = await request.body()
+    if len(body) > FORM_MAX:
+        raise Refused(413, "not_found")
+    pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=50)
+    return dict(pairs)
+
+
+Form = Annotated[dict[str, str], Depends(read_form)]
+Current = Annotated[Session, Depends(current)]
+
+
+def checked(session: Session, form: dict[str, str]) -> None:
+    if not hmac.compare_digest(form.get("csrf", "").encode(), session.csrf.encode()):
+        raise BadCsrf()
+
+
+def _cookie(response: Response, request: Request, name: str, value: str, max_age: int) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path="/console",
+        httponly=True,
+        secure=request.url.scheme == "https",
+        samesite="strict",
+    )
+
+
+def _signin_page(request: Request, status: int = 200, message: str = "") -> HTMLResponse:
+    token = secrets.token_urlsafe(24)
+    response = render(request, "signin.html", status, pre=token, message=message)
+    _cookie(response, request, PRE_COOKIE, token, 3600)
+    return response
+
+
+@router.get("/")
+def home() -> RedirectResponse:
+    return RedirectResponse("/console/queue", 303)
+
+
+@router.get("/signin")
+def signin_form(request: Request, ended: str = "") -> HTMLResponse:
+    return _signin_page(request, message="session_ended" if ended else "")
+
+
+@router.post("/signin")
+def signin(request: Request, form: Form) -> Response:
+    pre = request.cookies.get(PRE_COOKIE, "")
+    if not pre or not hmac.compare_digest(form.get("csrf", "").encode(), pre.encode()):
+        return _signin_page(request, 403, "csrf")
+    source = request.client.host if request.client else "?"
+    try:
+        token = accounts.sign_in(
+            ctx_of(request).engine,
+            form.get("username", ""),
+            form.get("password", ""),
+            form.get("totp", ""),
+            source,
+        )
+    except SignInError as exc:
+        lang = lang_of(request)
+        return _signin_page(request, 401, i18n.t(exc.code, lang, minutes=exc.minutes))
+    response = RedirectResponse("/console/queue", 303)
+    _cookie(response, request, COOKIE, token, int(accounts.ABSOLUTE_S))
+    response.delete_cookie(PRE_COOKIE, path="/console")
+    return response
+
+
+@router.post("/signout")
+def signout(request: Request, session: Current, form: Form) -> Response:
+    checked(session, form)
+    accounts.sign_out(ctx_of(request).engine, session)
+    response = _signin_page(request, message="signed_out")
+    response.delete_cookie(COOKIE, path="/console")
+    return response
+
+
+@router.get("/lang/{lang}")
+def set_lang(request: Request, lang: str, next: str = "/console/queue") -> RedirectResponse:
+    """One click to the other language; `next` must be a console path (no open redirect)."""
+    safe = (
+        next
+        if next.startswith("/console/") and "//" not in next and "\\" not in next
+        else "/console/queue"
+    )
+    response = RedirectResponse(safe, 303)
+    if lang in i18n.LANGS:
+        _cookie(response, request, LANG_COOKIE, lang, 365 * 86400)
+    return response
+
+
+@router.get("/queue")
+def queue_page(request: Request, session: Current) -> HTMLResponse:
+    f = queue.Filters.parse(dict(request.query_params))
+    ctx = ctx_of(request)
+    page = queue.load(ctx.engine, session.account, f)
+    pages = max(1, math.ceil(page.total / f.size))
+    with ctx.engine.connect() as conn:
+        names = scope.service_names(conn)
+    return render(
+        request,
+        "queue.html",
+        session=session,
+        f=f,
+        page=page,
+        pages=pages,
+        queues=queue.QUEUES,
+        names=names,
+        statuses=list(p.STATUS_TRANSITIONS),
+        link=lambda **kw: "?" + urlencode(f.query(**kw)),
+    )
+
+
+def _application_page(
+    request: Request, session: Session, reg_id: str, status: int = 200, message: str = ""
+) -> HTMLResponse:
+    ctx = ctx_of(request)
+    detail = application.load(ctx.engine, session.account, reg_id)
+    with ctx.engine.connect() as conn:
+        names = scope.service_names(conn)
+    colleagues = [
+        a
+        for a in accounts.list_accounts(ctx.engine)
+        if a.role != "admin" and a.owns(detail.ministry) and a.covers(detail.row.commune_code)
+    ]
+    done = request.query_params.get("done", "")
+    return render(
+        request,
+        "application.html",
+        status,
+        session=session,
+        d=detail,
+        names=names,
+        message=message or ("done" if done else ""),
+        colleagues=colleagues,
+        now=scope.stamp,
+        error=status >= 400,
+        days_left=_days_left(detail),
+    )
+
+
+def _days_left(detail: application.Detail) -> float | None:
+    """Days to the promised date while the application waits on the ministry; None after."""
+    due = detail.facts.due_at if detail.facts is not None else None
+    if due is None or detail.row.status not in queue.OPEN:
+        return None
+    return (float(due) - db.now()) / scope.DAY
+
+
+RegId = Annotated[str, PathParam(pattern=UUID)]
+
+
+@router.get("/applications/{reg_id}")
+def application_page(request: Request, session: Current, reg_id: RegId) -> HTMLResponse:
+    return _application_page(request, session, reg_id)
+
+
+@router.post("/applications/{reg_id}/act")
+def act(request: Request, session: Current, reg_id: RegId, form: Form) -> Response:
+    checked(session, form)
+    try:
+        application.act(
+            ctx_of(request).engine, session.account, reg_id, form.get("action", ""), form
+        )
+    except Refused as exc:
+        if exc.status in (403, 404):
+            raise
+        return _application_page(request, session, reg_id, exc.status, exc.code)
+    return RedirectResponse(f"/console/applications/{reg_id}?done=1", 303)
+
+
+@router.post("/applications/{reg_id}/assign")
+def assign(request: Request, session: Current, reg_id: RegId, form: Form) -> Response:
+    checked(session, form)
+    try:
+        application.assign(
+            ctx_of(request).engine, session.account, reg_id, form.get("to", session.account.id)
+        )
+    except Refused as exc:
+        if exc.status in (403, 404):
+            raise
+        return _application_page(request, session, reg_id, exc.status, exc.code)
+    return RedirectResponse(f"/console/applications/{reg_id}?done=1", 303)
+
+
+@router.get("/applications/{reg_id}/media/{sha256}")
+def media(request: Request, session: Current, reg_id: RegId, sha256: str) -> FileResponse:
+    ctx = ctx_of(request)
+    path, mime = application.media(ctx.engine, ctx.media, session.account, reg_id, sha256)
+    inline = "inline" if mime != "application/octet-stream" else "attachment"
+    return FileResponse(
+        path,
+        media_type=mime,
+        headers={
+            "Content-Disposition": f'{inline}; filename="{sha256[:12]}"',
+            "Content-Security-Policy": "default-src 'none'; img-src 'self'; sandbox",
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+def _admin(session: Session) -> Account:
+    if session.account.role != "admin":
+        raise Refused(403, "admin_only")
+    return session.account
+
+
+@router.get("/officers")
+def officers_page(request: Request, session: Current) -> HTMLResponse:
+    _admin(session)
+    return render(
+        request,
+        "officers.html",
+        session=session,
+        people=accounts.list_accounts(ctx_of(request).engine),
+        roles=accounts.ROLES,
+        ministries=(*accounts.MINISTRIES, accounts.ALL),
+        created=None,
+    )
+
+
+@router.post("/officers")
+def officers_add(request: Request, session: Current, form: Form) -> HTMLResponse:
+    checked(session, form)
+    admin = _admin(session)
+    engine = ctx_of(request).engine
+    values: dict[str, Any] = {"created": None, "qr": "", "uri": "", "message": ""}
+    try:
+        account, secret = accounts.create(
+            engine,
+            username=form.get("username", ""),
+            display_name=form.get("display_name", ""),
+            password=form.get("password", ""),
+            role=form.get("role", ""),
+            ministry=form.get("ministry", ""),
+            jurisdiction=form.get("jurisdiction", ""),
+            created_by=f"console:{admin.label}",
+            totp=form.get("role") in accounts.TOTP_ROLES or form.get("no_totp") != "1",
+        )
+        values["created"] = account
+        if secret:
+            values["uri"] = accounts.totp_uri(secret, account.username)
+            values["qr"] = segno.make(values["uri"], error="m").svg_inline(scale=4, dark="#000")
+    except ValueError as exc:
+        values["message"] = i18n.t("bad_field", lang_of(request), detail=str(exc))
+    return render(
+        request,
+        "officers.html",
+        422 if values["message"] else 200,
+        session=session,
+        people=accounts.list_accounts(engine),
+        roles=accounts.ROLES,
+        ministries=(*accounts.MINISTRIES, accounts.ALL),
+        **values,
+    )
+
+
+def install(app: FastAPI) -> None:
+    """Mount the console at /console/ on the server's app, with its own error pages."""
+    app.include_router(router)
+    app.mount("/console/static", StaticFiles(directory=HERE / "static"), name="console-static")
+
+    @app.exception_handler(NeedSignIn)
+    async def need_signin(request: Request, _exc: NeedSignIn) -> Response:
+        if request.method == "GET":
+            return RedirectResponse("/console/signin?ended=1", 303)
+        return _signin_page(request, 401, "session_ended")
+
+    @app.exception_handler(BadCsrf)
+    async def bad_csrf(request: Request, _exc: BadCsrf) -> Response:
+        return render(request, "error.html", 403, message="csrf")
+
+    @app.exception_handler(Refused)
+    async def refused(request: Request, exc: Refused) -> Response:
+        return render(request, "error.html", exc.status, message=exc.code)

@@ -1,0 +1,212 @@
+"""Fixtures for the back-office tests: a real `sala-server` process with the bundled catalog,
+accounts made by its CLI, applications committed over the signed protocol by a test kiosk
+(`tests.sync.conftest.Kiosk`: only sync.protocol, so these run in the server-only job), and
+Debian's Chromium driven by Playwright (never `playwright install`).
+
+Screenshots go to $SALA_SHOTS/console if set, else a temp dir printed at the end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import struct
+import subprocess
+import time
+import uuid
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pyotp
+import pytest
+
+from tests.sync.conftest import ROOT, Kiosk, ServerProcess
+from tests.sync.conftest import pytest_sessionfinish as pytest_sessionfinish  # no kiosk code
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+CATALOG = ROOT / "assets" / "catalog" / "services.json"
+PASSWORD = "correct horse battery"
+XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
+_used_steps: dict[str, int] = {}
+
+
+def totp_code(secret: str) -> str:
+    """A code the server has not seen yet: it refuses a replayed 30 s step, and tests sign the
+    same account in more than once a minute. Uses the next step (the server allows ±1)."""
+    step = max(int(time.time() // 30), _used_steps.get(secret, 0) + 1)
+    while step > int(time.time() // 30) + 1:
+        time.sleep(1)
+    _used_steps[secret] = step
+    return pyotp.TOTP(secret).at(step * 30)
+
+
+class Console:
+    """The server under test plus what the tests need to drive it."""
+
+    def __init__(self, server: ServerProcess) -> None:
+        self.server = server
+        self.url = server.url
+        self.secrets: dict[str, str] = {}
+        self.ids: dict[str, str] = {}
+
+    def add_account(
+        self,
+        username: str,
+        role: str = "officer",
+        ministry: str = "interior",
+        jurisdiction: str = "12",
+        display_name: str = "",
+    ) -> str:
+        """`sala-server officer add`, as the first admin is made; returns the account id."""
+        out = subprocess.run(
+            [
+                *self.server._base(),
+                "officer",
+                "add",
+                "--username",
+                username,
+                "--display-name",
+                display_name or f"{username.title()} Officer",
+                "--role",
+                role,
+                "--ministry",
+                ministry,
+                "--jurisdiction",
+                jurisdiction,
+                "--password-stdin",
+            ],
+            input=PASSWORD + "\n",
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=True,
+            timeout=60,
+        ).stdout.splitlines()
+        account_id = out[0].split("\t")[0]
+        self.ids[username] = account_id
+        self.secrets[username] = pyotp.parse_uri(out[1]).secret
+        return account_id
+
+    def code(self, username: str) -> str:
+        return totp_code(self.secrets[username])
+
+    def submit(self, kiosk: Kiosk, name_latin: str = "SOK DARA") -> tuple[str, dict[str, Any]]:
+        """Commit a birth-certificate application with a face photo and one page."""
+        photo, page = png(160, 200, (200, 150, 120)), png(300, 400, (240, 240, 230))
+        atts = []
+        for field_id, kind, data in (("photo", "photo", photo), ("birth_paper", "document", page)):
+            loc = kiosk.upload(data)
+            atts.append(
+                {
+                    "field_id": field_id,
+                    "kind": kind,
+                    "page": 0,
+                    "sha256": hashlib.sha256(data).hexdigest(),
+                    "size": len(data),
+                    "mime": "image/png",
+                    "upload": loc,
+                }
+            )
+        doc = {
+            "service_id": "birth_certificate_copy",
+            "form_version": "1",
+            "app_number": f"{kiosk.commune}-{uuid.uuid4().int % 10**12:012d}-3",
+            "commune_code": kiosk.commune,
+            "locale": "km",
+            "submitted_at": "2026-11-21T06:00:00Z",
+            "answers": {
+                "for_whom": "child",
+                "name_km": "សុខ ដារ៉ា",
+                "name_latin": name_latin,
+                "sex": "female",
+            },
+            "attachments": atts,
+        }
+        reg_id = str(uuid.uuid4())
+        r = kiosk.commit(reg_id, doc)
+        assert r.status_code == 201, r.text
+        return reg_id, doc
+
+
+def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+    """A real PNG of one colour with a darker band (so a screenshot shows it), no imaging lib."""
+    rows = b""
+    for y in range(height):
+        colour = bytes(rgb) if not height // 3 < y < height // 2 else bytes(c // 2 for c in rgb)
+        rows += b"\x00" + colour * width
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    head = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", head)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def sign_in_http(console: Console, username: str, code: str | None = None) -> httpx.Client:
+    """A signed-in httpx client (the sign-in form's double-submit token, then the post)."""
+    client = httpx.Client(base_url=console.url, timeout=30)
+    page = client.get("/console/signin")
+    csrf = form_csrf(page.text)
+    r = client.post(
+        "/console/signin",
+        data={
+            "csrf": csrf,
+            "username": username,
+            "password": PASSWORD,
+            "totp": code or console.code(username),
+        },
+    )
+    assert r.status_code == 303, r.text[-500:]
+    return client
+
+
+def form_csrf(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, html[-800:]
+    return found.group(1)
+
+
+@pytest.fixture(scope="module")
+def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
+    server = ServerProcess(tmp_path_factory.mktemp("console"), args=("--catalog", str(CATALOG)))
+    server.start()
+    yield Console(server)
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    env = os.environ.get("SALA_SHOTS")
+    path = Path(env) / "console" if env else tmp_path_factory.mktemp("console-shots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium chromium-driver)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -1,0 +1,46 @@
+"""The packaged kiosk's tests. `packaging`-marked tests check the built .deb: they take
+$SALA_DEB, or build it with packaging/build.sh (about 2 minutes), and run in their own step,
+`bash packaging/dev.sh package`. The rest (the version) run in the Qt-free job."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "packaging: builds or needs the .deb (packaging step)")
+
+
+def project_version() -> str:
+    with open(REPO / "pyproject.toml", "rb") as f:
+        return str(tomllib.load(f)["project"]["version"])
+
+
+@pytest.fixture(scope="session")
+def deb() -> Path:
+    given = os.environ.get("SALA_DEB")
+    if given:
+        return Path(given)
+    subprocess.run(["bash", str(REPO / "packaging" / "build.sh")], check=True)
+    return REPO / "dist" / f"sala-kiosk_{project_version()}_amd64.deb"
+
+
+@pytest.fixture(scope="session")
+def tree(deb: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The package's files, unpacked with dpkg-deb -x; DEBIAN/ holds its control files."""
+    root = tmp_path_factory.mktemp("deb-tree")
+    subprocess.run(["/usr/bin/dpkg-deb", "-x", str(deb), str(root)], check=True)
+    subprocess.run(["/usr/bin/dpkg-deb", "-e", str(deb), str(root / "DEBIAN")], check=True)
+    return root
+
+
+@pytest.fixture(scope="session")
+def release(tree: Path) -> Path:
+    return tree / "opt" / "sala" / "releases" / project_version()
