@@ -126,7 +126,7 @@ class CheckAnswersScreen(Screen):
         row = next((r for r in self.rows if r.field.id == self._changed), None)
         self._changed = None
         if row is not None:  # back from a Change: at that row, not at the top
-            QTimer.singleShot(0, lambda: self._scroll_to(row))
+            QTimer.singleShot(0, self, lambda: self._scroll_to(row))
 
     def _scroll_to(self, row: AnswerRow) -> None:
         with contextlib.suppress(RuntimeError):  # rebuilt meanwhile
@@ -139,14 +139,14 @@ class CheckAnswersScreen(Screen):
         idle (the citizen is reading the first question); `enter` makes any still missing."""
         self._use_service(service)
         self._to_build = [f for f in service.fields if f.id not in self._built]
-        QTimer.singleShot(0, self._build_some)
+        QTimer.singleShot(0, self, self._build_some)  # dropped if the screen is gone
 
     def _build_some(self) -> None:
         deadline = time.perf_counter() + SLICE_S
         while self._to_build and time.perf_counter() < deadline:
             self._row(self._to_build.pop(0))
         if self._to_build:
-            QTimer.singleShot(0, self._build_some)
+            QTimer.singleShot(0, self, self._build_some)  # dropped if the screen is gone
 
     def fill_ahead(self) -> None:
         """Fill the rows with the answers given so far, a few rows per idle turn, then lay
