@@ -124,6 +124,7 @@ class SimKiosk:
     cursor: str | None = None
     pending: list[Pending] = field(default_factory=list)
     next_registration: float = 0.0
+    synced_at: float = -1.0  # virtual time of the last successful round
     backoff: Any = field(default_factory=lambda: Backoff())
 
     def new_registration(self) -> Pending:
@@ -244,8 +245,8 @@ def check_stored(server: ServerProcess, tally: Tally, what: str) -> int:
     stored = stored_registrations(server)
     answers = " ".join(f"{code}:{n}" for code, n in sorted(tally.statuses.items()))
     print(
-        f"  {what}: commit answers {answers}; acknowledged {len(tally.acked)}, "
-        f"stored {len(stored)}",
+        f"  {what}: push answers (commit, or upload when it failed) {answers}; "
+        f"acknowledged {len(tally.acked)}, stored {len(stored)}",
         file=sys.stderr,
     )
     problems = []
@@ -415,6 +416,7 @@ async def outage(
                 refused += 1
                 return k.backoff.link_failed()
             k.backoff.succeeded()
+            k.synced_at = clock.now()
             return None
 
         async def sync_round(i: int, due: float) -> None:
@@ -494,6 +496,11 @@ async def outage(
             file=sys.stderr,
         )
         first = [t - back for t in received if back <= t < back + 60.0]
+        synced = sum(1 for k in kiosks if k.synced_at >= back)
+        print(
+            f"  {synced} of {len(kiosks)} kiosks synced in the {after_s:.0f} s after",
+            file=sys.stderr,
+        )
         windows = [sum(1 for t in first if w <= t < w + 10.0) / 10.0 for w in range(0, 60, 10)]
         # Measured. Let the rounds in flight finish (cancelling one could leave a commit stored
         # but unacknowledged), then push what is still pending, then count what the server holds.
@@ -532,6 +539,7 @@ async def outage(
             "first_minute_rps": len(first) / 60.0,
             "refused": float(refused),
             "committed": float(stored),
+            "synced_after": float(synced),
         }
     finally:
         for c in clients:
@@ -610,7 +618,8 @@ def _run(args: argparse.Namespace, cluster: PgCluster | None) -> int:
                 print(
                     f"  first_minute_avg_rps={res['first_minute_rps']:.1f} "
                     f"link_failures={int(res['refused'])} backoff={BACKOFF_SOURCE} "
-                    f"committed_and_stored={int(res['committed'])}"
+                    f"committed_and_stored={int(res['committed'])} "
+                    f"kiosks_synced_first_minute={int(res['synced_after'])}"
                 )
                 print(
                     f"RESULT outage_peak_rps={res['peak_rps']:.1f} "
