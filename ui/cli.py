@@ -26,6 +26,7 @@ _OWNER = {
     "receipt": "ui.commands",
     "status": "kiosk.cli",
     "self-test": "kiosk.cli",
+    "diagnostics": "kiosk.cli",
     "sync": "sync.client.cli",
     "enrol": "sync.client.cli",
     "server": "sync.server.cli",

@@ -52,6 +52,9 @@ def cmd_kiosk(args: argparse.Namespace) -> int:
     if args.demo and not getattr(args, "data_dir", None):
         throwaway = opts.data_dir = Path(tempfile.mkdtemp(prefix="sala-demo-"))
         opts.server_url = None
+    from kiosk.logs import setup_logging  # the technician's log, PII redacted (kiosk/logs.py)
+
+    setup_logging(opts.data_dir)
     try:
         return run(opts, windowed=args.windowed, size=args.size)
     finally:

@@ -79,6 +79,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from sync.client.enrol import api_for, load_identity
 
     data_dir = _data_dir(args)
+    from kiosk.logs import setup_logging  # the technician's log, PII redacted (kiosk/logs.py)
+
+    setup_logging(data_dir)
     try:
         api = api_for(data_dir)
     except SyncError as exc:

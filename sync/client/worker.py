@@ -32,6 +32,7 @@ from sync.client.push import PushResult, flagged, push_pending
 from sync.client.staff_push import push_staff_changes
 
 log = logging.getLogger(__name__)
+CLOCK_OFFSET_SETTING = "sync.clock_offset"  # {"seconds", "at"}: kiosk/diagnostics clock check
 LAST_SUCCESS_SETTING = "sync.last_success"  # written by the Store on every sync success
 
 
@@ -99,6 +100,16 @@ def sync_once(
     purged = purge(store, data_dir=data_dir)
     push_audit(store, api)
     return results, pulled, purged
+
+
+def _note_clock(store: Any, api: Api) -> None:
+    """Keep the offset the probe just learned, for the self-test's clock check (it uses no
+    network); a failed write only loses this note, never the round."""
+    value = {"seconds": round(api.clock_offset.total_seconds(), 1), "at": api.clock().isoformat()}
+    try:
+        store.set_setting(CLOCK_OFFSET_SETTING, value)
+    except Exception as exc:  # a full disk: the round itself reports it soon enough
+        log.warning("clock offset not saved: %s", type(exc).__name__)
 
 
 def _pending(store: Any) -> int:
@@ -250,6 +261,7 @@ class SyncWorker:
             self._failed("sync.error.offline", "ping failed", None, offline=True)
             return
         self._set(online=True, busy=True, pending=pending)
+        _note_clock(store, api)
         results, _, _ = sync_once(
             store, api, data_dir=self.data_dir, is_cancelled=self._stop.is_set, executor=pool
         )

@@ -25,6 +25,7 @@ from PySide6.QtGui import QImage
 
 from kiosk.i18n import tr_text
 from kiosk.model import Receipt
+from kiosk.printer_spec import PrinterSettingError, PrinterSpec, parse_printer_spec
 from kiosk.text import Text
 from ui.receipts.content import ServiceLike, receipt_blocks
 from ui.receipts.pdf import paint_paged
@@ -48,50 +49,6 @@ class PrintResult:
     @property
     def ok(self) -> bool:
         return self.outcome == "printed"
-
-
-class PrinterSettingError(ValueError):
-    """The printer setting cannot be understood."""
-
-
-@dataclass(frozen=True)
-class PrinterSpec:
-    kind: Literal["none", "system", "usb", "file", "network"]
-    target: str = ""  # printer name, file path or host
-    vendor: int = 0
-    product: int = 0
-    port: int = 9100
-
-
-def parse_printer_spec(spec: str | None) -> PrinterSpec:
-    """Read a `Config.printer` value; raises PrinterSettingError with what is wrong."""
-    text = (spec or "").strip()
-    if text in ("", "none"):
-        return PrinterSpec("none")
-    if text == "system":
-        return PrinterSpec("system")
-    if text.startswith("system:"):
-        return PrinterSpec("system", text.removeprefix("system:"))
-    if not text.startswith("escpos:"):
-        raise PrinterSettingError(f"unknown printer setting {text!r}")
-    kind, _, rest = text.removeprefix("escpos:").partition(":")
-    if kind == "file" and rest:
-        return PrinterSpec("file", rest)
-    if kind == "usb":
-        parts = rest.split(":")
-        try:
-            vendor, product = (int(p.removeprefix("0x"), 16) for p in parts)
-        except ValueError:
-            raise PrinterSettingError(
-                f"USB printer needs escpos:usb:VID:PID in hex, not {text!r}"
-            ) from None
-        return PrinterSpec("usb", vendor=vendor, product=product)
-    if kind == "network" and rest:
-        host, _, port = rest.partition(":")
-        if port and not port.isdigit():
-            raise PrinterSettingError(f"bad network printer port in {text!r}")
-        return PrinterSpec("network", host, port=int(port) if port else 9100)
-    raise PrinterSettingError(f"unknown ESC/POS printer setting {text!r}")
 
 
 def print_receipt(
