@@ -14,6 +14,7 @@ from typing import Any
 
 PRESS_MS = 100  # a finger's tap: press, ~0.1 s, release
 WAIT_S = 30.0  # generous: the machine running the tests is busy
+MIN_SWIPE = 60  # px: the shortest drag `reveal` makes, well past any tap's jitter
 
 
 def pump(ms: float) -> None:
@@ -115,11 +116,16 @@ class Finger:
             top = widget.mapTo(viewport, widget.rect().topLeft()).y()
             bottom = top + widget.height()
             height = viewport.height()
-            if top >= 0 and (bottom <= height or top == 0):
+            # Wholly in view; or, taller than the view, its top in the view's upper third (a
+            # swipe cannot land on an exact pixel: the scroller eats the drag threshold).
+            if top >= 0 and (bottom <= height or top <= height // 3):
                 return
-            # Drag the content by at most half the view, from the view's middle.
+            # Drag the content by at most half the view, from the view's middle; never by less
+            # than a swipe (a few pixels' "drag" is a tap, and a tap on a list row chooses it).
             shift = -top + 12 if top < 0 else -(min(bottom - height + 12, top))
             shift = max(-height // 2, min(height // 2, shift))
+            if abs(shift) < MIN_SWIPE:
+                shift = MIN_SWIPE if shift > 0 else -MIN_SWIPE
             mid = viewport.mapToGlobal(viewport.rect().center())
             self.drag(mid.x(), mid.y() - shift // 2, 0, shift)
             wait_for(lambda: _scroller_idle(viewport), what="the scroll to settle")

@@ -179,3 +179,47 @@ def capture(kiosk: Any, field_id: str, pages: int) -> None:
         kiosk.finger.tap(shutter)
         wait_for(lambda n=n: kept() >= n, 60, f"{field_id}: page {n} kept")
     wait_for(lambda: not w.pending(), 60, f"{field_id}: stored")
+
+
+def papers_to_confirmation(kiosk: Any) -> str:
+    """From the last question's Continue: check answers (no problems) → consent → send → the
+    confirmation with its application number in view. The number."""
+    f = kiosk.finger
+    f.tap(named(kiosk, "continue"))
+    on_screen(kiosk, "check_answers")
+    check = kiosk.page()
+    wait_for(lambda: not check.issues, what="check answers without problems")
+    f.tap(named(kiosk, "checkContinue"))
+    on_screen(kiosk, "consent")
+    f.tap(named(kiosk, "agreeSubmit"))
+    on_screen(kiosk, "confirmation")
+    number = named(kiosk, "appNumber")
+    session = kiosk.kiosk.ctx.session
+    wait_for(
+        lambda: session.receipt is not None and number.text() == session.receipt.app_number,
+        what="the application number on the confirmation",
+    )
+    assert in_view(kiosk, number)
+    return str(number.text())
+
+
+def check_status(kiosk: Any, app_number: str) -> Any:
+    """Confirmation → Finish → the welcome screen's second big button → type `app_number` on
+    the on-screen number keys → Check: the status panel, in view. The panel."""
+    f = kiosk.finger
+    f.tap(named(kiosk, "finish"))
+    on_screen(kiosk, "attract")
+    f.tap(named(kiosk, "attractCheck"))
+    on_screen(kiosk, "status_check")
+    screen = kiosk.page()
+    assert not screen.error.isVisible() or not screen.error.text(), "an error before input"
+    tap_to_focus(kiosk, screen.edit)
+    wait_for(lambda: in_view(kiosk, screen.edit), what="the number box above the keyboard")
+    f.type(app_number)
+    assert screen.edit.text() == app_number
+    f.tap(named(kiosk, "statusCheck"))
+    panel = screen.panel
+    wait_for(panel.isVisible, what="the status panel")
+    wait_for(lambda: in_view(kiosk, panel), what="the status panel in view")
+    assert screen.result.text() and screen.service.text()
+    return screen

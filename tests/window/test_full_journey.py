@@ -1,29 +1,27 @@
 """A whole application by taps only (issue 11, "every journey in a real window"): the Khmer
 ID-card renewal from the attract screen to the application number, every answer typed on the
-on-screen keys, places chosen from the lists, photo and papers from the demo camera.
+on-screen keys, places chosen from the lists, photo and papers from the demo camera, then
+"Check my application" from the welcome screen with the number just given.
 
 No second taps: each tap is followed by a check that it did what it was for (a new screen, a
 focused box, a chosen option, a kept photo) before the next. The whole journey runs at
-1366×768, the tightest screen, in both languages; the larger screens run its first half
-(typing, Next, the date), which is where the layout differs.
+all three sizes in both languages.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from tests.window.finger import wait_for
 from tests.window.journeys import (
+    SERVICE,
     capture,
+    check_status,
     choose,
     choose_place,
     cont,
     field,
-    in_view,
-    named,
-    on_screen,
+    papers_to_confirmation,
     tap_next_key,
     tap_to_focus,
     to_service,
@@ -67,8 +65,9 @@ def _cut(k: Any, widget: Any) -> bool:
     return top < 0 < top + widget.height()
 
 
-@pytest.mark.parametrize("size", [(1366, 768)], ids=["1366x768"])
 def test_id_card_renewal_to_the_application_number_by_taps(running: Any, locale: str) -> None:
+    """At every size, in both languages; then "Check my application" from the welcome screen
+    finds it."""
     k = running
     _first_half(k, locale)
     cont(k, "place_of_birth")
@@ -83,26 +82,11 @@ def test_id_card_renewal_to_the_application_number_by_taps(running: Any, locale:
     capture(k, "family_book", 1)
     cont(k, "old_card")
     capture(k, "old_card", 2)  # front and back
-    k.finger.tap(named(k, "continue"))
-    on_screen(k, "check_answers")
-    check = k.page()
-    wait_for(lambda: not check.issues, what="check answers without problems")
-    k.finger.tap(named(k, "checkContinue"))
-    on_screen(k, "consent")
-    k.finger.tap(named(k, "agreeSubmit"))
-    on_screen(k, "confirmation")
-    number = named(k, "appNumber")
-    receipt = k.kiosk.ctx.session.receipt
-    wait_for(lambda: receipt is not None and number.text() == receipt.app_number)
-    assert in_view(k, number)
+    number = papers_to_confirmation(k)
     answers = k.kiosk.ctx.session.answers
     assert answers["name_km"] == KM_NAME
     assert answers["place_of_birth"]["village"] == born
     assert answers["address"]["village"] == lives
-
-
-@pytest.mark.parametrize("size", [(1920, 1080), (1080, 1920)], ids=["1920x1080", "1080x1920"])
-def test_the_typing_half_of_the_renewal_by_taps(running: Any, locale: str) -> None:
-    k = running
-    _first_half(k, locale)
-    cont(k, "place_of_birth")
+    status = check_status(k, number)
+    service = k.kiosk.ctx.catalog.services[SERVICE].name.get(status.lang)
+    assert service in status.service.text()
