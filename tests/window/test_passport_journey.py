@@ -1,8 +1,8 @@
-"""The English passport application by taps only (issue 11), at every size: the Khmer name on
-the Khmer keys, the Latin name in capitals on the English keys (Caps once), the ID number,
-places from the lists, no old passport, the optional SMS answered "No", the photo and three
-papers from the demo camera, check answers, the consent screen with the fee in view, send,
-and the confirmation with its application number.
+"""The passport application by taps only (issue 11), at every size and in both languages:
+the Khmer name on the Khmer keys, the Latin name in capitals on the English keys (Caps once),
+the ID number, places from the lists, no old passport, the optional SMS answered "No", the
+photo and three papers from the demo camera, check answers, the consent screen with the fee in
+view, send, and the confirmation with its application number.
 
 No second taps: each tap is followed by a check that it did what it was for.
 """
@@ -10,8 +10,6 @@ No second taps: each tap is followed by a check that it did what it was for.
 from __future__ import annotations
 
 from typing import Any
-
-import pytest
 
 from tests.window.finger import wait_for
 from tests.window.journeys import (
@@ -31,13 +29,12 @@ KM_NAME = "សុខ ដារា"
 LATIN_NAME = "SOK DARA"
 
 
-@pytest.mark.parametrize("locale", ["en"])
-def test_english_passport_to_the_application_number_by_taps(running: Any, locale: str) -> None:
+def test_passport_to_the_application_number_by_taps(running: Any, locale: str) -> None:
     k = running
     f = k.finger
     f.tap(named(k, "attractStart"))
     on_screen(k, "language")
-    f.tap(named(k, "choose_en"))
+    f.tap(named(k, f"choose_{locale}"))
     on_screen(k, "services")
     f.tap(named(k, "service_passport_ordinary"))
     on_screen(k, "service_detail")
@@ -85,7 +82,8 @@ def test_english_passport_to_the_application_number_by_taps(running: Any, locale
     f.tap(named(k, "checkContinue"))
     on_screen(k, "consent")
     fee = named(k, "consentFeeAmount")
-    wait_for(lambda: "400,000" in fee.text(), what="the passport's fee")
+    amount = {"km": "៤០០.០០០", "en": "400,000"}[locale]
+    wait_for(lambda: amount in fee.text(), what="the passport's fee")
     assert in_view(k, fee)
     f.tap(named(k, "agreeSubmit"))
     on_screen(k, "confirmation")
