@@ -11,6 +11,7 @@ WAL / PostgreSQL) or while it is down.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,12 @@ from typing import Any
 from sync import protocol as p
 
 DAY = 86400.0
+
+
+# Modules that add their own subcommands with `register_commands(cmds, common)`, where `common`
+# is `_common` (the --db/--media-dir/config options). They import only argparse and the protocol
+# at this point, like this module; their commands import the rest when they run.
+MORE_COMMANDS: tuple[str, ...] = ()
 
 
 def _common(parser: argparse.ArgumentParser, *, sub: bool) -> None:
@@ -167,6 +174,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
     _staff_commands(cmds)
     _officer_commands(cmds)
+    for name in MORE_COMMANDS:
+        importlib.import_module(name).register_commands(cmds, _common)
 
     c = cmds.add_parser("audit-flags", help="list breaks and gaps in kiosks' uploaded audit")
     _common(c, sub=True)

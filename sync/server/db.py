@@ -394,7 +394,17 @@ def _v4(conn: Connection) -> None:
             conn.execute(service_ministry.insert().values(service_id=service_id, ministry=ministry))
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4]
+def _v5(conn: Connection) -> None:
+    """Clerk station, field kit and back office: the tables and columns declared in
+    `sync/server/tables/` (one module per topic)."""
+    from sync.server import tables
+
+    metadata.create_all(conn)  # only the new tables; existing ones are left alone
+    for table, names in tables.NEW_COLUMNS:
+        _add_columns(conn, table, names)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
 
 
 def make_engine(url: str) -> Engine:
@@ -428,6 +438,8 @@ def make_engine(url: str) -> Engine:
 
 def migrate(engine: Engine) -> int:
     """Run every migration step not yet recorded; returns the schema version now in place."""
+    from sync.server import tables  # noqa: F401  (declares its tables on `metadata` first)
+
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(72010)"))  # two servers starting

@@ -1,0 +1,17 @@
+"""Tables added after schema v4, one module per topic, all on `sync.server.db.metadata`.
+
+Why here and not in db.py: several roles (clerk station, field kit, back office) add tables at
+once, and db.py stays small. A module declares its tables with `Table(..., db.metadata)` and
+new columns of an existing table with `table.append_column(...)` plus an entry in
+`NEW_COLUMNS`, so `db._v5` adds them to databases made before. Importing this package imports
+every topic module, so `metadata.create_all` sees them all.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Table
+
+NEW_COLUMNS: list[tuple[Table, tuple[str, ...]]] = []
+
+# Topic modules, imported for their side effect of declaring tables (keep this list sorted).
+from sync.server.tables import _topics  # noqa: E402, F401
