@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import os
 import socket
-import subprocess
 import sys
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
-import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
@@ -24,6 +20,7 @@ if str(ROOT) not in sys.path:
 from kiosk.model import Attachment  # noqa: E402
 from kiosk.store import Store  # noqa: E402
 from tests.bench.linkemu import Link  # noqa: E402
+from tests.sync.conftest import ServerProcess  # noqa: E402
 
 COMMUNE = "120101"
 SERVICE = ("test_birth_certificate", "1")
@@ -52,85 +49,23 @@ def jpeg_like(size: int, seed: int) -> bytes:
     return data[:size]
 
 
-class Server:
-    """`python -m sync.server` (SQLite) on 127.0.0.1 in the server namespace."""
+class Server(ServerProcess):
+    """`python -m sync.server` (SQLite) on 127.0.0.1 in the link's server namespace: the test
+    suite's server process, started through `link.server_prefix()`."""
 
     def __init__(self, link: Link, data_dir: Path, *extra: str) -> None:
-        self.link = link
-        self.data_dir = data_dir
-        data_dir.mkdir(parents=True, exist_ok=True)
-        (data_dir / "catalog.json").write_text(json.dumps(CATALOG))
-        self.port = free_port(link)
-        self.db_url = f"sqlite:///{data_dir / 'server.db'}"
-        self.extra = extra
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def base(self) -> list[str]:
-        return [
-            sys.executable,
-            "-m",
-            "sync.server",
-            "--data-dir",
-            str(self.data_dir),
-            "--db",
-            self.db_url,
-        ]
-
-    def start(self) -> Server:
-        log = (self.data_dir / "server.log").open("ab")
-        self.proc = subprocess.Popen(
-            [
-                *self.link.server_prefix(),
-                *self.base(),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--log-level",
-                "warning",
-                "--catalog",
-                str(self.data_dir / "catalog.json"),
-                *self.extra,
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
+        super().__init__(
+            data_dir,
+            args=extra,
+            port=free_port(link),
+            prefix=link.server_prefix(),
+            probe=link.server_side,
+            catalog=CATALOG,
         )
-        log.close()
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError((self.data_dir / "server.log").read_text()[-2000:])
-            try:
-                with self.link.server_side():
-                    r = requests.get(f"http://127.0.0.1:{self.port}/v1/ping", timeout=1)
-                if r.status_code == 204:
-                    return self
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("server did not start")
-
-    def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-    def cli(self, *args: str) -> str:
-        return subprocess.run(
-            [*self.base(), *args], capture_output=True, text=True, check=True, cwd=ROOT, timeout=60
-        ).stdout.strip()
+        self.link = link
 
     def code(self) -> str:
-        return self.cli("enrolment-code", "--commune", COMMUNE)
+        return self.enrolment_code(COMMUNE)
 
 
 @dataclass

@@ -68,9 +68,7 @@ def main() -> int:
         kiosk = open_kiosk(tmp / "kiosk", proxy.url, server.code())
         session = requests.Session()
         api = api_for(kiosk.data_dir, session)
-        officer = server.cli(
-            "officer-token", "--name", "bench officer", "--role", "admin", "--jurisdiction", "all"
-        )
+        officer = server.officer_token("bench officer")
         statuses: dict[str, str] = {}  # what the officer set, by registration id
         report: dict[str, int] = {}
         ids: list[str] = []

@@ -18,6 +18,7 @@ imported kiosk, ui or sync-client code. The sync client's fixtures are in `clien
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import os
@@ -27,7 +28,8 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -57,16 +59,23 @@ class ServerProcess:
         args: tuple[str, ...] = (),
         *,
         ca: Path | None = None,
+        port: int | None = None,
+        prefix: Sequence[str] = (),
+        probe: Callable[[], AbstractContextManager[Any]] = contextlib.nullcontext,
+        catalog: dict[str, Any] | None = None,
     ):
+        """`prefix` runs the server inside something (the benchmarks' network namespace), and
+        `probe` is entered around the start-up ping so it reaches the server there."""
         self.data_dir = data_dir
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.db_url = db_url or f"sqlite:///{data_dir / 'server.db'}"
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"{'https' if ca else 'http'}://127.0.0.1:{self.port}"
         self.verify: Any = ssl.create_default_context(cafile=str(ca)) if ca else True
-        catalog = data_dir / "test-catalog.json"
-        catalog.write_text(json.dumps(TEST_CATALOG))
-        self.args = ("--catalog", str(catalog), *args)
+        self.prefix, self.probe = tuple(prefix), probe
+        catalog_path = data_dir / "test-catalog.json"
+        catalog_path.write_text(json.dumps(catalog or TEST_CATALOG))
+        self.args = ("--catalog", str(catalog_path), *args)
         self.proc: subprocess.Popen[bytes] | None = None
         self._codes: dict[str, list[str]] = {}
 
@@ -86,6 +95,7 @@ class ServerProcess:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen(
             [
+                *self.prefix,
                 *self._base(),
                 "--host",
                 "127.0.0.1",
@@ -106,7 +116,8 @@ class ServerProcess:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log_tail()}")
             try:
-                ping = httpx.get(f"{self.url}/v1/ping", timeout=1, verify=self.verify)
+                with self.probe():
+                    ping = httpx.get(f"{self.url}/v1/ping", timeout=1, verify=self.verify)
                 if ping.status_code == 204:
                     return self
             except httpx.TransportError:
