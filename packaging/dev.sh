@@ -69,6 +69,7 @@ case "$cmd" in
     # Modules stay small enough to read in one sitting (ARCHITECTURE.md).
     long=$(find kiosk ui sync tests -name '*.py' -exec wc -l {} + | awk '$2 != "total" && $1 > 600')
     if [ -n "$long" ]; then echo "modules over 600 lines:"; echo "$long"; status=1; fi
+    lint_status=$status  # the summary line below says when lint alone failed
     run_pytest() {  # NAME VENV ARGS...
       local name=$1 env=$2; shift 2
       echo "== $name"
@@ -110,6 +111,8 @@ for f in pathlib.Path(sys.argv[1]).glob("*.xml"):
 failed = t["failures"] + t["errors"]
 print(f"all jobs: {t['tests'] - failed - t['skipped']} passed, {failed} failed, {t['skipped']} skipped")
 PYEOF
+    if [ "$lint_status" -ne 0 ]; then echo "lint: FAILED (see the lint section at the top)"; fi
+    echo "exit status: $status"
     exit $status
     ;;
   package)
