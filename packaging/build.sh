@@ -54,6 +54,12 @@ mkdir -p "$BUILD" "$DIST"
 "$VENV/bin/pyinstaller" --noconfirm --log-level WARN --distpath "$BUILD/dist" \
   --workpath "$BUILD/work" packaging/sala.spec
 BUNDLE=$BUILD/dist/sala
+# Qt's ICU data down to what Qt uses here (packaging/trim_icu.py says what and why): ~30 MB.
+if command -v icupkg >/dev/null && command -v genccode >/dev/null && command -v gcc >/dev/null; then
+  "$PY" packaging/trim_icu.py "$BUNDLE"/_internal/PySide6/Qt/lib/libicudata.so.*
+else
+  echo "sala build: WARNING: icu-devtools or gcc missing: ICU data not trimmed (~30 MB more)" >&2
+fi
 # Our own Python's library and extension modules carry debug info; strip only those (strip
 # breaks the wheels' auditwheel-patched libraries: packaging/sala.spec).
 strip --strip-unneeded "$BUNDLE"/_internal/libpython3*.so* "$BUNDLE"/_internal/python3*/lib-dynload/*.so
@@ -69,7 +75,16 @@ cp -a "$BUNDLE/." "$TREE/$REL/"
 ln -s "releases/$VERSION" "$TREE/opt/sala/current"
 ln -s /opt/sala/current/sala "$TREE/usr/bin/sala"
 install -m 0644 packaging/deb/sala-kiosk.service packaging/deb/sala-kiosk-failed.service \
-  "$TREE/lib/systemd/system/"
+  packaging/deb/sala-update.service packaging/deb/sala-update.path "$TREE/lib/systemd/system/"
+# The ministry's release public key, pinned (README "Updates"): $SALA_RELEASE_PUBKEY or
+# packaging/release_key.pub (from the key ceremony). Without one the package installs, but
+# refuses every update ("no release key").
+KEY=${SALA_RELEASE_PUBKEY:-packaging/release_key.pub}
+if [ -f "$KEY" ]; then
+  install -D -m 0644 "$KEY" "$TREE/usr/share/sala-kiosk/release_key.pub"
+else
+  echo "sala build: WARNING: no release public key ($KEY): this package refuses all updates" >&2
+fi
 install -m 0644 packaging/deb/pam-sala-kiosk "$TREE/etc/pam.d/sala-kiosk"
 install -m 0644 packaging/deb/copyright packaging/deb/README.Debian "$TREE/usr/share/doc/$PKG/"
 install -m 0644 packaging/deb/examples/99-sala-touch.rules "$TREE/usr/share/doc/$PKG/examples/"

@@ -120,11 +120,11 @@ PYEOF
     # with packaging/build.sh, then checks it (tests/packaging, marker `packaging`: dpkg-deb,
     # lintian, the bundled sala headless, systemd-analyze verify, the maintainer scripts).
     # A step of its own, not in `test`: about 3 minutes here (build ~1 min, lintian ~2 min).
-    apt_install $QT_LIBS binutils lintian cage
+    apt_install $QT_LIBS binutils lintian cage icu-devtools gcc
     venv .venv-core core,server,test-core
     bash packaging/build.sh
     version=$(.venv-core/bin/python -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])')
-    SALA_DEB="$ROOT/dist/sala-kiosk_${version}_amd64.deb" QT_QPA_PLATFORM=offscreen \
+    PACKAGED_DEB="$ROOT/dist/sala-kiosk_${version}_amd64.deb" QT_QPA_PLATFORM=offscreen \
       exec .venv-core/bin/python -m pytest -q -p no:cacheprovider tests/packaging -m packaging
     ;;
   *)

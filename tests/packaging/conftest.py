@@ -1,5 +1,5 @@
 """The packaged kiosk's tests. `packaging`-marked tests check the built .deb: they take
-$SALA_DEB, or build it with packaging/build.sh (about 2 minutes), and run in their own step,
+$PACKAGED_DEB, or build it with packaging/build.sh (about 2 minutes), and run in their own step,
 `bash packaging/dev.sh package`. The rest (the version) run in the Qt-free job."""
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ def project_version() -> str:
 
 @pytest.fixture(scope="session")
 def deb() -> Path:
-    given = os.environ.get("SALA_DEB")
+    # Not a SALA_* name: tests/conftest.py clears those, so SALA_DEB never arrived here and
+    # every packaging run built the package a second time.
+    given = os.environ.get("PACKAGED_DEB") or os.environ.get("SALA_DEB")
     if given:
         return Path(given)
     subprocess.run(["bash", str(REPO / "packaging" / "build.sh")], check=True)

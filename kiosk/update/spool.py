@@ -1,0 +1,202 @@
+"""The kiosk's side of an update, in `<data dir>/update/`: the idle signal, the health stamp,
+the newest offered manifest, the technician's deferral, and the install request the root
+unit picks up (`spool/request.json`, watched by sala-update.path).
+
+The idle signal: the UI calls `mark_session(data_dir, True)` when a citizen starts a journey
+or staff sign in, and `False` back on the attract screen; `session.json` names the kiosk's pid,
+so a kiosk that died mid-journey does not block updates forever.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from kiosk.durable import write_atomic
+from kiosk.update import state as state_mod
+from kiosk.update.manifest import Manifest, UpdateRefused, parse
+from kiosk.update.verify import verify_release
+from kiosk.update.versions import newer
+from sync import protocol
+
+UPDATE_DIR = "update"
+SPOOL_DIR = "spool"
+REQUEST = "request.json"
+RESULT = "result.json"
+SESSION = "session.json"
+HEALTH = "health.json"
+OFFERED = "offered.json"
+DEFERRAL = "deferral.json"
+USB_DIR = "sala-update"  # the folder on a USB stick: one or more *.manifest.json + their .deb
+
+
+def update_dir(data_dir: Path) -> Path:
+    return Path(data_dir) / UPDATE_DIR
+
+
+def _write_json(path: Path, obj: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, protocol.canonical_json(obj), mode=0o600)
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _alive(pid: object) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's (the root unit asking about sala's)
+        return True
+    return True
+
+
+# -- the signals the kiosk gives -------------------------------------------------------------------
+def mark_session(data_dir: Path, active: bool, *, pid: int | None = None) -> None:
+    _write_json(update_dir(data_dir) / SESSION, {"active": active, "pid": pid or os.getpid()})
+
+
+def is_idle(data_dir: Path) -> bool:
+    s = _read_json(update_dir(data_dir) / SESSION)
+    return not (isinstance(s, dict) and s.get("active") is True and _alive(s.get("pid")))
+
+
+def write_health_stamp(data_dir: Path, version: str, now: datetime) -> None:
+    """The running kiosk says it reached its attract screen on `version`."""
+    stamp = {"version": version, "at": protocol.format_date(now)}
+    _write_json(update_dir(data_dir) / HEALTH, stamp)
+
+
+def health_stamp(data_dir: Path, since: datetime) -> str | None:
+    """The stamped version, if the stamp was written at or after `since`."""
+    s = _read_json(update_dir(data_dir) / HEALTH)
+    try:
+        if isinstance(s, dict) and protocol.parse_date(str(s["at"])) >= since:
+            return str(s["version"])
+    except (KeyError, ValueError):
+        pass
+    return None
+
+
+# -- offers: from the change feed or a USB stick ---------------------------------------------------
+def note_contact(data_dir: Path, server_time: datetime) -> None:
+    """A signed request just succeeded at `server_time` (the server refuses a date more than
+    5 minutes off, so this is the server's clock): the freshness reference moves on. Written
+    at most hourly, not on every sync round."""
+    directory = update_dir(data_dir)
+    st = state_mod.load(directory)
+    known = protocol.parse_date(st.last_contact) if st.last_contact else None
+    if known is None or server_time - known >= timedelta(hours=1):
+        st.note_contact(server_time)
+        state_mod.save(directory, st)
+
+
+def note_offer(data_dir: Path, document: bytes) -> bool:
+    """Keep the newest manifest the feed brought (the updater verifies it before any use);
+    True if it is newer than the one kept."""
+    directory = update_dir(data_dir)
+    try:
+        m = parse(json.loads(document)["manifest"])
+    except (UpdateRefused, ValueError, KeyError, TypeError):
+        return False
+    kept = offered(data_dir)
+    if kept is not None and not newer(m.version, kept.version):
+        return False
+    directory.mkdir(parents=True, exist_ok=True)
+    write_atomic(directory / OFFERED, document, mode=0o600)
+    return True
+
+
+def offered(data_dir: Path) -> Manifest | None:
+    """The kept offer's fields (unverified: for display and scheduling only)."""
+    try:
+        doc = json.loads((update_dir(data_dir) / OFFERED).read_bytes())
+        return parse(doc["manifest"])
+    except (OSError, ValueError, KeyError, TypeError, UpdateRefused):
+        return None
+
+
+def usb_release(stick: Path) -> tuple[bytes, Path]:
+    """The newest release in `<stick>/sala-update/` (or `stick` itself): its signed manifest
+    and the .deb it names, beside it."""
+    folder = stick / USB_DIR if (stick / USB_DIR).is_dir() else stick
+    best: tuple[Manifest, bytes] | None = None
+    for path in sorted(folder.glob("*.manifest.json")):
+        document = path.read_bytes()
+        try:
+            m = parse(json.loads(document)["manifest"])
+        except (UpdateRefused, ValueError, KeyError, TypeError):
+            continue
+        if best is None or newer(m.version, best[0].version):
+            best = (m, document)
+    if best is None:
+        raise UpdateRefused("no_release", str(folder))
+    return best[1], folder / best[0].deb_file
+
+
+def defer(data_dir: Path, version: str, until: datetime, offered_at: datetime) -> None:
+    """A technician holds `version` back until `until` (policy.install_decision caps it)."""
+    _write_json(
+        update_dir(data_dir) / DEFERRAL,
+        {
+            "version": version,
+            "until": protocol.format_date(until),
+            "offered_at": protocol.format_date(offered_at),
+        },
+    )
+
+
+def deferral(data_dir: Path, version: str) -> tuple[datetime | None, datetime | None]:
+    """(deferred until, first offered at) for `version`, or (None, None)."""
+    d = _read_json(update_dir(data_dir) / DEFERRAL)
+    if not isinstance(d, dict) or d.get("version") != version:
+        return None, None
+    try:
+        return protocol.parse_date(d["until"]), protocol.parse_date(d["offered_at"])
+    except (KeyError, ValueError):
+        return None, None
+
+
+# -- the request to the root unit ------------------------------------------------------------------
+def request_install(
+    data_dir: Path, document: bytes, deb: Path, public: Ed25519PublicKey, installed: str
+) -> Manifest:
+    """Verify the release, then hand it to the root unit: the .deb and manifest copied into
+    the spool, `request.json` written last (its appearance starts sala-update.service).
+    A refusal raises UpdateRefused and leaves the spool as it was."""
+    directory = update_dir(data_dir)
+    st = state_mod.load(directory)
+    m = verify_release(document, deb, public, installed, st)
+    spool = directory / SPOOL_DIR
+    spool.mkdir(parents=True, exist_ok=True)
+    tmp = spool / f".{m.deb_file}.part"
+    shutil.copyfile(deb, tmp)
+    with tmp.open("rb") as f:
+        os.fsync(f.fileno())
+    tmp.replace(spool / m.deb_file)
+    write_atomic(spool / "manifest.json", document, mode=0o600)
+    (spool / RESULT).unlink(missing_ok=True)
+    _write_json(spool / REQUEST, {"version": m.version, "deb": m.deb_file})
+    st.accept(m)
+    state_mod.save(directory, st)
+    return m
+
+
+def result(data_dir: Path) -> dict[str, Any] | None:
+    """The root unit's last answer: {"version", "outcome": installed | rolled_back | refused,
+    "reason", "at"}."""
+    r = _read_json(update_dir(data_dir) / SPOOL_DIR / RESULT)
+    return r if isinstance(r, dict) else None
