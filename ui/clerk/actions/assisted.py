@@ -1,0 +1,90 @@
+"""An assisted application: the clerk starts the citizen's own journey for someone who cannot
+use the screen alone. Same screens, same validation; the registration is recorded as
+assisted by the clerk (`ClerkDesk.start_assisted`, `Store.set_assisted_by`) and the receipt
+says "assisted by <clerk>" (`ui.receipts.content.AssistedReceipt`).
+
+When it ends, the clerk's queue returns if the staff session is still alive; if it ended by
+the idle countdown (nobody at the screen), the staff session ends too and the welcome shows:
+a citizen never finds a staff screen open.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from ui.clerk.actions.base import HOME, ActionScreen
+from ui.widgets.basic import wrap_label
+
+log = logging.getLogger(__name__)
+
+
+class AssistedScreen(ActionScreen):
+    name = "clerk_assisted"
+    title_key = "clerk.act.assisted.title"
+    primary_key = "clerk.act.assisted.start"
+    needs_application = False
+    back_key = "clerk.act.back_queue"
+
+    def build(self, content: QWidget) -> None:
+        self._wired = False
+        col = QVBoxLayout(content)
+        col.setContentsMargins(0, 0, 0, 0)
+        self.explain = wrap_label(role="body")
+        self.explain.setObjectName("clerkAssistedExplain")
+        col.addWidget(self.explain)
+
+    def show_view(self) -> None:
+        session = getattr(self.nav, "session", None)
+        name = session.name.get(self.lang) if session is not None else ""
+        self.explain.setText(self.tr("clerk.act.assisted.explain", name=name))
+
+    def go_back(self) -> None:
+        self.nav.go(HOME)
+
+    def citizen(self) -> Any:
+        return self.ctx.extras.get("citizen")
+
+    def act(self) -> None:
+        if self.citizen() is None:
+            self.show_error(self.tr("clerk.act.error"))
+            return
+        self.call(lambda desk: desk.start_assisted(), self._on_started)
+
+    def _on_started(self, staff_id: str) -> None:
+        citizen, session = self.citizen(), self.nav.session
+        if citizen is None or session is None:
+            return
+        if not self._wired:  # the clerk is at the screen while the citizen answers
+            citizen.draft_saved.connect(self._keep_alive)
+            citizen.registration_saved.connect(lambda _r: self._keep_alive())
+            self._wired = True
+        citizen.start_assisted(staff_id, session.name, self._on_assisted_end)
+
+    def _keep_alive(self) -> None:
+        citizen, session = self.citizen(), getattr(self.nav, "session", None)
+        if citizen is not None and citizen.assisted is not None and session is not None:
+            session.touch(self._now())
+
+    def _now(self) -> Any:
+        now = getattr(self.nav, "now", None)
+        if callable(now):
+            return now()
+        from kiosk.model import utc_now
+
+        return utc_now()
+
+    def _alive(self) -> bool:
+        alive = getattr(self.nav, "signed_in_now", None)
+        if callable(alive):
+            return bool(alive())
+        session = getattr(self.nav, "session", None)
+        return session is not None and not session.expired(self._now())
+
+    def _on_assisted_end(self, finished: bool) -> None:
+        if finished and self._alive():
+            self.nav.go(HOME)
+        elif getattr(self.nav, "session", None) is not None:
+            self.nav.end_session()
