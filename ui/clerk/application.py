@@ -19,6 +19,7 @@ from kiosk.i18n import tr as core_tr
 from ui.clerk.allowed import allowed_actions
 from ui.clerk.rows import when_text, word
 from ui.clerk.viewer import PictureViewer, Thumb, decode
+from ui.clerk.widgets import capture_check_label
 from ui.screens.base import Screen, clear_layout
 from ui.widgets.basic import BigButton, ErrorLabel, wrap_label
 from ui.widgets.text import digits
@@ -38,14 +39,6 @@ def _panel(name: str) -> tuple[QFrame, QVBoxLayout]:
     box.setContentsMargins(24, 14, 24, 14)
     box.setSpacing(6)
     return frame, box
-
-
-def _check_name(check: str, locale: str) -> str:
-    """A capture check's words (`capture.check.*`), e.g. "sharpness" -> "sharp"."""
-    base = check.rsplit(".", 1)[-1]
-    key = f"capture.check.{base}"
-    text = core_tr(key, locale)
-    return check if text == key else text
 
 
 def _reason(code: str, locale: str) -> str:
@@ -244,7 +237,7 @@ class ClerkApplicationScreen(Screen):
                 box,
                 self.tr(
                     "clerk.ui.app.check_value",
-                    name=_check_name(check, loc),
+                    name=capture_check_label(check, loc),
                     value=digits(f"{value:.2f}", loc),
                 ),
                 "hint",

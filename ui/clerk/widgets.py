@@ -22,6 +22,14 @@ if TYPE_CHECKING:
 AVATAR_COLOURS = ("#003078", "#00703C", "#4C2C92", "#B10E1E", "#484F53", "#005A30")
 
 
+def capture_check_label(check: str, locale: str) -> str:
+    """A capture check's own words (`capture.check.*`, e.g. "photo.sharpness" -> "sharp"),
+    else its id: the application view and the override screen name checks alike."""
+    key = f"capture.check.{check.rsplit('.', 1)[-1]}"
+    text = tr(key, locale)
+    return check if text == key else text
+
+
 def initials(name_en: str, name_km: str = "") -> str:
     """Up to two letters from the Latin name ("SOK DARA" -> "SD"); else the Khmer name's
     first cluster."""

@@ -62,21 +62,30 @@ def render_receipt_pdf(
     commune_name: str | Text | None = None,
 ) -> Path:
     """Write the receipt to `path` (atomically: a half-written PDF never appears there)."""
-    if size not in PAGES:
-        raise ValueError(f"unknown receipt page size {size!r}; use A6 or A4")
     path = Path(path)
     if not path.parent.is_dir():
         raise FileNotFoundError(f"folder for the receipt PDF does not exist: {path.parent}")
+    blocks = receipt_blocks(receipt, service, locale, commune_name)
+    return write_blocks_pdf(blocks, path, size=size, title=f"Sala receipt {receipt.app_number}")
+
+
+def write_blocks_pdf(
+    blocks: list[Block], path: Path, *, size: PageSizeName = "A6", title: str = "Sala"
+) -> Path:
+    """Any paper made of receipt blocks as a PDF at `path`, written atomically (a half-written
+    file never appears there). Receipts and the clerk's end of day both come through here."""
+    if size not in PAGES:
+        raise ValueError(f"unknown receipt page size {size!r}; use A6 or A4")
     page_id, margin, scale = PAGES[size]
     tmp = path.with_name(path.name + ".part")
     writer = QPdfWriter(str(tmp))
     writer.setResolution(PDF_DPI)
     writer.setPageSize(QPageSize(page_id))
     writer.setPageMargins(QMarginsF(margin, margin, margin, margin), QPageLayout.Unit.Millimeter)
-    writer.setTitle(f"Sala receipt {receipt.app_number}")
+    writer.setTitle(title)
     writer.setCreator("Sala")
     try:
-        paint_paged(writer, receipt_blocks(receipt, service, locale, commune_name), PDF_DPI, scale)
+        paint_paged(writer, blocks, PDF_DPI, scale)
         del writer  # flushes and closes the file
         os.replace(tmp, path)
     finally:

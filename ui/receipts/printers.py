@@ -27,9 +27,9 @@ from kiosk.i18n import tr_text
 from kiosk.model import Receipt
 from kiosk.printer_spec import PrinterSettingError, PrinterSpec, parse_printer_spec
 from kiosk.text import Text
-from ui.receipts.content import ServiceLike, receipt_blocks
+from ui.receipts.content import Block, ServiceLike, receipt_blocks
 from ui.receipts.pdf import paint_paged
-from ui.receipts.raster import INVERT, dark_rows, render_receipt_raster
+from ui.receipts.raster import INVERT, dark_rows, render_blocks_raster
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,17 @@ def print_receipt(
     width: int = THERMAL_WIDTH,
 ) -> PrintResult:
     """Print the receipt; never raises for printer problems (see `PrintResult`)."""
+    blocks = receipt_blocks(receipt, service, locale, commune_name)
+    return print_blocks(
+        blocks, printer_spec, title=f"Sala receipt {receipt.app_number}", width=width
+    )
+
+
+def print_blocks(
+    blocks: list[Block], printer_spec: str | None, *, title: str, width: int = THERMAL_WIDTH
+) -> PrintResult:
+    """Print any paper made of receipt blocks (the receipt, the clerk's end of day) on the
+    kiosk's printer; never raises for printer problems (see `PrintResult`)."""
     try:
         spec = parse_printer_spec(printer_spec)
     except PrinterSettingError as exc:
@@ -70,26 +81,17 @@ def print_receipt(
         return PrintResult("no_printer", tr_text("receipt.print_no_printer"), "printer is 'none'")
     try:
         if spec.kind == "system":
-            detail = _print_system(receipt, service, locale, spec.target, commune_name)
+            detail = _print_system(blocks, spec.target, title)
         else:
-            image = render_receipt_raster(
-                receipt, service, locale, width, commune_name=commune_name
-            )
-            detail = _print_escpos(image, spec)
+            detail = _print_escpos(render_blocks_raster(blocks, width), spec)
     except Exception as exc:  # printers fail in many ways; the citizen gets one clear message
-        log.exception("printing receipt %s failed", receipt.app_number)
+        log.exception("printing %s failed", title)
         return PrintResult("error", tr_text("receipt.print_error"), f"{type(exc).__name__}: {exc}")
-    log.info("printed receipt %s: %s", receipt.app_number, detail)
+    log.info("printed %s: %s", title, detail)
     return PrintResult("printed", tr_text("receipt.print_printed"), detail)
 
 
-def _print_system(
-    receipt: Receipt,
-    service: ServiceLike,
-    locale: str,
-    name: str,
-    commune_name: str | Text | None,
-) -> str:
+def _print_system(blocks: list[Block], name: str, title: str) -> str:
     """Draw on a QPrinter with the same routine as the PDF; the OS spooler does the rest."""
     from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 
@@ -98,9 +100,8 @@ def _print_system(
         what = f"no printer called {name!r}" if name else "no default printer"
         raise RuntimeError(f"the system has {what}")
     printer = QPrinter(info, QPrinter.PrinterMode.HighResolution)
-    printer.setDocName(f"Sala receipt {receipt.app_number}")
-    resolution = printer.resolution()
-    paint_paged(printer, receipt_blocks(receipt, service, locale, commune_name), resolution, 1.0)
+    printer.setDocName(title)
+    paint_paged(printer, blocks, printer.resolution(), 1.0)
     if printer.printerState() == QPrinter.PrinterState.Error:
         raise RuntimeError(f"printer {info.printerName()!r} reported an error")
     return f"system printer {info.printerName()!r}"

@@ -14,7 +14,7 @@ from PySide6.QtGui import QColor, QImage, QPainter
 
 from kiosk.model import Receipt
 from kiosk.text import Text
-from ui.receipts.content import ServiceLike, receipt_blocks
+from ui.receipts.content import Block, ServiceLike, receipt_blocks
 from ui.receipts.layout import Surface, paint_receipt
 
 THERMAL_DPI = 203.2  # 8 dots per mm, the common head of 58 and 80 mm printers
@@ -33,9 +33,14 @@ def render_receipt_raster(
     commune_name: str | Text | None = None,
 ) -> QImage:
     """A `Format_Mono` image exactly `width` dots wide, as tall as the receipt needs."""
+    return render_blocks_raster(receipt_blocks(receipt, service, locale, commune_name), width)
+
+
+def render_blocks_raster(blocks: list[Block], width: int = 576) -> QImage:
+    """Any paper made of receipt blocks (the receipt, the clerk's end of day) as a 1-bit strip
+    `width` dots wide, as tall as it needs."""
     if width < 200:
         raise ValueError(f"receipt raster width {width} is too narrow; 80 mm paper is 576")
-    blocks = receipt_blocks(receipt, service, locale, commune_name)
     surface = Surface(
         x=SIDE_MARGIN,
         y=TOP_MARGIN,

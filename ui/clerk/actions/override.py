@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QButtonGroup, QGridLayout, QHBoxLayout, QLabel, QV
 from kiosk.i18n import digits
 from kiosk.overrides import OverrideReason, label_key
 from ui.clerk.actions.base import ActionScreen
+from ui.clerk.widgets import capture_check_label
 from ui.widgets.basic import ChoiceButton, wrap_label
 
 PHOTO_H = 300
@@ -89,7 +90,7 @@ class OverrideScreen(ActionScreen):
         lines = [self.tr("clerk.act.override.checks")]
         for name, value in sorted(checks.items()):
             shown = digits(f"{value:.2f}" if isinstance(value, float) else value, self.lang)
-            lines.append(f"• {self.check_label(name)}: {shown}")
+            lines.append(f"• {capture_check_label(name, self.lang)}: {shown}")
         if len(lines) == 1:
             lines.append(self.tr("clerk.act.override.no_checks"))
         self.checks.setText("\n".join(lines))
@@ -101,15 +102,6 @@ class OverrideScreen(ActionScreen):
             media_id = view.photo_media_id
             self.nav.run(lambda desk: desk.media(media_id), self._on_photo, lambda _e: None)
         self.primary.setEnabled(bool(getattr(view, "photo_media_id", None)) and not self._busy)
-
-    def check_label(self, name: str) -> str:
-        """The capture check's own label where it has one (`capture.check.*`, as the
-        application view shows it), else its id."""
-        from kiosk.i18n import tr as core_tr
-
-        key = f"capture.check.{name.rsplit('.', 1)[-1]}"
-        text = core_tr(key, self.lang)
-        return name if text == key else text
 
     def _on_photo(self, data: bytes) -> None:
         image = QImage.fromData(data)
