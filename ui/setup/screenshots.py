@@ -1,0 +1,78 @@
+"""Setup's scenes for `sala screenshots` (ui/screenshots.py `MORE_SCENES`): every setup step
+and the technician screen, with a refusal where one is typical, on the screenshot kiosk
+(demo camera, throw-away store). Nothing is saved: no enrolment, no supervisor, no config."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+
+def scenes(kiosk: Any, locale: str) -> Iterator[str]:
+    from ui.screenshots import settle, wait_for
+    from ui.setup.hookup import journey
+
+    j = journey(kiosk)
+    j.start()
+    j.set_locale(locale)
+    settle(kiosk)
+    yield "setup_01_language"
+    j.go("setup_connection")
+    step = kiosk.nav.screens["setup_connection"]
+    step.code.setText("ABCD")
+    step._on_connect()  # a malformed code: the refusal under the heading
+    settle(kiosk)
+    yield "setup_02_connection_error"
+    step.code.clear()
+    step.clear_error()
+    j.go("setup_commune")
+    commune = kiosk.nav.screens["setup_commune"]
+    commune.search.setText("Tonle" if locale == "en" else "ទន្លេ")
+    settle(kiosk)
+    yield "setup_03_commune_search"
+    commune.search.clear()
+    j.go("setup_camera")
+    camera = kiosk.nav.screens["setup_camera"]
+    wait_for(lambda: camera.check.opened or bool(camera.check.failed), what="setup camera")
+    wait_for(lambda: camera.check.view._image is not None or bool(camera.check.failed), 20)
+    settle(kiosk, rounds=20)
+    yield "setup_04_camera"
+    camera.check.stop()
+    j.go("setup_printer")
+    printer = kiosk.nav.screens["setup_printer"]
+    printer._on_show()
+    wait_for(printer.preview.isVisible, what="test receipt")
+    settle(kiosk)
+    yield "setup_05_printer_test"
+    printer.preview.hide()
+    j.go("setup_scanner")
+    settle(kiosk)
+    yield "setup_06_scanner"
+    j.go("setup_supervisor")
+    sup = kiosk.nav.screens["setup_supervisor"]
+    settle(kiosk)
+    if not sup.roster:
+        for key, text in (("name_km", "សុខ ដារា"), ("name_en", "Sok Dara")):
+            sup.boxes[key].setText(text)
+        sup.boxes["pin"].setText("582046")
+        sup.boxes["repeat"].setText("582047")
+        sup.accept()  # the PINs differ: said, and the name stays
+        settle(kiosk)
+    yield "setup_07_supervisor"  # the form with a PIN mismatch, or the roster's supervisor
+    for box in sup.boxes.values():
+        box.clear()
+    j.go("setup_summary")
+    summary = kiosk.nav.screens["setup_summary"]
+    wait_for(lambda: summary.tested, what="self-test")
+    settle(kiosk)
+    yield "setup_08_summary"
+    j.mode = "technician"
+    j.go("setup_technician")
+    tech = kiosk.nav.screens["setup_technician"]
+    wait_for(lambda: bool(tech.results.results), what="technician self-test")
+    settle(kiosk)
+    yield "setup_09_technician"
+    j.mode = "setup"
+    j.set_locale("km")
+    kiosk.nav.go(kiosk.nav.home)
+    settle(kiosk)
