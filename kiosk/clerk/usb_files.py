@@ -15,11 +15,11 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-MOUNT_ROOTS = (Path("/media"), Path("/run/media"))
+from kiosk.usb_sticks import MOUNT_ROOTS, volumes
+
 ALLOWED_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".pdf"})
 MAX_FILE_BYTES = 40 * 1024 * 1024  # a scan or a phone photo; import_file refuses bombs too
 MAX_ENTRIES = 500  # a folder with more lists its first 500 (sorted), with `truncated`
-VOLUME_DEPTH = 2  # /media/<user>/<LABEL> (udisks2) or /media/<LABEL> (usbmount)
 
 
 class UsbRefused(Exception):
@@ -69,20 +69,7 @@ class UsbFiles:
 
     # -- volumes -----------------------------------------------------------------------------
     def volumes(self) -> list[Path]:
-        found: list[Path] = []
-        for root in self.roots:
-            self._find_volumes(root, 1, found)
-        return sorted(set(found), key=lambda p: p.name.lower())
-
-    def _find_volumes(self, folder: Path, depth: int, found: list[Path]) -> None:
-        for entry in self._scan(folder):
-            if not entry.is_dir(follow_symlinks=False) or entry.name.startswith("."):
-                continue
-            path = Path(folder, entry.name)
-            if not self.mounts_only or os.path.ismount(path):
-                found.append(path)
-            elif depth < VOLUME_DEPTH:
-                self._find_volumes(path, depth + 1, found)
+        return volumes(self.roots, mounts_only=self.mounts_only)
 
     @staticmethod
     def _scan(folder: Path) -> list[os.DirEntry[str]]:

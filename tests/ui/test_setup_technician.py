@@ -73,16 +73,16 @@ def test_a_technician_at_the_staff_sign_in_gets_the_technician_screen(
     assert kiosk.ctx.config.scan_folder == tmp_path
     # Export to USB: no stick yet, then a stick on a kiosk not enrolled: each said plainly.
     media = tmp_path / "media"
-    (media / "tech").mkdir(parents=True)
+    media.mkdir()  # a temporary "/media": each folder directly under it stands for a stick
     d.screen.stick_roots = (media,)
     d.tap("setupExportUsb")
     status = d.find("setupUsbStatus")
     qtbot.waitUntil(status.isVisible, timeout=WAIT_MS)
     assert status.text() == tr("usb.error.no_stick", "km")
-    (media / "tech" / "STICK").mkdir()
+    (media / "STICK").mkdir()
     d.tap("setupExportUsb")
     qtbot.waitUntil(lambda: status.text() == tr("usb.error.not_enrolled", "km"), timeout=WAIT_MS)
-    assert list((media / "tech" / "STICK").iterdir()) == []
+    assert list((media / "STICK").iterdir()) == []
     d.tap("setupSignOut")
     d.wait_screen("attract")
     assert kiosk.setup.session is None and not kiosk.clerk.signed_in_now()

@@ -53,7 +53,7 @@ class TechnicianScreen(Screen):
         self.body.addWidget(self.usb_status)
         self.results = ResultList()
         self.body.addWidget(self.results)
-        # Where sticks are mounted (sync.client.usb_sticks); a test points it at a tmp folder.
+        # Where sticks are mounted (kiosk.usb_sticks); a test points it at a tmp folder.
         self.stick_roots: tuple[Path, ...] | None = None
         self._usb: Any = None  # the last export's result or error, re-said on a language switch
         self.body.addStretch(1)
@@ -86,7 +86,7 @@ class TechnicianScreen(Screen):
         self.export_button.setEnabled(False)
 
         def find() -> list[Path]:
-            from sync.client.usb_sticks import mounted_sticks
+            from kiosk.usb_sticks import mounted_sticks
 
             return mounted_sticks(roots, need_mount=False) if roots else mounted_sticks()
 
