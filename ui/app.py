@@ -178,12 +178,67 @@ class Kiosk(QObject):
             shell, nav, idle_seconds=opts.idle_seconds, grace_seconds=opts.grace_seconds
         )
         self.citizen = CitizenJourney(ctx, nav, parent=self)
+        # The clerk station (ui/clerk/): its "Staff" button shows once the store is open; its
+        # journey and screens are made at the first tap on it (`clerk_journey`), so they are
+        # no part of the citizen's start-up.
+        self.clerk: Any = None  # ui.clerk.journey.ClerkJourney
+        self.clerk_ready = False
+        nav.add_build_step(self._make_clerk)
         shell.locale_chosen.connect(nav.set_locale)
         nav.locale_changed.connect(shell.retranslate)
         nav.screen_changed.connect(shell._on_screen_changed)
-        nav.go(HOME)
+        from ui.setup.hookup import show_first_screen
+
+        show_first_screen(self, HOME)  # first-run setup while unconfigured (ui/setup/)
         self.sync_worker: Any = None
         self.ready = {"store": False, "catalog": False, "gazetteer": False, "capture": False}
+
+    def _make_clerk(self) -> None:
+        """Offer the clerk station once the store is open. Its core (kiosk.staff,
+        kiosk.clerk) is imported on the db worker first: the GUI thread importing the store's
+        package while the worker does found it half made (ImportError)."""
+
+        def core(_store: Any) -> None:
+            import kiosk.clerk
+            import kiosk.staff  # noqa: F401
+
+        self.tasks.run_db(
+            core,
+            lambda _r: self._on_clerk_core(),
+            lambda exc: log.error("no clerk station: %s", exc),
+        )
+
+    def _on_clerk_core(self) -> None:
+        from ui.clerk.journey import ClerkJourney
+
+        self.clerk_ready = True
+        self.citizen.attract.show_staff_entry(ClerkJourney.entry_text(), self.open_clerk)
+
+    def clerk_journey(self) -> Any:
+        """The clerk station's journey, made (and its screens registered) on first use."""
+        from ui.clerk.journey import ClerkJourney
+
+        if self.clerk is None:
+            self.clerk = ClerkJourney(self.ctx, self.nav, parent=self)
+        return self.clerk
+
+    def open_clerk(self) -> None:
+        """The welcome screen's "Staff" button: the staff sign-in. The first time, the sign-in
+        screen is built alone and shown, the other staff screens after it in slices (all at
+        once held the tap ~250 ms)."""
+        journey, nav = self.clerk_journey(), self.nav
+        if "staff_signin" in nav.screens:
+            journey.go("staff_signin")
+            return
+
+        def built(name: str) -> None:
+            if name == "staff_signin":
+                nav.screen_built.disconnect(built)
+                if nav.current == nav.home:
+                    journey.go("staff_signin")
+
+        nav.screen_built.connect(built)
+        nav.build_rest_in_slices()
 
     def start(self) -> None:
         """Kick off the slow parts; each lands on the GUI thread when done."""
@@ -269,6 +324,7 @@ class Kiosk(QObject):
 
     def shutdown(self) -> None:
         self.nav.stop_building()
+        self.window.stop_sync_polling()
         self.policy.close()
         if self.sync_worker is not None:
             self.sync_worker.stop(timeout=5)

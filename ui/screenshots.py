@@ -17,6 +17,23 @@ from typing import Any
 SERVICE = "national_id_card"
 # A commune PC's 1366×768 too: the on-screen keyboard leaves it the least room.
 DEFAULT_SIZES = ((1366, 768), (1920, 1080), (1080, 1920))
+# Other journeys' scene walkers ("module:function", called as fn(kiosk, locale) after the
+# citizen's scenes on the same kiosk): the clerk station's sign-in and queue, then its actions.
+MORE_SCENES = (
+    "ui.clerk.screenshots:scenes",
+    "ui.clerk.actions.screenshots:scenes",
+    "ui.setup.screenshots:scenes",  # first-run setup and the technician screen
+)
+
+
+def all_scenes(kiosk: Any, locale: str) -> Iterator[str]:
+    """The citizen's scenes, then each of `MORE_SCENES`."""
+    import importlib
+
+    yield from scenes(kiosk, locale)
+    for spec in MORE_SCENES:
+        module, func = spec.split(":")
+        yield from getattr(importlib.import_module(module), func)(kiosk, locale)
 
 
 def wait_for(cond: Callable[[], bool], timeout: float = 60.0, what: str = "") -> None:
@@ -211,7 +228,7 @@ def render_all(out: Path, sizes: list[tuple[int, int]] | None = None) -> list[Pa
             kiosk = make_offscreen_kiosk(Path(tmp) / f"{width}x{height}", (width, height))
             try:
                 for locale in ("km", "en"):
-                    for name in scenes(kiosk, locale):
+                    for name in all_scenes(kiosk, locale):
                         path = out / f"{width}x{height}_{locale}_{name}.png"
                         kiosk.window.grab().save(str(path))
                         written.append(path)

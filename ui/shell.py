@@ -265,6 +265,12 @@ class Shell(QWidget):
         self._sync_timer.start()
         self._poll_sync()
 
+    def stop_sync_polling(self) -> None:
+        """At shutdown, before the task helper stops: a later tick would ask a stopped pool."""
+        if self._sync_timer is not None:
+            self._sync_timer.stop()
+        self._sync_worker = None
+
     def _poll_sync(self) -> None:
         worker = self._sync_worker
         if worker is not None:

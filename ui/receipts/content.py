@@ -8,7 +8,7 @@ Digits, the fee and the time are written by their owners in `kiosk.i18n`, as on 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
@@ -44,6 +44,18 @@ class Block:
     keep_with_next: bool = False  # a label is never left alone at the bottom of a page
     centred: bool | None = None  # None: the style decides
     side: tuple[Block, ...] = ()
+
+
+@dataclass(frozen=True)
+class AssistedReceipt(Receipt):
+    """The receipt of an application a clerk made with the citizen (issue 12): it says
+    "assisted by <clerk>". The clerk's name is on the paper only, never in the QR code."""
+
+    assisted_by_name: Text | str = ""
+
+
+def assisted_receipt(receipt: Receipt, clerk_name: Text | str) -> AssistedReceipt:
+    return AssistedReceipt(**asdict(receipt), assisted_by_name=clerk_name)
 
 
 def other(locale: str) -> str:
@@ -146,6 +158,9 @@ def receipt_blocks(
             tr("receipt.processing", locale, duration=format_working_days(days, locale)),
             tr("receipt.processing", second, duration=format_working_days(days, second)),
         )
+    assisted = getattr(receipt, "assisted_by_name", None)
+    if assisted:
+        blocks += _pair("clerk.act.receipt.assisted", locale, "small", name=assisted)
     if getattr(service, "example_only", False):
         blocks += _pair("receipt.fee_example", locale, "small")
     steps = next_steps_of(service)

@@ -14,7 +14,9 @@ from ui.widgets.basic import BigButton, wrap_label
 from ui.widgets.text import tr
 
 if TYPE_CHECKING:  # PySide makes a type on first use: QMouseEvent's chain only when touched
-    from PySide6.QtGui import QMouseEvent
+    from collections.abc import Callable
+
+    from PySide6.QtGui import QMouseEvent, QResizeEvent
 
     from ui.navigator import Navigator
     from ui.screens.base import AppContext
@@ -63,6 +65,15 @@ class AttractScreen(Screen):
         box.addWidget(self.check, 0, Qt.AlignmentFlag.AlignHCenter)
         self.body.addLayout(box)
         self.body.addStretch(2)
+        # The clerk station's way in: a visible button, no hidden gesture (issue 12). Shown by
+        # `show_staff_entry` once the station exists (after the first paint: its strings are
+        # in another translation file, not parsed before it). In the bottom corner, outside
+        # the layout: the welcome's own buttons keep their room at 1366×768.
+        self.staff = BigButton(parent=self)
+        self.staff.setObjectName("attractStaff")
+        self.staff.clicked.connect(self._on_staff)
+        self.staff.hide()
+        self._open_station: Callable[[], None] | None = None
         self._foot.hide()
         self._out_of_service = False
 
@@ -82,11 +93,36 @@ class AttractScreen(Screen):
         self.detail.show()
         self.start.hide()
         self.check.hide()
+        self.staff.hide()
 
     def _on_check(self) -> None:
         """Straight to the status check; its Back returns here (`origin`)."""
         if not self._out_of_service:
             self.nav.go("status_check", origin="attract")
+
+    def show_staff_entry(self, text: str, open_station: Callable[[], None]) -> None:
+        self._open_station = open_station
+        self.staff.setText(text)
+        self._place_staff()
+        self.staff.setVisible(not self._out_of_service)
+
+    def _place_staff(self) -> None:
+        hint = self.staff.sizeHint()
+        self.staff.setGeometry(
+            self.width() - hint.width() - 24,
+            self.height() - hint.height() - 16,
+            hint.width(),
+            hint.height(),
+        )
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place_staff()
+
+    def _on_staff(self) -> None:
+        """Staff sign-in (the clerk's journey takes the stack)."""
+        if not self._out_of_service and self._open_station is not None:
+            self._open_station()
 
     def set_commune(self, name_km: str, name_en: str) -> None:
         self.commune.setText(f"{name_km}\n{name_en}" if name_en else name_km)
