@@ -12,7 +12,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
+from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from sync import protocol as p
@@ -34,11 +35,16 @@ def change_status(
     note: str,
     actor: str,
     officer: Officer | None = None,
+    *,
+    assignee: str | None = None,
 ) -> int:
     """Move a registration to `status` if the move is allowed; returns the feed seq.
 
     With `officer`, the token must be allowed to decide in the registration's commune; the
     audit row commits with the change. Without one (the CLI) `actor` is audited instead.
+    With `assignee` (the console's account id), the back office's assignment lock is checked
+    in the same transaction as the write (see `_hold`), so two officers deciding at once, or a
+    decision racing a reassignment, can never both win.
     """
     if status not in p.STATUS_TRANSITIONS:
         raise ApiError(
@@ -62,6 +68,8 @@ def change_status(
                 f"A registration in {row.status!r} cannot move to {status!r}; allowed: {options}.",
                 current=row.status,
             )
+        if assignee is not None:
+            _hold(conn, reg_id, assignee, take=status == p.ServerStatus.IN_REVIEW.value)
         now = db.now()
         at = p.format_date(datetime.fromtimestamp(now, UTC))
         seq = append_change(
@@ -92,6 +100,36 @@ def change_status(
         )
         officers.record(conn, officer, "status", reg_id, "ok", detail=status, who=actor)
     return seq
+
+
+def _hold(conn: Connection, reg_id: str, assignee: str, *, take: bool) -> None:
+    """Only the assignee decides; starting a review takes an unassigned application.
+
+    The assignment row is read FOR UPDATE (PostgreSQL; SQLite's BEGIN IMMEDIATE already
+    serialises writers), so a reassignment waits for this decision or this decision sees it.
+    Two officers taking the same application: one insert wins, the other gets 409.
+    """
+    asg = db.console_assignments
+    holder = conn.execute(
+        select(asg.c.officer_id).where(asg.c.registration_id == reg_id).with_for_update()
+    ).scalar()
+    if holder is None and take:
+        try:
+            conn.execute(
+                asg.insert().values(
+                    registration_id=reg_id,
+                    officer_id=assignee,
+                    assigned_at=db.now(),
+                    assigned_by=f"take:{assignee}",
+                )
+            )
+        except IntegrityError as exc:
+            raise ApiError(409, "not_assignee", "Another officer took it meanwhile.") from exc
+        return
+    if holder is None:
+        raise ApiError(409, "take_first", "Start the review first: that assigns it to you.")
+    if holder != assignee:
+        raise ApiError(409, "not_assignee", "Only the assigned officer decides.")
 
 
 class StatusIn(BaseModel):

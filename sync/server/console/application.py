@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, select
+from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.exc import IntegrityError
 
 from sync import protocol as p
 from sync.server import db, decisions, officers
-from sync.server.console import scope
+from sync.server.console import flags, notes, scope
 from sync.server.console.accounts import Account
 from sync.server.errors import ApiError
 from sync.server.media import MediaStore, is_sha256
@@ -49,6 +50,8 @@ class Detail:
     history: list[Any]
     answers: list[dict[str, Any]]
     attachments: list[dict[str, Any]]
+    flags: list[str]
+    viewers: list[Any]
 
 
 def _get(conn: Connection, account: Account, reg_id: str) -> tuple[Any, Any]:
@@ -96,6 +99,7 @@ def load(engine: Engine, account: Account, reg_id: str) -> Detail:
     """Everything the application page shows; the view is audited."""
     with engine.begin() as conn:
         scope.refresh_facts(conn)
+        flags.refresh_keys(conn)
         try:
             row, fact = _get(conn, account, reg_id)
         except Refused as exc:
@@ -126,6 +130,8 @@ def load(engine: Engine, account: Account, reg_id: str) -> Detail:
                 select(hist).where(hist.c.registration_id == reg_id).order_by(hist.c.at, hist.c.id)
             )
         )
+        found = flags.of(conn, [reg_id]).get(reg_id, [])
+        viewers = who_viewed(conn, reg_id)
     attachments = [
         a
         for a in doc.get("attachments", [])
@@ -142,6 +148,31 @@ def load(engine: Engine, account: Account, reg_id: str) -> Detail:
         history,
         _answers(doc, service),
         attachments,
+        found,
+        viewers,
+    )
+
+
+def who_viewed(conn: Connection, reg_id: str) -> list[Any]:
+    """Who opened this application or its pages (from the officers' audit), last first."""
+    a = db.officer_audit
+    return list(
+        conn.execute(
+            select(
+                a.c.officer,
+                func.count().label("times"),
+                func.min(a.c.at).label("first_at"),
+                func.max(a.c.at).label("last_at"),
+            )
+            .where(
+                a.c.subject == reg_id,
+                a.c.action.in_(("console_view", "console_media")),
+                a.c.outcome == "ok",
+            )
+            .group_by(a.c.officer)
+            .order_by(func.max(a.c.at).desc())
+            .limit(50)
+        )
     )
 
 
@@ -169,24 +200,24 @@ def media(
     return store.media_path(sha256), mime if mime in INLINE_MIMES else "application/octet-stream"
 
 
-def assignee_of(conn: Connection, reg_id: str) -> str | None:
+def assignee_of(conn: Connection, reg_id: str, lock: bool = False) -> str | None:
     asg = db.console_assignments
-    found = conn.execute(select(asg.c.officer_id).where(asg.c.registration_id == reg_id)).scalar()
+    query = select(asg.c.officer_id).where(asg.c.registration_id == reg_id)
+    found = conn.execute(query.with_for_update() if lock else query).scalar()
     return None if found is None else str(found)
 
 
 def _assign(conn: Connection, reg_id: str, officer_id: str, by: Account) -> None:
-    conn.execute(
-        delete(db.console_assignments).where(db.console_assignments.c.registration_id == reg_id)
-    )
-    conn.execute(
-        db.console_assignments.insert().values(
-            registration_id=reg_id,
-            officer_id=officer_id,
-            assigned_at=db.now(),
-            assigned_by=by.label,
-        )
-    )
+    """Move the assignment in place (an UPDATE, so a decision holding the row FOR UPDATE in
+    decisions._hold sees the new holder); a first assignment racing another one gets 409."""
+    asg = db.console_assignments
+    values = {"officer_id": officer_id, "assigned_at": db.now(), "assigned_by": by.label}
+    moved = conn.execute(asg.update().where(asg.c.registration_id == reg_id).values(**values))
+    if moved.rowcount == 0:
+        try:
+            conn.execute(asg.insert().values(registration_id=reg_id, **values))
+        except IntegrityError as exc:
+            raise Refused(409, "not_assignee") from exc
 
 
 def assign(engine: Engine, account: Account, reg_id: str, to: str) -> None:
@@ -194,7 +225,7 @@ def assign(engine: Engine, account: Account, reg_id: str, to: str) -> None:
     an officer of the same ministry whose jurisdiction covers it."""
     with engine.begin() as conn:
         row, fact = _get(conn, account, reg_id)
-        holder = assignee_of(conn, reg_id)
+        holder = assignee_of(conn, reg_id, lock=True)
         if account.role == "admin":
             raise Refused(403, "role_cannot_decide")
         if to != account.id or holder not in (None, account.id):
@@ -227,21 +258,34 @@ ACTIONS = {
 }
 
 
-def note_for(action: str, form: dict[str, str]) -> str:
-    """The note the kiosk shows the citizen; Refused(422) if a required part is missing."""
+def note_for(action: str, form: dict[str, str], service_id: str = "") -> str:
+    """The note the kiosk shows the citizen; Refused(422) if a required part is missing.
+    A chosen template (notes.py) comes first, in both languages, then what was typed."""
 
     def get(name: str) -> str:
         return " ".join(form.get(name, "").split())[:NOTE_MAX]
 
+    kind = {"request_papers": "papers", "reject": "reject"}.get(action)
+    picked = notes.text(kind, service_id, form.get("template", "")) if kind else None
+    if kind and form.get("template") and picked is None:
+        raise Refused(422, "unknown_template")
     if action == "request_papers":
         km, en = get("note_km"), get("note_en")
+        if picked:
+            km, en = (
+                " ".join(x for x in (picked[0], km) if x),
+                " ".join(x for x in (picked[1], en) if x),
+            )
         if not (km or en):
             raise Refused(422, "note_required")
-        return " / ".join(x for x in (km, en) if x)
+        return " / ".join(x for x in (km, en) if x)[: 2 * NOTE_MAX]
     if action == "reject":
-        if not get("reason"):
+        reason = get("reason")
+        if picked:
+            reason = " ".join(x for x in (f"{picked[0]} / {picked[1]}", reason) if x)
+        if not reason:
             raise Refused(422, "reason_required")
-        return get("reason")
+        return reason[: 2 * NOTE_MAX]
     if action == "ready":
         place, date = get("place"), get("date")
         if not place or not p.is_ascii_digits(date.replace("-", ""), 8):
@@ -259,14 +303,16 @@ def act(engine: Engine, account: Account, reg_id: str, action: str, form: dict[s
     try:
         if account.role not in ("officer", "supervisor"):
             raise Refused(403, "role_cannot_decide")
-        note = note_for(action, form)
         with db.reading(engine) as conn:
-            _get(conn, account, reg_id)
+            row, _fact = _get(conn, account, reg_id)
             holder = assignee_of(conn, reg_id)
+        note = note_for(action, form, row.service_id)
         takes = action == "start_review" and holder is None
-        if holder != account.id and not takes:
+        if holder != account.id and not takes:  # early, clear answer; decisions._hold decides
             raise Refused(409, "not_assignee" if holder else "take_first")
-        seq = decisions.change_status(engine, reg_id, ACTIONS[action].value, note, "", officer)
+        seq = decisions.change_status(
+            engine, reg_id, ACTIONS[action].value, note, "", officer, assignee=account.id
+        )
     except ApiError as exc:
         officers.record_refusal(engine, officer, f"console_{action}", reg_id, exc)
         raise Refused(exc.status, exc.code) from exc
@@ -274,8 +320,4 @@ def act(engine: Engine, account: Account, reg_id: str, action: str, form: dict[s
         with engine.begin() as conn:
             officers.record(conn, officer, f"console_{action}", reg_id, f"refused:{exc.code}")
         raise
-    if takes:
-        with engine.begin() as conn:
-            if assignee_of(conn, reg_id) is None:
-                _assign(conn, reg_id, account.id, account)
     return seq

@@ -8,14 +8,16 @@ never counts or lists another ministry's or jurisdiction's applications.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, and_, case, false, func, select
+from sqlalchemy import ColumnElement, Engine, and_, case, false, func, or_, select
 
 from sync import protocol as p
 from sync.server import db, officers
-from sync.server.console import scope
+from sync.server.console import flags, scope
 from sync.server.console.accounts import Account
+from sync.server.tables.console_more import console_keys
 
 S = p.ServerStatus
 OPEN = (S.RECEIVED.value, S.IN_REVIEW.value, S.NEEDS_PAPERS.value)
@@ -45,7 +47,10 @@ class Filters:
     commune: str = ""
     service: str = ""
     status: str = ""
-    q: str = ""  # application number (or its start)
+    flag: str = ""
+    date_from: str = ""  # YYYY-MM-DD, submission at the kiosk, Cambodia time
+    date_to: str = ""
+    q: str = ""  # application number (or its start), a name, or a phone number
     page: int = 1
     size: int = PAGE_SIZE
 
@@ -63,8 +68,13 @@ class Filters:
                 min(max(int(v), 1), top) if v.isascii() and v.isdigit() and len(v) < 7 else default
             )
 
+        def date(name: str) -> str:
+            v = params.get(name, "").strip()
+            return v if _day_start(v) is not None else ""
+
         queue = params.get("queue", "new")
         status = params.get("status", "")
+        flag = params.get("flag", "")
         return cls(
             queue=queue if queue in QUEUES else "new",
             province=digits("province", 2),
@@ -72,6 +82,9 @@ class Filters:
             commune=digits("commune", 6),
             service=params.get("service", "")[:200],
             status=status if status in p.STATUS_TRANSITIONS else "",
+            flag=flag if flag in flags.FLAGS else "",
+            date_from=date("date_from"),
+            date_to=date("date_to"),
             q=params.get("q", "").strip()[:40],
             page=number("page", 1, 100000),
             size=number("size", PAGE_SIZE, PAGE_SIZE_MAX),
@@ -81,6 +94,16 @@ class Filters:
         """These filters (with `changes`) as query parameters for a link."""
         values = {**self.__dict__, **changes}
         return {k: str(v) for k, v in values.items() if v not in ("", None) and k != "size"}
+
+
+def _day_start(text: str) -> float | None:
+    """Midnight (Cambodia time) starting the day `text` (YYYY-MM-DD); None if not a date."""
+    if not (len(text) == 10 and p.is_ascii_digits(text.replace("-", ""), 8)):
+        return None
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=scope.ICT).timestamp()
+    except ValueError:
+        return None
 
 
 @dataclass
@@ -125,6 +148,7 @@ def _base(account: Account) -> Any:
         regs.join(facts, facts.c.registration_id == regs.c.id)
         .outerjoin(asg, asg.c.registration_id == regs.c.id)
         .outerjoin(db.console_officers, db.console_officers.c.id == asg.c.officer_id)
+        .outerjoin(console_keys, console_keys.c.registration_id == regs.c.id)
     ), scope.visible(account)
 
 
@@ -139,6 +163,13 @@ def _filters(f: Filters) -> list[ColumnElement[bool]]:
         out.append(regs.c.service_id == f.service)
     if f.status:
         out.append(regs.c.status == f.status)
+    if f.flag:
+        out.append(flags.clause(f.flag))
+    start, end = _day_start(f.date_from), _day_start(f.date_to)
+    if start is not None:
+        out.append(db.console_facts.c.submitted_at >= start)
+    if end is not None:
+        out.append(db.console_facts.c.submitted_at < end + scope.DAY)
     return out
 
 
@@ -149,6 +180,7 @@ def load(engine: Engine, account: Account, f: Filters) -> Page:
     now = db.now()
     with engine.begin() as conn:
         scope.refresh_facts(conn)
+        flags.refresh_keys(conn)
         if f.q:
             officers.record(conn, account.as_token_officer(), "console_search", f.q, "ok")
     with db.reading(engine) as conn:
@@ -161,7 +193,9 @@ def load(engine: Engine, account: Account, f: Filters) -> Page:
         totals = conn.execute(select(*sums).select_from(joined).where(where, *extra)).one()
         counts = dict(zip(QUEUES, (int(x) for x in totals), strict=True))
         chosen = (
-            regs.c.app_number.startswith(f.q) if f.q else _queue_clause(f.queue, account.id, now)
+            or_(regs.c.app_number.startswith(f.q, autoescape=True), flags.search(f.q))
+            if f.q
+            else _queue_clause(f.queue, account.id, now)
         )
         cond = (where, *extra, chosen)
         total = int(
@@ -194,8 +228,9 @@ def load(engine: Engine, account: Account, f: Filters) -> Page:
             select(regs.c.service_id).select_from(joined).where(where).distinct().limit(200)
         ).scalars()
         page = Page(counts, total=total, communes=sorted(communes), services=sorted(svc))
+        found = flags.of(conn, [r.id for r in rows])
     for r in rows:
         waiting = r.due_at is not None and r.status in OPEN
         left = (r.due_at - now) / scope.DAY if waiting else None
-        page.rows.append({**r._mapping, "days_left": left})
+        page.rows.append({**r._mapping, "days_left": left, "flags": found.get(r.id, [])})
     return page

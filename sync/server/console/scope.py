@@ -71,7 +71,8 @@ def ministries(conn: Connection) -> dict[str, str]:
     return {r.service_id: r.ministry for r in rows}
 
 
-def _submitted(body: str, fallback: float) -> float:
+def submitted_at(body: str, fallback: float) -> float:
+    """The kiosk's submission time in a committed body (epoch seconds), else `fallback`."""
     try:
         text = json.loads(body).get("submitted_at", "")
         return p.parse_date(text).timestamp() if isinstance(text, str) else fallback
@@ -97,7 +98,7 @@ def refresh_facts(conn: Connection) -> int:
     for r in rows:
         svc = catalog.get((r.service_id, r.form_version))
         days = (svc or {}).get("processing_days", days_of.get(r.service_id))
-        submitted = _submitted(r.body, r.received_at)
+        submitted = submitted_at(r.body, r.received_at)
         due = submitted + float(days) * DAY if isinstance(days, int | float) else None
         conn.execute(
             facts.insert().values(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import math
+import re
 import secrets
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,7 +25,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from sync import protocol as p
 from sync.server import db
-from sync.server.console import accounts, application, i18n, queue, scope
+from sync.server.console import accounts, application, flags, i18n, notes, queue, scope
 from sync.server.console.accounts import Account, Session, SignInError
 from sync.server.console.application import Refused
 from sync.server.context import Context
@@ -35,6 +36,7 @@ PRE_COOKIE = "sala_pre"  # sign-in form's double-submit CSRF token
 LANG_COOKIE = "sala_lang"
 FORM_MAX = 64 * 1024
 UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+UUID_RE = re.compile(UUID)
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'none'; object-src 'none'; "
     "img-src 'self' data:; style-src 'self'; font-src 'self'; frame-ancestors 'none'; "
@@ -198,6 +200,15 @@ def queue_page(request: Request, session: Current) -> HTMLResponse:
     pages = max(1, math.ceil(page.total / f.size))
     with ctx.engine.connect() as conn:
         names = scope.service_names(conn)
+    me = session.account
+    colleagues = [
+        a
+        for a in accounts.list_accounts(ctx.engine)
+        if me.role == "supervisor"
+        and a.role != "admin"
+        and (a.ministry == "*" or me.owns(a.ministry))
+    ]
+    outcome = request.query_params.get("bulk", "")
     return render(
         request,
         "queue.html",
@@ -208,6 +219,12 @@ def queue_page(request: Request, session: Current) -> HTMLResponse:
         queues=queue.QUEUES,
         names=names,
         statuses=list(p.STATUS_TRANSITIONS),
+        flag_names=flags.FLAGS,
+        colleagues=colleagues,
+        bulk=outcome if outcome in ("done", "empty", "unknown_action") else "",
+        bulk_n=request.query_params.get("n", "0")[:6],
+        bulk_skipped=request.query_params.get("skipped", "0")[:6],
+        back=urlencode(f.query()),
         link=lambda **kw: "?" + urlencode(f.query(**kw)),
     )
 
@@ -237,6 +254,8 @@ def _application_page(
         now=scope.stamp,
         error=status >= 400,
         days_left=_days_left(detail),
+        papers=notes.for_service("papers", detail.row.service_id),
+        reasons=notes.for_service("reject", detail.row.service_id),
     )
 
 
@@ -359,7 +378,11 @@ def officers_add(request: Request, session: Current, form: Form) -> HTMLResponse
 
 def install(app: FastAPI) -> None:
     """Mount the console at /console/ on the server's app, with its own error pages."""
+    from sync.server.console import bulk, dashboards, fleet
+
     app.include_router(router)
+    for more in (bulk.router, dashboards.router, fleet.router):
+        app.include_router(more)
     app.mount("/console/static", StaticFiles(directory=HERE / "static"), name="console-static")
 
     @app.exception_handler(NeedSignIn)

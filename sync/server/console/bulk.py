@@ -1,0 +1,72 @@
+"""Bulk actions on a queue page: assign the ticked applications to me, or (a supervisor) to an
+officer. A plain form post (checkboxes + a button), so it works without JavaScript.
+
+Each application goes through `application.assign`, the same check and audit as one at a
+time; the ones refused are counted and named back, the others are done.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+
+from sync.server.console import application
+from sync.server.console.accounts import Account
+from sync.server.console.application import Refused
+from sync.server.console.queue import PAGE_SIZE_MAX
+from sync.server.console.web import UUID_RE, Current, checked, ctx_of
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+BODY_MAX = 32 * 1024
+
+
+async def _form(request: Request) -> list[tuple[str, str]]:
+    """The urlencoded body as pairs: `ids` repeats, one per ticked box."""
+    body = await request.body()
+    if len(body) > BODY_MAX:
+        raise Refused(413, "not_found")
+    return parse_qsl(
+        body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=PAGE_SIZE_MAX + 10
+    )
+
+
+def _back(raw: str, **extra: str) -> str:
+    """The queue page the form came from (only its query), with the outcome added."""
+    keep = [(k, v) for k, v in parse_qsl(raw[:2000]) if k not in ("bulk", "n", "skipped")]
+    return "/console/queue?" + urlencode([*keep, *extra.items()])
+
+
+@router.post("/queue/bulk")
+async def bulk(request: Request, session: Current) -> RedirectResponse:
+    pairs = await _form(request)
+    form = dict(pairs)
+    checked(session, form)
+    ids = [v for k, v in pairs if k == "ids" and UUID_RE.fullmatch(v)]
+    back = form.get("back", "")
+    if not ids:
+        return RedirectResponse(_back(back, bulk="empty"), 303)
+    action = form.get("action", "")
+    if action == "assign_me":
+        to = session.account.id
+    elif action == "assign_to" and form.get("to"):
+        to = form["to"]
+    else:
+        return RedirectResponse(_back(back, bulk="unknown_action"), 303)
+    engine = ctx_of(request).engine
+    done, skipped = await run_in_threadpool(_assign_all, engine, session.account, ids, to)
+    return RedirectResponse(_back(back, bulk="done", n=str(done), skipped=str(skipped)), 303)
+
+
+def _assign_all(engine: Engine, account: Account, ids: list[str], to: str) -> tuple[int, int]:
+    done = skipped = 0
+    for reg_id in dict.fromkeys(ids):
+        try:
+            application.assign(engine, account, reg_id, to)
+            done += 1
+        except Refused:
+            skipped += 1  # out of scope, a role that may not, or held by another officer
+    return done, skipped

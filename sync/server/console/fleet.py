@@ -1,0 +1,203 @@
+"""The kiosks, for admins: every device with its commune, number, last contact, app version,
+backlog and last self-test; the ones silent for N days; enrolment codes with the setup QR;
+and revoking a kiosk.
+
+Codes and revocation call the same functions as `sala server enrolment-code` and `sala
+server revoke` (sync.server.auth). Version, backlog and self-test come from each kiosk's
+latest report (`device_reports.latest_reports`); the last contact is the newest of that
+report, its last signed request (nonces) and its last application.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import segno
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
+from sqlalchemy import Engine, func, select
+
+from sync import protocol as p
+from sync.server import auth, db, officers
+from sync.server.console.application import Refused
+from sync.server.console.i18n import t
+from sync.server.console.web import Current, Form, checked, ctx_of, lang_of, render
+from sync.server.device_reports import latest_reports
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+SILENT_DAYS = 3
+TTL_HOURS_MAX = 24 * 14
+DEVICE_ID = re.compile(r"[0-9A-Za-z-]{1,36}")
+FINGERPRINT = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclass(frozen=True)
+class Kiosk:
+    device_id: str
+    commune_code: str
+    kiosk_number: int | None
+    label: str
+    revoked: bool
+    last_contact: float | None
+    version: str
+    pending: int | None
+    oldest_hours: float | None
+    fail: int
+    warn: int
+    reported: bool
+
+
+def _value(report: dict[str, Any] | None, check: str, name: str) -> Any:
+    for c in (report or {}).get("checks", []):
+        if isinstance(c, dict) and c.get("id") == check:
+            return (c.get("values") or {}).get(name)
+    return None
+
+
+def kiosks(engine: Engine) -> list[Kiosk]:
+    """Every kiosk, worst first (failing self-tests, then warnings, then the longest silent)."""
+    with db.reading(engine) as conn:
+        rows = latest_reports(conn)
+        seen = dict(
+            conn.execute(
+                select(db.nonces.c.device_id, func.max(db.nonces.c.seen_at)).group_by(
+                    db.nonces.c.device_id
+                )
+            ).all()
+        )
+        sent = dict(
+            conn.execute(
+                select(
+                    db.registrations.c.device_id, func.max(db.registrations.c.received_at)
+                ).group_by(db.registrations.c.device_id)
+            ).all()
+        )
+    out = []
+    for r in rows:
+        times = [x for x in (r.last_contact, seen.get(r.device_id), sent.get(r.device_id)) if x]
+        summary = (r.report or {}).get("summary", {})
+        pending, oldest = (
+            _value(r.report, "backlog", "pending"),
+            _value(r.report, "backlog", "oldest_hours"),
+        )
+        out.append(
+            Kiosk(
+                device_id=r.device_id,
+                commune_code=r.commune_code,
+                kiosk_number=r.kiosk_number,
+                label=r.label,
+                revoked=r.revoked,
+                last_contact=max(times) if times else None,
+                version=str(_value(r.report, "version", "version") or "—"),
+                pending=pending if isinstance(pending, int) else None,
+                oldest_hours=float(oldest) if isinstance(oldest, int | float) else None,
+                fail=int(summary.get("fail", 0)),
+                warn=int(summary.get("warn", 0)),
+                reported=r.report is not None,
+            )
+        )
+    return out
+
+
+def silent(fleet: list[Kiosk], days: int, now: float) -> list[Kiosk]:
+    """Active kiosks with no contact for more than `days` days (or none ever)."""
+    edge = now - days * 86400.0
+    return [k for k in fleet if not k.revoked and (k.last_contact or 0.0) < edge]
+
+
+def _admin(request: Request, session: Any) -> None:
+    if session.account.role != "admin":
+        raise Refused(403, "admin_only")
+
+
+def _days(request: Request) -> int:
+    v = request.query_params.get("days", "")
+    return min(int(v), 365) if v.isascii() and v.isdigit() and 0 < len(v) < 4 else SILENT_DAYS
+
+
+def _page(request: Request, session: Any, status: int = 200, **values: Any) -> HTMLResponse:
+    engine = ctx_of(request).engine
+    fleet = kiosks(engine)
+    days = _days(request)
+    with engine.begin() as conn:
+        officers.record(conn, session.account.as_token_officer(), "console_fleet", "fleet", "ok")
+    defaults = {"code": "", "qr": "", "qr_text": "", "message": "", "done": ""}
+    return render(
+        request,
+        "fleet.html",
+        status,
+        session=session,
+        fleet=fleet,
+        silent=silent(fleet, days, db.now()),
+        days=days,
+        base_url=str(request.base_url).rstrip("/"),
+        **{**defaults, **values},
+    )
+
+
+@router.get("/fleet")
+def fleet_page(request: Request, session: Current) -> HTMLResponse:
+    _admin(request, session)
+    done = request.query_params.get("done", "")
+    return _page(request, session, done="revoke_done" if done == "revoked" else "")
+
+
+@router.post("/fleet/codes")
+def make_code(request: Request, session: Current, form: Form) -> HTMLResponse:
+    """A one-time enrolment code and its setup QR (server URL, code, commune, expiry, CA)."""
+    checked(session, form)
+    _admin(request, session)
+    commune = form.get("commune", "").strip()
+    url = form.get("url", "").strip() or str(request.base_url).rstrip("/")
+    fingerprint = form.get("ca_sha256", "").strip().lower().replace(":", "") or None
+    hours = form.get("ttl_hours", "72").strip()
+    lang = lang_of(request)
+    problem = ""
+    if not p.is_ascii_digits(commune, 6):
+        problem = "commune code must be 6 digits (MEF code), e.g. 120101"
+    elif not (hours.isascii() and hours.isdigit() and 1 <= int(hours) <= TTL_HOURS_MAX):
+        problem = f"hours: 1 to {TTL_HOURS_MAX}"
+    elif not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", url):
+        problem = "server address: http(s)://host[:port]"
+    elif fingerprint is not None and not FINGERPRINT.fullmatch(fingerprint):
+        problem = "CA SHA-256: 64 hex digits"
+    if problem:
+        message = t("bad_code_request", lang, detail=problem)
+        return _page(request, session, 422, message=message)
+    engine = ctx_of(request).engine
+    ttl = int(hours) * 3600
+    code = auth.make_enrolment_code(engine, commune, ttl)
+    text = p.enrolment_qr_text(
+        url, code, commune_code=commune, expires_at=int(time.time() + ttl), ca_sha256=fingerprint
+    )
+    with engine.begin() as conn:
+        officers.record(
+            conn, session.account.as_token_officer(), "console_enrolment_code", commune, "ok"
+        )
+    qr = Markup(segno.make(text, error="m").svg_inline(scale=4, dark="#000"))
+    return _page(request, session, code=code, qr=qr, qr_text=text, commune=commune)
+
+
+@router.post("/fleet/{device_id}/revoke")
+def revoke(request: Request, session: Current, device_id: str, form: Form) -> Response:
+    checked(session, form)
+    _admin(request, session)
+    if not DEVICE_ID.fullmatch(device_id):
+        raise Refused(404, "not_found")
+    engine = ctx_of(request).engine
+    done = auth.revoke(engine, device_id)
+    with engine.begin() as conn:
+        officers.record(
+            conn,
+            session.account.as_token_officer(),
+            "console_revoke",
+            device_id,
+            "ok" if done else "refused:not_found",
+        )
+    if not done:
+        raise Refused(404, "not_found")
+    return RedirectResponse("/console/fleet?done=revoked", 303)
