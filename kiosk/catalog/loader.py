@@ -22,6 +22,7 @@ from typing import Any, cast
 
 from kiosk.catalog.patterns import MAX_PATTERN, CatalogPattern, PatternError
 from kiosk.catalog.schema import (
+    ORIGINALS_CHECKS,
     Catalog,
     CatalogError,
     Condition,
@@ -29,6 +30,7 @@ from kiosk.catalog.schema import (
     Field,
     FieldType,
     Option,
+    OriginalsCheck,
     Service,
 )
 from kiosk.text import Text
@@ -49,7 +51,7 @@ _NESTED_QUANTIFIER_RE = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s
 
 _SERVICE_KEYS = {
     "id", "version", "name", "description", "fee_khr", "processing_days", "papers", "fields",
-    "example_only", "groups", "next_steps",
+    "example_only", "groups", "next_steps", "originals_check",
 }  # fmt: skip
 _FIELD_KEYS = {
     "id", "type", "label", "help", "required", "options", "min_length", "max_length", "pattern",
@@ -288,6 +290,14 @@ def _searchable(r: _Reader, d: Mapping[str, Any], ftype: FieldType, where: str) 
     return searchable
 
 
+def _originals_check(r: _Reader, v: Any, where: str) -> OriginalsCheck:
+    value = r.string(v, f"{where}.originals_check")
+    for allowed in ORIGINALS_CHECKS:
+        if value == allowed:
+            return allowed
+    raise r.fail(f"{where}.originals_check", f"must be one of {', '.join(ORIGINALS_CHECKS)}")
+
+
 def _service(r: _Reader, v: Any, where: str, supported: Collection[str]) -> Service:
     d = r.obj(v, where, _SERVICE_KEYS)
     fields: dict[str, Field | None] = {}  # None: a field this kiosk cannot show
@@ -328,6 +338,7 @@ def _service(r: _Reader, v: Any, where: str, supported: Collection[str]) -> Serv
             if d.get("next_steps") is not None
             else None
         ),
+        originals_check=_originals_check(r, d.get("originals_check", "none"), where),
     )
     if hide is not None:
         raise _Hide(hide)

@@ -16,6 +16,7 @@ from kiosk.text import Text
 
 __all__ = [
     "ATTACHMENT_TYPES",
+    "ORIGINALS_CHECKS",
     "Catalog",
     "CatalogError",
     "Condition",
@@ -23,6 +24,7 @@ __all__ = [
     "Field",
     "FieldType",
     "Option",
+    "OriginalsCheck",
     "Service",
     "Text",
     "next_steps_of",
@@ -51,6 +53,8 @@ class FieldType(StrEnum):
 ATTACHMENT_TYPES = frozenset({FieldType.PHOTO, FieldType.DOCUMENT})
 
 ConditionOp = Literal["equals", "not_equals", "in"]
+OriginalsCheck = Literal["before_upload", "at_pickup", "none"]
+ORIGINALS_CHECKS: tuple[OriginalsCheck, ...] = ("before_upload", "at_pickup", "none")
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,9 @@ class Service:
     # Addition: what the citizen does after sending (what to bring, where to collect), printed
     # on the receipt and shown on the confirmation; None: `what_next()` gives a general text.
     next_steps: Text | None = None
+    # Addition (issue 12): when the clerk checks the original papers: "before_upload" (the
+    # application waits for the check), "at_pickup" or "none".
+    originals_check: OriginalsCheck = "none"
 
     def field(self, field_id: str) -> Field | None:
         for f in self.fields:

@@ -167,6 +167,92 @@ CREATE TABLE staff_changes (
 CREATE INDEX staff_changes_unsent ON staff_changes(sent_at, seq);
 """
 
+_V5 = """
+-- The clerk station (kiosk/clerk/, kiosk/store/clerk.py). `version`: the local version of the
+-- answers (a correction before upload makes a new one); `assisted_by`: the clerk who helped.
+ALTER TABLE registrations ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE registrations ADD COLUMN assisted_by TEXT;
+-- Originals: NULL not checked, 'checked', or 'unchecked_sent' (sent after the grace days).
+ALTER TABLE registrations ADD COLUMN originals TEXT;
+ALTER TABLE registrations ADD COLUMN originals_at TEXT;
+ALTER TABLE registrations ADD COLUMN collected_at TEXT;
+-- A sync problem a clerk must look at (was the `sync.flagged` setting): code, reason key, when.
+ALTER TABLE registrations ADD COLUMN problem TEXT;
+ALTER TABLE registrations ADD COLUMN problem_key TEXT;
+ALTER TABLE registrations ADD COLUMN problem_at TEXT;
+-- The sync worker's claim on a record it is sending: no correction until it ends or expires.
+ALTER TABLE outbox ADD COLUMN claimed_until TEXT;
+CREATE INDEX registrations_submitted_at ON registrations(submitted_at)
+    WHERE submitted_at IS NOT NULL;
+CREATE INDEX registrations_server_status ON registrations(server_status, seq)
+    WHERE server_status IS NOT NULL;
+CREATE INDEX registrations_problem ON registrations(seq) WHERE problem IS NOT NULL;
+CREATE INDEX registrations_unchecked ON registrations(service_id, seq)
+    WHERE originals IS NULL AND state IN ('submitted', 'uploading');
+-- Corrections (before upload) and supplements (after): what changed, sealed with the answers
+-- key (aad 'sala/version/<id>/<n>'). A supplement's `wire_version` is its n on the wire.
+CREATE TABLE registration_versions (
+    registration_id TEXT NOT NULL REFERENCES registrations(id) ON DELETE CASCADE,
+    version INTEGER NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('correction', 'supplement')),
+    wire_version INTEGER,
+    staff_id TEXT NOT NULL,
+    at TEXT NOT NULL,
+    day TEXT NOT NULL,
+    changes BLOB NOT NULL,
+    sent_at TEXT,
+    refused TEXT,
+    PRIMARY KEY (registration_id, version)
+);
+CREATE INDEX registration_versions_unsent ON registration_versions(kind, sent_at);
+CREATE INDEX registration_versions_day ON registration_versions(day, kind);
+-- Staff events for the server (PUT /v1/registrations/{id}/events/{event_id}); `data` sealed
+-- (aad 'sala/event/<id>'). `amount_riel` in the clear for the day's fee totals.
+CREATE TABLE staff_events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    registration_id TEXT NOT NULL REFERENCES registrations(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN
+        ('originals_checked', 'collected', 'fee_received', 'photo_override')),
+    staff_id TEXT NOT NULL,
+    at TEXT NOT NULL,
+    day TEXT NOT NULL,
+    service_id TEXT NOT NULL,
+    amount_riel INTEGER,
+    data BLOB NOT NULL,
+    sent_at TEXT,
+    refused TEXT
+);
+CREATE INDEX staff_events_unsent ON staff_events(sent_at, seq);
+CREATE INDEX staff_events_reg ON staff_events(registration_id, seq);
+CREATE INDEX staff_events_day ON staff_events(day, kind);
+-- Signed end-of-day summaries (PUT /v1/end-of-day/{date}/{revision}).
+CREATE TABLE end_of_day (
+    day TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    signed_by TEXT NOT NULL,
+    signed_at TEXT NOT NULL,
+    sent_at TEXT,
+    refused TEXT,
+    PRIMARY KEY (day, revision)
+);
+-- Purging a record (retention) removes the clerk's sealed details with its answers; the
+-- counts, kinds, times and fee amounts stay for the day's totals.
+CREATE TRIGGER clerk_purge AFTER UPDATE OF state ON registrations
+WHEN NEW.state = 'purged'
+BEGIN
+    UPDATE registration_versions SET changes = X'' WHERE registration_id = NEW.id;
+    UPDATE staff_events SET data = X'' WHERE registration_id = NEW.id;
+END;
+-- The old flag list becomes the record's state.
+UPDATE registrations SET problem = 'conflict', problem_key = 'clerk.core.problem.conflict',
+    problem_at = (SELECT updated_at FROM settings WHERE key = 'sync.flagged')
+    WHERE id IN (SELECT j.value FROM settings s, json_each(s.value) j
+                 WHERE s.key = 'sync.flagged' AND json_valid(s.value));
+DELETE FROM settings WHERE key = 'sync.flagged';
+"""
+
 
 def _run(db: Database, sql: str, version: int) -> None:
     db.executescript(sql)
@@ -197,7 +283,13 @@ def m004_staff(db: Database) -> None:
     _run(db, _V4, 4)
 
 
-SCHEMA_VERSION = 4
+@migrations(name="m005_clerk")
+def m005_clerk(db: Database) -> None:
+    """Clerk station: versions, originals, staff events, end of day, sync problems as state."""
+    _run(db, _V5, 5)
+
+
+SCHEMA_VERSION = 5
 
 
 def migrate(conn: sqlite3.Connection, *, stop_before: str | None = None) -> int:

@@ -27,6 +27,8 @@ from kiosk.store.appnumber import (
     verification_code,
 )
 from kiosk.store.audit import AuditLog
+from kiosk.store.backup import backup_before_migration
+from kiosk.store.clerk import ClerkStoreMixin
 from kiosk.store.db import DB_FILE, check_writable, connect, damaged, write_tx
 from kiosk.store.errors import (
     MediaMissing,
@@ -56,7 +58,7 @@ ORPHAN_HOURS = 24.0  # media no attachment refers to are removed after this long
 _SEARCH_READY = "_search_backfilled"
 
 
-class Store(HealthMixin, SyncStoreMixin, StaffStoreMixin):
+class Store(HealthMixin, ClerkStoreMixin, SyncStoreMixin, StaffStoreMixin):
     """See ARCHITECTURE.md "Store"; open with `Store.open(data_dir, commune_code=...)`."""
 
     vault: MediaVault
@@ -111,6 +113,7 @@ class Store(HealthMixin, SyncStoreMixin, StaffStoreMixin):
         conn = connect(path, clock())
         try:
             try:
+                backup_before_migration(conn, data_dir, clock())  # only when the schema moves
                 migrate(conn)
             except sqlite3.Error as exc:
                 raise (translate_sqlite(exc, path) or StoreError(str(exc))) from exc

@@ -18,17 +18,26 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kiosk.model import Registration
+from kiosk.store.errors import WrongState
 from sync import protocol
 from sync.client.api import Api, Offline, Refused, ServerBusy, SyncError, error_code
 from sync.client.tus import Media, UploadRejected, upload
 
-CONFLICTS_SETTING = "sync.flagged"  # registrations a clerk must look at; never retried alone
+# The old settings list of registrations a clerk must look at; migration m005 made it the
+# problems state of each record (Store.mark_problem / problem_ids).
+CONFLICTS_SETTING = "sync.flagged"
 
 
 class Conflict(SyncError):
     """The server holds different content under this id: nothing is overwritten, a person looks."""
 
     key = "sync.error.conflict"
+
+
+class Changed(SyncError):
+    """A clerk corrected the record after this round read it: it goes next round, as is."""
+
+    key = "clerk.core.sync_changed"
 
 
 class BadReceipt(SyncError):
@@ -59,9 +68,10 @@ class Progress:
     count: int  # registrations in this run
 
 
-def commit_body(reg: Registration, uploads: dict[str, str]) -> dict[str, Any]:
-    """The `PUT /v1/registrations/{id}` body (PROTOCOL.md "Commit")."""
-    return {
+def commit_body(reg: Registration, uploads: dict[str, str], version: int = 1) -> dict[str, Any]:
+    """The `PUT /v1/registrations/{id}` body (PROTOCOL.md "Commit"); `version` (sent when a
+    clerk corrected it before upload) is the kiosk's latest, and supplements follow it."""
+    body: dict[str, Any] = {
         "service_id": reg.service_id,
         "form_version": reg.form_version,
         "app_number": reg.app_number,
@@ -82,6 +92,9 @@ def commit_body(reg: Registration, uploads: dict[str, str]) -> dict[str, Any]:
             for a in reg.attachments
         ],
     }
+    if version > 1:
+        body["version"] = version
+    return body
 
 
 Event = tuple[str, str, str, str, int]  # ("offset", reg id, sha256, url, offset)
@@ -111,10 +124,11 @@ def commit(
     *,
     report: Callable[[Event], None],
     is_cancelled: Callable[[], bool],
+    version: int = 1,
 ) -> dict[str, Any]:
     """`PUT` the record, check the receipt's signature; re-upload what the server misses."""
     for attempt in range(2):
-        body = commit_body(reg, uploads)
+        body = commit_body(reg, uploads, version)
         resp = api.request("PUT", f"/v1/registrations/{reg.id}", json_body=body)
         if resp.status_code in (200, 201):
             answer = resp.json()
@@ -149,13 +163,16 @@ def send_registration(
     *,
     report: Callable[[Event], None],
     is_cancelled: Callable[[], bool],
+    version: int = 1,
 ) -> dict[str, Any]:
     """Network half of one registration, one file after the other: uploads, then commit."""
     uploads = {
         m.sha256: send_media(api, reg.id, m, report=report, is_cancelled=is_cancelled)
         for m in medias
     }
-    return commit(api, reg, medias, uploads, report=report, is_cancelled=is_cancelled)
+    return commit(
+        api, reg, medias, uploads, report=report, is_cancelled=is_cancelled, version=version
+    )
 
 
 @dataclass
@@ -172,7 +189,19 @@ class _Flight:
 
 
 def flagged(store: Any) -> set[str]:
-    return set(store.get_setting(CONFLICTS_SETTING, []) or [])
+    """Registrations in the problems state (`Store.mark_problem`): a clerk looks first."""
+    return set(store.problem_ids())
+
+
+def problem_key(exc: BaseException) -> tuple[str, str]:
+    """(problem code, i18n key of the clerk's reason) for a registration set aside."""
+    code = exc.code if isinstance(exc, Refused) and exc.code else "refused"
+    if isinstance(exc, Conflict):
+        code = "conflict"
+    return code, f"clerk.core.problem.{code if code in _PROBLEM_KEYS else 'refused'}"
+
+
+_PROBLEM_KEYS = frozenset({"conflict", "refused", "unknown_registration", "purged"})
 
 
 def push_pending(
@@ -199,6 +228,7 @@ def push_pending(
     events: queue.Queue[Event] = queue.Queue()
     sizes = {r.id: sum(a.media.size for a in r.attachments) for r in items}
     sent: dict[tuple[str, str], int] = {}
+    versions: dict[str, int] = {}  # what each claimed record's commit says
     stop = False
 
     def apply(event: Event) -> None:
@@ -220,8 +250,11 @@ def push_pending(
             medias[sha] = Media(reg.id, sha, store.read_media(sha))
             if state is not None and state.url:
                 medias[sha].url, medias[sha].offset = state.url, state.offset
-        if reg.state.value == "submitted":
-            store.mark_uploading(reg.id)
+        try:  # the claim: refused if a clerk corrected it since it was read
+            store.mark_uploading(reg.id, seen=reg.updated_at)
+        except WrongState as exc:
+            raise Changed(str(exc)) from exc
+        versions[reg.id] = store.version_of(reg.id)  # claimed: it cannot change now
         return list(medias.values())
 
     def finish(reg: Registration, outcome: dict[str, Any] | BaseException) -> None:
@@ -229,6 +262,8 @@ def push_pending(
         if not isinstance(outcome, BaseException):
             store.mark_accepted(reg.id, outcome)
             results.append(PushResult(reg.id, reg.app_number, True, receipt=outcome))
+            return
+        if isinstance(outcome, Changed):  # corrected since read: simply next round, as is
             return
         exc = outcome
         taken = isinstance(exc, Refused) and exc.code == protocol.ERR_APP_NUMBER_TAKEN
@@ -249,7 +284,7 @@ def push_pending(
         assert isinstance(exc, SyncError)
         store.record_sync_error(reg.id, exc.message)
         if is_flagged:
-            store.set_setting(CONFLICTS_SETTING, sorted(flagged(store) | {reg.id}))
+            store.mark_problem(reg.id, *problem_key(exc))
         retry = exc.retry_after if isinstance(exc, ServerBusy) else None
         results.append(
             PushResult(
@@ -269,8 +304,14 @@ def push_pending(
             if stop or is_cancelled():
                 break
             try:
+                medias = prepare(reg)
                 outcome: Any = send_registration(
-                    api, reg, prepare(reg), report=apply, is_cancelled=is_cancelled
+                    api,
+                    reg,
+                    medias,
+                    report=apply,
+                    is_cancelled=is_cancelled,
+                    version=versions[reg.id],
                 )
             except Exception as exc:  # every failure is recorded; nothing escapes half-done
                 outcome = exc
@@ -294,7 +335,11 @@ def push_pending(
                 return fl, fl.waiting.pop(0)
         if pending:
             reg = pending.pop(0)
-            medias = prepare(reg)
+            try:
+                medias = prepare(reg)
+            except Changed as exc:  # corrected since read: recorded, sent next round
+                finish(reg, exc)
+                return next_job()
             flights.append(_Flight(reg, medias, list(medias)))
             return next_job()
         return None
@@ -315,6 +360,7 @@ def push_pending(
                     fl.uploads,
                     report=events.put,
                     is_cancelled=is_cancelled,
+                    version=versions[fl.reg.id],
                 )
             else:
                 fut = executor.submit(
