@@ -69,10 +69,14 @@ class _DraftLedger:
         self._ids: dict[int, str] = {}
         self._submitted: set[int] = set()
 
-    def create(self, store: Any, key: int, service: Any, locale: str) -> str:
+    def create(
+        self, store: Any, key: int, service: Any, locale: str, assisted_by: str | None = None
+    ) -> str:
         reg_id = self._ids.get(key)
         if reg_id is None:
             reg_id = self._ids[key] = store.create_draft(service.id, service.version, locale).id
+            if assisted_by is not None:  # in the record before it can be submitted or sent
+                store.set_assisted_by(reg_id, assisted_by)
         return reg_id
 
     def open_id(self, key: int) -> str | None:
@@ -103,6 +107,11 @@ class CitizenJourney(QObject):
         self._nav = nav
         self._ledger = _DraftLedger()
         ctx.extras["autosave"] = self.autosave  # media fields bind new pictures to the draft
+        ctx.extras["citizen"] = self  # the clerk station starts assisted applications here
+        # An assisted application (issue 12): the clerk's staff id and name, and what to do
+        # when it ends (`start_assisted`); None for a citizen on their own.
+        self.assisted: tuple[str, Any] | None = None
+        self._after_assisted: Callable[[bool], None] | None = None
         # Only the attract screen exists before the first paint; the rest are built after it.
         self.attract = AttractScreen(ctx, self)
         self.attract.touched.connect(self._on_attract_touched)
@@ -168,8 +177,9 @@ class CitizenJourney(QObject):
         draft, locale, ledger = s.draft, s.locale, self._ledger
         assert draft is not None
         key = draft.key
+        helper = self.assisted[0] if self.assisted is not None else None
         self.ctx.tasks.run_db(
-            lambda store: ledger.create(store, key, service, locale),
+            lambda store: ledger.create(store, key, service, locale, helper),
             lambda reg_id: self._on_draft_created(draft, reg_id),
             self._on_draft_failed,
         )
@@ -218,9 +228,11 @@ class CitizenJourney(QObject):
         media_ids = {f.id for f in visible if f.type in ATTACHMENT_TYPES}
         attachments = [a for a in s.attachments if a.field_id in media_ids]
         key, locale, ledger = draft.key, s.locale, self._ledger
+        assisted = self.assisted
 
         def job(store: Any) -> Receipt:
-            reg_id = ledger.create(store, key, service, locale)
+            helper = assisted[0] if assisted is not None else None
+            reg_id = ledger.create(store, key, service, locale, helper)
             receipt: Receipt = store.submit(
                 reg_id,
                 answers,
@@ -230,6 +242,10 @@ class CitizenJourney(QObject):
                 service=service,
             )
             ledger.submitted(key)
+            if assisted is not None:  # the receipt says "assisted by <clerk>"
+                from ui.receipts.content import assisted_receipt
+
+                receipt = assisted_receipt(receipt, assisted[1])
             try:  # the confirmation's QR, encoded now (cached) so it shows with the screen
                 from ui.receipts.qr import qr_matrix
 
@@ -263,13 +279,35 @@ class CitizenJourney(QObject):
 
         self.ctx.tasks.run_io(lambda: printer(receipt, service, locale), done, on_error)
 
-    def end_session(self) -> None:
-        """Wipe the session: answers, images, temp files, the unsubmitted draft; reset screens."""
-        draft, tmp = self.session.wipe()
-        if tmp is not None:
-            import shutil
+    def start_assisted(
+        self, staff_id: str, clerk_name: Any, on_end: Callable[[bool], None]
+    ) -> None:
+        """A clerk starts an application for a citizen: the same journey and validation,
+        recorded as assisted by `staff_id`. `on_end(finished)` runs when it ends; finished is
+        False when it ended by the idle countdown (nobody may be at the screen)."""
+        self.end_session_quietly()
+        self.assisted = (staff_id, clerk_name)
+        self._after_assisted = on_end
+        self.go("language")
 
-            self.ctx.tasks.run_io(lambda: shutil.rmtree(tmp, ignore_errors=True))
+    def end_session_quietly(self) -> None:
+        """Forget any citizen session left over, without leaving the screen shown now."""
+        if self.session.active:
+            draft, tmp = self.session.wipe()
+            if tmp is not None:
+                import shutil
+
+                self.ctx.tasks.run_io(lambda: shutil.rmtree(tmp, ignore_errors=True))
+            self._discard(draft)
+        for screen in self._nav.screens_of(self):
+            screen.reset()
+
+    def _ended_by_idle(self) -> bool:
+        """The idle countdown is on screen: the session ends because nobody touched it."""
+        overlay = getattr(self._nav.stack.window(), "overlay", None)
+        return bool(overlay is not None and overlay.isVisible())
+
+    def _discard(self, draft: Draft | None) -> None:
         if draft is not None:
             key, ledger = draft.key, self._ledger
 
@@ -279,8 +317,21 @@ class CitizenJourney(QObject):
                     store.discard_draft(reg_id)
 
             self.ctx.tasks.run_db(discard, None, lambda exc: log.error("discard failed: %s", exc))
+
+    def end_session(self) -> None:
+        """Wipe the session: answers, images, temp files, the unsubmitted draft; reset screens."""
+        after, self._after_assisted, self.assisted = self._after_assisted, None, None
+        finished = not self._ended_by_idle()
+        draft, tmp = self.session.wipe()
+        if tmp is not None:
+            import shutil
+
+            self.ctx.tasks.run_io(lambda: shutil.rmtree(tmp, ignore_errors=True))
+        self._discard(draft)
         for screen in self._nav.screens_of(self):
             screen.reset()
         self.set_locale("km")
         self.go(HOME)
         self.session_ended.emit()
+        if after is not None:  # an assisted application: the clerk's side decides where next
+            after(finished)

@@ -15,7 +15,13 @@ import sys
 from collections.abc import Sequence
 
 # Each module has `register(subparsers)`; the order is the order of `sala --help`.
-_COMMAND_MODULES = ("ui.commands", "kiosk.cli", "sync.client.cli", "sync.server.cli")
+_COMMAND_MODULES = (
+    "ui.commands",
+    "kiosk.cli",
+    "kiosk.update.cli",
+    "sync.client.cli",
+    "sync.server.cli",
+)
 
 # Which module registers which command, so `sala kiosk` imports only what the kiosk needs
 # (start-up time: the sync client pulls in `requests`, the server FastAPI) and `sala server`
@@ -27,8 +33,11 @@ _OWNER = {
     "status": "kiosk.cli",
     "self-test": "kiosk.cli",
     "diagnostics": "kiosk.cli",
+    "update": "kiosk.update.cli",
     "sync": "sync.client.cli",
     "enrol": "sync.client.cli",
+    "export": "sync.client.cli",
+    "import": "sync.client.cli",
     "server": "sync.server.cli",
 }
 
@@ -36,6 +45,7 @@ _OWNER = {
 _EXTRA = {
     "ui.commands": "kiosk",
     "kiosk.cli": "core",
+    "kiosk.update.cli": "core",
     "sync.client.cli": "core",
     "sync.server.cli": "server",
 }

@@ -20,12 +20,16 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+import threading
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ui.navigator import StackNavigator
     from ui.shell import Shell
     from ui.widgets.idle_prompt import IdlePrompt
@@ -70,6 +74,7 @@ class IdleWatcher(QObject):
         self._armed = False
         self._activity = _activity()
         self.exempt: QObject | None = None  # the prompt itself: its buttons decide
+        self.on_activity: Callable[[], None] | None = None  # told of each touch while armed
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)
@@ -77,6 +82,16 @@ class IdleWatcher(QObject):
     @property
     def warning(self) -> bool:
         return self._grace.isActive()
+
+    @property
+    def timing(self) -> tuple[float, float]:
+        return self.idle_ms / 1000, self._grace_ms / 1000
+
+    def set_timing(self, idle_seconds: float, grace_seconds: float) -> None:
+        """Another journey's idle rule (the clerk's: 3 minutes in all); from the next arm."""
+        self.idle_ms = int(idle_seconds * 1000)
+        self.grace_s = max(1, round(grace_seconds))
+        self._grace_ms = int(grace_seconds * 1000)
 
     @property
     def armed(self) -> bool:
@@ -97,6 +112,8 @@ class IdleWatcher(QObject):
         """Activity: restart the idle clock, and cancel a running warning."""
         if not self._armed:
             return
+        if self.on_activity is not None:
+            self.on_activity()
         was_warning = self.warning
         self._restart()
         if was_warning:
@@ -170,6 +187,11 @@ class RuntimePolicy(QObject):
         self.prompt: IdlePrompt | None = None
         self.idle: IdleWatcher | None = None
         self._watched: list[QObject] = []  # where the idle filter is installed
+        # The updater's signals (kiosk/update/spool.py): a session runs whenever a screen
+        # other than home shows; the health stamp once home has shown after start.
+        self._session = False
+        self._stamped = False
+        self._signals_lock = threading.Lock()  # io workers write them one at a time
         nav.add_build_step(self._make_idle)
         nav.screen_changed.connect(self._on_screen_changed)
         nav.locale_changed.connect(self._on_locale_changed)
@@ -184,6 +206,7 @@ class RuntimePolicy(QObject):
         prompt.end_now.connect(self._on_end_now)
         idle = self.idle = IdleWatcher(self._idle_seconds, self._grace_seconds, self)
         idle.exempt = prompt
+        idle.on_activity = self._on_activity
         idle.warned.connect(self._on_idle_warned)
         idle.tick.connect(prompt.update_seconds)
         idle.resumed.connect(prompt.hide)
@@ -199,6 +222,10 @@ class RuntimePolicy(QObject):
 
     # -- the navigator -----------------------------------------------------------------------
     def _on_screen_changed(self, name: str) -> None:
+        session = name != self.nav.home
+        if session != self._session or (not session and not self._stamped):
+            self._session = session
+            self._send_update_signals()
         idle, prompt = self.idle, self.prompt
         if name == self.nav.home:
             if prompt is not None:
@@ -208,11 +235,23 @@ class RuntimePolicy(QObject):
                 self._remove_filter()
             if not gc.isenabled() and self.shell.shown_once:  # else at the first paint
                 QTimer.singleShot(0, self._collect_garbage)
-        elif idle is not None and not idle.armed:  # made with the other screens
+        elif idle is not None and (not idle.armed or self._timing_for_active() != idle.timing):
+            # A journey may have its own idle rule (`idle_timing`: the clerk's 3 minutes).
+            idle.set_timing(*self._timing_for_active())
             handle = self.shell.windowHandle()  # None before the window was ever shown
             self._install(handle if handle is not None else QApplication.instance())
             idle.arm()
             gc.disable()  # no collection pauses while someone touches the screen
+
+    def _on_activity(self) -> None:
+        """A touch: a journey that keeps its own session clock (the clerk's) hears of it."""
+        touch = getattr(self.nav.active, "touch", None)
+        if touch is not None:
+            touch()
+
+    def _timing_for_active(self) -> tuple[float, float]:
+        timing = getattr(self.nav.active, "idle_timing", None)
+        return timing if timing is not None else (self._idle_seconds, self._grace_seconds)
 
     def _on_locale_changed(self, locale: str) -> None:
         if self.prompt is not None and self.prompt.isVisible():
@@ -238,8 +277,29 @@ class RuntimePolicy(QObject):
                 target.removeEventFilter(self.idle)
         self._watched = []
 
+    # -- the updater's signals ---------------------------------------------------------------
+    def _send_update_signals(self) -> None:
+        """Tell the root updater whether someone is using the kiosk (it installs only when
+        not) and, once the attract screen has been painted after start, that this release
+        is healthy. Files, so an io worker writes them, never before the first paint; each
+        write takes the latest state, so the last one written is always the current one."""
+        data_dir = getattr(self.nav.ctx.config, "data_dir", None)
+        if data_dir is None or not self.shell.shown_once:
+            return
+        stamp = not self._stamped and self.nav.current == self.nav.home
+        self._stamped = self._stamped or stamp
+
+        def write() -> None:
+            with self._signals_lock:
+                write_update_signals(Path(data_dir), self._session, stamp=stamp)
+
+        self.nav.ctx.tasks.run_io(
+            write, on_error=lambda exc: log.warning("update signals not written: %s", exc)
+        )
+
     # -- GC ----------------------------------------------------------------------------------
     def _on_first_shown(self) -> None:
+        self._send_update_signals()
         if not gc.isenabled() and self.nav.current == self.nav.home:
             QTimer.singleShot(0, self._collect_garbage)
 
@@ -271,3 +331,15 @@ class RuntimePolicy(QObject):
             journey.end_session()
         else:  # a screen nobody owns: still never leave it unattended
             self.nav.go(self.nav.home)
+
+
+def write_update_signals(data_dir: Path, session: bool, *, stamp: bool) -> None:
+    """The kiosk's side of `kiosk.update.spool`: the session mark, and the health stamp of
+    the running version (off the GUI thread: files)."""
+    from kiosk.model import utc_now
+    from kiosk.update import spool
+    from kiosk.update.cli import installed_version
+
+    spool.mark_session(data_dir, session)
+    if stamp:
+        spool.write_health_stamp(data_dir, installed_version(), utc_now())

@@ -40,10 +40,16 @@ def _data_dir(args: argparse.Namespace) -> Path:
     return Path(given) if given else default_data_dir()
 
 
-def _key_path(args: argparse.Namespace) -> Path:
+def key_path(given: str | None = None) -> Path:
+    """The kiosk's pinned release key (the package's); `$SALA_RELEASE_KEY` or `--key` only
+    for tests and development builds. The root unit always uses its own pinned path."""
     from kiosk.update.apply import PINNED_KEY
 
-    return Path(getattr(args, "key", None) or os.environ.get("SALA_RELEASE_KEY") or PINNED_KEY)
+    return Path(given or os.environ.get("SALA_RELEASE_KEY") or PINNED_KEY)
+
+
+def _key_path(args: argparse.Namespace) -> Path:
+    return key_path(getattr(args, "key", None))
 
 
 def _say(key: str, lang: str, **kw: object) -> None:
@@ -78,6 +84,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         "deferred_until": until.isoformat() if until else None,
         "idle": spool.is_idle(data_dir),
         "last_result": spool.result(data_dir),
+        "fetch": spool.fetch_state(data_dir),
     }
     if args.json:
         print(json.dumps(info, ensure_ascii=False, indent=2))
@@ -88,6 +95,12 @@ def cmd_status(args: argparse.Namespace) -> int:
         _say("update.status.offered", lang, version=offer.version)
     if until:
         _say("update.status.deferred", lang, version=offer.version if offer else "", until=until)
+    fetch = info["fetch"]
+    if isinstance(fetch, dict) and fetch.get("state"):
+        size = fetch.get("size") or 0
+        percent = int(100 * (fetch.get("done") or 0) / size) if size else 0
+        _say(f"update.fetch.{fetch['state']}", lang, version=fetch.get("version"),
+             reason=fetch.get("reason"), percent=percent, need_mb=fetch.get("need_mb"))  # fmt: skip
     res = info["last_result"]
     if isinstance(res, dict):
         key = f"update.result.{res.get('outcome')}"
@@ -104,6 +117,9 @@ def cmd_usb(args: argparse.Namespace) -> int:
         )
     except UpdateRefused as exc:
         print(error_text(exc, args.lang), file=sys.stderr)
+        return 1
+    except OSError as exc:  # the stick pulled out, or no room for the spool's copy
+        print(f"{tr('update.refused.unreadable', args.lang)} ({exc.strerror})", file=sys.stderr)
         return 1
     _say("update.requested", args.lang, version=m.version)
     return 0

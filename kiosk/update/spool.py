@@ -200,3 +200,41 @@ def result(data_dir: Path) -> dict[str, Any] | None:
     "reason", "at"}."""
     r = _read_json(update_dir(data_dir) / SPOOL_DIR / RESULT)
     return r if isinstance(r, dict) else None
+
+
+# -- fetching an offered release (sync/client/release_fetch.py) or a stick's (`sala update usb`) --
+FETCH = "fetch.json"
+DOWNLOAD_DIR = "download"
+
+
+def download_dir(data_dir: Path) -> Path:
+    """Where the offered release's .deb is downloaded (resumable `.part`), before it is verified
+    and handed to the spool."""
+    return update_dir(data_dir) / DOWNLOAD_DIR
+
+
+def offered_document(data_dir: Path) -> bytes | None:
+    """The kept offer's signed document, as the feed brought it (verify before any use)."""
+    try:
+        return (update_dir(data_dir) / OFFERED).read_bytes()
+    except OSError:
+        return None
+
+
+def note_fetch(data_dir: Path, record: dict[str, Any]) -> bool:
+    """Remember where the last fetch or stick check of a release got to, for `sala update
+    status` and the technician screen: {"source": server | usb, "version", "state", "reason",
+    "at", ...}; the text is `update.fetch.<state>`. Written only when it changed (a sync round
+    runs every minute); True if written."""
+    path = update_dir(data_dir) / FETCH
+    old = _read_json(path)
+    same = ("source", "version", "state", "reason", "done")
+    if isinstance(old, dict) and all(old.get(k) == record.get(k) for k in same):
+        return False
+    _write_json(path, record)
+    return True
+
+
+def fetch_state(data_dir: Path) -> dict[str, Any] | None:
+    r = _read_json(update_dir(data_dir) / FETCH)
+    return r if isinstance(r, dict) else None

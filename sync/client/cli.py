@@ -178,3 +178,7 @@ def register(sub: Any) -> None:
     e.add_argument("--label", help="a name for this kiosk on the server (default: host name)")
     e.add_argument("--data-dir", default=argparse.SUPPRESS, help="the kiosk's data dir")
     e.set_defaults(func=cmd_enrol)
+
+    from sync.client.usb_cli import register as register_usb
+
+    register_usb(sub)  # `sala export`, `sala import` (the field kit's USB transfer)

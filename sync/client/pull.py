@@ -91,6 +91,25 @@ def _snapshot(store: Any, api: Api, data_dir: Path | None) -> int:
     return len(changes)
 
 
+def _note_release(store: Any, change: dict[str, Any], data_dir: Path | None) -> None:
+    """Keep the newest signed release manifest for the updater (kiosk/update, which verifies
+    it against the pinned release key before any use; PROTOCOL.md "Releases")."""
+    directory = _data_dir(store, data_dir)
+    if directory is not None and isinstance(change.get("manifest"), dict):
+        from kiosk.update.spool import note_offer
+
+        note_offer(directory, protocol.canonical_json(change["manifest"]))
+
+
+def _note_contact(store: Any, api: Api, data_dir: Path | None) -> None:
+    """The signed feed request succeeded: release freshness counts from this server time."""
+    directory = _data_dir(store, data_dir)
+    if directory is not None:
+        from kiosk.update.spool import note_contact
+
+        note_contact(directory, api.now())
+
+
 def pull_changes(store: Any, api: Api, *, data_dir: Path | None = None, page: int = PAGE) -> int:
     """Apply every change since the stored cursor; returns how many entries were applied."""
     applied = 0
@@ -117,7 +136,10 @@ def pull_changes(store: Any, api: Api, *, data_dir: Path | None = None, page: in
                 install_catalog(store, api, str(change["version"]), str(url), data_dir)
             elif change.get("kind") == "gazetteer" and change.get("version"):
                 store.set_setting(GAZETTEER_VERSION_SETTING, str(change["version"]))
+            elif change.get("kind") == protocol.RELEASE_KIND:
+                _note_release(store, change, data_dir)
         store.apply_changes(changes, str(body["next"]))
+        _note_contact(store, api, data_dir)
         applied += len(changes)
         if not body.get("more") or not changes:
             return applied

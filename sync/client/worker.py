@@ -26,9 +26,12 @@ from kiosk.model import utc_now
 from sync.client.api import Api, Offline, ServerBusy, SyncError
 from sync.client.audit_push import push_audit
 from sync.client.backoff import Backoff
+from sync.client.clerk_push import push_clerk
+from sync.client.device_report import send_device_report
 from sync.client.pull import pull_changes
 from sync.client.purge import purge
 from sync.client.push import PushResult, flagged, push_pending
+from sync.client.release_fetch import fetch_in_round
 from sync.client.staff_push import push_staff_changes
 
 log = logging.getLogger(__name__)
@@ -96,9 +99,12 @@ def sync_once(
         if not r.ok and not r.flagged:  # the link broke: pulling would fail the same way
             return results, 0, purge(store, data_dir=data_dir)
     push_staff_changes(store, api)
+    push_clerk(store, api, is_cancelled=is_cancelled)  # supplements, staff events, end of day
     pulled = pull_changes(store, api, data_dir=data_dir)
     purged = purge(store, data_dir=data_dir)
     push_audit(store, api)
+    send_device_report(store, api, data_dir=data_dir)  # at most every 15 min; never raises
+    fetch_in_round(store, api, data_dir, is_cancelled)  # an offered release: a share a round
     return results, pulled, purged
 
 

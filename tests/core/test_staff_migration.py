@@ -54,8 +54,8 @@ def test_v3_database_file_gets_the_staff_tables_and_keeps_its_data(
         assert number.startswith("120101-03-00003-") and validate_app_number(number)
         assert s.audit.verify() is None
     conn = sqlite3.connect(old / DB_FILE)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
-    assert applied(conn)[-1] == "m004_staff"
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+    assert applied(conn)[-1] == "m005_clerk"
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     conn.close()
     assert _tables(old / DB_FILE) >= STAFF_TABLES

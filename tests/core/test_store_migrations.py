@@ -18,6 +18,7 @@ ALL = [
     "m002_status_history_and_search",
     "m003_damaged_rows_and_number_aliases",
     "m004_staff",
+    "m005_clerk",
 ]
 
 
