@@ -113,6 +113,69 @@ STATUS_TRANSITIONS: dict[ServerStatus, frozenset[ServerStatus]] = {
 FINAL_STATUSES = frozenset({_S.REJECTED, _S.READY_FOR_PICKUP, _S.COLLECTED})
 
 
+# --- clerk station (PROTOCOL.md "Clerk station: versions, staff events, end of day") ----------
+
+REGISTRATION_VERSION_MAX = 999  # a commit's optional "version" (default 1) and supplements' n
+SUPPLEMENT_ANSWERS_MAX = 500  # changed fields in one supplement
+# A supplement is taken while an officer may still read it; after a decision it is refused.
+SUPPLEMENT_STATUSES = frozenset({_S.RECEIVED, _S.IN_REVIEW, _S.NEEDS_PAPERS})
+SUPPLEMENT_NOTE = "Supplement arrived (version {version})."  # needs_papers -> in_review note
+
+
+class ClerkEvent(StrEnum):
+    """What a clerk did at the counter: `PUT /v1/registrations/{id}/events/{event_id}`."""
+
+    ORIGINALS_CHECKED = "originals_checked"
+    COLLECTED = "collected"  # needs ready_for_pickup; becomes the status `collected`
+    FEE_RECEIVED = "fee_received"
+    PHOTO_OVERRIDE = "photo_override"
+
+
+class OriginalsRule(StrEnum):
+    """A catalog service's `originals_check`: when the clerk sees the original papers."""
+
+    BEFORE_UPLOAD = "before_upload"
+    AT_PICKUP = "at_pickup"
+    NONE = "none"
+
+
+ORIGINALS_GRACE_DAYS = 3  # default of the kiosk setting clerk.originals_grace_days
+# Reason codes of a photo override (the kiosk's `kiosk.overrides.OverrideReason` values).
+PHOTO_OVERRIDE_REASONS: tuple[str, ...] = ("glasses_glare", "medical", "religious_headwear")
+PHOTO_OVERRIDE_REASONS += ("child_under_5", "disability", "camera_fault")
+CLERK_EVENT_DATA_MAX_BYTES = 8192  # canonical JSON of an event's `data`
+RECEIPT_BOOK_NO_MAX = 40
+DOCUMENT_NUMBER_MAX = 60
+END_OF_DAY_COUNTS: tuple[str, ...] = ("taken", "originals_checked", "sent", "waiting")
+END_OF_DAY_COUNTS += ("problems", "supplements", "handovers")
+END_OF_DAY_REVISION_MAX = 999
+ERR_UNKNOWN_REGISTRATION = "unknown_registration"  # 404
+ERR_PURGED = "purged"  # 410: the server no longer holds this registration's data
+ERR_WRONG_COMMUNE = "wrong_commune"  # 403: a registration or report of another commune
+ERR_VERSION_CONFLICT = "version_conflict"  # 409: (id, n) held with other content, or n skips
+ERR_STATUS_FORBIDS = "status_forbids"  # 409: the status does not allow it (with `status`)
+ERR_EVENT_CONFLICT = "event_conflict"  # 409: event id held with other content
+ERR_EVENT_INVALID = "event_invalid"  # 422: bad kind, data or time
+ERR_ALREADY_COLLECTED = "already_collected"  # 409: another hand-over was recorded first
+ERR_FEE_MISMATCH = "fee_mismatch"  # 409: not the catalog's fee (with `expected_riel`)
+ERR_FEE_ALREADY_RECEIVED = "fee_already_received"  # 409: another fee event holds it
+ERR_END_OF_DAY_CONFLICT = "end_of_day_conflict"  # 409: (device, date, revision) held, other
+ERR_END_OF_DAY_INVALID = "end_of_day_invalid"  # 422: path and body disagree, bad numbers
+
+
+def supplement_path(registration_id: str, version: int) -> str:
+    return f"{API_PREFIX}/registrations/{registration_id}/versions/{version}"
+
+
+def event_path(registration_id: str, event_id: str) -> str:
+    return f"{API_PREFIX}/registrations/{registration_id}/events/{event_id}"
+
+
+def end_of_day_path(day: str, revision: int) -> str:
+    """`day` is the kiosk's Cambodia date, YYYY-MM-DD."""
+    return f"{API_PREFIX}/end-of-day/{day}/{revision}"
+
+
 # --- commune staff (PROTOCOL.md "Staff roster") -------------------------------------------------
 
 STAFF_ROLES = ("clerk", "supervisor", "technician")
@@ -431,3 +494,86 @@ def decode_tus_metadata(header: str) -> dict[str, str]:
         except Exception as exc:
             raise ValueError(f"Upload-Metadata value for {key!r} is not base64") from exc
     return out
+
+
+# --- releases (PROTOCOL.md "Releases") -------------------------------------------------------
+# A `release` feed entry carries the ministry's signed manifest of a kiosk .deb. The server
+# only relays it (it holds no release key); kiosks verify it against their pinned key.
+RELEASE_KIND = "release"
+RELEASE_FORMAT = "sala-release/1"
+RELEASE_SIGNATURE_CONTEXT = b"sala-release-v1\n"  # domain separation from request signatures
+RELEASE_MANIFEST_MAX_BYTES = 8192
+
+
+def release_signature_base(manifest: Mapping[str, Any]) -> bytes:
+    """The bytes the release key signs: a fixed prefix and the manifest's canonical JSON."""
+    return RELEASE_SIGNATURE_CONTEXT + canonical_json(manifest)
+
+
+# --- setup QR (PROTOCOL.md "Setup QR") -------------------------------------------------------
+# What `sala server enrolment-code --qr` prints and the kiosk's setup scans:
+#   sala-enrol:1?u=<server URL, percent-encoded>&c=<code>&m=<commune>&e=<expiry, epoch s>&f=<sha256>
+# u and c are required; m (6-digit MEF commune), e and f (SHA-256 hex of the ministry CA
+# certificate, DER) are optional. Unknown keys are ignored so a newer printer stays readable.
+ENROL_QR_PREFIX = "sala-enrol:1?"
+ENROL_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
+ENROL_CODE_LENGTH = 12
+
+
+def normalise_enrolment_code(text: str) -> str:
+    """An enrolment code as typed ("abcd efgh-jkmn") in its canonical form "ABCD-EFGH-JKMN";
+    ValueError if it has the wrong length or a character the codes never use."""
+    raw = "".join(ch for ch in text.upper() if ch not in " -\t")
+    if len(raw) != ENROL_CODE_LENGTH or any(ch not in ENROL_CODE_ALPHABET for ch in raw):
+        raise ValueError(f"an enrolment code is {ENROL_CODE_LENGTH} letters and digits")
+    return "-".join(raw[i : i + 4] for i in range(0, ENROL_CODE_LENGTH, 4))
+
+
+def enrolment_qr_text(
+    server_url: str,
+    code: str,
+    *,
+    commune_code: str | None = None,
+    expires_at: int | None = None,
+    ca_sha256: str | None = None,
+) -> str:
+    """The setup QR's text (see above); the code is normalised first."""
+    from urllib.parse import quote
+
+    parts = [f"u={quote(server_url.rstrip('/'), safe='')}", f"c={normalise_enrolment_code(code)}"]
+    if commune_code is not None:
+        parts.append(f"m={commune_code}")
+    if expires_at is not None:
+        parts.append(f"e={int(expires_at)}")
+    if ca_sha256 is not None:
+        parts.append(f"f={ca_sha256.lower()}")
+    return ENROL_QR_PREFIX + "&".join(parts)
+
+
+def parse_enrolment_qr(text: str) -> dict[str, Any]:
+    """{"server_url", "code", "commune_code", "expires_at", "ca_sha256"} (the last three may
+    be None) from a setup QR; ValueError naming what is wrong."""
+    from urllib.parse import parse_qs
+
+    text = text.strip()
+    if not text.startswith(ENROL_QR_PREFIX):
+        raise ValueError("not a Sala setup QR")
+    query = parse_qs(text[len(ENROL_QR_PREFIX) :], keep_blank_values=True, strict_parsing=False)
+    one = {k: v[0] for k, v in query.items() if len(v) == 1}
+    url = one.get("u", "")
+    if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", url):
+        raise ValueError("setup QR: u is not an http(s) address")
+    commune = one.get("m") or None
+    if commune is not None and not is_ascii_digits(commune, 6):
+        raise ValueError("setup QR: m is not a 6-digit commune code")
+    fingerprint = (one.get("f") or "").lower() or None
+    if fingerprint is not None and not re.fullmatch(r"[0-9a-f]{64}", fingerprint):
+        raise ValueError("setup QR: f is not a SHA-256 fingerprint")
+    expiry = one.get("e")
+    return {
+        "server_url": url.rstrip("/"),
+        "code": normalise_enrolment_code(one.get("c", "")),
+        "commune_code": commune,
+        "expires_at": parse_uint(expiry) if expiry else None,
+        "ca_sha256": fingerprint,
+    }

@@ -18,14 +18,20 @@ from sync.server import (
     audit_upload,
     auth,
     catalog,
+    clerk_events,
     db,
     decisions,
+    device_reports,
+    end_of_day,
     feed,
     keys,
     openapi,
+    partner,
     registrations,
+    releases,
     staff_changes,
     uploads,
+    versions,
 )
 from sync.server.config import ServerConfig
 from sync.server.console import web as console_web
@@ -109,6 +115,12 @@ def create_app(config: ServerConfig) -> FastAPI:
         feed.router,
         staff_changes.router,
         audit_upload.router,
+        versions.router,
+        clerk_events.router,
+        end_of_day.router,
+        device_reports.router,
+        releases.router,
+        partner.router,
     )
     for router in routers:
         app.include_router(router)

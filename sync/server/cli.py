@@ -24,7 +24,13 @@ DAY = 86400.0
 # Modules that add their own subcommands with `register_commands(cmds, common)`, where `common`
 # is `_common` (the --db/--media-dir/config options). They import only argparse and the protocol
 # at this point, like this module; their commands import the rest when they run.
-MORE_COMMANDS: tuple[str, ...] = ()
+MORE_COMMANDS: tuple[str, ...] = (
+    "sync.server.cli_clerk",
+    "sync.server.cli_setup",
+    "sync.server.cli_usb",
+    "sync.server.cli_release",
+    "sync.server.cli_partner",
+)
 
 
 def _common(parser: argparse.ArgumentParser, *, sub: bool) -> None:

@@ -9,6 +9,7 @@ and a test checks that no operation is left undescribed.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import FastAPI
@@ -63,6 +64,39 @@ BINARY = {p.TUS_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}
 TUS_OUT = {
     "Tus-Resumable": _hdr("1.0.0"),
     "Upload-Offset": _hdr("bytes the server holds", schema={"type": "integer"}),
+}
+
+# The clerk station (PROTOCOL.md "Clerk station: versions, staff events, end of day").
+_REG = "/v1/registrations/{registration_id}"
+CLERK_REFUSALS: dict[tuple[str, str], dict[int, str]] = {
+    ("put", _REG + "/versions/{version}"): {
+        400: "bad_json (NaN/Infinity)",
+        403: "wrong_commune: a registration of another commune | staff_wrong_commune",
+        404: f"{p.ERR_UNKNOWN_REGISTRATION}",
+        409: f"{p.ERR_VERSION_CONFLICT} ((id, n) held with other content, or n is not the held "
+        f"version + 1; with `current_version`) | {p.ERR_STATUS_FORBIDS} (decided; with "
+        "`status`) | attachments_missing (with `missing`)",
+        410: f"{p.ERR_PURGED}: the server no longer holds this registration",
+        422: "invalid_request (body version/base_version differ from the path, bad `at`)",
+    },
+    ("put", _REG + "/events/{event_id}"): {
+        400: "bad_json (NaN/Infinity)",
+        403: "wrong_commune: a registration of another commune | staff_wrong_commune",
+        404: f"{p.ERR_UNKNOWN_REGISTRATION}",
+        409: f"{p.ERR_EVENT_CONFLICT} | {p.ERR_STATUS_FORBIDS} (collected needs "
+        f"ready_for_pickup; with `status`) | {p.ERR_ALREADY_COLLECTED} (with `status`, "
+        f"`kiosk_number`, `at`) | {p.ERR_FEE_MISMATCH} (with `expected_riel`) | "
+        f"{p.ERR_FEE_ALREADY_RECEIVED} (with `event_id`)",
+        410: f"{p.ERR_PURGED}",
+        422: f"invalid_request | {p.ERR_EVENT_INVALID} (data does not fit its kind)",
+    },
+    ("put", "/v1/end-of-day/{day}/{revision}"): {
+        400: "bad_json (NaN/Infinity)",
+        403: "wrong_commune: commune_code is not the device's | staff_wrong_commune",
+        409: f"{p.ERR_END_OF_DAY_CONFLICT}: this revision was received with other content",
+        422: f"invalid_request | {p.ERR_END_OF_DAY_INVALID} (path and body differ, no such "
+        "date, fee totals that do not agree)",
+    },
 }
 
 # Refusals by (method, path): status -> the error codes it can carry.
@@ -125,6 +159,11 @@ REFUSALS: dict[tuple[str, str], dict[int, str]] = {
         "for a gap `expected_seq`",
         422: "invalid_request | audit_batch_unordered | audit_details_too_large (with `seq`)",
     },
+    ("post", "/v1/device-report"): {
+        400: "bad_json (NaN/Infinity)",
+        422: "invalid_request | report_invalid (free text, unknown status, too many values)",
+    },
+    **CLERK_REFUSALS,
 }
 
 # tus request headers, bodies and answers FastAPI cannot infer (the handlers read them raw).
@@ -292,18 +331,122 @@ def document(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def install(app: FastAPI) -> None:
-    """Serve the documented schema at /openapi.json (built once, on first request)."""
+    """Serve the documented schema at /openapi.json (built once, on first request), and the
+    partner API's own at /partner/v1/openapi.json."""
 
     def build() -> dict[str, Any]:
         if app.openapi_schema is None:
             app.openapi_schema = document(
-                get_openapi(
-                    title=app.title,
-                    version=app.version,
-                    description=app.description,
-                    routes=app.routes,
+                _paths(
+                    get_openapi(
+                        title=app.title,
+                        version=app.version,
+                        description=app.description,
+                        routes=app.routes,
+                    ),
+                    partner=False,
                 )
             )
         return app.openapi_schema
 
     app.openapi = build  # type: ignore[method-assign]
+    _install_partner(app)
+
+
+# --- the partner API (sync/server/partner.py, PROTOCOL.md "Partner API") ---------------------
+# Its own document: a CamDX / X-Road security server publishes a provider's service
+# description from one OpenAPI URL, and partners must see their two operations, not the kiosks'.
+
+PARTNER = "partnerKey"
+PARTNER_PREFIX = "/partner/v1"
+PARTNER_HELP = (
+    "`Authorization: Bearer <key>` from `sala server partner add --name … --ministry CODES "
+    "[--services IDS] [--jurisdiction CODES] [--rights check,decisions] [--expires-days N] "
+    "[--rate PER_MINUTE] [--burst N]`. Keys are scoped, expire, can be revoked, and every use "
+    "is audited (with the X-Road-Client and X-Road-Id headers when a security server sends them)."
+)
+PARTNER_REFUSALS: dict[tuple[str, str], dict[int, str]] = {
+    ("post", PARTNER_PREFIX + "/receipts/check"): {},
+    ("get", PARTNER_PREFIX + "/decisions"): {
+        410: "cursor_expired: older than the retained feed or not from this server (with "
+        "`floor`, the oldest cursor still answerable)"
+    },
+}
+
+
+def _paths(schema: dict[str, Any], *, partner: bool) -> dict[str, Any]:
+    """Keep only the partner paths (or all but them), and the schemas those still use."""
+    paths = schema.get("paths", {})
+    schema["paths"] = {
+        k: v for k, v in paths.items() if k.startswith(PARTNER_PREFIX + "/") == partner
+    }
+    defined = schema.get("components", {}).get("schemas", {})
+    used: set[str] = set()
+    todo = [schema["paths"]]
+    while todo:
+        text = str(todo.pop())
+        for name in re.findall(r"#/components/schemas/([A-Za-z0-9_.-]+)", text):
+            if name not in used and name in defined:
+                used.add(name)
+                todo.append(defined[name])
+    if defined:
+        schema["components"]["schemas"] = {k: v for k, v in defined.items() if k in used}
+    return schema
+
+
+def partner_document(schema: dict[str, Any]) -> dict[str, Any]:
+    """The partner operations' auth, rate limit and refusals (in place; returned)."""
+    components = schema.setdefault("components", {})
+    _schemas(components)
+    components["securitySchemes"] = {
+        PARTNER: {"type": "http", "scheme": "bearer", "description": PARTNER_HELP}
+    }
+    for path, item in schema.get("paths", {}).items():
+        for method, op in item.items():
+            if not isinstance(op, dict):
+                continue
+            params = [x for x in op.get("parameters", []) if x["name"].lower() != "authorization"]
+            op.pop("parameters", None)
+            if params:
+                op["parameters"] = params
+            op["security"] = [{PARTNER: []}]
+            responses: dict[str, Any] = op.setdefault("responses", {})
+            responses["401"] = _error_response(
+                "unauthorized | key_unknown | key_expired | key_revoked",
+                WWW_Authenticate=_hdr("Bearer"),
+            )
+            responses["403"] = _error_response("forbidden_right: the key lacks this right")
+            responses["422"] = _error_response("invalid_request (with `detail`)")
+            responses["429"] = _error_response(
+                "rate_limited: this key's token bucket is empty",
+                Retry_After=_hdr("seconds until a request is admitted"),
+            )
+            responses["503"] = _error_response(
+                "busy: too many requests in flight", Retry_After=_hdr("seconds")
+            )
+            for status, codes in PARTNER_REFUSALS.get((method, path), {}).items():
+                responses[str(status)] = _error_response(codes)
+    return schema
+
+
+def _install_partner(app: FastAPI) -> None:
+    built: dict[str, Any] = {}
+
+    @app.get(PARTNER_PREFIX + "/openapi.json", include_in_schema=False)
+    def partner_openapi() -> dict[str, Any]:
+        if not built:
+            built.update(
+                partner_document(
+                    _paths(
+                        get_openapi(
+                            title="Sala partner API",
+                            version="1",
+                            description="Receipt checks and decisions for other government "
+                            "systems and banks (sync/PROTOCOL.md, 'Partner API').",
+                            routes=app.routes,
+                        ),
+                        partner=True,
+                    )
+                )
+            )
+        return built

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
@@ -53,6 +53,12 @@ class CommitIn(BaseModel):
     submitted_at: str = Field(max_length=40)
     answers: dict[str, Any]
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=200)
+    version: StrictInt = Field(
+        default=1,
+        ge=1,
+        le=p.REGISTRATION_VERSION_MAX,
+        description="the kiosk's latest version (corrections before upload); supplements follow",
+    )
 
 
 class Receipt(BaseModel):
