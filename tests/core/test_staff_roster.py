@@ -3,6 +3,7 @@ store's `apply_changes`, newer versions only, the last good roster kept on a bad
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -200,6 +201,10 @@ class _FeedApi:
 
     def __init__(self, feed: list[dict[str, Any]], snapshot: dict[str, Any]) -> None:
         self.feed, self.snapshot = feed, snapshot
+
+    def now(self) -> datetime:
+        """The server's time as the real Api learns it (a pull records the last contact)."""
+        return datetime.now(UTC)
 
     def request(self, method: str, path: str, query: dict[str, Any] | None = None) -> _Resp:
         if path == "/v1/changes" and (query or {}).get("since") == "old":

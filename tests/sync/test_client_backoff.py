@@ -123,6 +123,9 @@ class FakeStore:
     def get_setting(self, key: str, default: Any = None) -> Any:
         return default
 
+    def problem_ids(self) -> list[str]:  # registrations a clerk must look at: none here
+        return []
+
 
 class FakeApi:
     """The probe's outcome is all a round needs when it fails there."""
