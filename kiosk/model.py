@@ -2,7 +2,7 @@
 
 Plain dataclasses with no storage or Qt in them, so the store, the UI and the sync client speak
 the same words. `ServerStatus` and `FINAL_STATUSES` belong to the wire protocol
-(`sync/protocol.py`, shared with the server) and are re-exported here. See GUIDE.md §2 for the
+(`sync/protocol/`, shared with the server) and are re-exported here. See GUIDE.md §2 for the
 lifecycle.
 """
 

@@ -1,6 +1,6 @@
 """`sala export --to DIR`: every registration the server has not acknowledged, as one bundle.
 
-The bundle (sync/usb_format.py) holds the commit bodies as `push` would send them (the server
+The bundle (sync/protocol/usb.py) holds the commit bodies as `push` would send them (the server
 fills in the upload paths), their media, the queued staff changes, the audit entries past the
 server's last acknowledged head and the feed cursor; it is encrypted to the ministry's USB key
 and signed with the device key. Free space is checked first; the file is written to a hidden
@@ -24,13 +24,13 @@ from typing import Any
 
 from kiosk.model import utc_now
 from sync import protocol
-from sync import usb_format as fmt
 from sync.client import device_key, usb_key
 from sync.client.audit_push import SENT_SETTING, wire_entry
 from sync.client.enrol import Identity, load_identity
 from sync.client.push import commit_body, flagged
 from sync.client.usb_key import UsbError
 from sync.client.usb_writer import encrypted_body, write_bundle
+from sync.protocol import usb as fmt
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from kiosk.durable import write_atomic
 from sync import protocol
-from sync import usb_format as fmt
 from sync.client.api import SyncError
+from sync.protocol import usb as fmt
 
 KEY_FILE = "sync-usb-key.json"
 

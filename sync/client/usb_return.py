@@ -19,7 +19,6 @@ from typing import Any
 
 from kiosk.store.errors import StoreError
 from sync import protocol
-from sync import usb_format as fmt
 from sync.client import usb_key
 from sync.client.api import Refused
 from sync.client.audit_push import SENT_SETTING
@@ -27,6 +26,7 @@ from sync.client.pull import GAZETTEER_VERSION_SETTING, install_catalog
 from sync.client.push import problem_key
 from sync.client.usb_export import CARRIED_SETTING, audit_entry, identity_or_fail
 from sync.client.usb_key import UsbError
+from sync.protocol import usb as fmt
 
 log = logging.getLogger(__name__)
 RETURNS_SETTING = "usb.returns"  # ids of return bundles already applied (the last 50)

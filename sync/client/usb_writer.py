@@ -1,7 +1,7 @@
 """Writing a bundle without holding it in memory, and onto a stick without ever leaving half.
 
-The payload is encrypted segment by segment (`usb_format.Encryptor`) into a hidden temp file in
-the kiosk's data dir (ciphertext only), media read one at a time, while its size and SHA-256
+The payload is encrypted segment by segment (`sync.protocol.usb.Encryptor`) into a hidden temp
+file in the kiosk's data dir (ciphertext only), media read one at a time, while its size and SHA-256
 (which the signed manifest needs up front) are counted. Then the stick gets a hidden temp file:
 header, body, fsync, rename, fsync of the folder. A pulled stick leaves no `.salabundle`.
 """
@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.durable import fsync_dir
-from sync import usb_format as fmt
 from sync.client.usb_key import UsbError
+from sync.protocol import usb as fmt
 
 CHUNK = 1024 * 1024
 

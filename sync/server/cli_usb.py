@@ -44,8 +44,8 @@ def _context(args: argparse.Namespace) -> Any:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from sync.protocol.usb import BundleError
     from sync.server.usb_import import import_file
-    from sync.usb_format import BundleError
 
     ctx = _context(args)
     try:
@@ -77,7 +77,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_usb_key(args: argparse.Namespace) -> int:
     from sync import protocol as p
-    from sync import usb_format as fmt
+    from sync.protocol import usb as fmt
     from sync.server.durable import write_atomic
     from sync.server.usb_import import key_certificate
 

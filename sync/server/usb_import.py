@@ -30,7 +30,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from sync import protocol as p
-from sync import usb_format as fmt
+from sync.protocol import usb as fmt
 from sync.server import audit_upload, db, feed, registrations, staff_changes, uploads
 from sync.server.auth import Device
 from sync.server.context import Context

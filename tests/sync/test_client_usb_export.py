@@ -17,12 +17,12 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from kiosk.i18n import error_text
 from kiosk.store import Store
 from kiosk.usb_sticks import mounted_sticks
-from sync import usb_format as fmt
 from sync.client import usb_key
 from sync.client.enrol import load_key
 from sync.client.usb_export import CARRIED_SETTING, export
 from sync.client.usb_key import UsbError
 from sync.client.usb_writer import write_bundle
+from sync.protocol import usb as fmt
 from tests.sync.conftest import COMMUNE, ServerProcess
 
 pytest.register_assert_rewrite("tests.sync.client_fixtures")

@@ -16,13 +16,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kiosk.model import State
 from kiosk.staff import Argon2Params, FirstSignIn, StaffDesk
-from sync import usb_format as fmt
 from sync.client.audit_push import SENT_SETTING
 from sync.client.pull import pull_changes
 from sync.client.push import commit_body, flagged, push_pending
 from sync.client.usb_export import CARRIED_SETTING, export
 from sync.client.usb_key import UsbError
 from sync.client.usb_return import apply_return
+from sync.protocol import usb as fmt
 from tests.sync.conftest import COMMUNE, ServerProcess
 
 pytest.register_assert_rewrite("tests.sync.client_fixtures")

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from sync import usb_format as fmt
+from sync.protocol import usb as fmt
 from tests.sync.conftest import Kiosk, ServerProcess
 
 pytestmark = pytest.mark.server

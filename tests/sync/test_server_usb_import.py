@@ -1,6 +1,6 @@
 """`sala server import BUNDLE` against a real server process and database, server-side only.
 
-The bundles are built here with `sync.usb_format` and the test kiosk's own Ed25519 key (no
+The bundles are built here with `sync.protocol.usb` and the test kiosk's own Ed25519 key (no
 kiosk code): the format is the contract, PROTOCOL.md "USB bundles and the device report".
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from sync import protocol as p
-from sync import usb_format as fmt
+from sync.protocol import usb as fmt
 from tests.sync.conftest import Kiosk, ServerProcess, registration_doc
 
 pytestmark = pytest.mark.server
