@@ -3,9 +3,10 @@
 `sala-server [--host --port --db --media-dir --tls-cert --tls-key]` runs it; the subcommands
 `enrolment-code`, `officer-token`, `officer-revoke`, `officer-list`, `set-status`, `revoke`,
 `review`, `publish`, `staff add|disable|enable|reset|unlock-code|list`, `officer add|list`
-(back-office accounts) and `audit-flags` open
-the same db without the web server, so they work while it runs (SQLite
-WAL / PostgreSQL) or while it is down.
+(back-office accounts), `audit-flags`, and from their own modules (`MORE_COMMANDS`)
+`end-of-day`, `events`, `purge-registration` (clerk station), `enrolment-code --qr` (setup),
+`import`, `usb-key` (USB), `release publish` and `partner add|list|revoke` open the same db
+without the web server, so they work while it runs (SQLite WAL / PostgreSQL) or while it is down.
 """
 
 from __future__ import annotations
