@@ -11,9 +11,10 @@ Baseline in the same run: a plain indexed SELECT of today's first 50 rows (ids o
 same file. Goals: queue_open_ms <= 300, search_p95_ms <= 50.
 
 stall_max_ms: the worst GUI-thread gap while the Qt clerk home screen (`ui/clerk`, UI-A's)
-opens on this store (and today's list is chosen), with tests/ui/stall.py's monitor, when
-PySide6 and ui/clerk are importable (run it with .venv, QT_QPA_PLATFORM=offscreen is set);
-else, or with `--no-stall`, `na`. `stall_idle_ms` is the idle loop's worst gap, the baseline.
+opens on this store (then today's list, Sign out, a second sign-in), with tests/ui/stall.py's
+monitor, when PySide6 and ui/clerk are importable (run it with .venv, QT_QPA_PLATFORM=offscreen
+is set); else, or with `--no-stall`, `na`. `stall_idle_ms` is the idle loop's worst gap, the
+baseline.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The GUI side of clerk_bench.py: open the Qt clerk home screen on a big store and report
 the worst event-loop gap (tests/ui/stall.py's monitor), from the PIN's "OK" until the home
-screen shows its counts and first list, then when today's list is chosen; by step, with
-where the GUI thread was when late.
+screen shows its counts and first list, then when today's list is chosen, on "Sign out" with
+the home showing, and on a second sign-in; by step, with where the GUI thread was when late.
 
 Needs PySide6 and ui/clerk (UI-A's screens); clerk_bench.py prints `stall_max_ms=na` when
 this module cannot be imported.
@@ -62,6 +62,20 @@ def measure_home(data_dir: Path, staff_id: str, pin: str) -> tuple[float, float]
         stall.mark("today's list")
         desk.tap(home.chip["today"])
         bot.waitUntil(lambda: home.queue_name == "today", timeout=60_000)
+        desk.settle()
+        bot.wait(300)
+        stall.mark("sign-out")  # the staff screens wiped while the home shows
+        desk.tap(home.sign_out)
+        bot.waitUntil(lambda: desk.screen == "attract", timeout=60_000)
+        bot.wait(300)
+        desk.open_signin()
+        desk.choose(staff_id)
+        desk.wait_screen("staff_pin")
+        bot.wait(300)
+        stall.mark("second sign-in and home")
+        desk.type_pin(pin)
+        desk.wait_screen("clerk_home")
+        bot.waitUntil(lambda: bool(home.counts) and bool(home.cards), timeout=120_000)
         desk.settle()
         bot.wait(300)
         stall.stop()

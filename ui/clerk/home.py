@@ -8,6 +8,9 @@ search the clerk has left is dropped.
 from __future__ import annotations
 
 import logging
+import math
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, Qt, QTimer
@@ -22,9 +25,10 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.i18n import error_text
-from ui.clerk.rows import QueueRowCard
+from ui.clerk.rows import QueueRowCard, RowLook
 from ui.clerk.widgets import Avatar
-from ui.screens.base import Screen, clear_layout, touch_scroll
+from ui.screens.ahead import render_ahead
+from ui.screens.base import Screen, touch_scroll
 from ui.widgets.basic import BigButton, ChoiceButton, ErrorLabel, wrap_label
 from ui.widgets.text import digits
 
@@ -37,6 +41,7 @@ log = logging.getLogger(__name__)
 QUEUES = ("originals", "needs_papers", "supplement", "pickup", "problems", "today")
 PAGE = 50
 SEARCH_DELAY_MS = 300  # typing pauses this long before the search runs by itself
+SLICE_S = 0.006  # row cards made or filled per event-loop turn: about this long
 
 
 def scanner_class() -> Any:
@@ -124,12 +129,23 @@ class ClerkHomeScreen(Screen):
         self.list_area.setWidgetResizable(True)
         self.list_area.setFrameShape(QFrame.Shape.NoFrame)
         self.list_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        inner = QWidget()
-        self.rows_box = QVBoxLayout(inner)
+        # The list: a pool of row cards (made ahead, refilled, never deleted), then "Clear
+        # search" and "More" (shown when they apply), then a stretch.
+        self.rows_widget = QWidget()
+        self.rows_box = QVBoxLayout(self.rows_widget)
         self.rows_box.setContentsMargins(0, 0, 12, 0)
         self.rows_box.setSpacing(10)
+        self.clear_search = BigButton(kind="link")
+        self.clear_search.setObjectName("clerkClearSearch")
+        self.clear_search.clicked.connect(self._on_clear_search)
+        self.more = BigButton(kind="link")
+        self.more.setObjectName("clerkMore")
+        self.more.clicked.connect(self._on_more)
+        for button in (self.clear_search, self.more):
+            button.hide()
+            self.rows_box.addWidget(button, 0, Qt.AlignmentFlag.AlignLeft)
         self.rows_box.addStretch(1)
-        self.list_area.setWidget(inner)
+        self.list_area.setWidget(self.rows_widget)
         touch_scroll(self.list_area)
         self.body.addWidget(self.list_area, 1)
         self.assisted = BigButton(kind="secondary")
@@ -146,21 +162,24 @@ class ClerkHomeScreen(Screen):
         self.who_row.setSpacing(16)
         self.body.insertLayout(0, self.who_row)
         self._who_wide: bool | None = None
-        self.more = BigButton(kind="link")
-        self.more.setObjectName("clerkMore")
-        self.more.clicked.connect(self._on_more)
         self._timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._timer.timeout.connect(self._on_search)
         self.counts: dict[str, int] = {}
         self.queue_name: str | None = None
         self.rows: list[Any] = []
-        self.cards: list[QueueRowCard] = []
+        self._has_more = False
+        self.look: RowLook | None = None  # the cards' fonts, read from the stylesheet once
+        self.pool: list[QueueRowCard] = []  # every card made, in list order
+        self.cards: list[QueueRowCard] = []  # the pool's first cards, filled with `rows`
+        self._fill_gen = 0  # a newer `_show_rows` stops an older one's filling
+        self._ready_for: str | None = None  # the language `prepare` made the screen ready in
         self.searching: str | None = None  # the text the rows are results for
         self._ask = 0  # the latest request: older answers are dropped
         self._loading = False
         self._typing = False
         self.search_box.installEventFilter(self)
         self._place_who()
+        QTimer.singleShot(0, self, self._build_ahead)  # dropped if the screen is gone
 
     # -- the Screen protocol -------------------------------------------------------------------
     def eventFilter(self, obj: Any, event: Any) -> bool:
@@ -170,6 +189,7 @@ class ClerkHomeScreen(Screen):
         return False
 
     def enter(self, **kw: Any) -> None:
+        self._ready_for = None
         self.setFocus()  # not the search box: the keyboard shows only when it is tapped
         session = self.nav.session
         if session is not None:
@@ -187,7 +207,7 @@ class ClerkHomeScreen(Screen):
         self._stop_scanner()
         self.search_box.clear()
         self.counts, self.queue_name, self.searching = {}, None, None
-        self.rows = []
+        self.rows, self._has_more = [], False
         self.avatar.clear()
         self.who.setText("")
         self.title.setText("")
@@ -214,6 +234,7 @@ class ClerkHomeScreen(Screen):
         self.assisted.setVisible(self.nav.has_screen("clerk_assisted") and can("assist"))
         self.end_of_day.setVisible(self.nav.has_screen("clerk_end_of_day"))
         self.more.setText(self.tr("clerk.ui.home.more"))
+        self.clear_search.setText(self.tr("clerk.ui.home.clear_search"))
         if self.scanner is not None and hasattr(self.scanner, "retranslate"):
             self.scanner.retranslate(self.lang)
         self._show_counts()
@@ -258,6 +279,8 @@ class ClerkHomeScreen(Screen):
             self.rows = (self.rows if offset else []) + list(rows)
             self._has_more = len(rows) == PAGE
             self._show_counts()
+            if not offset:
+                self.list_area.verticalScrollBar().setValue(0)
             self._show_rows()
 
         self.nav.run(lambda desk: _counts_and_rows(desk, chosen, offset), done, self._on_failed)
@@ -285,14 +308,80 @@ class ClerkHomeScreen(Screen):
             chip.sync()
         self.chips_box.setVisible(not self.searching and not self._typing)
 
-    def _show_rows(self) -> None:
-        clear_layout(self.rows_box)
-        self.cards = []
-        for row in self.rows:
-            card = QueueRowCard(row, self.lang, self.ctx.catalog)
+    # -- the rows: a pool of cards, made ahead and filled in slices ---------------------------
+    def _card(self, i: int) -> QueueRowCard:
+        """The pool's card number `i` (made now if it was not made ahead), hidden until filled."""
+        while len(self.pool) <= i:
+            if self.look is None:
+                self.look = RowLook(self.rows_widget)
+            card = QueueRowCard(self.look, self.rows_widget)
+            card.hide()
             card.clicked.connect(self._on_row)
-            self.rows_box.addWidget(card)
-            self.cards.append(card)
+            self.rows_box.insertWidget(len(self.pool), card)
+            self.pool.append(card)
+        return self.pool[i]
+
+    def _build_ahead(self) -> None:
+        """Make a page of cards a few per idle turn (after the screen is built, long before
+        a clerk signs in), so showing a list only fills them."""
+        self._build_some()
+        if len(self.pool) < PAGE:
+            QTimer.singleShot(0, self, self._build_ahead)  # dropped if the screen is gone
+
+    def _build_some(self) -> None:
+        deadline = time.perf_counter() + SLICE_S
+        while len(self.pool) < PAGE and time.perf_counter() < deadline:
+            self._card(len(self.pool))
+
+    def prepare(self) -> None:
+        """While the clerk types the PIN (nobody's data here yet): the cards made, Qt's style
+        objects ready, the texts set, and the screen laid out and painted once off screen,
+        a step per idle turn. Opening the home the first time after start-up was ~40 ms of
+        polish, layout and Khmer shaping on the PIN's "OK", and ~20 ms more for PySide to
+        make QStyle's enums on the first chip re-polish."""
+        if self.isVisible() or self._ready_for == self.lang:
+            return  # showing, or made ready in this language and not shown since
+        self._ready_for = self.lang
+        steps: list[Callable[[], object]] = [self.style, self.retranslate]
+
+        def step() -> None:
+            if self.isVisible():
+                return  # signed in meanwhile: `enter` does what is left
+            if len(self.pool) < PAGE:
+                self._build_some()
+            elif steps:
+                steps.pop(0)()
+            else:
+                render_ahead(self)  # its own turns; it stops when the screen shows
+                return
+            QTimer.singleShot(0, self, step)  # dropped if the screen is gone
+
+        QTimer.singleShot(0, self, step)
+
+    def _screenful(self) -> int:
+        """How many cards the list shows without scrolling (filled first, at once)."""
+        if self.look is None:
+            return 8
+        card_h = self._card(0).minimumSizeHint().height() + self.rows_box.spacing()
+        height = max(self.list_area.viewport().height(), 600)
+        return math.ceil(height / max(1, card_h)) + 1
+
+    def _show_rows(self) -> None:
+        """Show `rows` in the pool's cards: the first screenful now, the rest a slice per
+        event-loop turn (building and laying out 50 cards at once stalled the GUI for
+        ~0.2-0.5 s). Cards left over are hidden and emptied (nobody's data stays in them)."""
+        self._fill_gen += 1
+        gen, rows, lang = self._fill_gen, list(self.rows), self.lang
+        self.cards = []
+        first = min(len(rows), self._screenful())
+        for i, card in enumerate(self.pool):
+            if i >= len(rows):
+                if card.reg_id or card.isVisible():
+                    card.hide()
+                    card.clear()
+            elif i >= first and card.shows != (rows[i], lang):
+                card.hide()  # stale: not tappable until it shows its new row
+        self._fill(rows, first)
         if self.searching is not None:
             key = "results" if self.rows else "no_results"
             text = self.searching.strip()
@@ -302,17 +391,29 @@ class ClerkHomeScreen(Screen):
         elif self.queue_name is not None:  # the chosen chip names the list; say only "empty"
             self.title.setText("" if self.rows else self.tr("clerk.ui.home.empty"))
         self.title.setVisible(bool(self.title.text()))
-        if self.searching is not None:
-            back = BigButton(self.tr("clerk.ui.home.clear_search"), kind="link")
-            back.setObjectName("clerkClearSearch")
-            back.clicked.connect(self._on_clear_search)
-            self.rows_box.addWidget(back, 0, Qt.AlignmentFlag.AlignLeft)
-        elif self.rows and getattr(self, "_has_more", False):
-            self.more = BigButton(self.tr("clerk.ui.home.more"), kind="link")
-            self.more.setObjectName("clerkMore")
-            self.more.clicked.connect(self._on_more)
-            self.rows_box.addWidget(self.more, 0, Qt.AlignmentFlag.AlignLeft)
-        self.rows_box.addStretch(1)
+        self.clear_search.setVisible(self.searching is not None)
+        self.more.setVisible(self.searching is None and bool(self.rows) and self._has_more)
+        if len(self.cards) < len(rows):
+            QTimer.singleShot(0, self, lambda: self._fill_some(gen, rows))
+
+    def _fill(self, rows: list[Any], upto: int) -> None:
+        catalog, lang = self.ctx.catalog, self.lang
+        while len(self.cards) < upto:
+            i = len(self.cards)
+            card = self._card(i)
+            if card.shows != (rows[i], lang):
+                card.show_row(rows[i], lang, catalog)
+            card.show()
+            self.cards.append(card)
+
+    def _fill_some(self, gen: int, rows: list[Any]) -> None:
+        if gen != self._fill_gen:
+            return  # another list (or a reset) came meanwhile
+        deadline = time.perf_counter() + SLICE_S
+        while len(self.cards) < len(rows) and time.perf_counter() < deadline:
+            self._fill(rows, len(self.cards) + 1)
+        if len(self.cards) < len(rows):
+            QTimer.singleShot(0, self, lambda: self._fill_some(gen, rows))
 
     def _on_row(self, reg_id: str) -> None:
         self.nav.go("clerk_application", reg_id=reg_id)
@@ -345,11 +446,12 @@ class ClerkHomeScreen(Screen):
             if ask != self._ask:
                 return
             self.searching = text
-            self.rows = list(rows)
+            self.rows, self._has_more = list(rows), False
             if open_single and len(self.rows) == 1:
                 self._on_row(self.rows[0].reg_id)
                 return
             self._show_counts()
+            self.list_area.verticalScrollBar().setValue(0)
             self._show_rows()
 
         self.nav.run(lambda desk: desk.search(text, limit=PAGE), done, self._on_failed)

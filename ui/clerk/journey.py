@@ -144,6 +144,11 @@ class ClerkJourney(QObject):
             name, kw = SIGNIN, {}
         self.touch()
         self._nav.go(name, **kw)
+        if name == "staff_pin":  # the seconds the PIN takes: the queue's home made ready
+            home = self._nav.screens.get(HOME)
+            prepare = getattr(home, "prepare", None)
+            if prepare is not None:
+                prepare()
 
     def touch(self) -> None:
         """Someone touched the screen (the run-time policy calls this on each tap while a
@@ -279,8 +284,10 @@ class ClerkJourney(QObject):
             )
         for screen in self._nav.screens_of(self):
             screen.reset()
-        self._nav.set_locale("km")
+        # The welcome first, then Khmer: the language switch retranslates the screen showing,
+        # and a staff screen just wiped must not be filled again (nor read the ended session).
         self._nav.go(self._nav.home)
+        self._nav.set_locale("km")
         self.session_ended.emit(reason)
 
     def sign_out(self) -> None:
