@@ -256,7 +256,10 @@ class ClerkHomeScreen(Screen):
 
     # -- queues --------------------------------------------------------------------------------
     def _place_chips(self) -> None:
-        columns = 6 if self.width() >= 1280 else 3
+        # Six in a row only where each has room for its longest word: at 1366×768 six were so
+        # narrow that "problems" was cut and every label took four lines (two rows of three
+        # take less height there).
+        columns = 6 if self.width() >= 1700 else 3
         if columns == self._chip_columns:
             return
         self._chip_columns = columns
