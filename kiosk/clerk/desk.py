@@ -142,6 +142,15 @@ class ClerkDesk(ClerkActions):
         self.store.audit.append(self.session.staff_id, "clerk.viewed", reg_id, {})
         return self._view(reg, rec)
 
+    def reprinting(self, reg_id: str) -> None:
+        """A reprint of the receipt is about to be made: audited like a view (it shows the
+        citizen's data on paper), refused for a record that is not sent or is purged."""
+        self._require(Action.VIEW_APPLICATION)
+        reg = self._registration(reg_id)
+        if reg.state in (State.DRAFT, State.PURGED):
+            raise ClerkError(f"{reg_id} has no receipt to reprint", key="no_receipt")
+        self.store.audit.append(self.session.staff_id, "clerk.reprinted", reg_id, {})
+
     def _view(self, reg: Registration, rec: ClerkRecord) -> ApplicationView:
         service = self._service(reg.service_id)
         answers: list[tuple[str, Text, str]] = []

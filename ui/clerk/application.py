@@ -100,6 +100,13 @@ class ClerkApplicationScreen(Screen):
         self.back.clicked.connect(lambda: self.nav.go("clerk_home"))
         self.footer.addWidget(self.back)
         self.footer.addStretch(1)
+        self.print_note = wrap_label(role="notice")  # the reprint's outcome, in plain words
+        self.print_note.hide()
+        self.footer.addWidget(self.print_note, 1)
+        self.reprint = BigButton(kind="secondary")
+        self.reprint.setObjectName("appReprint")
+        self.reprint.clicked.connect(self._on_reprint)
+        self.footer.addWidget(self.reprint)
         self.viewer: PictureViewer | None = None
         self.view: Any = None
         self.reg_id: str | None = None
@@ -142,6 +149,7 @@ class ClerkApplicationScreen(Screen):
 
     def retranslate(self) -> None:
         self.back.setText(self.tr("clerk.ui.back"))
+        self.reprint.setText(self.tr("clerk.ui.app.reprint"))
         self.media_title.setText(self.tr("clerk.ui.app.media"))
         self.media_hint.setText(self.tr("clerk.ui.app.tap_zoom"))
         self.answers_title.setText(self.tr("clerk.ui.app.answers"))
@@ -363,6 +371,43 @@ class ClerkApplicationScreen(Screen):
         self.viewer.open(thumb.image, thumb.caption, self.lang)
 
     # -- buttons -------------------------------------------------------------------------------
+    def _on_reprint(self) -> None:
+        """The receipt again on the kiosk's printer: found and audited on the db worker, printed
+        on the io pool (the citizen's own print routine); the outcome in the clerk's words."""
+        reg_id, printer = self.reg_id, self.ctx.printer
+        if reg_id is None:
+            return
+        if printer is None:
+            self._print_said(self.tr("clerk.ui.app.no_printer"))
+            return
+        self.reprint.setEnabled(False)
+
+        def find(desk: Any) -> Any:
+            from ui.receipts.reprint import find_receipt
+
+            found = find_receipt(desk.store, reg_id, desk.catalog)
+            desk.reprinting(reg_id)
+            return found
+
+        def printed(result: Any) -> None:
+            self.reprint.setEnabled(True)
+            message = getattr(result, "message", None)
+            self._print_said(message.get(self.lang) if message is not None else "")
+
+        def failed(exc: BaseException) -> None:
+            self.reprint.setEnabled(True)
+            self._print_said(error_text(exc, self.lang, fallback="clerk.ui.error"))
+
+        def found(f: Any) -> None:
+            job = lambda: printer(f.receipt, f.service, f.locale)  # noqa: E731
+            self.ctx.tasks.run_io(job, printed, failed)
+
+        self.nav.run(find, found, failed)
+
+    def _print_said(self, text: str) -> None:
+        self.print_note.setText(text)
+        self.print_note.setVisible(bool(text))
+
     def _on_action(self, name: str) -> None:
         if self.reg_id is not None:
             self.nav.go(name, reg_id=self.reg_id)
