@@ -151,6 +151,8 @@ class TaskManager(QObject):
     def _on_finished(self, item: tuple[Future[Any], OnDone | None, OnError | None]) -> None:
         future, on_done, on_error = item
         try:
+            if self._closed:  # the kiosk is closing: a late result has no screen to go to, and
+                return  # its callback could only queue more work on stopped pools
             exc = future.exception()
             if exc is not None:
                 if on_error is not None:
