@@ -19,7 +19,7 @@ from typing import Any
 
 from sync import protocol
 from sync.client.api import Api, Offline, Refused, ServerBusy, SyncError, error_code
-from sync.client.push import BadReceipt, send_media
+from sync.client.push import BadReceipt, attachment_wire, send_media
 from sync.client.tus import Media
 
 log = logging.getLogger(__name__)
@@ -125,18 +125,7 @@ def _supplements(
                 "version": sup.wire_version,
                 "base_version": sup.wire_version - 1,
                 "answers": sup.answers,
-                "attachments": [
-                    {
-                        "field_id": a.field_id,
-                        "kind": a.kind,
-                        "page": a.page,
-                        "sha256": a.media.sha256,
-                        "size": a.media.size,
-                        "mime": a.media.mime,
-                        "upload": uploads[a.media.sha256],
-                    }
-                    for a in sup.pages
-                ],
+                "attachments": [attachment_wire(a, uploads) for a in sup.pages],
                 "staff_id": sup.staff_id,
                 "at": _rfc3339(sup.at),
             }

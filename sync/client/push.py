@@ -68,6 +68,20 @@ class Progress:
     count: int  # registrations in this run
 
 
+def attachment_wire(a: Any, uploads: dict[str, str]) -> dict[str, Any]:
+    """One attachment as a commit or a supplement lists it: its media's hash, size and type,
+    and where its upload went (PROTOCOL.md "Commit")."""
+    return {
+        "field_id": a.field_id,
+        "kind": a.kind,
+        "page": a.page,
+        "sha256": a.media.sha256,
+        "size": a.media.size,
+        "mime": a.media.mime,
+        "upload": uploads[a.media.sha256],
+    }
+
+
 def commit_body(reg: Registration, uploads: dict[str, str], version: int = 1) -> dict[str, Any]:
     """The `PUT /v1/registrations/{id}` body (PROTOCOL.md "Commit"); `version` (sent when a
     clerk corrected it before upload) is the kiosk's latest, and supplements follow it."""
@@ -79,18 +93,7 @@ def commit_body(reg: Registration, uploads: dict[str, str], version: int = 1) ->
         "locale": reg.locale,
         "submitted_at": protocol.format_date(reg.submitted_at or reg.created_at),
         "answers": reg.answers,
-        "attachments": [
-            {
-                "field_id": a.field_id,
-                "kind": a.kind,
-                "page": a.page,
-                "sha256": a.media.sha256,
-                "size": a.media.size,
-                "mime": a.media.mime,
-                "upload": uploads[a.media.sha256],
-            }
-            for a in reg.attachments
-        ],
+        "attachments": [attachment_wire(a, uploads) for a in reg.attachments],
     }
     if version > 1:
         body["version"] = version
