@@ -114,6 +114,13 @@ class QrScanner(QWidget):
         self._message = key or ""
         self.retranslate()
 
+    NOT_OURS = "capture.qr.not_ours"  # what a QR that is not accepted makes the scanner say
+
+    def accepts(self, text: str) -> bool:
+        """Whether a decoded QR is one this scanner announces: a Sala receipt here; the setup
+        reader accepts setup QRs instead."""
+        return parse_qr_payload(text) is not None
+
     def _on_frame(self) -> None:
         latest = self.worker.take() if self.worker is not None else None
         if latest is None:
@@ -123,8 +130,8 @@ class QrScanner(QWidget):
         if not text or text == self.last_text:
             return
         self.last_text = text  # the same code held up for several frames is announced once
-        ours = parse_qr_payload(text) is not None
-        self._state = "capture.qr.found" if ours else "capture.qr.not_ours"
+        ours = self.accepts(text)
+        self._state = "capture.qr.found" if ours else self.NOT_OURS
         self.view.good = ours
         self.retranslate()
         if ours:

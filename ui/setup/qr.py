@@ -1,5 +1,5 @@
 """The setup QR reader: the capture helper's `QrScanner`, announcing setup QRs instead of
-receipt QRs (its receipt check is the only thing changed)."""
+receipt QRs (`accepts` and the "not ours" words are the only things changed)."""
 
 from __future__ import annotations
 
@@ -17,18 +17,7 @@ class SetupQrScanner(QrScanner):
         self._state = "setup.connection.qr_hint"  # not the receipt's "show your receipt"
         self.retranslate()
 
-    def _on_frame(self) -> None:
-        latest = self.worker.take() if self.worker is not None else None
-        if latest is None:
-            return
-        self.view.show_frame(latest.image, latest.frame_size)
-        text: str | None = latest.analysis
-        if not text or text == self.last_text:
-            return
-        self.last_text = text
-        ours = text.strip().startswith(protocol.ENROL_QR_PREFIX)
-        self._state = "capture.qr.found" if ours else "setup.connection.qr_bad"
-        self.view.good = ours
-        self.retranslate()
-        if ours:
-            self.scanned.emit(text)
+    NOT_OURS = "setup.connection.qr_bad"
+
+    def accepts(self, text: str) -> bool:
+        return text.strip().startswith(protocol.ENROL_QR_PREFIX)
