@@ -404,7 +404,20 @@ def _v5(conn: Connection) -> None:
         _add_columns(conn, table, names)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
+def _v6(conn: Connection) -> None:
+    """Back office at scale, flags and field kit (this round): new tables, new columns and new
+    indexes of existing tables, all declared in `sync/server/tables/`. Indexes are created one
+    by one because `create_all` only makes the indexes of tables it creates."""
+    from sync.server import tables
+
+    metadata.create_all(conn)
+    for table, names in tables.NEW_COLUMNS:
+        _add_columns(conn, table, names)
+    for index in tables.NEW_INDEXES:
+        index.create(conn, checkfirst=True)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 
 
 def make_engine(url: str) -> Engine:

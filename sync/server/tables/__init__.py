@@ -3,15 +3,17 @@
 Why here and not in db.py: several roles (clerk station, field kit, back office) add tables at
 once, and db.py stays small. A module declares its tables with `Table(..., db.metadata)` and
 new columns of an existing table with `table.append_column(...)` plus an entry in
-`NEW_COLUMNS`, so `db._v5` adds them to databases made before. Importing this package imports
+`NEW_COLUMNS`, so `db._v5`/`_v6` add them to databases made before; an index on an existing
+table goes in `NEW_INDEXES` (created by `db._v6` when missing). Importing this package imports
 every topic module, so `metadata.create_all` sees them all.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Table
+from sqlalchemy import Index, Table
 
 NEW_COLUMNS: list[tuple[Table, tuple[str, ...]]] = []
+NEW_INDEXES: list[Index] = []
 
 # Topic modules, imported for their side effect of declaring tables (keep this list sorted).
 from sync.server.tables import _topics  # noqa: E402, F401
