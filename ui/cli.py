@@ -88,6 +88,18 @@ def version() -> str:
         return "unknown (not installed: pip install -e .)"
 
 
+class _VersionAction(argparse.Action):
+    """`--version`, reading the metadata only when asked: scanning the installed distributions
+    costs about 0.1 s, which every start of the kiosk would otherwise pay."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kw: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="print Sala's version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object, **_kw: object) -> None:
+        print(f"sala {version()}")
+        parser.exit()
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The `sala` parser; with `only`, just the module that owns that command is imported.
 
@@ -104,7 +116,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         help="where the kiosk keeps its database, media and config "
         "(default: the per-user data dir, or $SALA_DATA_DIR)",
     )
-    parser.add_argument("--version", action="version", version=f"sala {version()}")
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     modules = (_OWNER[only],) if only in _OWNER else _COMMAND_MODULES
     absent: list[str] = []

@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _ACTIVITY: frozenset[QEvent.Type] = frozenset()
+# `ctx.extras` slot: a callable told of every touch during a session, besides the active
+# journey's `touch` (the clerk station's, for the citizen it assists: ui/clerk/journey.py).
+ALSO_TOUCHED = "also_touched"
 
 
 def _activity() -> frozenset[QEvent.Type]:
@@ -244,10 +247,15 @@ class RuntimePolicy(QObject):
             gc.disable()  # no collection pauses while someone touches the screen
 
     def _on_activity(self) -> None:
-        """A touch: a journey that keeps its own session clock (the clerk's) hears of it."""
+        """A touch: a journey that keeps its own session clock (the clerk's) hears of it, and
+        so does whoever set `ctx.extras[ALSO_TOUCHED]` (a clerk assisting a citizen: the
+        citizen's taps keep the staff session alive; the citizen's idle rule stays in force)."""
         touch = getattr(self.nav.active, "touch", None)
         if touch is not None:
             touch()
+        also = self.nav.ctx.extras.get(ALSO_TOUCHED)
+        if also is not None:
+            also()
 
     def _timing_for_active(self) -> tuple[float, float]:
         timing = getattr(self.nav.active, "idle_timing", None)

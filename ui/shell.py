@@ -17,7 +17,7 @@ from ui.widgets.basic import LanguageToggle, OnlineBadge, wrap_label
 from ui.widgets.text import tr
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QKeyEvent, QPaintEvent, QResizeEvent
+    from PySide6.QtGui import QCloseEvent, QKeyEvent, QPaintEvent, QResizeEvent
 
     from kiosk.text import Text
     from ui.screens.base import AppContext, Screen
@@ -174,6 +174,10 @@ class Shell(QWidget):
         super().__init__()
         if window_flags is not None:  # before the children exist: cheap now, not later
             self.setWindowFlags(window_flags)
+        # The kiosk (frameless, full screen) ignores a window manager's close request (Alt+F4
+        # on a desktop session): only a technician's sign-in leaves it. `sala kiosk --windowed`
+        # closes as any window does.
+        self.locked_down = window_flags is not None
         self.ctx = ctx
         self.setObjectName("kioskWindow")
         self.setWindowTitle("Sala")
@@ -354,6 +358,12 @@ class Shell(QWidget):
         if not self._shown_once:
             self._shown_once = True
             QTimer.singleShot(0, self.first_shown.emit)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.locked_down and event.spontaneous():
+            event.ignore()
+            return
+        super().closeEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape:

@@ -14,6 +14,7 @@ from pathlib import Path
 from kiosk.catalog.loader import load_bundled_catalog, load_catalog, parse_catalog
 from kiosk.catalog.schema import Catalog, CatalogError
 from kiosk.durable import write_atomic
+from sync.protocol.catalog.validate import no_usable_service
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +48,9 @@ class CatalogManager:
     def install(self, raw: bytes, *, name: str = "downloaded catalog") -> Catalog:
         """Validate `raw` and make it the current catalog; on CatalogError nothing changes."""
         catalog = parse_catalog(raw, name, supported_types=self._supported)
-        if not catalog.services:
-            # Valid but useless here (every service hidden): keep offering the old ones.
-            reasons = "; ".join(f"{k}: {v}" for k, v in list(catalog.hidden.items())[:3])
-            raise CatalogError(name, "services", f"no service this kiosk can offer ({reasons})")
+        useless = no_usable_service(catalog, name)
+        if useless is not None:  # valid but useless here (every service hidden): keep the old
+            raise useless
         with self._lock:
             self.dir.mkdir(parents=True, exist_ok=True)
             write_atomic(self.path, raw)

@@ -24,6 +24,7 @@ from kiosk.staff.errors import (
 )
 from kiosk.staff.lockout import FIRST_LOCK, LONGEST_LOCK, MAX_FAILURES, LockState, lock_duration
 from kiosk.staff.model import IDLE_TIMEOUT, PERMISSIONS, Action, Role, StaffMember, Status
+from kiosk.staff.photo import PhotoRefused
 from kiosk.staff.pins import PIN_PARAMS, Argon2Params, check_pin, make_verifier
 from kiosk.staff.roster import RosterEntry, RosterResult, apply_roster, changes_body, parse_page
 from kiosk.staff.session import StaffSession
@@ -45,6 +46,7 @@ __all__ = [
     "NoSecret",
     "NotAllowed",
     "NotLocked",
+    "PhotoRefused",
     "PinFormat",
     "PinMismatch",
     "Role",

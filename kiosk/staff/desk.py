@@ -398,6 +398,7 @@ class StaffDesk:
             self._store.staff_write(replace(self._row(staff_id), status=Status.DISABLED.value))
             self._store.audit.append(session.staff_id, "staff.disabled", staff_id, {})
             self._store.staff_queue_change(staff_id, "disable", session.staff_id, {})
+        self.remove_photo(session, staff_id)  # no face kept for an account turned off
 
     def reset_pin(self, session: StaffSession, staff_id: str) -> str:
         """Forget a clerk's PIN and lock state; returns a new one-time first sign-in code."""
@@ -410,3 +411,23 @@ class StaffDesk:
             self._store.audit.append(session.staff_id, "staff.pin_reset", staff_id, {})
             self._queue_pin(staff_id, session.staff_id, first_code=verifier)
         return code
+
+    # -- photos on the sign-in cards (kiosk/staff/photo.py) -------------------------------------
+    def photos(self, known: frozenset[str] = frozenset()) -> dict[str, tuple[str, bytes | None]]:
+        """{staff id: (sha256, JPEG or None when `known` holds that sha)}."""
+        from kiosk.staff import photo
+
+        return photo.read_photos(self._store, known)
+
+    def set_photo(self, session: StaffSession, staff_id: str, data: bytes) -> str:
+        """A supervisor sets (or replaces) an active account's photo, their own included:
+        checked (one face, fair light), stored encrypted, audited. PhotoRefused, NotAllowed."""
+        from kiosk.staff import photo
+
+        return photo.set_photo(self, self._store, session, staff_id, data)
+
+    def remove_photo(self, session: StaffSession, staff_id: str) -> bool:
+        """A supervisor removes an account's photo (audited); False if it had none."""
+        from kiosk.staff import photo
+
+        return photo.remove_photo(self, self._store, session, staff_id)

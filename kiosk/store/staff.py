@@ -102,6 +102,10 @@ class StaffStoreMixin:
             with write_tx(self._conn, self._path):
                 yield
 
+    def staff_put_setting(self, key: str, value: Any) -> None:
+        """Write a setting inside `staff_tx`, so it commits with its audit entry."""
+        self._put_setting(key, value)
+
     # -- reading -----------------------------------------------------------------------------
     def _row(self, r: tuple[Any, ...]) -> StaffRow:
         secret = json.loads(crypto.open_sealed(self._keys.answers, r[5], _aad(r[0])))

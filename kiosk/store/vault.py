@@ -37,6 +37,11 @@ class MediaVault:
         self.root = root
         self._aead = aead
 
+    def sibling(self, root: Path) -> MediaVault:
+        """A vault under `root` sealed with this vault's key: for media that the store's orphan
+        sweep must not see (staff photos are no registration's attachment)."""
+        return MediaVault(root, self._aead)
+
     def path(self, sha256: str) -> Path:
         if not _SHA_RE.match(sha256):
             raise ValueError(f"not a sha256 hex digest: {sha256!r}")

@@ -91,10 +91,15 @@ class Updater:
         except (OSError, ValueError):
             return None
 
-    def _result(self, version: str, outcome: str, reason: str = "") -> dict[str, Any]:
-        """Tell the kiosk (technician screen) and the journal what happened."""
+    def _result(
+        self, version: str, outcome: str, reason: str = "", previous: str | None = None
+    ) -> dict[str, Any]:
+        """Tell the kiosk (technician screen, its next device report) what happened; a
+        rollback also names the version it went back to (`previous`)."""
         res = {"version": version, "outcome": outcome, "reason": reason,
                "at": protocol.format_date(self.now())}  # fmt: skip
+        if previous is not None:
+            res["previous"] = previous
         out = self.p.spool / spool.RESULT
         self._write(out, res)
         owner = self.p.spool.stat()  # the kiosk user's dir: the result must be theirs to read
@@ -242,7 +247,7 @@ class Updater:
         if outcome == "rolled_back":  # the failed release is not kept: it never runs again
             self._prune(keep={str(journal.get("previous"))} | self._kept_versions() - {target})
         (self.p.work / "journal.json").unlink(missing_ok=True)
-        return self._result(target, outcome, reason)
+        return self._result(target, outcome, reason, previous=str(journal.get("previous")))
 
     def _kept_versions(self) -> set[str]:
         return {p.name.removesuffix(".deb") for p in self.p.releases.glob("*.deb")}

@@ -14,14 +14,14 @@ import argparse
 import json
 import os
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from kiosk.i18n import error_text, tr
 from kiosk.update import spool
 from kiosk.update.manifest import UpdateRefused, load_public_key
-from kiosk.update.policy import DEFAULT_MAX_DEFER_DAYS, MAX_DEFER_DAYS
+from kiosk.update.policy import DEFAULT_MAX_DEFER_DAYS
 
 
 def installed_version() -> str:
@@ -126,16 +126,16 @@ def cmd_usb(args: argparse.Namespace) -> int:
 
 
 def cmd_defer(args: argparse.Namespace) -> int:
-    data_dir = _data_dir(args)
-    offer = spool.offered(data_dir)
-    if offer is None:
-        _say("update.defer.nothing", args.lang)
+    """The Updates page's hold-back (`deferral.defer_offer`): a hold past the cap is refused,
+    not stored and then ignored by the updater."""
+    from kiosk.update import deferral
+
+    try:
+        held = deferral.defer_offer(_data_dir(args), args.days, datetime.now(UTC))
+    except deferral.DeferRefused as refused:
+        _say(refused.message_key, args.lang, **refused.params)
         return 1
-    days = max(1, min(args.days, MAX_DEFER_DAYS))
-    now = datetime.now(UTC)
-    _, first = spool.deferral(data_dir, offer.version)
-    spool.defer(data_dir, offer.version, now + timedelta(days=days), first or now)
-    _say("update.defer.done", args.lang, version=offer.version, days=days,
+    _say("update.defer.done", args.lang, version=held.version, days=args.days,
          max_days=DEFAULT_MAX_DEFER_DAYS)  # fmt: skip
     return 0
 

@@ -197,9 +197,37 @@ def request_install(
 
 def result(data_dir: Path) -> dict[str, Any] | None:
     """The root unit's last answer: {"version", "outcome": installed | rolled_back | refused,
-    "reason", "at"}."""
+    "reason", "at"}, and after a rollback "previous", the version it went back to."""
     r = _read_json(update_dir(data_dir) / SPOOL_DIR / RESULT)
     return r if isinstance(r, dict) else None
+
+
+ROLLBACK_CHECK = "update_rollback"  # its id in the device report (sync/server/device_reports.py)
+ROLLBACK_OUTCOMES = {
+    "rolled_back": "warn",
+    "rollback_failed": "fail",
+    "rollback_unavailable": "fail",
+}
+
+
+def _word(value: object) -> str:
+    """A value the server's device report accepts: a short word without spaces."""
+    return "".join(c for c in str(value) if c.isprintable() and not c.isspace())[:64]
+
+
+def rollback_check(data_dir: Path) -> dict[str, Any] | None:
+    """The last update's rollback as a check of the device report (kiosk.diagnostics'
+    fleet_report shape), so the ministry's fleet view shows it: which version failed (`from`),
+    the one running again (`to`), why and when. None when the last result was no rollback.
+    It stays in every report until a later update's result replaces it."""
+    r = result(data_dir)
+    if r is None or r.get("outcome") not in ROLLBACK_OUTCOMES:
+        return None
+    outcome = str(r["outcome"])
+    values = {"from": _word(r.get("version", "")), "to": _word(r.get("previous") or ""),
+              "reason": _word(r.get("reason", "")), "at": _word(r.get("at", "")),
+              "outcome": outcome}  # fmt: skip
+    return {"id": ROLLBACK_CHECK, "status": ROLLBACK_OUTCOMES[outcome], "values": values}
 
 
 # -- fetching an offered release (sync/client/release_fetch.py) or a stick's (`sala update usb`) --

@@ -82,7 +82,22 @@ def attachment_wire(a: Any, uploads: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def commit_body(reg: Registration, uploads: dict[str, str], version: int = 1) -> dict[str, Any]:
+def claim_fields(store: Any, reg_id: str) -> dict[str, Any]:
+    """What a commit says beyond the record itself, read once the record is claimed (it cannot
+    change then): the kiosk's latest version, and the printed receipt's verification code, so
+    the partner API can check the receipt (PROTOCOL.md "Partner API")."""
+    return {
+        "version": store.version_of(reg_id),
+        "verification_code": store.receipt(reg_id).verification_code,
+    }
+
+
+def commit_body(
+    reg: Registration,
+    uploads: dict[str, str],
+    version: int = 1,
+    verification_code: str | None = None,
+) -> dict[str, Any]:
     """The `PUT /v1/registrations/{id}` body (PROTOCOL.md "Commit"); `version` (sent when a
     clerk corrected it before upload) is the kiosk's latest, and supplements follow it."""
     body: dict[str, Any] = {
@@ -97,6 +112,8 @@ def commit_body(reg: Registration, uploads: dict[str, str], version: int = 1) ->
     }
     if version > 1:
         body["version"] = version
+    if verification_code:
+        body[protocol.COMMIT_VERIFICATION_CODE] = verification_code
     return body
 
 
@@ -128,10 +145,11 @@ def commit(
     report: Callable[[Event], None],
     is_cancelled: Callable[[], bool],
     version: int = 1,
+    verification_code: str | None = None,
 ) -> dict[str, Any]:
     """`PUT` the record, check the receipt's signature; re-upload what the server misses."""
     for attempt in range(2):
-        body = commit_body(reg, uploads, version)
+        body = commit_body(reg, uploads, version, verification_code)
         resp = api.request("PUT", f"/v1/registrations/{reg.id}", json_body=body)
         if resp.status_code in (200, 201):
             answer = resp.json()
@@ -167,6 +185,7 @@ def send_registration(
     report: Callable[[Event], None],
     is_cancelled: Callable[[], bool],
     version: int = 1,
+    verification_code: str | None = None,
 ) -> dict[str, Any]:
     """Network half of one registration, one file after the other: uploads, then commit."""
     uploads = {
@@ -174,7 +193,14 @@ def send_registration(
         for m in medias
     }
     return commit(
-        api, reg, medias, uploads, report=report, is_cancelled=is_cancelled, version=version
+        api,
+        reg,
+        medias,
+        uploads,
+        report=report,
+        is_cancelled=is_cancelled,
+        version=version,
+        verification_code=verification_code,
     )
 
 
@@ -231,7 +257,7 @@ def push_pending(
     events: queue.Queue[Event] = queue.Queue()
     sizes = {r.id: sum(a.media.size for a in r.attachments) for r in items}
     sent: dict[tuple[str, str], int] = {}
-    versions: dict[str, int] = {}  # what each claimed record's commit says
+    claims: dict[str, dict[str, Any]] = {}  # what each claimed record's commit says
     stop = False
 
     def apply(event: Event) -> None:
@@ -257,7 +283,7 @@ def push_pending(
             store.mark_uploading(reg.id, seen=reg.updated_at)
         except WrongState as exc:
             raise Changed(str(exc)) from exc
-        versions[reg.id] = store.version_of(reg.id)  # claimed: it cannot change now
+        claims[reg.id] = claim_fields(store, reg.id)  # claimed: it cannot change now
         return list(medias.values())
 
     def finish(reg: Registration, outcome: dict[str, Any] | BaseException) -> None:
@@ -314,7 +340,7 @@ def push_pending(
                     medias,
                     report=apply,
                     is_cancelled=is_cancelled,
-                    version=versions[reg.id],
+                    **claims[reg.id],
                 )
             except Exception as exc:  # every failure is recorded; nothing escapes half-done
                 outcome = exc
@@ -363,7 +389,7 @@ def push_pending(
                     fl.uploads,
                     report=events.put,
                     is_cancelled=is_cancelled,
-                    version=versions[fl.reg.id],
+                    **claims[fl.reg.id],
                 )
             else:
                 fut = executor.submit(

@@ -83,6 +83,10 @@ def cmd_import(args: argparse.Namespace) -> int:
             store.close()
     except UsbError as exc:
         return _refused(exc, locale, "import")
+    from kiosk.i18n import error_text
+
+    for skipped in result.skipped:  # other bundles in the folder, refused
+        print(f"sala import: {error_text(skipped, locale, 'usb.error.unknown')}", file=sys.stderr)
     if result.already:
         print(tr("usb.import.already", locale))
         return 1
@@ -96,6 +100,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     )
     if result.refused:
         print(tr("usb.import.refused", locale, n=digits(len(result.refused), locale)))
+    if result.release:
+        print(tr("usb.import.release", locale, version=result.release))
+    elif result.release_refused:
+        print(tr("usb.import.release_refused", locale))
     return 0
 
 

@@ -16,18 +16,21 @@ registration id and content with its original receipt.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from kiosk.model import utc_now
+from kiosk.update.cli import installed_version
 from sync import protocol
 from sync.client import device_key, usb_key
 from sync.client.audit_push import SENT_SETTING, wire_entry
 from sync.client.enrol import Identity, load_identity
-from sync.client.push import commit_body, flagged
+from sync.client.push import claim_fields, commit_body, flagged
 from sync.client.usb_key import UsbError
 from sync.client.usb_writer import encrypted_body, write_bundle
 from sync.protocol import usb as fmt
@@ -48,6 +51,14 @@ class ExportResult:
     registrations: int
     media: int
     size: int
+
+
+def read_only(folder: Path) -> bool:
+    """A stick mounted read-only (or a folder this user cannot write)."""
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY) or not os.access(folder, os.W_OK)
+    except OSError:
+        return False  # gone: the write says so
 
 
 def identity_or_fail(data_dir: Path) -> Identity:
@@ -75,7 +86,8 @@ def collect(store: Any, device_id: str) -> dict[str, Any]:
             if sha not in seen:
                 seen.add(sha)
                 media.append({"sha256": sha, "size": a.media.size, "mime": a.media.mime})
-        body = commit_body(reg, {a.media.sha256: "" for a in reg.attachments})
+        empty = {a.media.sha256: "" for a in reg.attachments}  # the server fills them in
+        body = commit_body(reg, empty, **claim_fields(store, reg.id))  # as push sends it
         items.append({"id": reg.id, "body": body, "uploads": known})
     index: dict[str, Any] = {"registrations": items, "media": media}
     index["feed_cursor"] = store.feed_cursor()
@@ -85,6 +97,7 @@ def collect(store: Any, device_id: str) -> dict[str, Any]:
 
         index["staff_changes"] = changes_body(pending)["changes"]
     index["audit"] = _audit(store, device_id)
+    index["app_version"] = installed_version()  # the ministry sends a release only if other
     return index
 
 
@@ -102,6 +115,7 @@ def export(
     to: Path,
     *,
     on_chunk: Callable[[int], None] | None = None,
+    clock: Callable[[], datetime] = utc_now,
 ) -> ExportResult:
     """Write the bundle into directory `to` (the mounted stick); UsbError says why not, and
     then nothing on the kiosk changed."""
@@ -114,7 +128,7 @@ def export(
     index = collect(store, identity.device_id)
     if not index["registrations"] and not index.get("staff_changes"):  # the audit alone: no
         raise UsbError("Nothing is waiting to be sent.", key="usb.error.nothing")
-    now = protocol.format_date(utc_now())
+    now = protocol.format_date(clock())
     manifest = fmt.new_manifest(fmt.KIND_EXPORT, identity.device_id, identity.commune_code, now)
     files = len(index["media"])
     manifest["counts"] = {"registrations": len(index["registrations"]), "media": files}
@@ -124,6 +138,8 @@ def export(
         manifest["enc"] = enc
         head = fmt.header(manifest, body.size, body.sha256, key)
         size = len(head) + body.size
+        if read_only(to):  # said before "full": a locked stick also reports little room
+            raise UsbError(f"{to} is read-only.", key="usb.error.read_only")
         free = shutil.disk_usage(to).free
         if free < size + FREE_MARGIN:
             need = (size + FREE_MARGIN) // (1024 * 1024) + 1

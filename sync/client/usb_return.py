@@ -8,16 +8,22 @@ noted, catalogs installed by `pull.install_catalog`, and the feed entries applie
 cursor by `store.apply_changes` (entries at or below the kiosk's cursor are skipped, and a
 cursor never goes back, so a return bundle older than the last online pull does nothing twice).
 Applied bundle ids are kept (`usb.returns`): a second import says so and changes nothing.
+The bundle's signed time counts as a server contact for release freshness, and a release in it
+goes to the updater as a downloaded one does (`usb_release.receive`).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from kiosk.model import utc_now
 from kiosk.store.errors import StoreError
+from kiosk.update.spool import note_contact, note_offer
 from sync import protocol
 from sync.client import usb_key
 from sync.client.api import Refused
@@ -39,6 +45,9 @@ class ReturnResult:
     accepted: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     changes: int = 0
+    release: str | None = None  # the version handed to the updater
+    release_refused: str | None = None  # why a release in the bundle was not
+    skipped: list[UsbError] = field(default_factory=list)  # other bundles refused (a folder)
 
 
 class _Answer:
@@ -64,8 +73,9 @@ class _BundleDocuments:
         return _Answer(self.documents.get(path) if method == "GET" else None)
 
 
-def read(data_dir: Path, blob: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(manifest, index) of a return bundle meant for this kiosk; UsbError otherwise."""
+def read(data_dir: Path, blob: bytes) -> tuple[dict[str, Any], dict[str, Any], dict[str, bytes]]:
+    """(manifest, index, files by sha256) of a return bundle meant for this kiosk; UsbError
+    otherwise."""
     identity = identity_or_fail(data_dir)
     try:
         parsed = fmt.parse(blob)
@@ -83,10 +93,10 @@ def read(data_dir: Path, blob: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
                 key="usb.error.wrong_commune",
             )
         fmt.check_signature(parsed, identity.server_public_key)
-        index, _ = fmt.unpack_payload(parsed.body)
+        index, files = fmt.unpack_payload(parsed.body)
     except fmt.BundleError as exc:
         raise UsbError.from_bundle(exc) from exc
-    return parsed.manifest, index
+    return parsed.manifest, index, files
 
 
 def _receipts(store: Any, server_key: str, index: dict[str, Any], result: ReturnResult) -> None:
@@ -143,19 +153,27 @@ def _feed(store: Any, data_dir: Path, index: dict[str, Any]) -> int:
             install_catalog(store, docs, str(change["version"]), str(url), data_dir)  # type: ignore[arg-type]
         elif change.get("kind") == "gazetteer" and change.get("version"):
             store.set_setting(GAZETTEER_VERSION_SETTING, str(change["version"]))
+        elif change.get("kind") == protocol.RELEASE_KIND and isinstance(
+            change.get("manifest"), dict
+        ):
+            note_offer(data_dir, protocol.canonical_json(change["manifest"]))  # as pull does
     store.apply_changes(changes, nxt)
     return len(changes)
 
 
-def apply_return(store: Any, data_dir: Path, blob: bytes) -> ReturnResult:
-    """Apply a return bundle's contents (see the module docstring); UsbError if refused."""
-    manifest, index = read(data_dir, blob)
+def apply_return(
+    store: Any, data_dir: Path, blob: bytes, *, clock: Callable[[], datetime] = utc_now
+) -> ReturnResult:
+    """Apply a return bundle's contents (see the module docstring); UsbError if refused.
+    `clock` is the kiosk's (a technician's deferral of a release is in its time)."""
+    manifest, index, files = read(data_dir, blob)
     identity = identity_or_fail(data_dir)
     result = ReturnResult(str(manifest["bundle_id"]))
     done = list(store.get_setting(RETURNS_SETTING) or [])
     if result.bundle_id in done:
         result.already = True
         return result
+    _contact(data_dir, manifest)
     _receipts(store, identity.server_public_key, index, result)
     sent = [str(r.get("id")) for r in index.get("staff_results") or [] if r.get("id")]
     if sent:
@@ -170,6 +188,8 @@ def apply_return(store: Any, data_dir: Path, blob: bytes) -> ReturnResult:
             usb_key.save(data_dir, index["usb_key"], identity.server_public_key)
         except UsbError as exc:
             log.warning("usb: key in the return bundle refused: %s", exc.message)
+    if isinstance(index.get("release"), dict):
+        _release(data_dir, index["release"], files, result, clock())
     carried = dict(store.get_setting(CARRIED_SETTING) or {})
     for reg_id in result.accepted:
         carried.pop(reg_id, None)
@@ -183,9 +203,36 @@ def apply_return(store: Any, data_dir: Path, blob: bytes) -> ReturnResult:
             "accepted": len(result.accepted),
             "refused": len(result.refused),
             "changes": result.changes,
+            "release": result.release or result.release_refused,
         },
     )
     return result
+
+
+def _contact(data_dir: Path, manifest: dict[str, Any]) -> None:
+    """The server signed this bundle's `created_at`: release freshness counts from it, as from
+    a feed request (`spool.note_contact` only ever moves forward, so an old bundle does not)."""
+    try:
+        note_contact(data_dir, protocol.parse_date(str(manifest.get("created_at"))))
+    except (ValueError, OSError) as exc:
+        log.warning("usb: contact time not noted: %s", exc)
+
+
+def _release(
+    data_dir: Path,
+    entry: dict[str, Any],
+    files: dict[str, bytes],
+    result: ReturnResult,
+    now: datetime,
+) -> None:
+    """Hand a release in the bundle to the updater; its refusal never undoes the import."""
+    from sync.client.usb_release import receive
+
+    outcome = receive(data_dir, entry, files, now=now)
+    if outcome.state == "requested":
+        result.release = outcome.version
+    elif outcome.state in ("refused", "bad_release", "no_space"):
+        result.release_refused = outcome.reason or outcome.state
 
 
 def import_file(store: Any, data_dir: Path, path: Path) -> ReturnResult:
@@ -202,21 +249,53 @@ def import_file(store: Any, data_dir: Path, path: Path) -> ReturnResult:
 
 
 def returns_on(folder: Path, device_id: str) -> list[Path]:
-    """This kiosk's return bundles in `folder` (by the name the server gives), oldest first."""
+    """This kiosk's return bundles in `folder` (by the name the server gives), oldest first by
+    the time the server wrote them (a copy from stick to stick changes the files' mtimes)."""
     found = Path(folder).glob(f"sala-return-{device_id[:8]}-*{fmt.RETURN_SUFFIX}")
-    return sorted(found, key=lambda p: (p.stat().st_mtime, p.name))
+    return sorted(found, key=lambda p: (_created(p), p.name))
+
+
+def _created(path: Path) -> str:
+    try:
+        with path.open("rb") as f:
+            return str(fmt.peek_manifest(f.read(fmt.PEEK_BYTES)).get("created_at", ""))
+    except (OSError, fmt.BundleError):
+        return ""  # unreadable or damaged: first, so its refusal is said before anything
 
 
 def _import_folder(store: Any, data_dir: Path, folder: Path) -> ReturnResult:
+    """Every return bundle for this kiosk, oldest first: each one's receipts are applied and
+    its feed only past the cursor, so the result is the newest one's, and none twice. A
+    refused one (damaged, another commune) does not stop the others; it is in `skipped`, and
+    raised when none went in. When
+    there is none by name, a return bundle for another kiosk on the stick is read anyway, to
+    say why it is refused (another kiosk or commune, damaged) rather than "none found"."""
     files = returns_on(folder, identity_or_fail(data_dir).device_id)
     if not files:
-        raise UsbError(f"No return bundle for this kiosk in {folder}.", key="usb.error.no_return")
+        others = sorted(p for p in Path(folder).glob(f"*{fmt.RETURN_SUFFIX}")
+                        if not p.name.startswith("."))  # fmt: skip
+        if not others:
+            raise UsbError(
+                f"No return bundle for this kiosk in {folder}.", key="usb.error.no_return"
+            )
+        files = others[-1:]
     total = ReturnResult(bundle_id="", already=True)
+    went_in = False
     for file in files:
-        one = import_file(store, data_dir, file)
+        try:
+            one = import_file(store, data_dir, file)
+        except UsbError as exc:  # a damaged or foreign one: the others still go in
+            log.warning("usb: %s refused: %s", file.name, exc.message)
+            total.skipped.append(exc)
+            continue
+        went_in = True
         total.bundle_id = total.bundle_id or one.bundle_id
         total.already = total.already and one.already
-        total.accepted += one.accepted
-        total.refused += one.refused
+        total.accepted += [i for i in one.accepted if i not in total.accepted]
+        total.refused += [i for i in one.refused if i not in total.refused]
         total.changes += one.changes
+        total.release = one.release or total.release
+        total.release_refused = one.release_refused or total.release_refused
+    if not went_in:
+        raise total.skipped[0]
     return total

@@ -36,7 +36,7 @@ class Body:
                 yield piece
 
 
-def _os_error(exc: OSError, where: Path, *, stick: bool = True, size: int = 0) -> UsbError:
+def os_error(exc: OSError, where: Path, *, stick: bool = True, size: int = 0) -> UsbError:
     if not stick:
         return UsbError(f"This kiosk's disk failed or is full ({where}): {exc}",
                         key="usb.error.kiosk_disk")  # fmt: skip
@@ -79,7 +79,7 @@ def encrypted_body(
                     put(enc.update(data))
                 put(enc.finish())
         except OSError as exc:
-            raise _os_error(exc, data_dir, stick=False) from exc
+            raise os_error(exc, data_dir, stick=False) from exc
         yield enc.enc, Body(tmp, size, digest.hexdigest())
     finally:
         with contextlib.suppress(OSError):
@@ -101,7 +101,7 @@ def write_bundle(
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except OSError as exc:
-        raise _os_error(exc, target.parent) from exc
+        raise os_error(exc, target.parent) from exc
     try:
         try:
             done = 0
@@ -121,4 +121,4 @@ def write_bundle(
         # the stick may be gone: a hidden temp left behind never imports (no name, bad hash)
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
-        raise _os_error(exc, target.parent, size=size or done) from exc
+        raise os_error(exc, target.parent, size=size or done) from exc

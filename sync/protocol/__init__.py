@@ -111,6 +111,9 @@ STATUS_TRANSITIONS: dict[ServerStatus, frozenset[ServerStatus]] = {
 # Statuses after which the citizen's case needs nothing more from the kiosk: its retention
 # period counts from here.
 FINAL_STATUSES = frozenset({_S.REJECTED, _S.READY_FOR_PICKUP, _S.COLLECTED})
+# A commit's optional receipt code (PROTOCOL.md "Commit"), checked by the partner API.
+COMMIT_VERIFICATION_CODE = "verification_code"
+VERIFICATION_CODE_PATTERN = r"^[0-9A-Z]{4,16}$"  # the kiosk prints 6 of 34679ACDEFGHJKMNPQRTUVWXY
 
 
 # --- clerk station (PROTOCOL.md "Clerk station: versions, staff events, end of day") ----------

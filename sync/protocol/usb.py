@@ -42,6 +42,8 @@ KEY_FILE = "sala-usb-key.json"  # the ministry's signed USB key, as written on a
 KEY_FORMAT = "sala-usb-key"
 ENC_ALG = "X25519-HKDF-SHA256-AES-256-GCM"
 SEGMENT = 4 * 1024 * 1024  # plaintext bytes per AES-GCM segment (each adds a 16-byte tag)
+RELEASE_MIME = "application/vnd.debian.binary-package"  # a release's .deb in a return bundle
+PEEK_BYTES = 64 * 1024  # enough of a file's start to read its manifest (`peek_manifest`)
 _SIG_CONTEXT = b"sala-usb-v1\n"
 _HKDF_INFO = b"sala-usb-v1 bundle key"
 _MANIFEST_MAX = 1 << 20
@@ -325,6 +327,24 @@ def parse(blob: bytes) -> Parsed:
     ):
         raise BundleError("tampered", "The bundle's contents do not match its manifest.")
     return Parsed(manifest, head, sig, body)
+
+
+def peek_manifest(head: bytes) -> dict[str, Any]:
+    """The manifest from the first bytes of a bundle file, UNVERIFIED: only to order or name
+    files before `parse` and `check_signature` read the whole of one."""
+    import json
+
+    pos = len(MAGIC)
+    if not head.startswith(MAGIC) or len(head) < pos + 4:
+        raise BundleError("not_a_bundle", "This file is not a Sala USB bundle.")
+    (n,) = _U32.unpack_from(head, pos)
+    try:
+        manifest = json.loads(head[pos + 4 : pos + 4 + n].decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BundleError("truncated", "The bundle's manifest is cut short.") from exc
+    if not isinstance(manifest, dict):
+        raise BundleError("not_a_bundle", "This file is not a Sala USB bundle.")
+    return manifest
 
 
 def check_signature(parsed: Parsed, public_key: str | Ed25519PublicKey) -> None:

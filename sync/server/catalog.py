@@ -3,17 +3,25 @@
 The server only needs ids and versions from a catalog: a commit for a pair it does not know is
 kept with `review = "unknown_service"` for a supervisor. Every published version counts, since a
 kiosk may still be on an older one.
+
+`publish` is the one way a version reaches the feed (API, `sala server publish`, the console).
+It checks only JSON and `version`; the back office checks an upload with the kiosk's own
+validator (`sync.protocol.catalog.validate`) first, and keeps it as a draft until an admin
+publishes it (`save_draft`, `publish_draft`).
 """
 
 from __future__ import annotations
 
 import json
+import secrets
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
 
 from sync.server import db
+from sync.server.tables import catalog_drafts
 
 KINDS = ("catalog", "gazetteer")
 
@@ -121,3 +129,99 @@ def fetch(conn: Connection, kind: str, version: str) -> str | None:
         .where(db.documents.c.kind == kind)
         .where(db.documents.c.version == version)
     ).scalar()
+
+
+# --- the back office's catalog pages (console/catalogs.py) -------------------------------------
+
+DRAFT_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Published:
+    version: str
+    published_at: float
+    services: int  # service entries in the document
+    current: bool  # the one `catalog_version` names (what a new kiosk installs)
+
+
+def published(conn: Connection) -> list[Published]:
+    """Every published catalog version, newest first."""
+    current = db.get_setting(conn, "catalog_version")
+    rows = conn.execute(
+        select(db.documents.c.version, db.documents.c.published_at, db.documents.c.body)
+        .where(db.documents.c.kind == "catalog")
+        .order_by(db.documents.c.published_at.desc())
+    ).all()
+    out = []
+    for r in rows:
+        try:
+            count = len(services_of(json.loads(r.body)))
+        except ValueError:
+            count = 0
+        out.append(Published(r.version, float(r.published_at), count, r.version == current))
+    return out
+
+
+def is_published(conn: Connection, version: str) -> bool:
+    return fetch(conn, "catalog", version) is not None
+
+
+def save_draft(conn: Connection, raw: bytes, version: str, filename: str, who: str) -> str:
+    """Keep a checked upload until it is published or discarded; returns its id. Drafts older
+    than `DRAFT_DAYS` go first."""
+    drafts = catalog_drafts.catalog_drafts
+    now = db.now()
+    conn.execute(drafts.delete().where(drafts.c.uploaded_at < now - DRAFT_DAYS * 86400.0))
+    draft_id = secrets.token_hex(16)
+    conn.execute(
+        drafts.insert().values(
+            id=draft_id,
+            version=version,
+            body=raw.decode("utf-8"),
+            filename=filename[:200],
+            uploaded_by=who[:200],
+            uploaded_at=now,
+        )
+    )
+    return draft_id
+
+
+def draft(conn: Connection, draft_id: str) -> Any | None:
+    """The draft row (id, version, body, filename, uploaded_by, uploaded_at), or None."""
+    drafts = catalog_drafts.catalog_drafts
+    return conn.execute(select(drafts).where(drafts.c.id == draft_id)).first()
+
+
+def drop_draft(conn: Connection, draft_id: str) -> bool:
+    drafts = catalog_drafts.catalog_drafts
+    return bool(conn.execute(drafts.delete().where(drafts.c.id == draft_id)).rowcount)
+
+
+def publish_draft(conn: Connection, draft_id: str) -> str:
+    """Publish a draft's bytes with `publish` (as `sala server publish catalog` does) and drop
+    the draft, in the caller's transaction. LookupError: no such draft; FileExistsError: its
+    version was published meanwhile."""
+    row = draft(conn, draft_id)
+    if row is None:
+        raise LookupError(draft_id)
+    version = publish(conn, "catalog", str(row.body).encode("utf-8"))
+    drop_draft(conn, draft_id)
+    return version
+
+
+def drafts(conn: Connection) -> list[Any]:
+    """Drafts waiting for an admin (id, version, filename, uploaded_by, uploaded_at), newest
+    first."""
+    d = catalog_drafts.catalog_drafts
+    cols = (d.c.id, d.c.version, d.c.filename, d.c.uploaded_by, d.c.uploaded_at)
+    return list(conn.execute(select(*cols).order_by(d.c.uploaded_at.desc()).limit(20)).all())
+
+
+def set_owners(conn: Connection, owners: dict[str, str]) -> dict[str, str]:
+    """Give services with no owning ministry yet the one chosen at publishing (an existing
+    owner is never changed here); returns what was set."""
+    have = set(conn.execute(select(db.service_ministry.c.service_id)).scalars())
+    added = {sid: m for sid, m in owners.items() if m and sid not in have}
+    for sid, ministry in added.items():
+        conn.execute(db.service_ministry.insert().values(service_id=sid, ministry=ministry))
+    return added

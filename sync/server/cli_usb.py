@@ -71,6 +71,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         )
     for r in result.refused:
         print(f"  refused {r['registration_id']}: {r['error']}: {r['message']}", file=sys.stderr)
+    if result.release:
+        print(f"Release {result.release} goes back with it (the kiosk verifies it).")
     print(f"Return bundle: {result.return_path}")
     return 0 if not result.refused else 1
 

@@ -4,7 +4,9 @@ The body is `kiosk.diagnostics.fleet_report` (ids, statuses and measured values,
 personal data); the server checks that shape strictly, so a report can never smuggle free text
 into the fleet page, and keeps only the latest per device with the time it arrived (the last
 contact). The answer carries the ministry's signed USB key (usb_import.key_certificate), so an
-online kiosk is always ready to export to a stick.
+online kiosk is always ready to export to a stick. A kiosk whose last update was rolled back
+says so in the check `update_rollback` (from, to, reason, at, outcome), which the fleet page
+shows (`FleetRow.rollback`).
 """
 
 from __future__ import annotations
@@ -52,6 +54,30 @@ class ReportOut(BaseModel):
     usb_key: dict[str, Any] = Field(description="the ministry's USB key, signed by the server key")
 
 
+ROLLBACK_CHECK = "update_rollback"  # as kiosk.update.spool.ROLLBACK_CHECK makes it
+
+
+@dataclass(frozen=True)
+class Rollback:
+    """A kiosk's last update, rolled back: the version that failed, the one running again."""
+
+    from_version: str
+    to_version: str
+    reason: str
+    at: str  # the kiosk's clock, as reported
+    outcome: str  # rolled_back | rollback_failed | rollback_unavailable
+
+
+def rollback_of(report: dict[str, Any] | None) -> Rollback | None:
+    for check in (report or {}).get("checks", []):
+        if isinstance(check, dict) and check.get("id") == ROLLBACK_CHECK:
+            v = check.get("values") or {}
+            return Rollback(
+                *(str(v.get(k) or "") for k in ("from", "to", "reason", "at", "outcome"))
+            )
+    return None
+
+
 @dataclass(frozen=True)
 class FleetRow:
     device_id: str
@@ -61,6 +87,10 @@ class FleetRow:
     revoked: bool
     last_contact: float | None  # server clock, epoch seconds; None: never reported
     report: dict[str, Any] | None
+
+    @property
+    def rollback(self) -> Rollback | None:
+        return rollback_of(self.report)
 
 
 def _refuse(why: str) -> ApiError:

@@ -15,6 +15,9 @@ from sync.protocol import parse_uint
 from sync.server.errors import ApiError
 
 Scope = dict[str, Any]
+# Routes that take a big body and check their own, smaller cap as it streams, answering with a
+# page of their own: the back office's USB bundle upload (console/usb_upload.py, 256 MB).
+LARGE_BODIES = {"/console/usb": 320 << 20}
 
 
 class Limits:
@@ -32,7 +35,10 @@ class Limits:
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "")
-        limit = self.max_upload if path.startswith("/v1/uploads") else self.max_json
+        if path.startswith("/v1/uploads"):
+            limit = self.max_upload
+        else:
+            limit = LARGE_BODIES.get(path, self.max_json)
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             await _reply(

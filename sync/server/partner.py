@@ -344,9 +344,10 @@ def _rfc3339(ts: float) -> str:
 
 
 def _stored_code(body: str) -> str | None:
-    """The verification code the kiosk sent in its commit body, if it sent one."""
+    """The verification code the kiosk sent in its commit body (or added on a later re-send of
+    the same commit, `registrations._late_code`), if it sent one."""
     try:
-        code = json.loads(body).get("verification_code")
+        code = json.loads(body).get(p.COMMIT_VERIFICATION_CODE)
     except (ValueError, AttributeError):
         return None
     return code.strip().upper() if isinstance(code, str) and code.strip() else None

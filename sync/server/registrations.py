@@ -5,6 +5,8 @@ device still active and bound to the body's commune, every attachment fully uplo
 device with the declared SHA-256 and size, an application number no other device holds, then
 the insert, the first feed entry (`received`) and the signed receipt. Same id + same canonical
 content answers the original receipt; different content is a 409 and nothing is overwritten.
+The one exception: the same content plus the receipt's verification code, which an upgraded
+kiosk adds to a commit it made before (`_late_code`), is the same commit, and the code is kept.
 """
 
 from __future__ import annotations
@@ -58,6 +60,11 @@ class CommitIn(BaseModel):
         ge=1,
         le=p.REGISTRATION_VERSION_MAX,
         description="the kiosk's latest version (corrections before upload); supplements follow",
+    )
+    verification_code: str | None = Field(
+        default=None,
+        pattern=p.VERIFICATION_CODE_PATTERN,
+        description="the printed receipt's code, for the partner API's receipt check",
     )
 
 
@@ -119,6 +126,31 @@ def _check_app_number(conn: Any, device: Device, app_number: str) -> None:
         )
 
 
+def _late_code(conn: Any, reg_id: str, doc: dict[str, Any], held_sha256: str) -> bool:
+    """True if `doc` is the held commit plus its receipt's verification code, and keeps the code.
+
+    Kiosks send the code since an upgrade; one re-sending a commit it made before (the answer
+    lost on a cut link) must still get the original receipt, not a 409, and its code makes the
+    receipt checkable (partner API). A code is recorded once: a held one is never replaced, and
+    another code is a conflict. The receipt's `content_sha256` stays the first commit's.
+    """
+    code = doc.get(p.COMMIT_VERIFICATION_CODE)
+    if not isinstance(code, str):
+        return False
+    core = {k: v for k, v in doc.items() if k != p.COMMIT_VERIFICATION_CODE}
+    if p.commit_body_sha256(core) != held_sha256:
+        return False
+    regs = db.registrations
+    body = conn.execute(  # row locked on PostgreSQL: two re-sends cannot both record a code
+        select(regs.c.body).where(regs.c.id == reg_id).with_for_update()
+    ).scalar_one()
+    held = json.loads(body).get(p.COMMIT_VERIFICATION_CODE)
+    if held is not None:
+        return bool(held == code)
+    conn.execute(regs.update().where(regs.c.id == reg_id).values(body=p.canonical_text(doc)))
+    return True
+
+
 def commit(
     ctx: Context, device: Device, reg_id: str, doc: dict[str, Any]
 ) -> tuple[int, dict[str, Any]]:
@@ -157,7 +189,9 @@ def _commit_once(
             ).where(regs.c.id == reg_id)
         ).first()
         if old is not None:
-            if old.content_sha256 == content and old.commune_code == device.commune_code:
+            if old.commune_code == device.commune_code and (
+                old.content_sha256 == content or _late_code(conn, reg_id, doc, old.content_sha256)
+            ):
                 return 200, {
                     "receipt": json.loads(old.receipt),
                     "signature": old.signature,

@@ -9,7 +9,8 @@ because it is read over the phone and typed on a PIN pad; Argon2id is what makes
 costly to guess from a copy of the roster.
 
 Kiosks report what a supervisor did locally with `POST /v1/staff-changes` (module
-staff_changes.py); the CLI's commands (`sala-server staff …`) call the functions here.
+staff_changes.py); the CLI's commands (`sala-server staff …`) and the back office's staff page
+(console/staff_pages.py, audited as the officer) call the functions here.
 """
 
 from __future__ import annotations
@@ -132,24 +133,39 @@ def _check_name(name: str, which: str) -> str:
         raise ValueError(f"--name-{which}: {exc}") from exc
 
 
-def add(engine: Engine, commune: str, name_km: str, name_en: str, role: str) -> NewCode:
-    """A new staff member of `commune`, with a one-time first-sign-in code."""
+def add(
+    engine: Engine,
+    commune: str,
+    name_km: str,
+    name_en: str,
+    role: str,
+    *,
+    officer: officers.Officer | None = None,
+    staff_id: str | None = None,
+) -> NewCode:
+    """A new staff member of `commune`, with a one-time first-sign-in code. `officer` is the
+    back-office account acting (audited as them, origin `console`); None is the CLI. A given
+    `staff_id` (the console's, made from its form's one-time token) that is already on the
+    roster raises sqlalchemy's IntegrityError: a form sent twice adds one person."""
     if not p.is_ascii_digits(commune, 6):
         raise ValueError("--commune must be 6 digits (MEF code), e.g. 120101")
     if role not in p.STAFF_ROLES:
         raise ValueError(f"--role must be one of {', '.join(p.STAFF_ROLES)}")
     km, en = _check_name(name_km, "km"), _check_name(name_en, "en")
     code, verifier = make_code()
-    staff_id = str(uuid.uuid4())
+    staff_id = staff_id or str(uuid.uuid4())
     with engine.begin() as conn:
+        origin = "console" if officer else "cli"
         version, _ = insert(
-            conn, staff_id, commune, km, en, role, "cli", first_code_verifier=verifier
+            conn, staff_id, commune, km, en, role, origin, first_code_verifier=verifier
         )
-        officers.record(conn, None, "staff_add", staff_id, "ok", detail=role, who="cli")
+        officers.record(conn, officer, "staff_add", staff_id, "ok", detail=role, who="cli")
     return NewCode(staff_id, code, version)
 
 
-def _change(engine: Engine, staff_id: str, action: str, make: Any) -> tuple[int, str | None]:
+def _change(
+    engine: Engine, staff_id: str, action: str, make: Any, officer: officers.Officer | None
+) -> tuple[int, str | None]:
     """Load the row, let `make(row)` give (values, code) or a refusal, apply, audit."""
     with engine.begin() as conn:
         row = get(conn, staff_id)
@@ -157,11 +173,13 @@ def _change(engine: Engine, staff_id: str, action: str, make: Any) -> tuple[int,
             raise LookupError(f"No staff member {staff_id}.")
         values, code = make(row)
         version, _ = update(conn, staff_id, **values)
-        officers.record(conn, None, f"staff_{action}", staff_id, "ok", who="cli")
+        officers.record(conn, officer, f"staff_{action}", staff_id, "ok", who="cli")
     return version, code
 
 
-def set_status(engine: Engine, staff_id: str, status: str) -> int:
+def set_status(
+    engine: Engine, staff_id: str, status: str, *, officer: officers.Officer | None = None
+) -> int:
     """Disable (or enable again); disabling also voids any pending code."""
 
     def make(row: Any) -> tuple[dict[str, Any], None]:
@@ -171,10 +189,11 @@ def set_status(engine: Engine, staff_id: str, status: str) -> int:
             return {"status": status, "first_code_verifier": None, "unlock_verifier": None}, None
         return {"status": status}, None
 
-    return _change(engine, staff_id, "disable" if status == "disabled" else "enable", make)[0]
+    action = "disable" if status == "disabled" else "enable"
+    return _change(engine, staff_id, action, make, officer)[0]
 
 
-def reset(engine: Engine, staff_id: str) -> NewCode:
+def reset(engine: Engine, staff_id: str, *, officer: officers.Officer | None = None) -> NewCode:
     """A new first-sign-in code; the PIN is forgotten (the person chooses a new one)."""
 
     def make(row: Any) -> tuple[dict[str, Any], str]:
@@ -183,7 +202,7 @@ def reset(engine: Engine, staff_id: str) -> NewCode:
         code, verifier = make_code()
         return {"first_code_verifier": verifier, "pin_verifier": None}, code
 
-    version, code = _change(engine, staff_id, "reset", make)
+    version, code = _change(engine, staff_id, "reset", make, officer)
     assert code is not None
     return NewCode(staff_id, code, version)
 
@@ -197,7 +216,7 @@ def unlock_code(engine: Engine, staff_id: str) -> NewCode:
         code, verifier = make_code()
         return {"unlock_verifier": verifier}, code
 
-    version, code = _change(engine, staff_id, "unlock_code", make)
+    version, code = _change(engine, staff_id, "unlock_code", make, None)
     assert code is not None
     return NewCode(staff_id, code, version)
 

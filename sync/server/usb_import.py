@@ -15,6 +15,8 @@ at enrolment: in the answer to `POST /v1/device-report`, in every return bundle,
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import threading
@@ -96,6 +98,7 @@ class ImportResult:
     refused: list[dict[str, Any]] = field(default_factory=list)
     staff: int = 0
     audit_stored: int = 0
+    release: str | None = None  # the version whose .deb went into the return bundle
     return_path: Path | None = None
 
 
@@ -119,6 +122,10 @@ def open_export(
         raise fmt.BundleError("wrong_kind", "This is a return bundle; give it to the kiosk.")
     device, public_key = _device(ctx, str(manifest.get("device_id")))
     fmt.check_signature(parsed, public_key)
+    if not re.match(registrations.UUID_PATTERN, str(manifest.get("bundle_id"))):
+        # it names the return bundle's file and the console's audit rows: a UUID, checked
+        # before anything is committed (a kiosk makes one with uuid4)
+        raise fmt.BundleError("tampered", "The bundle's id is not a UUID.")
     if manifest.get("commune_code") != device.commune_code:
         raise fmt.BundleError(
             "wrong_commune",
@@ -262,10 +269,52 @@ def import_bundle(ctx: Context, blob: bytes) -> tuple[ImportResult, bytes]:
     back.update(pulled)
     back["documents"] = _documents(ctx, pulled.get("changes") or [])
     back["usb_key"] = key_certificate(ctx)
+    blobs: list[bytes] = []
+    found = release_for(ctx.config.data_dir, index.get("app_version"))
+    if found is not None:
+        entry, deb = found
+        back["release"] = entry
+        back["media"] = [
+            {"sha256": entry["sha256"], "size": entry["size"], "mime": fmt.RELEASE_MIME}
+        ]
+        blobs.append(deb)
+        result.release = str(entry["version"])
     out = fmt.new_manifest(fmt.KIND_RETURN, device.id, device.commune_code, _now_text())
     out["reply_to"] = result.bundle_id
     out["counts"] = {"receipts": len(receipts), "refused": len(result.refused)}
-    return result, fmt.seal(out, fmt.pack_payload(back, []), ctx.key)
+    return result, fmt.seal(out, fmt.pack_payload(back, blobs), ctx.key)
+
+
+def release_for(data_dir: Path, kiosk_version: Any) -> tuple[dict[str, Any], bytes] | None:
+    """The newest published release (`releases.publish`, by its signed `issued_at`) and its
+    .deb, unless the kiosk said it runs that version. The server holds no release key and does
+    not order Debian versions: the kiosk verifies the manifest and refuses a rollback itself."""
+    from sync.server.releases import RELEASES_DIR
+
+    best: tuple[str, str, dict[str, Any], Path] | None = None
+    root = Path(data_dir) / RELEASES_DIR
+    for path in sorted(root.glob("*/manifest.json")) if root.is_dir() else []:
+        try:
+            document = json.loads(path.read_bytes())
+            manifest = document["manifest"]
+            key = (str(manifest["issued_at"]), str(manifest["version"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if best is None or key > best[:2]:
+            best = (*key, document, path.parent)
+    if best is None or best[1] == kiosk_version:
+        return None
+    _, version, document, folder = best
+    info = document["manifest"]["deb"]
+    try:
+        deb = (folder / str(info["file"])).read_bytes()
+    except OSError:
+        return None
+    if len(deb) != info.get("size") or hashlib.sha256(deb).hexdigest() != info.get("sha256"):
+        return None  # the stored copy is not the signed one: the kiosk would refuse it anyway
+    entry = {"version": version, "manifest": document, "file": info["file"],
+             "size": len(deb), "sha256": info["sha256"]}  # fmt: skip
+    return entry, deb
 
 
 def import_file(ctx: Context, path: Path, out_dir: Path | None = None) -> ImportResult:

@@ -10,6 +10,13 @@ registrations along their status path. At the end the faults stop, the kiosk syn
 outbox is empty, and the bench checks the server's database and media files against the kiosk:
 `RESULT rounds=... registrations=... lost=0 duplicates=0 corrupt=0 status_missed=0`.
 The baseline is the same checks on the kiosk's own records (every one must be on the server).
+
+    python tests/bench/sync_faults.py --scale-out [--rounds 200]
+
+Scale-out: the same scenario against TWO server processes on one PostgreSQL (sharing the data
+dir: key, media, tus partial files), behind the round-robin proxy (rrproxy.py) that the fault
+proxy forwards to; `server_kill` kills one of the two at random, the officer's moves go to
+either. The RESULT line then ends with `servers=2 backend=postgresql`.
 """
 
 from __future__ import annotations
@@ -20,7 +27,6 @@ import hashlib
 import json
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -30,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
@@ -38,9 +45,22 @@ from sync.client.api import SyncError
 from sync.client.enrol import api_for
 from sync.client.pull import pull_changes
 from sync.client.push import push_pending
-from tests.bench.benchkit import ROOT, Server, env_with, jpeg_like, open_kiosk, submit
+from tests.bench.benchkit import (
+    CATALOG,
+    COMMUNE,
+    ROOT,
+    Server,
+    env_with,
+    free_port,
+    jpeg_like,
+    open_kiosk,
+    submit,
+)
 from tests.bench.linkemu import Link
+from tests.bench.rrproxy import RoundRobinProxy
+from tests.sync.conftest import ServerProcess
 from tests.sync.faultproxy import FaultProxy
+from tests.sync.pg import PgCluster
 
 FAULTS = ("none", "cut", "drop_response", "flip_bit", "busy", "client_kill", "server_kill")
 
@@ -57,15 +77,30 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--rounds", type=int, default=200)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--scale-out", action="store_true", help="2 servers, PostgreSQL, RR proxy")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     counts: collections.Counter[str] = collections.Counter()
     started = time.monotonic()
+    cluster: PgCluster | None = None
+    rr: RoundRobinProxy | None = None
     with tempfile.TemporaryDirectory(prefix="sala-faults-") as tmpdir, Link("proxy") as link:
         tmp = Path(tmpdir)
-        server = Server(link, tmp / "server").start()
-        proxy: FaultProxy = link.proxy_to(server.port)
-        kiosk = open_kiosk(tmp / "kiosk", proxy.url, server.code())
+        servers: list[ServerProcess]
+        if args.scale_out:
+            cluster = PgCluster().start()
+            url = cluster.create_database("sala_faults")
+            servers = [scaled(link, tmp / "shared", url) for _ in range(2)]
+            for one in servers:
+                one.start()  # one after the other: the first makes the signing key
+            rr = RoundRobinProxy([one.port for one in servers]).start()
+            entry = rr.port
+        else:
+            servers = [Server(link, tmp / "server").start()]
+            entry = servers[0].port
+        server = servers[0]
+        proxy: FaultProxy = link.proxy_to(entry)
+        kiosk = open_kiosk(tmp / "kiosk", proxy.url, server.enrolment_code(COMMUNE))
         session = requests.Session()
         api = api_for(kiosk.data_dir, session)
         officer = server.officer_token("bench officer")
@@ -130,15 +165,16 @@ def main() -> int:
                     worker = threading.Thread(target=sync_in_process, args=(kiosk.store, api))
                     worker.start()
                     time.sleep(rng.uniform(0.0, 0.3))
-                    server.kill()
+                    victim = rng.choice(servers)
+                    victim.kill()
                     worker.join(120)
                     proxy.set_link()
-                    server.start()
+                    victim.start()
                 else:
                     sync_in_process(kiosk.store, api)
                 proxy.clear()
                 for reg_id in rng.sample(ids, min(len(ids), 2)):
-                    move(server, officer, reg_id, statuses, rng)
+                    move(rng.choice(servers), officer, reg_id, statuses, rng)
             # Faults stop: the kiosk catches up, then everything is compared.
             for _ in range(30):
                 sync_in_process(kiosk.store, api)
@@ -148,23 +184,43 @@ def main() -> int:
         finally:
             kiosk.store.close()
             session.close()
-            server.stop()
+            for one in servers:
+                one.stop()
+            if rr is not None:
+                rr.stop()
+            if cluster is not None:
+                cluster.stop()
     elapsed = time.monotonic() - started
     print(
         f"faults: {dict(counts)}; {len(statuses)} registrations got officer statuses; "
         f"{elapsed:.0f} s",
         flush=True,
     )
+    if rr is not None:
+        print(f"round-robin: connections per server {rr.connections}, refused {rr.refused}")
+    scale = " servers=2 backend=postgresql" if args.scale_out else ""
     print(
         f"RESULT rounds={args.rounds} registrations={len(ids)} lost={report['lost']} "
         f"duplicates={report['duplicates']} corrupt={report['corrupt']} "
-        f"status_missed={report['status_missed']} seconds={elapsed:.0f}"
+        f"status_missed={report['status_missed']} seconds={elapsed:.0f}{scale}"
     )
     return 0 if not any(report.values()) else 1
 
 
+def scaled(link: Link, data_dir: Path, db_url: str) -> ServerProcess:
+    """One of the scale-out pair: benchkit.Server's process on PostgreSQL, sharing `data_dir`."""
+    return ServerProcess(
+        data_dir,
+        db_url,
+        port=free_port(link),
+        prefix=link.server_prefix(),
+        probe=link.server_side,
+        catalog=CATALOG,
+    )
+
+
 def move(
-    server: Server, token: str, reg_id: str, statuses: dict[str, str], rng: random.Random
+    server: ServerProcess, token: str, reg_id: str, statuses: dict[str, str], rng: random.Random
 ) -> None:
     """One officer step along the allowed status path, if the server has the registration."""
     current = statuses.get(reg_id, "received")
@@ -185,10 +241,13 @@ def move(
         statuses[reg_id] = new
 
 
-def verify(server: Server, store: Any, ids: list[str], statuses: dict[str, str]) -> dict[str, int]:
-    db = sqlite3.connect(server.db_url.removeprefix("sqlite:///"))
-    rows = db.execute("SELECT id, app_number, body, status FROM registrations").fetchall()
-    db.close()
+def verify(
+    server: ServerProcess, store: Any, ids: list[str], statuses: dict[str, str]
+) -> dict[str, int]:
+    engine = create_engine(server.db_url)  # SQLite or PostgreSQL, whichever the server used
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, app_number, body, status FROM registrations")).all()
+    engine.dispose()
     by_id = {r[0]: r for r in rows}
     apps = collections.Counter(r[1] for r in rows)
     media_dir = server.data_dir / "media"

@@ -95,9 +95,17 @@ def test_every_other_console_page_passes_axe(
         if username not in console.ids:
             console.add_account(username, role=role, ministry=ministry, jurisdiction="all")
     pages = {
-        "axe_chief": ["/console/dashboards", "/console/queue?queue=overdue"],
+        "axe_chief": [
+            "/console/dashboards",
+            "/console/performance?group=commune",
+            "/console/queue?queue=overdue",
+            "/console/staff?commune=120101",
+            "/console/usb",
+        ],
         "axe_admin": [
             "/console/fleet",
+            "/console/catalogs",
+            "/console/catalogs/versions/2026.11.1",  # the bundled catalog's preview
             "/console/officers",
             "/console/queue?q=SOK",
             "/console/applications/00000000-0000-4000-8000-000000000000",

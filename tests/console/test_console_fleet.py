@@ -111,6 +111,10 @@ def test_revoke_a_kiosk_from_the_page(console: Console, world: Any) -> None:
     r = root.post(f"/console/fleet/{quiet.device_id}/revoke", data={})
     assert r.status_code == 403  # no CSRF token: nothing changes
     assert quiet.request("GET", "/v1/changes?since=0&limit=10").status_code == 200
+    confirm = root.get(f"/console/fleet/{quiet.device_id}/revoke")
+    assert confirm.status_code == 200 and "Revoke this kiosk?" in confirm.text
+    assert "Kien Svay hall" in confirm.text  # the GET changes nothing:
+    assert quiet.request("GET", "/v1/changes?since=0&limit=10").status_code == 200
     r = root.post(f"/console/fleet/{quiet.device_id}/revoke", data={"csrf": csrf_of(root)})
     assert r.status_code == 303
     assert "its requests are refused" in root.get(r.headers["location"]).text
@@ -141,7 +145,9 @@ def test_fleet_in_the_browser(browser: Any, console: Console, world: Any, shots:
             assert page.evaluate("document.documentElement.scrollWidth") <= w
             shoot(page, shots, f"fleet-{lang}-{w}x{h}")
         page.goto(f"{console.url}/console/fleet")
-    page.once("dialog", lambda d: d.accept())
+    page.click(f"a[href='/console/fleet/{world['busy'].device_id}/revoke']")
+    page.wait_for_url("**/revoke")  # a confirmation page first, then a plain form post
+    shoot(page, shots, "fleet-revoke-confirm-en")
     page.click(f"form[action='/console/fleet/{world['busy'].device_id}/revoke'] button")
     page.wait_for_url("**done=revoked")
     assert page.locator(".alert.ok").count() == 1

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.update import cli, spool
-from kiosk.update.policy import MAX_DEFER_DAYS
+from kiosk.update.policy import DEFAULT_MAX_DEFER_DAYS
 from tests.core.test_update_verify import Release
 
 
@@ -69,10 +69,12 @@ def test_defer_is_capped_and_needs_an_offer(
     assert sala_update("--data-dir", data, "update", "defer", "--days", "3") == 1
     document, _deb = spool.usb_release(path)
     assert spool.note_offer(data, document)
-    assert sala_update("--data-dir", data, "update", "defer", "--days", "365") == 0
+    assert sala_update("--data-dir", data, "update", "defer", "--days", "365") == 1
+    assert spool.deferral(data, "99.0") == (None, None)  # refused: nothing stored
+    assert sala_update("--data-dir", data, "update", "defer", "--days", "14") == 0
     until, first = spool.deferral(data, "99.0")
     assert until is not None and first is not None
-    assert (until - first).days == MAX_DEFER_DAYS
+    assert (until - first).days == DEFAULT_MAX_DEFER_DAYS
 
 
 def test_no_release_on_the_stick(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

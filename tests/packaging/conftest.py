@@ -1,12 +1,14 @@
 """The packaged kiosk's tests. `packaging`-marked tests check the built .deb: they take
 $PACKAGED_DEB, or build it with packaging/build.sh (about 2 minutes), and run in their own step,
-`bash packaging/dev.sh package`. The rest (the version) run in the Qt-free job."""
+`bash packaging/dev.sh package` (also the `package` job of `dev.sh test`). The rest (the
+version, the units' text) run in the Qt-free job."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,6 +34,23 @@ def deb() -> Path:
         return Path(given)
     subprocess.run(["bash", str(REPO / "packaging" / "build.sh")], check=True)
     return REPO / "dist" / f"sala-kiosk_{project_version()}_amd64.deb"
+
+
+@pytest.fixture(scope="session")
+def lintian(deb: Path) -> Iterator[subprocess.Popen[str]]:
+    """lintian on the .deb, started in the background (it takes ~100 s, mostly on one core)
+    by the first packaging test, so the bundle's runs overlap it; test_deb.py's lintian test,
+    the last, waits for its answer."""
+    proc = subprocess.Popen(
+        ["/usr/bin/lintian", "--tag-display-limit", "0", str(deb)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    yield proc
+    if proc.poll() is None:  # a session cut short: don't leave lintian running
+        proc.kill()
+    proc.communicate()
 
 
 @pytest.fixture(scope="session")

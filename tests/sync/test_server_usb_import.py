@@ -149,7 +149,9 @@ def test_the_return_bundle_carries_the_feed_since_the_kiosks_cursor(
     assert int(second["next"]) > int(first["next"])
 
 
-@pytest.mark.parametrize("damage", ["truncated", "tampered", "other_signer", "unknown_device"])
+@pytest.mark.parametrize(
+    "damage", ["truncated", "tampered", "other_signer", "unknown_device", "bad_bundle_id"]
+)
 def test_a_damaged_or_foreign_bundle_is_refused_and_changes_nothing(
     server: ServerProcess, kiosk: Kiosk, tmp_path: Path, damage: str
 ) -> None:
@@ -164,6 +166,13 @@ def test_a_damaged_or_foreign_bundle_is_refused_and_changes_nothing(
         blob = blob[:-10] + bytes([blob[-10] ^ 1]) + blob[-9:]
     elif damage == "other_signer":
         blob = make_bundle(kiosk, [(rid, doc)], [], signer=Ed25519PrivateKey.generate())
+    elif damage == "bad_bundle_id":  # signed by the kiosk, but it would name the return file
+        parsed = fmt.parse(blob)
+        manifest = {**json.loads(parsed.manifest_bytes), "bundle_id": "../../../x"}
+        for k in ("body_size", "body_sha256"):
+            manifest.pop(k)
+        blob = fmt.seal(manifest, parsed.body, kiosk.key)
+        expect[damage] = "tampered"
     else:
         parsed = fmt.parse(blob)
         manifest = {**json.loads(parsed.manifest_bytes), "device_id": str(uuid.uuid4())}

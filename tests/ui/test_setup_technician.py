@@ -74,13 +74,12 @@ def test_a_technician_at_the_staff_sign_in_gets_the_technician_screen(
     # Export to USB: no stick yet, then a stick on a kiosk not enrolled: each said plainly.
     media = tmp_path / "media"
     media.mkdir()  # a temporary "/media": each folder directly under it stands for a stick
-    d.screen.stick_roots = (media,)
-    d.tap("setupExportUsb")
-    status = d.find("setupUsbStatus")
-    qtbot.waitUntil(status.isVisible, timeout=WAIT_MS)
-    assert status.text() == tr("usb.error.no_stick", "km")
+    d.screen.usb.stick_roots = (media,)
+    d.tap("usbExport")
+    status = d.find("usbStatus")
+    qtbot.waitUntil(lambda: status.text() == tr("usb.error.no_stick", "km"), timeout=WAIT_MS)
     (media / "STICK").mkdir()
-    d.tap("setupExportUsb")
+    d.tap("usbExport")
     qtbot.waitUntil(lambda: status.text() == tr("usb.error.not_enrolled", "km"), timeout=WAIT_MS)
     assert list((media / "STICK").iterdir()) == []
     d.tap("setupSignOut")

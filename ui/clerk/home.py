@@ -99,6 +99,7 @@ class ClerkHomeScreen(Screen):
         search.addWidget(self.search_box, 1)
         search.addWidget(self.search_button)
         search.addWidget(self.scan)
+        self.search_row = search
         self.body.addLayout(search)
         self.chips_box = QWidget()
         self.chips = QGridLayout(self.chips_box)
@@ -154,6 +155,10 @@ class ClerkHomeScreen(Screen):
         self.end_of_day = BigButton(kind="secondary")
         self.end_of_day.setObjectName("clerkEndOfDay")
         self.end_of_day.clicked.connect(lambda: self.nav.go("clerk_end_of_day"))
+        # Supervisors only: the staff accounts (add a clerk, turn off, new code, unlock).
+        self.staff = BigButton(kind="secondary")
+        self.staff.setObjectName("clerkStaff")
+        self.staff.clicked.connect(lambda: self.nav.go("clerk_staff"))
         self.footer.addWidget(self.assisted)
         self.footer.addWidget(self.end_of_day)
         self.footer.addStretch(1)
@@ -162,6 +167,7 @@ class ClerkHomeScreen(Screen):
         self.who_row.setSpacing(16)
         self.body.insertLayout(0, self.who_row)
         self._who_wide: bool | None = None
+        self._staff_in_search: bool | None = None
         self._timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._timer.timeout.connect(self._on_search)
         self.counts: dict[str, int] = {}
@@ -179,6 +185,7 @@ class ClerkHomeScreen(Screen):
         self._typing = False
         self.search_box.installEventFilter(self)
         self._place_who()
+        self._place_staff()
         QTimer.singleShot(0, self, self._build_ahead)  # dropped if the screen is gone
 
     # -- the Screen protocol -------------------------------------------------------------------
@@ -233,6 +240,8 @@ class ClerkHomeScreen(Screen):
         can = session.can if session is not None else (lambda _a: False)
         self.assisted.setVisible(self.nav.has_screen("clerk_assisted") and can("assist"))
         self.end_of_day.setVisible(self.nav.has_screen("clerk_end_of_day"))
+        self.staff.setText(self.tr("clerk.ui.home.staff"))
+        self.staff.setVisible(self.nav.has_screen("clerk_staff") and can("manage_local_clerks"))
         self.more.setText(self.tr("clerk.ui.home.more"))
         self.clear_search.setText(self.tr("clerk.ui.home.clear_search"))
         if self.scanner is not None and hasattr(self.scanner, "retranslate"):
@@ -244,6 +253,20 @@ class ClerkHomeScreen(Screen):
         super().resizeEvent(event)
         self._place_chips()
         self._place_who()
+        self._place_staff()
+
+    def _place_staff(self) -> None:
+        # A supervisor's "Staff accounts": in the footer where it has room (portrait, where
+        # the person sits above the search, and 1920 wide); beside the search at 1366 wide,
+        # where a third footer button cut every label and wrapped the name into four lines.
+        in_search = 1280 <= self.width() < 1700
+        if in_search == self._staff_in_search:
+            return
+        self._staff_in_search = in_search
+        if in_search:
+            self.search_row.addWidget(self.staff)
+        else:
+            self.footer.insertWidget(self.footer.indexOf(self.end_of_day) + 1, self.staff)
 
     def _place_who(self) -> None:
         wide = self.width() >= 1280

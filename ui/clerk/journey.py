@@ -40,6 +40,7 @@ SCREENS: tuple[ScreenSpec, ...] = (
     ("staff_pin", "ui.clerk.pin", "StaffPinScreen"),
     (HOME, "ui.clerk.home", "ClerkHomeScreen"),
     ("clerk_application", "ui.clerk.application", "ClerkApplicationScreen"),
+    ("clerk_staff", "ui.clerk.staff_admin", "StaffAdminScreen"),  # supervisors: staff accounts
 )
 GRACE_SECONDS = 30.0  # the "more time?" prompt's countdown, inside the 3 idle minutes
 
@@ -126,6 +127,9 @@ class ClerkJourney(QObject):
         self.idle_timing: tuple[float, float] = (total - GRACE_SECONDS, GRACE_SECONDS)
         self.specs = [*SCREENS, *action_screens()]
         nav.register(self, self.specs)
+        from ui.policy import ALSO_TOUCHED
+
+        ctx.extras[ALSO_TOUCHED] = self._citizen_touched
 
     # -- Navigator (passed on) ---------------------------------------------------------------
     @property
@@ -156,6 +160,16 @@ class ClerkJourney(QObject):
         session = self.session
         if session is not None and not session.expired(self.now()):
             session.touch(self.now())
+
+    def _citizen_touched(self) -> None:
+        """A tap anywhere during a session (the run-time policy): while this clerk assists a
+        citizen (`CitizenJourney.assisted`), the citizen's taps keep the staff session alive,
+        so a slow question does not sign the clerk out; the citizen's own idle rule still
+        ends that journey, and then this session (`AssistedScreen`)."""
+        assisted = getattr(self.ctx.extras.get("citizen"), "assisted", None)
+        session = self.session
+        if assisted is not None and session is not None and assisted[0] == session.staff_id:
+            self.touch()
 
     def set_locale(self, locale: str) -> None:
         self._nav.set_locale(locale)

@@ -117,6 +117,9 @@ def scenes(kiosk: Any, locale: str) -> Iterator[str]:
             app.viewer.close_viewer()
     clerk.end_session("user")
     settle(kiosk)
+    from ui.clerk.staff_admin_shots import scenes as staff_scenes  # the supervisor's staff screen
+
+    yield from staff_scenes(kiosk, locale)
 
 
 def _prepare(store: Any, ctx: Any, commune_code: str) -> bool:

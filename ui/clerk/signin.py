@@ -1,5 +1,6 @@
-"""`staff_signin`: choose your name. Large cards (initials avatar, name in both languages,
-role, and whether the account is locked or turned off); a tap opens the PIN pad.
+"""`staff_signin`: choose your name. Large cards (the person's photo, or an initials avatar
+when there is none; name in both languages, role, and whether the account is locked or turned
+off); a tap opens the PIN pad. Photos come decoded and small from `ui.clerk.staff_photo`.
 
 Also the supervisor picker when a locked account is to be unlocked by a supervisor
 (`purpose="unlock"`, `target=` the locked member): only other active supervisors are shown.
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtWidgets import QGridLayout
 
 from kiosk.i18n import error_text
+from ui.clerk.staff_photo import load_photos, show_photo
 from ui.clerk.widgets import MemberCard
 from ui.screens.base import Screen, clear_layout
 from ui.widgets.basic import BigButton, ErrorLabel, wrap_label
@@ -57,6 +59,7 @@ class StaffSignInScreen(Screen):
         self._target: Any = None
         self._loaded = False
         self._columns = 0
+        self.photos: dict[str, Any] = {}  # staff id -> thumbnail QImage
 
     # -- the Screen protocol -------------------------------------------------------------------
     def enter(self, purpose: str = "sign_in", target: Any = None, **kw: Any) -> None:
@@ -88,6 +91,7 @@ class StaffSignInScreen(Screen):
     def reset(self) -> None:
         self._purpose, self._target = "sign_in", None
         self.members = []
+        self.photos = {}
         self._loaded = False
         self.error.clear_error()
         self._fill()
@@ -102,6 +106,15 @@ class StaffSignInScreen(Screen):
         self.members = members
         self._loaded = True
         self._fill()
+        load_photos(self.ctx, self.nav.run_staff, self._on_photos)
+
+    def _on_photos(self, photos: dict[str, Any]) -> None:
+        """Thumbnails arrived (read and decoded off the GUI thread): on the cards now."""
+        if not self._loaded:
+            return  # wiped meanwhile
+        self.photos = photos
+        for card in self.cards:
+            show_photo(card, photos.get(card.member.id))
 
     def _on_failed(self, exc: BaseException) -> None:
         log.error("staff list not read: %s", exc)
@@ -138,6 +151,7 @@ class StaffSignInScreen(Screen):
         for i, member in enumerate(self.members):
             card = MemberCard(member, self.lang, self._state_text(member))
             card.clicked.connect(self._on_card)
+            show_photo(card, self.photos.get(member.id))
             self.grid.addWidget(card, i // columns, i % columns)
             self.cards.append(card)
 

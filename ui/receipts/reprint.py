@@ -5,7 +5,9 @@ The receipt is found by what the clerk has in hand: the application number as pr
 current form, a number from before kiosk numbers, a number replaced after the server refused it,
 typed with spaces or Khmer digits) or the registration id. It is drawn from the store's receipt
 row by the same renderer as at submission, with the number the application carries now (the
-one the ministry knows), so what is reprinted is what the citizen was given.
+one the ministry knows), so what is reprinted is what the citizen was given: an assisted
+application's reprint says "assisted by <clerk>" like the first print
+(`kiosk.clerk.assisted.assisted_by_name`).
 
 Store reads are quick; rendering and printing are not: a screen runs `find_receipt` on the db
 worker and `print_receipt` on the io pool (`reprint_receipt` does both, for a worker thread).
@@ -19,7 +21,7 @@ from typing import Any
 
 from kiosk.model import Receipt
 from kiosk.text import Text
-from ui.receipts.content import ServiceLike
+from ui.receipts.content import ServiceLike, assisted_receipt
 
 
 class ReceiptNotFound(LookupError):
@@ -54,10 +56,12 @@ class _RetiredService:
 
 
 def find_receipt(store: Any, ref: str, catalog: Any = None) -> Found:
-    """The receipt for `ref` (application number in any accepted form, or registration id).
+    """The receipt for `ref` (application number in any accepted form, or registration id);
+    an `AssistedReceipt` when a clerk helped.
 
     Raises ReceiptNotFound for an unknown number, a draft or a purged application; store
     errors (locked key, damaged row) pass through with their own `message_key`."""
+    from kiosk.clerk.assisted import assisted_by_name
     from kiosk.store.errors import NotFound
 
     text = (ref or "").strip()
@@ -73,6 +77,9 @@ def find_receipt(store: Any, ref: str, catalog: Any = None) -> Found:
         raise ReceiptNotFound(text) from None
     if reg.app_number and reg.app_number != receipt.app_number:
         receipt = replace(receipt, app_number=reg.app_number)  # renumbered after a clash
+    helper = assisted_by_name(store, reg.id)
+    if helper is not None:
+        receipt = assisted_receipt(receipt, helper)
     service = None if catalog is None else catalog.services.get(receipt.service_id)
     if service is None:
         days = receipt.processing_days or 0

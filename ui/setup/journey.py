@@ -44,6 +44,7 @@ _MODULES = {
 SCREENS: tuple[ScreenSpec, ...] = (
     *((f"setup_{step}", f"ui.setup.{step}", _MODULES[step]) for step in STEPS[1:]),
     (TECHNICIAN, "ui.setup.technician", "TechnicianScreen"),
+    ("setup_updates", "ui.setup.updates", "UpdatesScreen"),  # from the technician screen
 )
 # Steps the technician screen can reopen (language and supervisor belong to others later).
 EDITABLE = ("connection", "commune", "camera", "printer", "scanner")

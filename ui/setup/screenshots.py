@@ -72,7 +72,47 @@ def scenes(kiosk: Any, locale: str) -> Iterator[str]:
     wait_for(lambda: bool(tech.results.results), what="technician self-test")
     settle(kiosk)
     yield "setup_09_technician"
+    _updates_demo(j.draft.data_dir)
+    j.go("setup_updates")
+    updates = kiosk.nav.screens["setup_updates"]
+    wait_for(lambda: updates.snapshot is not None and updates.snapshot.offer is not None)
+    settle(kiosk)
+    yield "setup_10_updates"
+    updates.stick_roots = (j.draft.data_dir / "no-media",)  # no stick: said, nothing changed
+    updates.install_usb()
+    wait_for(lambda: not updates.busy, what="updates usb")
+    settle(kiosk)
+    yield "setup_11_updates_no_stick"
     j.mode = "setup"
     j.set_locale("km")
     kiosk.nav.go(kiosk.nav.home)
     settle(kiosk)
+
+
+def _updates_demo(data_dir: Any) -> None:
+    """The Updates page's scene: a release (signed by a throw-away key) half downloaded and
+    held back 3 days, after a rolled-back one (result.json as kiosk.update.apply writes it)."""
+    import json
+    from datetime import timedelta
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from kiosk.durable import write_atomic
+    from kiosk.model import utc_now
+    from kiosk.update import deferral, spool
+    from kiosk.update import manifest as mf
+    from sync import protocol
+
+    key, now, size = Ed25519PrivateKey.generate(), utc_now(), 96_000_000
+    m = mf.Manifest(version="1.3.0", deb_file="sala-kiosk_1.3.0_amd64.deb", sha256="0" * 64,
+                    size=size, min_version="1.0", channel="stable", issued_at=now,
+                    valid_days=90, key_id=mf.key_id(key.public_key()))  # fmt: skip
+    spool.note_offer(data_dir, mf.sign(m, key))
+    fetch = {"source": "server", "version": m.version, "state": "downloading"}
+    spool.note_fetch(data_dir, {**fetch, "done": size * 2 // 5, "size": size})
+    deferral.defer_offer(data_dir, 3, now)
+    res = {"version": "1.2.1", "outcome": "rolled_back", "reason": "crash_loop",
+           "previous": "1.2.0", "at": protocol.format_date(now - timedelta(days=2))}  # fmt: skip
+    folder = spool.update_dir(data_dir) / spool.SPOOL_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    write_atomic(folder / spool.RESULT, json.dumps(res).encode(), mode=0o600)

@@ -27,6 +27,9 @@ ROLES = ("officer", "supervisor", "admin")
 TOTP_ROLES = ("supervisor", "admin")  # a second factor is required for these
 MINISTRIES = ("interior", "mpwt", "commerce", "justice", "health", "education")
 ALL = "*"
+# Commune halls, their staff and the kiosks' USB bundles are the Interior ministry's (the
+# communes are under it; a bundle carries every ministry's applications).
+COMMUNE_MINISTRY = "interior"
 PASSWORD_MIN = 12
 LOCK_WINDOW_S = 15 * 60.0
 ACCOUNT_MAX_FAILURES = 5  # per username within LOCK_WINDOW_S, then refused until it passes
@@ -65,6 +68,11 @@ class Account:
 
     def owns(self, ministry: str) -> bool:
         return self.ministry == ALL or self.ministry == ministry
+
+    def manages_communes(self) -> bool:
+        """May manage commune staff and import kiosks' USB bundles (within the jurisdiction):
+        admins, and supervisors of the commune ministry or of all ministries."""
+        return self.role == "admin" or (self.role == "supervisor" and self.owns(COMMUNE_MINISTRY))
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from sync import protocol as p
 from sync.server import db, decisions, officers
-from sync.server.console import flags, notes, scope
+from sync.server.console import flags, notes, queue, scope
 from sync.server.console.accounts import Account
 from sync.server.errors import ApiError
 from sync.server.media import MediaStore, is_sha256
@@ -98,8 +98,7 @@ def _text(value: Any) -> str:
 def load(engine: Engine, account: Account, reg_id: str) -> Detail:
     """Everything the application page shows; the view is audited."""
     with engine.begin() as conn:
-        scope.refresh_facts(conn)
-        flags.refresh_keys(conn)
+        queue.refresh(conn)
         try:
             row, fact = _get(conn, account, reg_id)
         except Refused as exc:

@@ -1,8 +1,9 @@
 """Bulk actions on a queue page: assign the ticked applications to me, or (a supervisor) to an
-officer. A plain form post (checkboxes + a button), so it works without JavaScript.
+officer, or start their review. A plain form post (checkboxes + a button), so it works without
+JavaScript; an empty selection changes nothing and says so.
 
-Each application goes through `application.assign`, the same check and audit as one at a
-time; the ones refused are counted and named back, the others are done.
+Each application goes through `application.assign` or `application.act`, the same checks and
+audit as one at a time; the ones refused are counted back, the others are done.
 """
 
 from __future__ import annotations
@@ -50,13 +51,18 @@ async def bulk(request: Request, session: Current) -> RedirectResponse:
     if not ids:
         return RedirectResponse(_back(back, bulk="empty"), 303)
     action = form.get("action", "")
+    engine = ctx_of(request).engine
+    if action == "start_review":
+        done, skipped = await run_in_threadpool(_review_all, engine, session.account, ids)
+        return RedirectResponse(
+            _back(back, bulk="review_done", n=str(done), skipped=str(skipped)), 303
+        )
     if action == "assign_me":
         to = session.account.id
     elif action == "assign_to" and form.get("to"):
         to = form["to"]
     else:
         return RedirectResponse(_back(back, bulk="unknown_action"), 303)
-    engine = ctx_of(request).engine
     done, skipped = await run_in_threadpool(_assign_all, engine, session.account, ids, to)
     return RedirectResponse(_back(back, bulk="done", n=str(done), skipped=str(skipped)), 303)
 
@@ -69,4 +75,16 @@ def _assign_all(engine: Engine, account: Account, ids: list[str], to: str) -> tu
             done += 1
         except Refused:
             skipped += 1  # out of scope, a role that may not, or held by another officer
+    return done, skipped
+
+
+def _review_all(engine: Engine, account: Account, ids: list[str]) -> tuple[int, int]:
+    """Start the review of each (which takes an unassigned one); refusals are counted."""
+    done = skipped = 0
+    for reg_id in dict.fromkeys(ids):
+        try:
+            application.act(engine, account, reg_id, "start_review", {})
+            done += 1
+        except Refused:
+            skipped += 1  # out of scope, held by another officer, or not in a startable status
     return done, skipped

@@ -2,13 +2,20 @@
 
 - `same_phone`: the phone answered here is on an application of a different person (name and
   date of birth differ): a broker filing for several clients with their own number.
-- `same_photo`: the same face photo file (SHA-256, exact; no near-duplicate hash yet) on an
-  application of a different person.
+- `same_photo`: the same face photo file (SHA-256, exact) on an application of a different
+  person.
+- `similar_photo`: a near-duplicate face photo (the same picture re-encoded, resized or
+  brightened: perceptual hash within `photo_hash.THRESHOLD` bits) on an application of a
+  different person.
 - `outside_hours`: submitted at the kiosk outside the hall's hours (`HOURS`, Cambodia time;
   the `console.hall_hours` setting changes them, e.g. `{"days": [0,1,2,3,4,5], "open": "07:00",
   "close": "17:00"}`, days Monday = 0).
 - `override`: a clerk accepted a photo that failed a capture check (in the body's attachment
   checks, or a `photo_override` counter event).
+- `kiosk_overrides`: the application's kiosk overrode photo checks on more than a share of its
+  applications over the last days (`OVERRIDE_SHARE`; the `console.override_share` setting
+  changes it, e.g. `{"days": 30, "share": 0.25, "min": 20}`); per-kiosk counts are
+  recomputed at most every `STATS_EVERY_S` (`refresh_override_stats`).
 
 Per-application keys (`console_keys`) are derived once per body; the cross-application flags
 are correlated EXISTS over them, so a queue can filter on a flag in SQL.
@@ -20,14 +27,38 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, exists, false, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    and_,
+    case,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.exc import IntegrityError
 
 from sync.server import db
-from sync.server.console import scope
+from sync.server.console import photo_hash, scope
+from sync.server.media import MediaStore
 from sync.server.tables.console_more import console_keys
+from sync.server.tables.flags import kiosk_override_stats, photo_near
 
-FLAGS = ("same_phone", "same_photo", "outside_hours", "override")
+FLAGS = (
+    "same_phone",
+    "same_photo",
+    "similar_photo",
+    "outside_hours",
+    "override",
+    "kiosk_overrides",
+)
 HOURS: dict[str, Any] = {"days": [0, 1, 2, 3, 4], "open": "07:00", "close": "17:00"}
+OVERRIDE_SHARE: dict[str, Any] = {"days": 30, "share": 0.25, "min": 20}
+STATS_EVERY_S = 600.0
+STATS_AT = "console.override_stats_at"
 BATCH = 2000
 
 
@@ -40,6 +71,73 @@ def hours(conn: Connection) -> dict[str, Any]:
     except ValueError:
         pass
     return HOURS
+
+
+def override_share(conn: Connection) -> dict[str, Any]:
+    """The kiosk-override rule: the setting if well formed, else `OVERRIDE_SHARE`."""
+    try:
+        value = json.loads(db.get_setting(conn, "console.override_share") or "null")
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        return OVERRIDE_SHARE
+    try:
+        days, share, least = float(value["days"]), float(value["share"]), int(value["min"])
+    except (KeyError, TypeError, ValueError):
+        return OVERRIDE_SHARE
+    if days <= 0 or not 0 <= share <= 1 or least < 1:
+        return OVERRIDE_SHARE
+    return {"days": days, "share": share, "min": least}
+
+
+def refresh_override_stats(engine: Engine, force: bool = False) -> bool:
+    """Recount each kiosk's applications and photo overrides over the rule's last days, at
+    most every STATS_EVERY_S (one GROUP BY over those days' applications); True if it ran."""
+    now = db.now()
+    with db.reading(engine) as conn:
+        try:
+            last = float(db.get_setting(conn, STATS_AT) or 0)
+        except ValueError:
+            last = 0.0
+        rule = override_share(conn)
+    if not force and 0 <= now - last < STATS_EVERY_S:
+        return False
+    regs = db.registrations
+    overridden = case((or_(console_keys.c.overrides > 0, _clerk_override()), 1), else_=0)
+    try:
+        with engine.begin() as conn:
+            rows = conn.execute(
+                select(regs.c.device_id, func.count(), func.sum(overridden))
+                .join(console_keys, console_keys.c.registration_id == regs.c.id)
+                .where(regs.c.received_at >= now - rule["days"] * scope.DAY)
+                .group_by(regs.c.device_id)
+            ).all()
+            conn.execute(kiosk_override_stats.delete())
+            values = [
+                {
+                    "device_id": device,
+                    "applications": int(n),
+                    "overrides": int(o or 0),
+                    "flagged": int(n >= rule["min"] and int(o or 0) > rule["share"] * n),
+                    "computed_at": now,
+                }
+                for device, n, o in rows
+                if device
+            ]
+            if values:
+                conn.execute(kiosk_override_stats.insert(), values)
+            db.set_setting(conn, STATS_AT, repr(now))
+    except IntegrityError:  # another server process recounted at the same moment
+        return False
+    return True
+
+
+def refresh(engine: Engine, store: MediaStore) -> None:
+    """What a page needs before it reads flags: a batch of photo hashes (near duplicates) and
+    the kiosks' override counts (every few minutes). The page's own `refresh_keys` (queue.load,
+    application.load) queues new photos, hashed from the next view on."""
+    photo_hash.refresh(engine, store)
+    refresh_override_stats(engine)
 
 
 def outside(ts: float, rule: dict[str, Any]) -> bool:
@@ -102,9 +200,9 @@ def refresh_keys(conn: Connection) -> int:
     ).all()
     if rows:
         rule = hours(conn)
-        conn.execute(
-            console_keys.insert(), [keys_of(r.id, r.body, rule, r.received_at) for r in rows]
-        )
+        keys = [keys_of(r.id, r.body, rule, r.received_at) for r in rows]
+        conn.execute(console_keys.insert(), keys)
+        photo_hash.enqueue(conn, [k["photo"] for k in keys])
     return len(rows)
 
 
@@ -128,6 +226,24 @@ def clause(flag: str) -> ColumnElement[bool]:
     if flag == "same_photo":
         return exists().where(
             and_(other.c.photo == k.c.photo, other.c.person != k.c.person, k.c.photo.is_not(None))
+        )
+    if flag == "similar_photo":
+        near = photo_near
+        return exists().where(
+            and_(
+                near.c.sha256 == k.c.photo,
+                other.c.photo == near.c.other,
+                other.c.person != k.c.person,
+            )
+        )
+    if flag == "kiosk_overrides":
+        regs, stats = db.registrations.alias("flag_regs"), kiosk_override_stats
+        return exists().where(
+            and_(
+                regs.c.id == k.c.registration_id,
+                stats.c.device_id == regs.c.device_id,
+                stats.c.flagged == 1,
+            )
         )
     if flag == "outside_hours":
         return k.c.outside_hours == 1

@@ -1,6 +1,6 @@
 """The kiosks, for admins: every device with its commune, number, last contact, app version,
 backlog and last self-test; the ones silent for N days; enrolment codes with the setup QR;
-and revoking a kiosk.
+and revoking a kiosk (after a confirmation page, a plain form post).
 
 Codes and revocation call the same functions as `sala server enrolment-code` and `sala
 server revoke` (sync.server.auth). Version, backlog and self-test come from each kiosk's
@@ -26,7 +26,7 @@ from sync.server import auth, db, officers
 from sync.server.console.application import Refused
 from sync.server.console.i18n import t
 from sync.server.console.web import Current, Form, checked, ctx_of, lang_of, render
-from sync.server.device_reports import latest_reports
+from sync.server.device_reports import Rollback, latest_reports
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 SILENT_DAYS = 3
@@ -49,6 +49,7 @@ class Kiosk:
     fail: int
     warn: int
     reported: bool
+    rollback: Rollback | None = None  # the last update, rolled back (device_reports)
 
 
 def _value(report: dict[str, Any] | None, check: str, name: str) -> Any:
@@ -98,6 +99,7 @@ def kiosks(engine: Engine) -> list[Kiosk]:
                 fail=int(summary.get("fail", 0)),
                 warn=int(summary.get("warn", 0)),
                 reported=r.report is not None,
+                rollback=r.rollback,
             )
         )
     return out
@@ -180,6 +182,16 @@ def make_code(request: Request, session: Current, form: Form) -> HTMLResponse:
         )
     qr = Markup(segno.make(text, error="m").svg_inline(scale=4, dark="#000"))
     return _page(request, session, code=code, qr=qr, qr_text=text, commune=commune)
+
+
+@router.get("/fleet/{device_id}/revoke")
+def revoke_confirm(request: Request, session: Current, device_id: str) -> HTMLResponse:
+    """The confirmation page: revoking cannot be undone (the kiosk must enrol again)."""
+    _admin(request, session)
+    found = [k for k in kiosks(ctx_of(request).engine) if k.device_id == device_id]
+    if not DEVICE_ID.fullmatch(device_id) or not found or found[0].revoked:
+        raise Refused(404, "not_found")
+    return render(request, "fleet_confirm.html", session=session, k=found[0])
 
 
 @router.post("/fleet/{device_id}/revoke")

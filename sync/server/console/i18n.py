@@ -5,6 +5,10 @@ Kept in one table beside each other so a missing Khmer string shows up in review
 
 from __future__ import annotations
 
+from sync.server.console.i18n_flags import FLAG_WORDS
+from sync.server.console.i18n_performance import PERF_WORDS
+from sync.server.console.i18n_staff import STAFF_WORDS
+
 LANGS = ("km", "en")
 
 WORDS: dict[str, tuple[str, str]] = {
@@ -215,6 +219,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "version": ("កំណែ", "Version"),
     "backlog": ("មិន​ទាន់​ផ្ញើ", "Backlog"),
     "self_test": ("ការ​ធ្វើ​តេស្ត​ខ្លួនឯង", "Self-test"),
+    "rollback": ("ត្រឡប់​ទៅ​កំណែ​មុន", "Rolled back"),
     "state": ("ស្ថានភាព", "State"),
     "active": ("សកម្ម", "Active"),
     "revoked": ("បាន​ដក​សិទ្ធិ", "Revoked"),
@@ -243,6 +248,129 @@ WORDS: dict[str, tuple[str, str]] = {
         "ចំណាំ៖ ការ​ធ្វើ​តេស្ត​ខ្លួនឯង​មក​ពី​របាយការណ៍​ចុងក្រោយ​របស់​ម៉ាស៊ីន។",
         "Self-test, version and backlog come from each kiosk's latest report.",
     ),
+    # catalogs (console/catalogs.py)
+    "catalogs": ("កាតាឡុក​សេវា", "Catalogs"),
+    "catalog_published": ("កំណែ​ដែល​បាន​ផ្សព្វផ្សាយ", "Published versions"),
+    "catalog_published_at": ("ផ្សព្វផ្សាយ​នៅ", "Published"),
+    "catalog_services": ("សេវា", "Services"),
+    "catalog_current": ("កំពុង​ប្រើ", "Current"),
+    "catalog_none": ("មិន​ទាន់​មាន​កាតាឡុក​ផ្សព្វផ្សាយ​ទេ។", "No catalog is published yet."),
+    "catalog_drafts": ("សេចក្ដី​ព្រាង​រង់ចាំ​ផ្សព្វផ្សាយ", "Drafts waiting to be published"),
+    "catalog_upload": ("ផ្ទុក​កាតាឡុក​ថ្មី", "Upload a new catalog"),
+    "catalog_upload_help": (
+        "ឯកសារ JSON (យ៉ាង​ច្រើន {mb} MB)។ វា​ត្រូវ​បាន​ពិនិត្យ​ដូច​ម៉ាស៊ីន​សាលា​ឃុំ​ពិនិត្យ។ "
+        "គ្មាន​អ្វី​ទៅ​ដល់​ម៉ាស៊ីន​ទេ រហូត​ដល់​អ្នក​ផ្សព្វផ្សាយ។",
+        "A JSON file (at most {mb} MB). It is checked exactly as a kiosk checks it; nothing "
+        "reaches the kiosks until you publish it.",
+    ),
+    "catalog_file": ("ឯកសារ​កាតាឡុក (JSON)", "Catalog file (JSON)"),
+    "catalog_check": ("ពិនិត្យ និង​មើល​ជាមុន", "Check and preview"),
+    "catalog_refused": (
+        "{file}៖ មាន​បញ្ហា {n} ដែល​ម៉ាស៊ីន​សាលា​ឃុំ​នឹង​បដិសេធ",
+        "{file}: {n} problem(s) a kiosk would refuse",
+    ),
+    "catalog_nothing_changed": (
+        "គ្មាន​អ្វី​ត្រូវ​បាន​រក្សាទុក ឬ​ផ្សព្វផ្សាយ​ទេ។ សូម​កែ​ឯកសារ ហើយ​ផ្ទុក​ម្ដង​ទៀត។",
+        "Nothing was kept or published. Correct the file and upload it again.",
+    ),
+    "catalog_where": ("ទីតាំង​ក្នុង​ឯកសារ", "Where in the file"),
+    "catalog_whole_file": ("ឯកសារ​ទាំងមូល", "the whole file"),
+    "catalog_too_large": (
+        "ឯកសារ​ធំ​ពេក (យ៉ាង​ច្រើន {mb} MB)។ គ្មាន​អ្វី​ត្រូវ​បាន​ផ្លាស់ប្ដូរ​ទេ។",
+        "The file is too large (at most {mb} MB). Nothing was changed.",
+    ),
+    "catalog_not_multipart": (
+        "ទម្រង់​ផ្ទុក​ឯកសារ​មិន​ត្រឹមត្រូវ។ សូម​ជ្រើស​ឯកសារ ហើយ​ព្យាយាម​ម្ដង​ទៀត។",
+        "The upload form was not sent as a file upload. Choose the file and try again.",
+    ),
+    "catalog_no_file": ("សូម​ជ្រើស​ឯកសារ​កាតាឡុក​មួយ។", "Choose a catalog file."),
+    "catalog_version_exists": (
+        'កំណែ​នេះ​ត្រូវ​បាន​ផ្សព្វផ្សាយ​រួច​ហើយ។ សូម​ដាក់​លេខ​កំណែ​ថ្មី ("version") ក្នុង​ឯកសារ។',
+        'This version is already published. Give the file a new "version".',
+    ),
+    "catalog_done_published": (
+        "កាតាឡុក {version} ត្រូវ​បាន​ផ្សព្វផ្សាយ។ ម៉ាស៊ីន​សាលា​ឃុំ​នឹង​ទទួល​វា​នៅ​ពេល​ធ្វើ​សមកាលកម្ម​បន្ទាប់។",
+        "Catalog {version} is published. Kiosks install it at their next sync.",
+    ),
+    "catalog_done_discarded": ("សេចក្ដី​ព្រាង​ត្រូវ​បាន​បោះបង់។", "The draft was discarded."),
+    "catalog_preview": ("មើល​កាតាឡុក​ជាមុន", "Catalog preview"),
+    "catalog_valid": (
+        "ត្រឹមត្រូវ៖ ម៉ាស៊ីន​សាលា​ឃុំ​នឹង​ទទួល​យក​កាតាឡុក​នេះ ({n} សេវា)",
+        "Valid: kiosks will accept this catalog ({n} services)",
+    ),
+    "catalog_draft_of": (
+        "សេចក្ដី​ព្រាង​ពី {file} ផ្ទុក​ដោយ {who} នៅ {at}។ វា​មិន​ទាន់​ទៅ​ដល់​ម៉ាស៊ីន​ណា​ទេ។",
+        "Draft from {file}, uploaded by {who} at {at}. It has reached no kiosk yet.",
+    ),
+    "catalog_confirm": (
+        "ដើម្បី​ផ្សព្វផ្សាយ សូម​វាយ​លេខ​កំណែ {version}",
+        "To publish, type the version {version}",
+    ),
+    "catalog_confirm_needed": (
+        "សូម​វាយ​លេខ​កំណែ {version} ឱ្យ​ត្រឹមត្រូវ​ដើម្បី​បញ្ជាក់។ គ្មាន​អ្វី​ត្រូវ​បាន​ផ្សព្វផ្សាយ​ទេ។",
+        "Type the version {version} exactly to confirm. Nothing was published.",
+    ),
+    "catalog_publish": ("ផ្សព្វផ្សាយ​ទៅ​ម៉ាស៊ីន​សាលា​ឃុំ", "Publish to the kiosks"),
+    "catalog_discard": ("បោះបង់​សេចក្ដី​ព្រាង", "Discard the draft"),
+    "catalog_is_published": (
+        "កំណែ​នេះ​ត្រូវ​បាន​ផ្សព្វផ្សាយ​ហើយ (មិន​អាច​កែ​បាន​ទេ)។",
+        "This version is published (it cannot be changed).",
+    ),
+    "catalog_hidden": (
+        "សេវា​ដែល​ម៉ាស៊ីន​សាលា​ឃុំ​នឹង​លាក់ (ប្រភេទ​សំណួរ​មិន​ស្គាល់)",
+        "Services kiosks will hide (unknown question types)",
+    ),
+    "catalog_id": ("លេខ​សម្គាល់ @ កំណែ", "Id @ version"),
+    "catalog_ministry": ("ក្រសួង​ទទួល​បន្ទុក", "Owning ministry"),
+    "catalog_owner_of": (
+        "ក្រសួង​ទទួល​បន្ទុក​សេវា​ថ្មី «{name}»",
+        "Owning ministry of the new service “{name}”",
+    ),
+    "catalog_no_owner": (
+        "មិន​ទាន់​កំណត់ (មើល​ឃើញ​តែ​គណនី​គ្រប់​ក្រសួង)",
+        "Not set (seen only by all-ministries accounts)",
+    ),
+    "catalog_fee": ("តម្លៃ​សេវា", "Fee"),
+    "catalog_riel": ("{amount} រៀល", "{amount} riel"),
+    "catalog_example": ("ឧទាហរណ៍ ត្រូវ​បញ្ជាក់​ដោយ​ក្រសួង", "an example, to be confirmed"),
+    "catalog_days": ("ថ្ងៃ​ដំណើរការ​ដែល​បាន​សន្យា", "Promised processing days"),
+    "catalog_originals": ("ពិនិត្យ​ឯកសារ​ដើម", "Originals checked"),
+    "catalog_originals_before_upload": ("មុន​ពេល​ផ្ញើ", "before sending"),
+    "catalog_originals_at_pickup": ("ពេល​មក​យក", "at pick-up"),
+    "catalog_originals_none": ("មិន​ពិនិត្យ", "not checked"),
+    "catalog_description": ("ការ​ពិពណ៌នា", "Description"),
+    "catalog_papers": ("ឯកសារ​ដែល​ត្រូវ​យក​មក", "Papers to bring"),
+    "catalog_next": ("ជំហាន​បន្ទាប់", "What happens next"),
+    "catalog_next_default": ("អត្ថបទ​ទូទៅ​របស់​ម៉ាស៊ីន", "the kiosk's general text"),
+    "catalog_questions": ("សំណួរ", "Questions"),
+    "catalog_type": ("ប្រភេទ", "Type"),
+    "catalog_options": ("ជម្រើស", "Options"),
+    "catalog_rules": ("លក្ខខណ្ឌ", "Rules"),
+    "catalog_required": ("ត្រូវ​តែ​ឆ្លើយ", "required"),
+    "catalog_optional": ("មិន​បាច់​ឆ្លើយ​ក៏​បាន", "optional"),
+    "catalog_shown_if": ("បង្ហាញ​តែ​ពេល", "asked only when"),
+    "catalog_required_if": ("ត្រូវ​ឆ្លើយ​ពេល", "required when"),
+    "catalog_length": ("ប្រវែង {lo}–{hi} តួអក្សរ", "{lo}–{hi} characters"),
+    "catalog_pattern": ("លំនាំ", "pattern"),
+    "catalog_age": ("អាយុ {lo}–{hi} ឆ្នាំ", "age {lo}–{hi} years"),
+    "catalog_range": ("ពី {lo} ដល់ {hi}", "from {lo} to {hi}"),
+    "catalog_past_only": ("កាលបរិច្ឆេទ​កន្លង​ទៅ​ប៉ុណ្ណោះ", "past dates only"),
+    "catalog_pages": ("{lo}–{hi} ទំព័រ", "{lo}–{hi} pages"),
+    "catalog_group": ("ជំហាន", "step"),
+    "catalog_searchable": ("ស្វែងរក​បាន​ដោយ​បុគ្គលិក", "searchable by clerks"),
+    "ft_text_km": ("អក្សរ​ខ្មែរ", "Khmer text"),
+    "ft_text_latin": ("អក្សរ​ឡាតាំង", "Latin text"),
+    "ft_number": ("លេខ", "Number"),
+    "ft_date": ("កាលបរិច្ឆេទ", "Date"),
+    "ft_choice": ("ជ្រើស​មួយ", "One choice"),
+    "ft_multi_choice": ("ជ្រើស​ច្រើន", "Several choices"),
+    "ft_yes_no": ("បាទ/ចាស ឬ ទេ", "Yes or no"),
+    "ft_phone": ("លេខ​ទូរស័ព្ទ", "Phone number"),
+    "ft_national_id": ("លេខ​អត្តសញ្ញាណប័ណ្ណ", "National ID number"),
+    "ft_address": ("អាសយដ្ឋាន", "Address"),
+    "ft_photo": ("រូបថត​មុខ", "Face photo"),
+    "ft_document": ("រូបថត​ឯកសារ", "Photos of papers"),
+    "ft_consent": ("ការ​យល់​ព្រម", "Consent"),
     # officers page
     "officers": ("មន្ត្រី", "Officers"),
     "add_officer": ("បន្ថែម​មន្ត្រី", "Add an officer"),
@@ -267,6 +395,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "m_education": ("ក្រសួង​អប់រំ", "Ministry of Education"),
     "m_*": ("គ្រប់​ក្រសួង", "All ministries"),
 }
+
+WORDS.update(STAFF_WORDS)  # commune staff, USB bundles, fleet confirmation (i18n_staff.py)
+WORDS.update(FLAG_WORDS)  # second-look flags, supervisors' second review (i18n_flags.py)
+WORDS.update(PERF_WORDS)  # processing times per group (i18n_performance.py)
 
 
 def t(key: str, lang: str, **values: object) -> str:

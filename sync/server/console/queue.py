@@ -7,16 +7,29 @@ never counts or lists another ministry's or jurisdiction's applications.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, and_, case, false, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    and_,
+    case,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.exc import IntegrityError
 
 from sync import protocol as p
 from sync.server import db, officers
 from sync.server.console import flags, scope
-from sync.server.console.accounts import Account
+from sync.server.console.accounts import ALL, Account
 from sync.server.tables.console_more import console_keys
 
 S = p.ServerStatus
@@ -37,6 +50,9 @@ QUEUES = (
 )
 PAGE_SIZE = 25
 PAGE_SIZE_MAX = 100
+FILL_MARGIN_S = 600.0  # far longer than a commit's transaction: a late commit is still looked at
+_filled: dict[str, float] = {}  # engine URL -> when this process last found nothing to fill
+_filling = threading.Lock()
 
 
 @dataclass
@@ -142,14 +158,18 @@ def _queue_clause(name: str, me: str, now: float) -> ColumnElement[bool]:
     }[name]
 
 
-def _base(account: Account) -> Any:
+def _base(account: Account, lean: bool = False) -> Any:
+    """The joined tables and the account's scope. `lean` leaves out the assignee's name and
+    the flag keys, which counts need only when a flag filter is set (fewer joins per row)."""
     regs, facts, asg = db.registrations, db.console_facts, db.console_assignments
-    return (
-        regs.join(facts, facts.c.registration_id == regs.c.id)
-        .outerjoin(asg, asg.c.registration_id == regs.c.id)
-        .outerjoin(db.console_officers, db.console_officers.c.id == asg.c.officer_id)
-        .outerjoin(console_keys, console_keys.c.registration_id == regs.c.id)
-    ), scope.visible(account)
+    joined = regs.join(facts, facts.c.registration_id == regs.c.id).outerjoin(
+        asg, asg.c.registration_id == regs.c.id
+    )
+    if not lean:
+        joined = joined.outerjoin(
+            db.console_officers, db.console_officers.c.id == asg.c.officer_id
+        ).outerjoin(console_keys, console_keys.c.registration_id == regs.c.id)
+    return joined, scope.visible(account)
 
 
 def _filters(f: Filters) -> list[ColumnElement[bool]]:
@@ -157,7 +177,7 @@ def _filters(f: Filters) -> list[ColumnElement[bool]]:
     out: list[ColumnElement[bool]] = []
     for code in (f.commune, f.district, f.province):
         if code:
-            out.append(regs.c.commune_code.startswith(code))
+            out.append(scope.within(regs.c.commune_code, code))
             break
     if f.service:
         out.append(regs.c.service_id == f.service)
@@ -173,14 +193,74 @@ def _filters(f: Filters) -> list[ColumnElement[bool]]:
     return out
 
 
+def refresh(conn: Connection) -> None:
+    """Fill the facts and keys of new registrations (`scope.refresh_facts`,
+    `flags.refresh_keys`) before a page reads them.
+
+    Those two look for registrations without facts or keys by reading every registration (an
+    anti-join, about a second at a million), so they run only when an indexed look at the
+    registrations received since this process last found nothing missing (less
+    `FILL_MARGIN_S`, for a commit that started earlier and ended later) finds one; the first
+    call of a process runs them. While another thread of this process fills, a page reads
+    what is there.
+    """
+    regs, key = db.registrations, str(conn.engine.url)
+    started = db.now()
+    since = _filled.get(key)
+    if since is not None:
+        missing = (
+            select(regs.c.id)
+            .where(
+                regs.c.received_at >= since - FILL_MARGIN_S,
+                or_(
+                    ~exists().where(db.console_facts.c.registration_id == regs.c.id),
+                    ~exists().where(console_keys.c.registration_id == regs.c.id),
+                ),
+            )
+            .limit(1)
+        )
+        if conn.execute(missing).first() is None:
+            _filled[key] = started
+            return
+    if not _filling.acquire(blocking=False):
+        return
+    try:
+        with conn.begin_nested():  # a savepoint: a clash below leaves the page's transaction
+            facts = scope.refresh_facts(conn)
+            keys = flags.refresh_keys(conn)
+        if facts < scope.FACTS_BATCH and keys < flags.BATCH:
+            _filled[key] = started
+    except IntegrityError:
+        pass  # another server process filled the same rows meanwhile: they are there
+    finally:
+        _filling.release()
+
+
+def _choices(conn: Connection, account: Account) -> tuple[list[str], list[str]]:
+    """The filters' communes (those with a kiosk in the jurisdiction) and services (the
+    ministry's): read from the small devices and service_ministry tables, not from a DISTINCT
+    over every application in scope."""
+    devices, owners = db.devices, db.service_ministry
+    codes = [c for c in account.jurisdiction if c.isdigit()]
+    where = (
+        ~false()
+        if ALL in account.jurisdiction
+        else or_(false(), *(scope.within(devices.c.commune_code, c) for c in codes))
+    )
+    communes = conn.execute(
+        select(devices.c.commune_code).where(where).distinct().limit(500)
+    ).scalars()
+    services = conn.execute(select(owners.c.service_id, owners.c.ministry)).all()
+    return list(communes), [s for s, m in services if account.owns(m)][:200]
+
+
 def load(engine: Engine, account: Account, f: Filters) -> Page:
     """Counts of every queue (within the filters) and one page of the chosen queue, or of the
     search results when `f.q` is set (the search is audited)."""
     regs, facts, asg = db.registrations, db.console_facts, db.console_assignments
     now = db.now()
     with engine.begin() as conn:
-        scope.refresh_facts(conn)
-        flags.refresh_keys(conn)
+        refresh(conn)
         if f.q:
             officers.record(conn, account.as_token_officer(), "console_search", f.q, "ok")
     with db.reading(engine) as conn:
@@ -190,7 +270,8 @@ def load(engine: Engine, account: Account, f: Filters) -> Page:
             func.coalesce(func.sum(case((_queue_clause(q, account.id, now), 1), else_=0)), 0)
             for q in QUEUES
         ]
-        totals = conn.execute(select(*sums).select_from(joined).where(where, *extra)).one()
+        lean, _where = _base(account, lean=not f.flag)
+        totals = conn.execute(select(*sums).select_from(lean).where(where, *extra)).one()
         counts = dict(zip(QUEUES, (int(x) for x in totals), strict=True))
         chosen = (
             or_(regs.c.app_number.startswith(f.q, autoescape=True), flags.search(f.q))
@@ -198,8 +279,10 @@ def load(engine: Engine, account: Account, f: Filters) -> Page:
             else _queue_clause(f.queue, account.id, now)
         )
         cond = (where, *extra, chosen)
-        total = int(
-            conn.execute(select(func.count()).select_from(joined).where(*cond)).scalar() or 0
+        total = (
+            int(conn.execute(select(func.count()).select_from(joined).where(*cond)).scalar() or 0)
+            if f.q
+            else counts[f.queue]  # the same rows the queue's count just counted
         )
         order = (facts.c.due_at.is_(None), facts.c.due_at, regs.c.received_at)
         rows = conn.execute(
@@ -212,25 +295,34 @@ def load(engine: Engine, account: Account, f: Filters) -> Page:
                 regs.c.received_at,
                 facts.c.submitted_at,
                 facts.c.due_at,
-                db.console_officers.c.username.label("assignee"),
                 asg.c.officer_id,
             )
-            .select_from(joined)
+            .select_from(joined if f.q or f.flag else lean)  # keys only to search or flag
             .where(*cond)
             .order_by(*order)
             .offset((f.page - 1) * f.size)
             .limit(f.size)
         ).all()
-        communes = conn.execute(
-            select(regs.c.commune_code).select_from(joined).where(where).distinct().limit(500)
-        ).scalars()
-        svc = conn.execute(
-            select(regs.c.service_id).select_from(joined).where(where).distinct().limit(200)
-        ).scalars()
+        off = db.console_officers
+        names = dict(  # the assignees' names, for this page's rows only
+            conn.execute(
+                select(off.c.id, off.c.username).where(
+                    off.c.id.in_({r.officer_id for r in rows if r.officer_id})
+                )
+            ).all()
+        )
+        communes, svc = _choices(conn, account)
         page = Page(counts, total=total, communes=sorted(communes), services=sorted(svc))
         found = flags.of(conn, [r.id for r in rows])
     for r in rows:
         waiting = r.due_at is not None and r.status in OPEN
         left = (r.due_at - now) / scope.DAY if waiting else None
-        page.rows.append({**r._mapping, "days_left": left, "flags": found.get(r.id, [])})
+        page.rows.append(
+            {
+                **r._mapping,
+                "assignee": names.get(r.officer_id),
+                "days_left": left,
+                "flags": found.get(r.id, []),
+            }
+        )
     return page

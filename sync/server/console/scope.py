@@ -13,7 +13,7 @@ import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, false, func, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, false, func, or_, select
 
 from sync import protocol as p
 from sync.server import db
@@ -119,10 +119,14 @@ def visible(account: Account) -> ColumnElement[bool]:
         clauses.append(facts.c.ministry == account.ministry)
     if ALL not in account.jurisdiction:
         codes = [c for c in account.jurisdiction if c.isdigit()]
-        clauses.append(
-            or_(*(regs.c.commune_code.startswith(c) for c in codes)) if codes else false()
-        )
+        clauses.append(or_(*(within(regs.c.commune_code, c) for c in codes)) if codes else false())
     return clauses[0] if len(clauses) == 1 else (clauses[0] & clauses[1]) if clauses else ~false()
+
+
+def within(column: ColumnElement[str], code: str) -> ColumnElement[bool]:
+    """`column` starts with the digits `code`, as a range the column's index can serve (a
+    bound `LIKE :code || '%'` is opaque to the planner: it scans every registration)."""
+    return and_(column >= code, column < code[:-1] + chr(ord(code[-1]) + 1))
 
 
 def day(ts: float | None) -> str:

@@ -196,6 +196,7 @@ def set_lang(request: Request, lang: str, next: str = "/console/queue") -> Redir
 def queue_page(request: Request, session: Current) -> HTMLResponse:
     f = queue.Filters.parse(dict(request.query_params))
     ctx = ctx_of(request)
+    flags.refresh(ctx.engine, ctx.media)
     page = queue.load(ctx.engine, session.account, f)
     pages = max(1, math.ceil(page.total / f.size))
     with ctx.engine.connect() as conn:
@@ -221,7 +222,7 @@ def queue_page(request: Request, session: Current) -> HTMLResponse:
         statuses=list(p.STATUS_TRANSITIONS),
         flag_names=flags.FLAGS,
         colleagues=colleagues,
-        bulk=outcome if outcome in ("done", "empty", "unknown_action") else "",
+        bulk=outcome if outcome in ("done", "review_done", "empty", "unknown_action") else "",
         bulk_n=request.query_params.get("n", "0")[:6],
         bulk_skipped=request.query_params.get("skipped", "0")[:6],
         back=urlencode(f.query()),
@@ -233,6 +234,7 @@ def _application_page(
     request: Request, session: Session, reg_id: str, status: int = 200, message: str = ""
 ) -> HTMLResponse:
     ctx = ctx_of(request)
+    flags.refresh(ctx.engine, ctx.media)
     detail = application.load(ctx.engine, session.account, reg_id)
     with ctx.engine.connect() as conn:
         names = scope.service_names(conn)
@@ -378,10 +380,28 @@ def officers_add(request: Request, session: Current, form: Form) -> HTMLResponse
 
 def install(app: FastAPI) -> None:
     """Mount the console at /console/ on the server's app, with its own error pages."""
-    from sync.server.console import bulk, dashboards, fleet
+    from sync.server.console import (
+        bulk,
+        catalogs,
+        dashboards,
+        fleet,
+        performance,
+        second_review,
+        staff_pages,
+        usb_upload,
+    )
 
     app.include_router(router)
-    for more in (bulk.router, dashboards.router, fleet.router):
+    for more in (
+        bulk.router,
+        catalogs.router,
+        dashboards.router,
+        fleet.router,
+        performance.router,
+        second_review.router,
+        staff_pages.router,
+        usb_upload.router,
+    ):
         app.include_router(more)
     app.mount("/console/static", StaticFiles(directory=HERE / "static"), name="console-static")
 

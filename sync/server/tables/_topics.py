@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import sync.server.tables.catalog_drafts
 import sync.server.tables.clerk
 import sync.server.tables.console_more
-import sync.server.tables.partner  # noqa: F401
+import sync.server.tables.flags
+import sync.server.tables.partner
+import sync.server.tables.scale
+import sync.server.tables.timing  # noqa: F401
 from sync.server.tables import device_reports  # noqa: F401

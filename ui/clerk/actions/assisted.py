@@ -65,7 +65,9 @@ class AssistedScreen(ActionScreen):
 
     def _keep_alive(self) -> None:
         citizen, session = self.citizen(), getattr(self.nav, "session", None)
-        if citizen is not None and citizen.assisted is not None and session is not None:
+        if citizen is None or citizen.assisted is None or session is None:
+            return
+        if not session.expired(self._now()):  # an ended one stays ended (checked at the end)
             session.touch(self._now())
 
     def _now(self) -> Any:

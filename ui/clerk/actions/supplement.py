@@ -2,8 +2,10 @@
 
 The officer's note says what is missing. The clerk picks which paper it is, then takes pages
 with the camera (or the scanner's folder, where one is set up) or picks a file from a USB stick
-in the sandboxed touch picker; all of them land in one page list (`DocumentStep`), and "Send"
-gives the pages to `ClerkDesk.supplement` (version n+1 of the same registration).
+in the sandboxed touch picker; all of them land in one page list (`DocumentStep`). When the
+ministry's question is about an answer, the clerk changes it here too (the correction screen's
+`AnswerPicker`: the same picker and the citizen's validation). "Send" gives the pages and the
+changed answers to `ClerkDesk.supplement` together (version n+1 of the same registration).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QVBoxLayout, QWidget
 
+from ui.clerk.actions.answer_picker import AnswerPicker
 from ui.clerk.actions.base import ActionScreen
 from ui.screens.ahead import later
 from ui.widgets.basic import ChoiceButton, wrap_label
@@ -57,6 +60,17 @@ class SupplementScreen(ActionScreen):
         col.addLayout(self.picker_slot)
         self.step_slot = QVBoxLayout()
         col.addLayout(self.step_slot)
+        self.answers = AnswerPicker(
+            self, "clerkSupplementAnswer", pick_key="clerk.act.supplement.answers", remember=True
+        )
+        self.answers.setObjectName("clerkSupplementAnswers")
+        self.answers.chosen.connect(lambda _fid: self._on_answer())
+        self.answers.edit.textEdited.connect(lambda _t: self._on_answer())
+        col.addWidget(self.answers)
+        self.changes = wrap_label(role="body")  # what the supplement will change, old -> new
+        self.changes.setObjectName("clerkSupplementChanges")
+        self.changes.hide()
+        col.addWidget(self.changes)
 
     # -- state -------------------------------------------------------------------------------
     def clear(self) -> None:
@@ -72,6 +86,8 @@ class SupplementScreen(ActionScreen):
         self.fields = {}
         self.camera.setChecked(False)
         self.usb.setChecked(False)
+        self.answers.clear()
+        self.changes.hide()
 
     def _drop_step(self) -> None:
         step, self.step = self.step, None
@@ -102,6 +118,7 @@ class SupplementScreen(ActionScreen):
             self.picker.retranslate()
         if self.step is not None:
             self.step.retranslate(self.lang)
+        self.answers.show_view()
         if self.view is None:
             self.note.hide()
             return
@@ -118,7 +135,7 @@ class SupplementScreen(ActionScreen):
                 self.fields[f.id] = b
                 self.fields_box.addWidget(b)
             b.setText(f.label.get(self.lang))
-        self.primary.setEnabled(self.step is not None and bool(self.step.pages) and not self._busy)
+        self._show_changes()
 
     def choose(self, field_id: str) -> None:
         """The paper the pages are for; a new choice starts an empty page list."""
@@ -186,16 +203,48 @@ class SupplementScreen(ActionScreen):
 
     def _on_pages(self) -> None:
         self.clear_messages()
-        self.primary.setEnabled(self.step is not None and bool(self.step.pages))
+        self._show_changes()
+
+    def _on_answer(self) -> None:
+        self.clear_messages()
+        self._show_changes()
+
+    def _show_changes(self) -> None:
+        """List the answers that will change (old -> new); "Send" once there is something."""
+        from kiosk.forms import normalise
+
+        wanted, _problems = self.answers.changes()
+        lines = []
+        for field_id, text in wanted.items():
+            f = self.answers.field(field_id)
+            if f is None:
+                continue
+            new = normalise(f, text)  # as it will be stored (e.g. a Latin name in capitals)
+            old = self.answers.old_value(field_id)
+            label = f.label.get(self.lang)
+            lines.append(self.tr("clerk.act.correct.done", label=label, old=old, new=str(new)))
+        if lines:
+            self.changes.setText("\n".join([self.tr("clerk.act.supplement.changes"), *lines]))
+        self.changes.setVisible(bool(lines))
+        pages = self.step is not None and bool(self.step.pages)
+        typed = bool(self.answers.typed) or self.answers.field_id is not None
+        self.primary.setEnabled((pages or typed) and not self._busy)
 
     # -- sending -----------------------------------------------------------------------------
     def act(self) -> None:
+        """Pages and changed answers go together; an answer the citizen's form would refuse
+        is said (with its label) and nothing is sent."""
         step, reg_id = self.step, self.reg_id
-        if step is None or not step.pages:
-            self.show_error(self.tr("clerk.act.supplement.need_pages"))
+        wanted, problems = self.answers.changes()
+        if problems:
+            self.show_error("\n".join(problems))
             return
-        pages = [(step.field_id, p.data) for p in step.pages if p.data]
-        self.call(lambda desk: desk.supplement(reg_id, pages=pages), self._on_sent)
+        pages = [(step.field_id, p.data) for p in step.pages if p.data] if step is not None else []
+        if not pages and not wanted:
+            self.show_error(self.tr("clerk.act.supplement.need_something"))
+            return
+        answers = wanted or None
+        self.call(lambda desk: desk.supplement(reg_id, answers=answers, pages=pages), self._on_sent)
 
     def _on_sent(self, version: Any) -> None:
         self.clear()

@@ -1,0 +1,166 @@
+"""USB bundles in the back office: upload a kiosk's `.salabundle`, see what it brought, and
+download the signed `.salareturn` for the stick.
+
+The upload is read by `console/uploads.py` into a temp file in the data dir as it streams: a
+bundle is never held in memory while it uploads, and an oversize one is refused. The import is
+`usb_import.import_file`, what `sala-server import` runs: the network's commit path and rules,
+so a second upload of the same bundle changes nothing and says so. Admins import any bundle;
+supervisors those of the communes in their jurisdiction (the manifest's commune, read before
+anything is committed; the import then holds it against the enrolled device). Return bundles
+are kept under `<data dir>/usb-returns/<commune>/` for download.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from sync.protocol import usb as fmt
+from sync.server import db, officers, usb_import
+from sync.server.console import uploads
+from sync.server.console.accounts import Account, Session
+from sync.server.console.application import Refused
+from sync.server.console.web import Current, checked, ctx_of, render
+from sync.server.context import Context
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+UPLOAD_MAX = 256 * 1024 * 1024  # bigger bundles: `sala-server import` on the server itself
+# (limits.LARGE_BODIES lets this route's body past the server-wide 16 MB; the cap is here)
+SLACK = 64 * 1024  # the form's other fields and multipart framing
+INCOMING = "usb-uploads"
+RETURNS = "usb-returns"
+RETURN_NAME = re.compile(r"sala-return-[0-9A-Za-z-]{1,8}-[0-9A-Za-z-]{1,8}\.salareturn")
+COMMUNE = re.compile(r"[0-9]{6}")
+
+
+@dataclass
+class Outcome:
+    result: usb_import.ImportResult | None = None
+    error: str = ""  # a BundleError code (i18n `usb_e_<code>`), "io" or "no_file"
+    detail: str = ""  # the technician's English sentence, shown small under the message
+    commune: str = ""
+    before: tuple[float, str] | None = None  # an earlier console import of this bundle
+
+
+def _allowed(session: Session) -> Account:
+    if not session.account.manages_communes():
+        raise Refused(403, "forbidden_role")
+    return session.account
+
+
+def _page(request: Request, session: Session, status: int = 200, **values: Any) -> HTMLResponse:
+    values.setdefault("o", None)
+    return render(request, "usb.html", status, session=session, cap_mb=UPLOAD_MAX >> 20, **values)
+
+
+@router.get("/usb")
+def usb_page(request: Request, session: Current) -> HTMLResponse:
+    _allowed(session)
+    return _page(request, session)
+
+
+@router.post("/usb")
+async def usb_upload(request: Request, session: Current) -> Response:
+    account = _allowed(session)
+    ctx = ctx_of(request)
+    incoming = ctx.config.data_dir / INCOMING
+    incoming.mkdir(exist_ok=True)
+    try:
+        form = await uploads.receive(
+            request,
+            cap=UPLOAD_MAX + SLACK,
+            upload_dir=incoming,
+            spool_at=0,
+            max_fields=10,
+            drain_oversize=False,
+        )
+    except uploads.UploadRefused as refused:
+        error = "too_large" if refused.problem == "too_large" else "no_file"
+        return _page(request, session, 413 if error == "too_large" else 422, o=Outcome(error=error))
+    try:
+        checked(session, form.fields)
+        bundle = form.file("bundle")
+        if bundle is None:
+            return _page(request, session, 422, o=Outcome(error="no_file"))
+        outcome = await run_in_threadpool(_import, ctx, account, form.path(bundle))
+    finally:
+        form.close()
+    return _page(request, session, 422 if outcome.error else 200, o=outcome)
+
+
+def _audit(ctx: Context, account: Account, subject: str, outcome: str, detail: str = "") -> None:
+    with ctx.engine.begin() as conn:
+        officers.record(
+            conn, account.as_token_officer(), "console_usb_import", subject, outcome, detail=detail
+        )
+
+
+def _earlier(ctx: Context, bundle_id: str) -> tuple[float, str] | None:
+    audit = db.officer_audit
+    with db.reading(ctx.engine) as conn:
+        row = conn.execute(
+            select(audit.c.at, audit.c.officer)
+            .where(audit.c.action == "console_usb_import")
+            .where(audit.c.subject == bundle_id)
+            .where(audit.c.outcome == "ok")
+            .order_by(audit.c.id)
+            .limit(1)
+        ).first()
+    return (float(row.at), str(row.officer).split("#")[0]) if row else None
+
+
+def _import(ctx: Context, account: Account, path: Path) -> Outcome:
+    """Check the framing and the officer's reach, then `import_file`; audited either way."""
+    try:
+        manifest = fmt.parse(path.read_bytes()).manifest  # framing and body hash only
+        commune = str(manifest.get("commune_code", ""))
+        bundle_id = str(manifest.get("bundle_id", ""))[:64]
+        if not COMMUNE.fullmatch(commune):
+            raise fmt.BundleError("tampered", "The bundle names no commune.")
+        if account.role != "admin" and not account.covers(commune):
+            _audit(ctx, account, bundle_id, "refused:outside_jurisdiction", commune)
+            raise Refused(403, "st_outside")
+        before = _earlier(ctx, bundle_id)
+        returns = ctx.config.data_dir / RETURNS / commune
+        returns.mkdir(parents=True, exist_ok=True)
+        result = usb_import.import_file(ctx, path, returns)
+    except fmt.BundleError as exc:
+        _audit(ctx, account, "upload", f"refused:{exc.code}", exc.message)
+        return Outcome(error=exc.code, detail=exc.message)
+    except OSError as exc:
+        _audit(ctx, account, "upload", "refused:io", str(exc))
+        return Outcome(error="io", detail=str(exc))
+    counts = (
+        f"device={result.device_id} created={len(result.created)} "
+        f"repeated={len(result.repeated)} refused={len(result.refused)}"
+    )
+    _audit(ctx, account, result.bundle_id, "ok", counts)
+    return Outcome(result=result, commune=commune, before=before)
+
+
+@router.get("/usb/returns/{commune}/{name}")
+def usb_return(request: Request, session: Current, commune: str, name: str) -> FileResponse:
+    account = _allowed(session)
+    if not COMMUNE.fullmatch(commune) or not RETURN_NAME.fullmatch(name):
+        raise Refused(404, "not_found")
+    if account.role != "admin" and not account.covers(commune):
+        raise Refused(403, "st_outside")
+    ctx = ctx_of(request)
+    path = ctx.config.data_dir / RETURNS / commune / name
+    if not path.is_file():
+        raise Refused(404, "not_found")
+    with ctx.engine.begin() as conn:
+        officers.record(conn, account.as_token_officer(), "console_usb_return", name, "ok")
+    return FileResponse(
+        path,
+        media_type="application/octet-stream",
+        filename=name,
+        headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"},
+    )

@@ -1,0 +1,16 @@
+"""Per-registration timing facts for the processing-time dashboard (console/performance.py):
+when it was first decided and whether papers were ever asked for, copied from the status
+history into `console_facts`, so the dashboard reads one row per application instead of
+joining and grouping the whole history (seconds at a million applications).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Float, Integer
+
+from sync.server import db
+from sync.server.tables import NEW_COLUMNS
+
+db.console_facts.append_column(Column("decided_at", Float))  # the first approved/rejected
+db.console_facts.append_column(Column("papers", Integer))  # 1: needs_papers was ever set
+NEW_COLUMNS.append((db.console_facts, ("decided_at", "papers")))

@@ -1,0 +1,84 @@
+"""Start-up benchmark of the packaged kiosk: the PyInstaller bundle's `sala kiosk` from process
+start to the attract screen painted, against a bare PySide6 window measured in the same run.
+
+    python tests/bench/bundle_startup_bench.py [--bundle build/kiosk/dist/sala] [--runs 5]
+
+The bundle is packaging/build.sh's (`build/kiosk/dist/sala`, or the tree unpacked from the
+.deb: `opt/sala/releases/<version>`). Each run spawns a fresh process, offscreen Qt, on a
+configured data dir (setup done, so the citizen's attract screen shows, not first-run setup).
+The kiosk prints `SHOWN_AT=<unix time>` on its first paint (SALA_EXIT_WHEN_SHOWN=1, as in
+startup_bench.py, whose bare window and data dir this reuses). The first run of each is
+reported apart as the cold start (nothing of it in the OS file cache yet, unless a previous
+bench ran); the medians of the runs after it are compared: goal ratio <= 1.5 (issue 14).
+`fullscreen_ratio` is `sala kiosk` as the systemd unit runs it (frameless, full-screen).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.bench.startup_bench import BARE, _env, configure  # noqa: E402
+
+
+def one_run(cmd: list[str], tmp: Path) -> float:
+    env = _env(tmp)
+    if cmd[0] != sys.executable:  # the bundle: none of the checkout's Python settings
+        env = {k: v for k, v in env.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
+    start = time.time()
+    proc = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True, timeout=120)
+    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("SHOWN_AT=")), None)
+    if line is None:
+        raise RuntimeError(
+            f"{cmd[0]}: no SHOWN_AT line (exit {proc.returncode}):\n{proc.stderr[-2000:]}"
+        )
+    fields = dict(part.split("=", 1) for part in line.split())
+    return float(fields["SHOWN_AT"]) - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bundle", type=Path, default=ROOT / "build" / "kiosk" / "dist" / "sala")
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    sala = args.bundle / "sala"
+    if not sala.is_file():
+        print(f"no bundle at {args.bundle}: build it first with `bash packaging/build.sh`")
+        return 2
+    windowed = [str(sala), "kiosk", "--windowed"]
+    full = [str(sala), "kiosk"]
+    bare = [sys.executable, "-c", BARE]
+    with tempfile.TemporaryDirectory(prefix="sala-bundle-bench-") as tmpname:
+        tmp = Path(tmpname)
+        configure(tmp / "data")
+        cold_kiosk, cold_bare = one_run(windowed, tmp), one_run(bare, tmp)
+        kiosk: list[float] = []
+        fullscreen: list[float] = []
+        base: list[float] = []
+        for _ in range(args.runs):  # interleaved, so all see the same machine load
+            kiosk.append(one_run(windowed, tmp))
+            fullscreen.append(one_run(full, tmp))
+            base.append(one_run(bare, tmp))
+    k, f, b = statistics.median(kiosk), statistics.median(fullscreen), statistics.median(base)
+    print(f"bundle runs: {', '.join(f'{x:.3f}' for x in kiosk)}")
+    print(f"bundle full-screen: {', '.join(f'{x:.3f}' for x in fullscreen)}")
+    print(f"bare  runs: {', '.join(f'{x:.3f}' for x in base)}")
+    print(
+        f"RESULT bundle_startup_s={k:.3f} bare_qt_s={b:.3f} ratio={k / b:.2f} "
+        f"fullscreen_ratio={f / b:.2f} cold_bundle_s={cold_kiosk:.3f} "
+        f"cold_bare_s={cold_bare:.3f} cold_ratio={cold_kiosk / cold_bare:.2f}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
