@@ -10,6 +10,7 @@ import contextlib
 import os
 import shutil
 import sqlite3
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -89,6 +90,21 @@ def damaged(path: Path, now: datetime, exc: BaseException) -> StoreCorrupt:
     return _corrupt(path, now, f"{type(exc).__name__}: {exc}")
 
 
+def _to_wal(conn: sqlite3.Connection) -> str:
+    """Switch a database to WAL. The switch needs an exclusive lock and SQLite can answer
+    "database is locked" at once, without waiting on busy_timeout, while another process is
+    creating or switching the same new file (the UI and the sync command starting together):
+    retry for up to the busy timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            return str(conn.execute("PRAGMA journal_mode=WAL").fetchone()[0])
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def connect(path: Path, now: datetime) -> sqlite3.Connection:
     """Open (or create) the database: header check, pragmas, quick_check. Raises StoreError."""
     if path.exists() and path.stat().st_size > 0:
@@ -102,7 +118,7 @@ def connect(path: Path, now: datetime) -> sqlite3.Connection:
         raise (translate_sqlite(exc, path) or StoreError(str(exc))) from exc
     try:
         conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        mode = _to_wal(conn)
         if str(mode).lower() != "wal":
             raise StoreError(f"SQLite refused WAL mode for {path} (got {mode}).")
         conn.execute("PRAGMA synchronous=FULL")

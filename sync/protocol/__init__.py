@@ -224,16 +224,26 @@ def check_staff_verifier(verifier: str) -> None:
         )
 
 
+class StaffNameError(ValueError):
+    """A refused staff name; `code` ("empty" | "long" | "control") lets a page say why."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 def clean_staff_name(text: object) -> str:
-    """A display name as stored and sent: NFC, whitespace runs made one space; ValueError if
-    it is not text, is empty, has control characters or is over `STAFF_NAME_MAX`."""
+    """A display name as stored and sent: NFC, whitespace runs made one space; StaffNameError
+    if it is not text, is empty, has control characters or is over `STAFF_NAME_MAX`."""
     if not isinstance(text, str):
-        raise ValueError("a name is text")
+        raise StaffNameError("empty", "a name is text")
     name = " ".join(unicodedata.normalize("NFC", text).split())
-    if not name or len(name) > STAFF_NAME_MAX:
-        raise ValueError(f"a name is 1 to {STAFF_NAME_MAX} characters")
+    if not name:
+        raise StaffNameError("empty", f"a name is 1 to {STAFF_NAME_MAX} characters")
+    if len(name) > STAFF_NAME_MAX:
+        raise StaffNameError("long", f"a name is 1 to {STAFF_NAME_MAX} characters")
     if any(unicodedata.category(ch) == "Cc" for ch in name):
-        raise ValueError("a name has no control characters")
+        raise StaffNameError("control", "a name has no control characters")
     return name
 
 

@@ -35,6 +35,8 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 log = logging.getLogger("sala.server")
 
@@ -480,10 +482,23 @@ def get_setting(conn: Connection, key: str, default: str | None = None) -> str |
     return default if value is None else str(value)
 
 
+def _dialect_insert(conn: Connection, table: Table) -> Any:
+    if conn.dialect.name == "postgresql":
+        return pg_insert(table)
+    return sqlite_insert(table)
+
+
+def insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL: two server processes doing
+    the same work never fail each other."""
+    if rows:
+        conn.execute(_dialect_insert(conn, table).on_conflict_do_nothing(), rows)
+
+
 def set_setting(conn: Connection, key: str, value: str) -> None:
-    updated = conn.execute(settings.update().where(settings.c.key == key).values(value=value))
-    if updated.rowcount == 0:
-        conn.execute(settings.insert().values(key=key, value=value))
+    """Upsert: two requests setting the same key at once must not fail on the unique key."""
+    stmt = _dialect_insert(conn, settings).values(key=key, value=value)
+    conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": value}))
 
 
 def now() -> float:

@@ -23,6 +23,7 @@ from sync.server.errors import ApiError
 from sync.server.feed import append_change
 from sync.server.officers import Officer
 from sync.server.registrations import RegId
+from sync.server.tables import queue_counts
 
 router = APIRouter(prefix="/v1", tags=["officers"])
 STATUSES = tuple(p.STATUS_TRANSITIONS)
@@ -68,6 +69,7 @@ def change_status(
                 f"A registration in {row.status!r} cannot move to {status!r}; allowed: {options}.",
                 current=row.status,
             )
+        before = queue_counts.before(conn, [reg_id])  # the counts follow status and lock
         if assignee is not None:
             _hold(conn, reg_id, assignee, take=status == p.ServerStatus.IN_REVIEW.value)
         now = db.now()
@@ -92,6 +94,7 @@ def change_status(
         )
         if updated.rowcount != 1:
             raise ApiError(409, "bad_transition", "The status changed meanwhile; try again.")
+        queue_counts.after(conn, [reg_id], before)
         who = f"officer:{officer.label}" if officer else actor
         conn.execute(
             db.status_history.insert().values(

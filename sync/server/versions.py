@@ -32,6 +32,7 @@ from sync.server.context import Context, Ctx
 from sync.server.errors import ApiError, json_body
 from sync.server.feed import append_change
 from sync.server.registrations import AttachmentIn, RegId, _missing
+from sync.server.tables import queue_counts
 from sync.server.tables.clerk import registration_tombstones, registration_versions
 
 router = APIRouter(prefix="/v1/registrations", tags=["clerk"])
@@ -173,6 +174,7 @@ def set_status(conn: Connection, held: Held, status: str, note: str, actor: str,
             status=held.status,
         )
     regs = db.registrations
+    before = queue_counts.before(conn, [held.id])  # the back office's queue counts follow
     updated = conn.execute(
         regs.update()
         .where(regs.c.id == held.id)
@@ -181,6 +183,7 @@ def set_status(conn: Connection, held: Held, status: str, note: str, actor: str,
     )
     if updated.rowcount != 1:
         raise ApiError(409, p.ERR_STATUS_FORBIDS, "The status changed meanwhile; try again.")
+    queue_counts.after(conn, [held.id], before)
     conn.execute(
         db.status_history.insert().values(
             registration_id=held.id, status=status, note=note, actor=actor[:200], at=now
@@ -412,7 +415,9 @@ def purge(engine: Engine, reg_id: str, actor: str, *, force: bool = False) -> bo
             .where(clerk_events.c.registration_id == reg_id)
             .values(body="{}", answer="{}")
         )
+        before = queue_counts.before(conn, [reg_id])
         conn.execute(regs.delete().where(regs.c.id == reg_id))
+        queue_counts.after(conn, [reg_id], before)  # out of the back office's queue counts
         officers.record(conn, None, "purge_registration", reg_id, "ok", who=actor)
     return True
 

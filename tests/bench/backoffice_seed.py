@@ -216,7 +216,11 @@ def seed(
         ),
     )
     hist = Copier(dsn, "status_history", ("registration_id", "status", "note", "actor", "at"))
-    facts = Copier(dsn, "console_facts", ("registration_id", "ministry", "submitted_at", "due_at"))
+    facts = Copier(
+        dsn,
+        "console_facts",  # status and commune copied as the server keeps them (queue_counts.py)
+        ("registration_id", "ministry", "submitted_at", "due_at", "status", "commune_code"),
+    )
     keys = Copier(
         dsn,
         "console_keys",
@@ -323,7 +327,7 @@ def seed(
             actor = f"device:{device_of[commune]}" if i == 0 else f"console:{officer}"
             hist.row(reg_id, st, "", actor, when)
         out.history += len(path)
-        facts.row(reg_id, ministry, submitted, submitted + days * DAY)
+        facts.row(reg_id, ministry, submitted, submitted + days * DAY, status, commune)
         hour = time.gmtime(submitted).tm_hour + 7
         keys.row(
             reg_id,

@@ -9,82 +9,31 @@ holds version 2 and moves the application back to in_review. Sync rounds are the
 
 from __future__ import annotations
 
-import json
-import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.core.test_clerk_support import BUSINESS, submit
-from tests.sync.conftest import COMMUNE, ServerProcess
+from tests.sync.conftest import ServerProcess
 from tests.ui.conftest import LONG_WAIT_MS, write_test_image
-from tests.ui.test_clerk_signin_support import Desk
+
+pytest.register_assert_rewrite("tests.ui.clerk_server")
+from tests.ui.clerk_server import server_row, staffed_desk  # noqa: E402
 
 pytestmark = [pytest.mark.qt, pytest.mark.slow]
+pytest_plugins = ["tests.ui.clerk_server"]
 
 NOTE = "Please bring the lease of the premises"
-
-
-class ServerDesk(Desk):
-    """The staff screens of a kiosk whose roster comes only from the server's feed."""
-
-    def __init__(self, kiosk: Any, qtbot: Any) -> None:  # no local roster (see Desk)
-        self.k, self.qtbot, self.nav = kiosk, qtbot, kiosk.nav
-        kiosk.nav.build_rest()
-        qtbot.waitUntil(lambda: kiosk.clerk_ready, timeout=LONG_WAIT_MS)
-        self.clerk = kiosk.clerk_journey()
-        kiosk.nav.build_rest()
-
-    def sync(self) -> Any:
-        """One sync round of the kiosk's own client, on its db worker."""
-        from sync.client.enrol import api_for
-        from sync.client.worker import sync_once
-
-        data_dir = self.k.opts.data_dir
-        return self.db(lambda store: sync_once(store, api_for(data_dir), data_dir=data_dir))
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[ServerProcess]:
-    """A server publishing the kiosk's own bundled catalog (so it knows its services)."""
-    from kiosk.catalog.loader import bundled_catalog_bytes
-
-    proc = ServerProcess(tmp_path / "server", catalog=json.loads(bundled_catalog_bytes())).start()
-    yield proc
-    proc.stop()
-
-
-def server_row(server: ServerProcess, reg_id: str) -> tuple[str, ...]:
-    with sqlite3.connect(server.db_url.removeprefix("sqlite:///")) as db:
-        row = db.execute("SELECT status FROM registrations WHERE id = ?", (reg_id,)).fetchone()
-    return tuple(row or ())
 
 
 def test_needs_papers_answered_at_the_counter_reaches_the_server(
     make_kiosk: Any, qtbot: Any, server: ServerProcess, tmp_path: Path
 ) -> None:
-    from sync.client.enrol import enrol
-
-    staff_id, code = server.cli(
-        "staff", "add", "--commune", COMMUNE, "--name-km", "សុខ វិចិត្រ",
-        "--name-en", "Sok Vichet", "--role", "clerk",
-    ).stdout.split()  # fmt: skip
-    data_dir = tmp_path / "data"
-    enrol(data_dir, server.url, server.enrolment_code(COMMUNE), label="clerk ui test")
-    kiosk = make_kiosk(data_dir=data_dir)
-    desk = ServerDesk(kiosk, qtbot)
-    desk.sync()  # the roster arrives by the feed
-
+    desk, staff_id, code = staffed_desk(make_kiosk, qtbot, server, tmp_path / "data")
+    kiosk = desk.k
     kiosk.nav.set_locale("en")
-    desk.open_signin()
-    desk.choose(staff_id)
-    desk.wait_screen("staff_pin")
-    desk.type_pin(code)  # the first-sign-in code, then a PIN of one's own, twice
-    desk.type_pin("604817")
-    desk.type_pin("604817")
-    desk.wait_screen("clerk_home")
+    desk.first_sign_in(staff_id, code, "604817")  # the roster arrived by the feed
 
     reg_id = desk.db(lambda store: submit(store, BUSINESS)).registration_id
     (pushed,), _pulled, _purged = desk.sync()

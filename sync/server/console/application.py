@@ -23,6 +23,7 @@ from sync.server.console import flags, notes, queue, scope
 from sync.server.console.accounts import Account
 from sync.server.errors import ApiError
 from sync.server.media import MediaStore, is_sha256
+from sync.server.tables import queue_counts
 
 S = p.ServerStatus
 NOTE_MAX = 1000
@@ -211,12 +212,14 @@ def _assign(conn: Connection, reg_id: str, officer_id: str, by: Account) -> None
     decisions._hold sees the new holder); a first assignment racing another one gets 409."""
     asg = db.console_assignments
     values = {"officer_id": officer_id, "assigned_at": db.now(), "assigned_by": by.label}
+    before = queue_counts.before(conn, [reg_id])  # "new" and "mine" follow the assignee
     moved = conn.execute(asg.update().where(asg.c.registration_id == reg_id).values(**values))
     if moved.rowcount == 0:
         try:
             conn.execute(asg.insert().values(registration_id=reg_id, **values))
         except IntegrityError as exc:
             raise Refused(409, "not_assignee") from exc
+    queue_counts.after(conn, [reg_id], before)
 
 
 def assign(engine: Engine, account: Account, reg_id: str, to: str) -> None:

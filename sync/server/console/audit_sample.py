@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 
 from sync import protocol as p
 from sync.server import db, officers
-from sync.server.console import scope
+from sync.server.console import queue, scope
 from sync.server.console.accounts import Account
 from sync.server.console.application import Refused, _get
 from sync.server.tables.flags import audit_samples
@@ -163,7 +163,7 @@ def listing(engine: Engine, account: Account) -> dict[str, list[Any]]:
     refresh(engine)
     regs, facts, a = db.registrations, db.console_facts, audit_samples
     with engine.begin() as conn:
-        scope.refresh_facts(conn)
+        queue.refresh(conn)  # facts of new registrations only (a full fill scans all)
     cols = (
         a,
         regs.c.app_number,

@@ -27,9 +27,7 @@ import math
 import time
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection, Engine, or_, select
 
 from sync.server import db
 from sync.server.media import MediaStore, is_sha256
@@ -123,20 +121,9 @@ def near(conn: Connection, sha256: str, value: int) -> list[tuple[str, int]]:
     return out
 
 
-def insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL: two server processes doing
-    the same work never fail each other."""
-    if not rows:
-        return
-    if conn.dialect.name == "postgresql":
-        conn.execute(pg_insert(table).on_conflict_do_nothing(), rows)
-    else:
-        conn.execute(sqlite_insert(table).on_conflict_do_nothing(), rows)
-
-
 def enqueue(conn: Connection, shas: list[str | None]) -> None:
     """Queue these face-photo files for hashing (called as keys are derived)."""
-    insert_ignore(conn, photo_queue, [{"sha256": s} for s in sorted({s for s in shas if s})])
+    db.insert_ignore(conn, photo_queue, [{"sha256": s} for s in sorted({s for s in shas if s})])
 
 
 def _stored(store: MediaStore, sha: str) -> bool:
@@ -161,7 +148,9 @@ def _backfill(engine: Engine, store: MediaStore) -> None:
         photos = {r.photo for r in rows if r.photo}
         stored = {sha for sha in photos if _stored(store, sha)}
         enqueue(conn, list(stored))
-        insert_ignore(conn, photo_hashes, [_hash_row(sha, None) for sha in sorted(photos - stored)])
+        db.insert_ignore(
+            conn, photo_hashes, [_hash_row(sha, None) for sha in sorted(photos - stored)]
+        )
         done = len(rows) < BACKFILL_PAGE
         db.set_setting(conn, BACKFILL, "done" if done else rows[-1].registration_id)
 
@@ -189,7 +178,7 @@ def refresh(
     absent = [sha for sha in queued if not _stored(store, sha)]
     if absent:
         with engine.begin() as conn:
-            insert_ignore(conn, photo_hashes, [_hash_row(sha, None) for sha in absent])
+            db.insert_ignore(conn, photo_hashes, [_hash_row(sha, None) for sha in absent])
             conn.execute(photo_queue.delete().where(photo_queue.c.sha256.in_(absent)))
     started, done = time.monotonic(), 0
     for sha in queued:
@@ -203,8 +192,8 @@ def refresh(
             value = None
         with engine.begin() as conn:
             pairs = near(conn, sha, value) if value is not None else []
-            insert_ignore(conn, photo_hashes, [_hash_row(sha, value)])
-            insert_ignore(
+            db.insert_ignore(conn, photo_hashes, [_hash_row(sha, value)])
+            db.insert_ignore(
                 conn,
                 photo_near,
                 [{"sha256": sha, "other": o, "distance": d} for o, d in pairs]

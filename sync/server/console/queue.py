@@ -30,6 +30,7 @@ from sync import protocol as p
 from sync.server import db, officers
 from sync.server.console import flags, scope
 from sync.server.console.accounts import ALL, Account
+from sync.server.tables import queue_counts
 from sync.server.tables.console_more import console_keys
 
 S = p.ServerStatus
@@ -140,8 +141,8 @@ class Page:
 
 
 def _queue_clause(name: str, me: str, now: float) -> ColumnElement[bool]:
-    regs, facts, asg = db.registrations, db.console_facts, db.console_assignments
-    status = regs.c.status
+    facts, asg = db.console_facts, db.console_assignments
+    status = facts.c.status  # the registration's, copied (tables/queue_counts.py)
     return {
         "new": and_(status == S.RECEIVED.value, asg.c.officer_id.is_(None)),
         "mine": and_(asg.c.officer_id == me, status.in_((*OPEN, S.APPROVED.value))),
@@ -169,7 +170,7 @@ def _base(account: Account, lean: bool = False) -> Any:
         joined = joined.outerjoin(
             db.console_officers, db.console_officers.c.id == asg.c.officer_id
         ).outerjoin(console_keys, console_keys.c.registration_id == regs.c.id)
-    return joined, scope.visible(account)
+    return joined, scope.visible(account, commune=facts.c.commune_code)
 
 
 def _filters(f: Filters) -> list[ColumnElement[bool]]:
@@ -177,12 +178,12 @@ def _filters(f: Filters) -> list[ColumnElement[bool]]:
     out: list[ColumnElement[bool]] = []
     for code in (f.commune, f.district, f.province):
         if code:
-            out.append(scope.within(regs.c.commune_code, code))
+            out.append(scope.within(db.console_facts.c.commune_code, code))
             break
     if f.service:
         out.append(regs.c.service_id == f.service)
     if f.status:
-        out.append(regs.c.status == f.status)
+        out.append(db.console_facts.c.status == f.status)
     if f.flag:
         out.append(flags.clause(f.flag))
     start, end = _day_start(f.date_from), _day_start(f.date_to)
@@ -191,6 +192,115 @@ def _filters(f: Filters) -> list[ColumnElement[bool]]:
     if end is not None:
         out.append(db.console_facts.c.submitted_at < end + scope.DAY)
     return out
+
+
+def _counted(account: Account, f: Filters) -> list[ColumnElement[bool]] | None:
+    """The queue counts' rows for this scope and filters; None when a filter needs each
+    application (a flag, the submission dates), which only the full count can answer."""
+    if f.flag or f.date_from or f.date_to:
+        return None
+    qc = queue_counts.queue_counts
+    out = [scope.visible(account, qc.c.ministry, qc.c.commune_code)]
+    for code in (f.commune, f.district, f.province):
+        if code:
+            out.append(scope.within(qc.c.commune_code, code))
+            break
+    if f.service:
+        out.append(qc.c.service_id == f.service)
+    if f.status:
+        out.append(qc.c.status == f.status)
+    return out
+
+
+def _count_clause(name: str, me: str, now: float) -> ColumnElement[bool]:
+    """`_queue_clause` over the counts' rows, with due soon / overdue on whole due days
+    strictly before or after today (the two days "now" cuts are counted by `_edges`)."""
+    qc = queue_counts.queue_counts
+    status, today = qc.c.status, int(now // scope.DAY)
+    return {
+        "new": and_(status == S.RECEIVED.value, qc.c.assignee == ""),
+        "mine": and_(qc.c.assignee == me, status.in_((*OPEN, S.APPROVED.value))),
+        "in_review": status == S.IN_REVIEW.value,
+        "needs_papers": status == S.NEEDS_PAPERS.value,
+        "supplement": false(),
+        "due_soon": and_(
+            status.in_(OPEN),
+            qc.c.due_day > today,
+            qc.c.due_day < int((now + DUE_SOON_S) // scope.DAY),
+        ),
+        "overdue": and_(status.in_(OPEN), qc.c.due_day > queue_counts.NO_DAY, qc.c.due_day < today),
+        "approved": status == S.APPROVED.value,
+        "ready": status == S.READY_FOR_PICKUP.value,
+        "decided": status.in_(DECIDED),
+    }[name]
+
+
+def _edges(now: float) -> ColumnElement[bool]:
+    """The applications due on the two days "now" cuts: today (overdue before now, due soon
+    after) and the day due soon ends in; read through the facts' due-date index."""
+    due, today, last = db.console_facts.c.due_at, now // scope.DAY, (now + DUE_SOON_S) // scope.DAY
+    return or_(
+        and_(due >= today * scope.DAY, due < (today + 1) * scope.DAY),
+        and_(due >= last * scope.DAY, due < (last + 1) * scope.DAY),
+    )
+
+
+def counts(conn: Connection, account: Account, f: Filters, now: float) -> dict[str, int]:
+    """Every queue's count within the filters: from the queue counts (a few hundred rows of
+    the scope) plus the edge days of the timed queues, or by counting every application when
+    a filter needs it."""
+    where = _counted(account, f)
+    if where is None:
+        joined, scoped = _base(account, lean=not f.flag)
+        sums = [
+            func.coalesce(func.sum(case((_queue_clause(q, account.id, now), 1), else_=0)), 0)
+            for q in QUEUES
+        ]
+        totals = conn.execute(select(*sums).select_from(joined).where(scoped, *_filters(f)))
+        return dict(zip(QUEUES, (int(x) for x in totals.one()), strict=True))
+    qc = queue_counts.queue_counts
+    sums = [
+        func.coalesce(func.sum(case((_count_clause(q, account.id, now), qc.c.n), else_=0)), 0)
+        for q in QUEUES
+    ]
+    found = conn.execute(select(*sums).where(*where)).one()
+    out = dict(zip(QUEUES, (int(x) for x in found), strict=True))
+    timed = ("due_soon", "overdue")
+    edge = [
+        func.coalesce(func.sum(case((_queue_clause(q, "", now), 1), else_=0)), 0) for q in timed
+    ]
+    joined, scoped = _base(account, lean=True)
+    edges = conn.execute(select(*edge).select_from(joined).where(scoped, *_filters(f), _edges(now)))
+    for q, n in zip(timed, edges.one(), strict=True):
+        out[q] += int(n)
+    return out
+
+
+def overdue_by(
+    conn: Connection, account: Account, f: Filters, now: float, by: str
+) -> list[tuple[str, int]] | None:
+    """Overdue applications per `by` ("service_id" or "commune_code"), most first, from the
+    queue counts; None when a filter needs every application (the caller counts them)."""
+    where = _counted(account, f)
+    if where is None:
+        return None
+    qc, regs = queue_counts.queue_counts, db.registrations
+    found: dict[str, int] = {}
+    rows = conn.execute(
+        select(qc.c[by], func.sum(qc.c.n))
+        .where(*where, _count_clause("overdue", "", now))
+        .group_by(qc.c[by])
+    ).all()
+    joined, scoped = _base(account, lean=True)
+    edge = conn.execute(
+        select(regs.c[by], func.count())
+        .select_from(joined)
+        .where(scoped, *_filters(f), _edges(now), _queue_clause("overdue", "", now))
+        .group_by(regs.c[by])
+    ).all()
+    for key, n in (*rows, *edge):
+        found[str(key)] = found.get(str(key), 0) + int(n or 0)
+    return sorted(((k, n) for k, n in found.items() if n), key=lambda kn: (-kn[1], kn[0]))
 
 
 def refresh(conn: Connection) -> None:
@@ -259,6 +369,7 @@ def load(engine: Engine, account: Account, f: Filters) -> Page:
     search results when `f.q` is set (the search is audited)."""
     regs, facts, asg = db.registrations, db.console_facts, db.console_assignments
     now = db.now()
+    queue_counts.ensure(engine)
     with engine.begin() as conn:
         refresh(conn)
         if f.q:
@@ -266,13 +377,8 @@ def load(engine: Engine, account: Account, f: Filters) -> Page:
     with db.reading(engine) as conn:
         joined, where = _base(account)
         extra = _filters(f)
-        sums = [
-            func.coalesce(func.sum(case((_queue_clause(q, account.id, now), 1), else_=0)), 0)
-            for q in QUEUES
-        ]
         lean, _where = _base(account, lean=not f.flag)
-        totals = conn.execute(select(*sums).select_from(lean).where(where, *extra)).one()
-        counts = dict(zip(QUEUES, (int(x) for x in totals), strict=True))
+        numbers = counts(conn, account, f, now)
         chosen = (
             or_(regs.c.app_number.startswith(f.q, autoescape=True), flags.search(f.q))
             if f.q
@@ -282,9 +388,15 @@ def load(engine: Engine, account: Account, f: Filters) -> Page:
         total = (
             int(conn.execute(select(func.count()).select_from(joined).where(*cond)).scalar() or 0)
             if f.q
-            else counts[f.queue]  # the same rows the queue's count just counted
+            else numbers[f.queue]  # the same rows the queue's count just counted
         )
-        order = (facts.c.due_at.is_(None), facts.c.due_at, regs.c.received_at)
+        # from the facts alone (`ix_console_facts_list`): the page's rows are joined, not all
+        order = (
+            facts.c.due_at.is_(None),
+            facts.c.due_at,
+            facts.c.submitted_at,
+            facts.c.registration_id,
+        )
         rows = conn.execute(
             select(
                 regs.c.id,
@@ -312,7 +424,7 @@ def load(engine: Engine, account: Account, f: Filters) -> Page:
             ).all()
         )
         communes, svc = _choices(conn, account)
-        page = Page(counts, total=total, communes=sorted(communes), services=sorted(svc))
+        page = Page(numbers, total=total, communes=sorted(communes), services=sorted(svc))
         found = flags.of(conn, [r.id for r in rows])
     for r in rows:
         waiting = r.due_at is not None and r.status in OPEN

@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, Connection, and_, false, func, or_, select
 from sync import protocol as p
 from sync.server import db
 from sync.server.console.accounts import ALL, Account
+from sync.server.tables import queue_counts
 
 DAY = 86400.0
 UNOWNED = "unowned"
@@ -95,6 +96,7 @@ def refresh_facts(conn: Connection) -> int:
     owners = ministries(conn)
     catalog = services(conn)
     days_of = {sid: svc.get("processing_days") for (sid, _v), svc in catalog.items()}
+    before = queue_counts.before(conn, [r.id for r in rows])  # none: no facts yet
     for r in rows:
         svc = catalog.get((r.service_id, r.form_version))
         days = (svc or {}).get("processing_days", days_of.get(r.service_id))
@@ -108,18 +110,25 @@ def refresh_facts(conn: Connection) -> int:
                 due_at=due,
             )
         )
+    queue_counts.after(conn, [r.id for r in rows], before)  # now in the queue counts
     return len(rows)
 
 
-def visible(account: Account) -> ColumnElement[bool]:
-    """The WHERE clause for this account's ministry and jurisdiction (over facts + regs)."""
-    facts, regs = db.console_facts, db.registrations
+def visible(
+    account: Account,
+    ministry: ColumnElement[str] | None = None,
+    commune: ColumnElement[str] | None = None,
+) -> ColumnElement[bool]:
+    """The WHERE clause for this account's ministry and jurisdiction (over facts + regs, or
+    over the given columns, e.g. of the queue counts)."""
+    ministry = db.console_facts.c.ministry if ministry is None else ministry
+    commune = db.registrations.c.commune_code if commune is None else commune
     clauses: list[ColumnElement[bool]] = []
     if account.ministry != ALL:
-        clauses.append(facts.c.ministry == account.ministry)
+        clauses.append(ministry == account.ministry)
     if ALL not in account.jurisdiction:
         codes = [c for c in account.jurisdiction if c.isdigit()]
-        clauses.append(or_(*(within(regs.c.commune_code, c) for c in codes)) if codes else false())
+        clauses.append(or_(*(within(commune, c) for c in codes)) if codes else false())
     return clauses[0] if len(clauses) == 1 else (clauses[0] & clauses[1]) if clauses else ~false()
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import unicodedata
 import uuid
 from typing import Annotated, Any
 
@@ -139,14 +138,11 @@ def staff_page(request: Request, session: Current) -> HTMLResponse:
 
 def _name_problem(text: str, lang: str, which: str) -> str:
     """The officer's-language sentence for a name `p.clean_staff_name` refuses ("" if fine)."""
-    name = " ".join(unicodedata.normalize("NFC", text).split())
-    field = t(f"st_name_{which}", lang)
-    if not name:
-        return t("st_name_empty", lang, field=field)
-    if len(name) > p.STAFF_NAME_MAX:
-        return t("st_name_long", lang, field=field, n=p.STAFF_NAME_MAX)
-    if any(unicodedata.category(ch) == "Cc" for ch in name):
-        return t("st_name_control", lang, field=field)
+    try:
+        p.clean_staff_name(text)
+    except p.StaffNameError as refused:
+        field = t(f"st_name_{which}", lang)
+        return t(f"st_name_{refused.code}", lang, field=field, n=p.STAFF_NAME_MAX)
     return ""
 
 

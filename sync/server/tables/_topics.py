@@ -7,6 +7,7 @@ import sync.server.tables.clerk
 import sync.server.tables.console_more
 import sync.server.tables.flags
 import sync.server.tables.partner
+import sync.server.tables.queue_counts
 import sync.server.tables.scale
 import sync.server.tables.timing  # noqa: F401
 from sync.server.tables import device_reports  # noqa: F401

@@ -1,0 +1,198 @@
+"""How many applications each work queue holds, kept exact as applications move (issue 13
+"Scale": a queue page at a million applications sums a few hundred rows here instead of
+counting every application in the officer's scope).
+
+One row per (ministry, commune, service, status, assignee, due day) with its count `n`. Only
+applications with console facts count (as in the queues, which join `console_facts`). The due
+day (`due_at // 86400`, UTC days) is kept only for open statuses (received, in review, needs
+papers; -1 otherwise and when unknown): due soon / overdue sum whole days here, and the two
+days the moving "now" cuts through are counted exactly from the facts' due-date index
+(`queue.counts`).
+
+Every writer that moves an application between queues wraps its change in `moving(conn, ids)`
+(the application's row is subtracted before and added after, in the caller's transaction):
+decisions.change_status and the assignment lock, the console's assignment, a kiosk's status
+change (versions.set_status) and a purge; `scope.refresh_facts` adds new applications. Rows
+made before this table (or seeded behind the server's back) are counted once by `backfill`,
+in one INSERT … SELECT, before the first queue page of a database; `settings` remembers it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Connection,
+    Engine,
+    Index,
+    Integer,
+    String,
+    Table,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    text,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from sync import protocol as p
+from sync.server import db
+from sync.server.tables import NEW_COLUMNS, NEW_INDEXES
+
+S = p.ServerStatus
+TIMED = (S.RECEIVED.value, S.IN_REVIEW.value, S.NEEDS_PAPERS.value)  # statuses with a due day
+NO_DAY = -1
+READY_KEY = "console.queue_counts"
+KEYS = ("ministry", "commune_code", "service_id", "status", "assignee", "due_day")
+
+queue_counts = Table(
+    "queue_counts",
+    db.metadata,
+    Column("ministry", String(32), primary_key=True),
+    Column("commune_code", String(16), primary_key=True),
+    Column("service_id", String(200), primary_key=True),
+    Column("status", String(40), primary_key=True),
+    Column("assignee", String(16), primary_key=True),  # "" when nobody holds it
+    Column("due_day", Integer, primary_key=True),
+    Column("n", Integer, nullable=False),
+)
+# A queue page lists from the facts alone, in due-date order, so its status and commune are
+# copied there (kept by `after`, like the counts) and one index serves "this ministry, status
+# and area by due date": PostgreSQL reads the area's index entries, sorts them and joins the
+# registrations for the page's rows only.
+db.console_facts.append_column(Column("status", String(40)))
+db.console_facts.append_column(Column("commune_code", String(16)))
+NEW_COLUMNS.append((db.console_facts, ("status", "commune_code")))
+_facts = db.console_facts.c
+NEW_INDEXES.extend(
+    [
+        Index(
+            "ix_console_facts_list",
+            _facts.ministry,
+            _facts.status,
+            _facts.commune_code,
+            _facts.due_at,
+            _facts.submitted_at,
+        ),
+        # Due soon / overdue on their edge days read the facts by due date; an all-ministries
+        # account has no ministry to lead `ix_console_facts_ministry_due` with.
+        Index("ix_console_facts_due", _facts.due_at),
+    ]
+)
+_ready: set[str] = set()  # engine URLs whose counts this process has seen backfilled
+
+
+def due_day(conn: Connection, due_at: ColumnElement[Any]) -> ColumnElement[int]:
+    """`due_at // 86400` as an integer (PostgreSQL's CAST rounds, SQLite's truncates)."""
+    day = due_at / 86400.0
+    return cast(func.floor(day) if conn.dialect.name == "postgresql" else day, Integer)
+
+
+def _grouped(conn: Connection, where: ColumnElement[bool] | None) -> Any:
+    """The count rows of the registrations matching `where` (all when None)."""
+    regs, facts, asg = db.registrations, db.console_facts, db.console_assignments
+    timed = regs.c.status.in_(TIMED) & facts.c.due_at.is_not(None)
+    cols = (
+        facts.c.ministry,
+        regs.c.commune_code,
+        regs.c.service_id,
+        regs.c.status,
+        func.coalesce(asg.c.officer_id, literal("")),
+        case((timed, due_day(conn, facts.c.due_at)), else_=literal(NO_DAY)),
+    )
+    query = select(*cols, func.count()).select_from(
+        regs.join(facts, facts.c.registration_id == regs.c.id).outerjoin(
+            asg, asg.c.registration_id == regs.c.id
+        )
+    )
+    return (query if where is None else query.where(where)).group_by(*cols)
+
+
+def _rows(conn: Connection, ids: list[str]) -> dict[tuple[Any, ...], int]:
+    """These registrations' count rows now: key -> how many."""
+    if not ids:
+        return {}
+    found = conn.execute(_grouped(conn, db.registrations.c.id.in_(ids))).all()
+    return {tuple(r[:-1]): int(r[-1]) for r in found}
+
+
+def _add(conn: Connection, deltas: dict[tuple[Any, ...], int]) -> None:
+    """Upsert the changed rows in key order: two transactions touching the same rows lock them
+    in the same order, so they wait for each other and never deadlock."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    for key in sorted(k for k, n in deltas.items() if n):
+        stmt = dialect.insert(queue_counts).values(
+            **dict(zip(KEYS, key, strict=True)), n=deltas[key]
+        )
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=list(KEYS), set_={"n": queue_counts.c.n + stmt.excluded.n}
+            )
+        )
+
+
+def before(conn: Connection, ids: Iterable[str]) -> dict[tuple[Any, ...], int]:
+    """Read before a change that may move these registrations between queues (status,
+    assignee, new facts, deletion); hand the result to `after` in the same transaction."""
+    return _rows(conn, sorted(set(ids)))
+
+
+def after(conn: Connection, ids: Iterable[str], seen: dict[tuple[Any, ...], int]) -> None:
+    """After the change: the rows `before` saw come off, the rows now go on, written once (an
+    error in between writes nothing, and the caller's transaction rolls back)."""
+    wanted = sorted(set(ids))
+    deltas = _rows(conn, wanted)
+    for key, n in seen.items():
+        deltas[key] = deltas.get(key, 0) - n
+    _add(conn, deltas)
+    if wanted:
+        copy_status(conn, db.console_facts.c.registration_id.in_(wanted))
+
+
+def copy_status(conn: Connection, where: ColumnElement[bool]) -> None:
+    """Copy the registrations' status and commune to their facts (NULL once one is purged)."""
+    regs, facts = db.registrations, db.console_facts
+    of = regs.c.id == facts.c.registration_id
+    conn.execute(
+        facts.update()
+        .where(where)
+        .values(
+            status=select(regs.c.status).where(of).scalar_subquery(),
+            commune_code=select(regs.c.commune_code).where(of).scalar_subquery(),
+        )
+    )
+
+
+@contextmanager
+def moving(conn: Connection, ids: Iterable[str]) -> Iterator[None]:
+    """`before` and `after` around the block."""
+    wanted = sorted(set(ids))
+    seen = before(conn, wanted)
+    yield
+    after(conn, wanted, seen)
+
+
+def ensure(engine: Engine) -> None:
+    """Count every application once, if this database's counts were never made (a database
+    from before this table, or one seeded directly), before a page reads them. PostgreSQL
+    locks the table first, so writers wait for the backfill and then add their own moves."""
+    key = str(engine.url)
+    if key in _ready:
+        return
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("LOCK TABLE queue_counts IN EXCLUSIVE MODE"))
+        settings = db.settings
+        done = conn.execute(select(settings.c.value).where(settings.c.key == READY_KEY)).first()
+        if done is None:
+            conn.execute(queue_counts.delete())  # moves written before the backfill: recounted
+            conn.execute(queue_counts.insert().from_select([*KEYS, "n"], _grouped(conn, None)))
+            conn.execute(settings.insert().values(key=READY_KEY, value="done"))
+            copy_status(conn, db.console_facts.c.status.is_(None))  # facts from before
+    _ready.add(key)
