@@ -108,6 +108,8 @@ class Finger:
 
     def reveal(self, widget: Any) -> None:
         """Swipe its scroll area, as a citizen would, until `widget` is wholly in view."""
+        from PySide6.QtCore import QPoint
+
         area = _scroll_area_of(widget)
         if area is None:
             return
@@ -126,7 +128,9 @@ class Finger:
             shift = max(-height // 2, min(height // 2, shift))
             if abs(shift) < MIN_SWIPE:
                 shift = MIN_SWIPE if shift > 0 else -MIN_SWIPE
-            mid = viewport.mapToGlobal(viewport.rect().center())
+            # From the page's left margin, not the middle: a slow drag that starts on a list
+            # row can end as a tap on it (seen on a loaded box), which chooses the row.
+            mid = viewport.mapToGlobal(QPoint(8, viewport.height() // 2))
             self.drag(mid.x(), mid.y() - shift // 2, 0, shift)
             wait_for(lambda: _scroller_idle(viewport), what="the scroll to settle")
         raise AssertionError(f"{widget.objectName()} could not be swiped into view")
