@@ -22,6 +22,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from sync.server.db import SERVICE_MINISTRIES
+
 DAY = 86400.0
 # (service id, weight, processing days) as in assets/catalog/services.json.
 SERVICES = (
@@ -32,14 +34,7 @@ SERVICES = (
     ("passport_ordinary", 10, 15),
     ("business_registration", 8, 7),
 )
-MINISTRY = {
-    "national_id_card": "interior",
-    "passport_ordinary": "interior",
-    "residence_certificate": "interior",
-    "birth_certificate_copy": "interior",
-    "driving_licence_renewal": "mpwt",
-    "business_registration": "commerce",
-}
+MINISTRY = SERVICE_MINISTRIES  # the owners migration 4 seeds: one list
 FAMILY = ("SOK", "CHAN", "KIM", "LIM", "HENG", "PICH", "MEAS", "NOV", "SENG", "VANN", "KEO", "SAO")
 GIVEN = ("DARA", "SOPHEA", "VISAL", "CHANTHA", "BOPHA", "RATHA", "SREYNEANG", "PISEY", "VUTHY")
 KHMER = ("សុខ ដារ៉ា", "ចាន់ សុភា", "គីម វិសាល", "លឹម ចន្ថា", "ហេង បុប្ផា", "ពេជ្រ រដ្ឋា")
