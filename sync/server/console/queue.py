@@ -3,6 +3,10 @@
 Every query runs over `registrations` joined with `console_facts` (ministry, kiosk submission
 time, promised date) and the assignment, always under `scope.visible(account)`, so an officer
 never counts or lists another ministry's or jurisdiction's applications.
+
+At scale (issue 13): the counts come from `queue_counts` (tables/queue_counts.py, kept in the
+writers' transactions) unless a flag or date filter needs each application, and a page is
+listed from the facts' copied status in due-date order (`ix_console_facts_list`).
 """
 
 from __future__ import annotations
@@ -392,8 +396,7 @@ def load(engine: Engine, account: Account, f: Filters) -> Page:
         )
         # from the facts alone (`ix_console_facts_list`): the page's rows are joined, not all
         order = (
-            facts.c.due_at.is_(None),
-            facts.c.due_at,
+            facts.c.due_at.asc().nulls_last(),  # PostgreSQL's index order: no sort needed
             facts.c.submitted_at,
             facts.c.registration_id,
         )

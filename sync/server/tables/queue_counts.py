@@ -9,18 +9,19 @@ papers; -1 otherwise and when unknown): due soon / overdue sum whole days here, 
 days the moving "now" cuts through are counted exactly from the facts' due-date index
 (`queue.counts`).
 
-Every writer that moves an application between queues wraps its change in `moving(conn, ids)`
-(the application's row is subtracted before and added after, in the caller's transaction):
-decisions.change_status and the assignment lock, the console's assignment, a kiosk's status
-change (versions.set_status) and a purge; `scope.refresh_facts` adds new applications. Rows
-made before this table (or seeded behind the server's back) are counted once by `backfill`,
+Every writer that moves an application between queues calls `before(conn, ids)` and
+`after(conn, ids, seen)` around its change, in its own transaction (the rows before come off,
+the rows after go on, and the status is copied to the facts): decisions.change_status and its
+assignment lock, the console's assignment (one at a time or in bulk), a kiosk's status change
+(versions.set_status: supplements, hand-over) and a purge; `scope.refresh_facts` adds new
+applications (kiosk commits and USB imports get their facts there). Applications counted
+before this table existed (or seeded behind the server's back) are counted once by `ensure`,
 in one INSERT … SELECT, before the first queue page of a database; `settings` remembers it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import (
@@ -62,10 +63,10 @@ queue_counts = Table(
     Column("due_day", Integer, primary_key=True),
     Column("n", Integer, nullable=False),
 )
-# A queue page lists from the facts alone, in due-date order, so its status and commune are
-# copied there (kept by `after`, like the counts) and one index serves "this ministry, status
-# and area by due date": PostgreSQL reads the area's index entries, sorts them and joins the
-# registrations for the page's rows only.
+# A queue page lists from the facts alone, in due-date order, so the status and commune are
+# copied there (kept by `after`, like the counts) and one index serves "this ministry and status
+# by due date" with the commune checked in the index (PostgreSQL INCLUDE): a page walks the
+# index in order and joins the registrations for its own rows only.
 db.console_facts.append_column(Column("status", String(40)))
 db.console_facts.append_column(Column("commune_code", String(16)))
 NEW_COLUMNS.append((db.console_facts, ("status", "commune_code")))
@@ -76,9 +77,10 @@ NEW_INDEXES.extend(
             "ix_console_facts_list",
             _facts.ministry,
             _facts.status,
-            _facts.commune_code,
             _facts.due_at,
             _facts.submitted_at,
+            _facts.registration_id,
+            postgresql_include=["commune_code"],
         ),
         # Due soon / overdue on their edge days read the facts by due date; an all-ministries
         # account has no ministry to lead `ix_console_facts_ministry_due` with.
@@ -167,15 +169,6 @@ def copy_status(conn: Connection, where: ColumnElement[bool]) -> None:
             commune_code=select(regs.c.commune_code).where(of).scalar_subquery(),
         )
     )
-
-
-@contextmanager
-def moving(conn: Connection, ids: Iterable[str]) -> Iterator[None]:
-    """`before` and `after` around the block."""
-    wanted = sorted(set(ids))
-    seen = before(conn, wanted)
-    yield
-    after(conn, wanted, seen)
 
 
 def ensure(engine: Engine) -> None:
