@@ -412,7 +412,8 @@ def _load_gazetteer() -> Any:
 
 def run(opts: KioskOptions, *, windowed: bool = False, size: tuple[int, int] | None = None) -> int:
     """Run the kiosk until quit. SALA_EXIT_WHEN_SHOWN=1 quits after the first paint and prints
-    `SHOWN_AT=<unix time>` (the start-up benchmark uses it)."""
+    `SHOWN_AT=<unix time>`, the heavy modules already imported and the process's CPU seconds so
+    far (`CPU=`: the start-up benchmarks compare it, steadier than wall time on a busy machine)."""
     pause_gc_for_startup()  # back on after the first paint (`ui.policy`)
     app = ensure_app()
     load_fonts()
@@ -429,7 +430,11 @@ def run(opts: KioskOptions, *, windowed: bool = False, size: tuple[int, int] | N
 
         def shown() -> None:
             heavy = [m for m in HEAVY_MODULES if m in sys.modules]
-            print(f"SHOWN_AT={time.time():.6f} HEAVY={','.join(heavy) or '-'}", flush=True)
+            print(
+                f"SHOWN_AT={time.time():.6f} HEAVY={','.join(heavy) or '-'} "
+                f"CPU={time.process_time():.4f}",
+                flush=True,
+            )
             app.quit()
 
         window.first_shown.connect(shown)

@@ -292,7 +292,7 @@ class RuntimePolicy(QObject):
         is healthy. Files, so an io worker writes them, never before the first paint; each
         write takes the latest state, so the last one written is always the current one."""
         data_dir = getattr(self.nav.ctx.config, "data_dir", None)
-        if data_dir is None or not self.shell.shown_once:
+        if data_dir is None or not self.shell.shown_once or self.nav.ctx.tasks.closed:
             return
         stamp = not self._stamped and self.nav.current == self.nav.home
         self._stamped = self._stamped or stamp

@@ -116,6 +116,12 @@ class TaskManager(QObject):
         return self._submit(self._io, fn, on_done, on_error, with_store=False)
 
     @property
+    def closed(self) -> bool:
+        """True after `shutdown`: a timer that fires late (a window closed as a test ends, or
+        the kiosk quitting) checks this rather than submitting work that would raise."""
+        return self._closed
+
+    @property
     def pending(self) -> int:
         with self._lock:
             return self._pending

@@ -292,8 +292,9 @@ class StaffDesk:
             raise NotAllowed(f"Role {session.role} may not {Action(action)}.")
 
     def sign_out(self, session: StaffSession, *, reason: str = "user") -> None:
-        """End the session (`reason`: "user" or "idle"), audited once."""
-        if reason not in ("user", "idle"):
+        """End the session (`reason`: "user", "idle", or "assisted": an assisted application
+        finished and the PIN is asked again), audited once."""
+        if reason not in ("user", "idle", "assisted"):
             raise ValueError(f"unknown sign-out reason {reason!r}")
         session.end()
         if not session.signed_out:
@@ -390,15 +391,21 @@ class StaffDesk:
         return _member(row), code
 
     def disable(self, session: StaffSession, staff_id: str) -> None:
-        """Turn a clerk's account off here at once (reported to the server)."""
+        """Turn a clerk's account off here at once (reported to the server), and remove its
+        photo in the same transaction: an account turned off never keeps its face, even when
+        the kiosk stops between the two. Turning off one already off removes a photo left."""
+        from kiosk.staff import photo
+
         row = self._target(session, staff_id, Action.MANAGE_LOCAL_CLERKS, clerks_only=True)
-        if row.status == Status.DISABLED:
-            return
         with self._store.staff_tx():
-            self._store.staff_write(replace(self._row(staff_id), status=Status.DISABLED.value))
-            self._store.audit.append(session.staff_id, "staff.disabled", staff_id, {})
-            self._store.staff_queue_change(staff_id, "disable", session.staff_id, {})
-        self.remove_photo(session, staff_id)  # no face kept for an account turned off
+            if row.status != Status.DISABLED:
+                row = replace(self._row(staff_id), status=Status.DISABLED.value)
+                self._store.staff_write(row)
+                self._store.audit.append(session.staff_id, "staff.disabled", staff_id, {})
+                self._store.staff_queue_change(staff_id, "disable", session.staff_id, {})
+            removed = photo.unassign(self._store, session.staff_id, staff_id)
+        if removed:
+            photo.sweep(self._store)
 
     def reset_pin(self, session: StaffSession, staff_id: str) -> str:
         """Forget a clerk's PIN and lock state; returns a new one-time first sign-in code."""

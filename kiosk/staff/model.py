@@ -43,6 +43,7 @@ class Action(StrEnum):
     SIGN_END_OF_DAY = "sign_end_of_day"
     SETUP = "setup"
     DIAGNOSTICS = "diagnostics"
+    USB_EXPORT = "usb_export"  # every unsent application onto a stick (sync.client.usb_export)
 
 
 CLERK_ACTIONS = frozenset(
@@ -57,13 +58,14 @@ CLERK_ACTIONS = frozenset(
         Action.ASSIST,
     }
 )
-# A supervisor is a clerk who can also unlock, manage the kiosk's own clerks and sign the day.
-# A technician installs and diagnoses: no citizen data at all.
+# A supervisor is a clerk who can also unlock, manage the kiosk's own clerks, sign the day and
+# export to USB. A technician installs, diagnoses and carries the encrypted USB bundle (it
+# cannot read it): no citizen data on screen at all.
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.CLERK: CLERK_ACTIONS,
     Role.SUPERVISOR: CLERK_ACTIONS
-    | {Action.UNLOCK, Action.MANAGE_LOCAL_CLERKS, Action.SIGN_END_OF_DAY},
-    Role.TECHNICIAN: frozenset({Action.SETUP, Action.DIAGNOSTICS}),
+    | {Action.UNLOCK, Action.MANAGE_LOCAL_CLERKS, Action.SIGN_END_OF_DAY, Action.USB_EXPORT},
+    Role.TECHNICIAN: frozenset({Action.SETUP, Action.DIAGNOSTICS, Action.USB_EXPORT}),
 }
 
 

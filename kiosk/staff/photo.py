@@ -40,8 +40,9 @@ if TYPE_CHECKING:
 PHOTO_DIR = "staff-photos"
 SETTING = "staff.photos"  # {staff id: sha256 of the stored JPEG}
 MAX_INPUT_BYTES = 8_000_000  # a phone photo fits; anything larger is not a portrait
-MAX_SIDE = 6000  # pixels: larger images are refused before they are decoded in full
+MAX_SIDE = 6000  # pixels, read from the JPEG's header: larger ones are never decoded
 MIME = "image/jpeg"
+JPEG_MAGIC = b"\xff\xd8\xff"
 
 
 class PhotoRefused(StaffError):
@@ -95,20 +96,29 @@ def portrait_from_frame(frame: np.ndarray, report: FaceReport | None = None) -> 
 
 
 def checked_portrait(data: bytes) -> bytes:
-    """Check a JPEG/PNG and return the portrait to store (the same bytes when they already are
-    one). PhotoRefused when unreadable, too large, or failing the check."""
+    """Check a JPEG and return the portrait to store (the same bytes when they already are
+    one). PhotoRefused when unreadable, too large, or failing the check.
+
+    JPEG only, its size read from its header (`kiosk.capture.imports.jpeg_size`) before
+    anything is decoded, so an image too large is refused without being decoded. (OpenCV
+    inflates a PNG whole even for a reduced decode; the kiosk's camera gives JPEGs anyway.)"""
     import cv2
     import numpy as np
 
     from kiosk.capture import check_face, make_portrait
     from kiosk.capture import thresholds as T
+    from kiosk.capture.errors import CaptureError
+    from kiosk.capture.imports import jpeg_size
 
-    if not data or len(data) > MAX_INPUT_BYTES:
-        raise PhotoRefused("Staff photo empty or too large.")
-    buf = np.frombuffer(data, np.uint8)
-    header = cv2.imdecode(buf, cv2.IMREAD_REDUCED_GRAYSCALE_8)  # cheap size probe
-    if header is None or max(header.shape[:2]) * 8 > MAX_SIDE:
+    if not data or len(data) > MAX_INPUT_BYTES or data[:3] != JPEG_MAGIC:
+        raise PhotoRefused("Staff photo empty, too large or not a JPEG.")
+    try:
+        side = max(jpeg_size(data))
+    except CaptureError:
+        side = 0
+    if not 0 < side <= MAX_SIDE:
         raise PhotoRefused("Staff photo unreadable or too large.")
+    buf = np.frombuffer(data, np.uint8)
     image = cv2.imdecode(buf, cv2.IMREAD_COLOR)
     if image is None:
         raise PhotoRefused("Staff photo unreadable.")
@@ -117,7 +127,7 @@ def checked_portrait(data: bytes) -> bytes:
     if why is not None:
         raise why
     h, w = image.shape[:2]
-    if (w, h) == T.PORTRAIT_SIZE and data[:3] == b"\xff\xd8\xff":
+    if (w, h) == T.PORTRAIT_SIZE:
         return data
     return bytes(make_portrait(image, report))
 
@@ -183,14 +193,28 @@ def remove_photo(desk: StaffDesk, store: Store, session: StaffSession, staff_id:
     Also for a turned-off account: a face is not kept for someone who left."""
     _target(desk, session, staff_id, active=False)
     with store.staff_tx():
-        held = photo_ids(store)
-        if staff_id not in held:
-            return False
-        del held[staff_id]
-        store.staff_put_setting(SETTING, held)
-        store.audit.append(session.staff_id, "staff.photo_removed", staff_id, {})
-    _forget(photo_vault(store), store)
+        removed = unassign(store, session.staff_id, staff_id)
+    if removed:
+        sweep(store)
+    return removed
+
+
+def unassign(store: Store, actor: str, staff_id: str) -> bool:
+    """Inside the caller's `staff_tx`: `staff_id` has no photo any more (audited by `actor`),
+    so it commits with whatever else that transaction holds (`StaffDesk.disable`: an account
+    turned off never keeps its face). False if it had none. `sweep` after the commit."""
+    held = photo_ids(store)
+    if staff_id not in held:
+        return False
+    del held[staff_id]
+    store.staff_put_setting(SETTING, held)
+    store.audit.append(actor, "staff.photo_removed", staff_id, {})
     return True
+
+
+def sweep(store: Store) -> None:
+    """After a commit that dropped or replaced a photo: delete the files nobody uses."""
+    _forget(photo_vault(store), store)
 
 
 def _forget(vault: MediaVault, store: Store) -> None:

@@ -308,6 +308,21 @@ class SyncStoreMixin:
         value = self.get_setting(FEED_CURSOR)
         return str(value) if value is not None else None
 
+    def acknowledged_codes(
+        self, *, after_seq: int = 0, limit: int = 100
+    ) -> list[tuple[int, str, str]]:
+        """(seq, registration id, receipt verification code) of registrations the server
+        acknowledged (a receipt is held, purged ones too), by seq after `after_seq`: the
+        batches of the code backfill (`sync/client/code_backfill.py`)."""
+        with self._guard():
+            rows = self._conn.execute(
+                "SELECT r.seq, r.id, c.verification_code FROM registrations r "
+                "JOIN receipts c ON c.registration_id = r.id "
+                "WHERE r.server_receipt IS NOT NULL AND r.seq > ? ORDER BY r.seq LIMIT ?",
+                (after_seq, limit),
+            ).fetchall()
+        return [(int(seq), str(reg_id), str(code)) for seq, reg_id, code in rows]
+
     def status_history(self, reg_id: str) -> list[tuple[ServerStatus | str, str | None, str]]:
         """(status, note, at) in the order they arrived."""
         with self._guard():

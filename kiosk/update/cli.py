@@ -109,18 +109,22 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_usb(args: argparse.Namespace) -> int:
+    """Install from a stick; the request or the refusal goes to the audit (`update.audit`)."""
+    from kiosk.update import audit
+
     data_dir = _data_dir(args)
     try:
-        document, deb = spool.usb_release(args.path)
-        m = spool.request_install(
-            data_dir, document, deb, load_public_key(_key_path(args)), installed_version()
-        )
+        public = load_public_key(_key_path(args))
+        document, deb = spool.usb_release(args.path, public)  # the newest the key signed
+        m = spool.request_install(data_dir, document, deb, public, installed_version())
     except UpdateRefused as exc:
+        audit.record_in(data_dir, "usb_refused", "", {"reason": exc.code})
         print(error_text(exc, args.lang), file=sys.stderr)
         return 1
     except OSError as exc:  # the stick pulled out, or no room for the spool's copy
         print(f"{tr('update.refused.unreadable', args.lang)} ({exc.strerror})", file=sys.stderr)
         return 1
+    audit.record_in(data_dir, "usb_requested", m.version, {})
     _say("update.requested", args.lang, version=m.version)
     return 0
 
@@ -128,13 +132,15 @@ def cmd_usb(args: argparse.Namespace) -> int:
 def cmd_defer(args: argparse.Namespace) -> int:
     """The Updates page's hold-back (`deferral.defer_offer`): a hold past the cap is refused,
     not stored and then ignored by the updater."""
-    from kiosk.update import deferral
+    from kiosk.update import audit, deferral
 
+    data_dir, now = _data_dir(args), datetime.now(UTC)
     try:
-        held = deferral.defer_offer(_data_dir(args), args.days, datetime.now(UTC))
+        held = deferral.defer_offer(data_dir, args.days, now)
     except deferral.DeferRefused as refused:
         _say(refused.message_key, args.lang, **refused.params)
         return 1
+    audit.record_in(data_dir, *audit.deferred(held, args.days, now))
     _say("update.defer.done", args.lang, version=held.version, days=args.days,
          max_days=DEFAULT_MAX_DEFER_DAYS)  # fmt: skip
     return 0

@@ -20,9 +20,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from kiosk.durable import write_atomic
 from kiosk.update import state as state_mod
-from kiosk.update.manifest import Manifest, UpdateRefused, parse
+from kiosk.update.manifest import Manifest, UpdateRefused, parse, read_signed
 from kiosk.update.verify import verify_release
 from kiosk.update.versions import newer
+from kiosk.usb_sticks import read_stick_file
 from sync import protocol
 
 UPDATE_DIR = "update"
@@ -129,21 +130,33 @@ def offered(data_dir: Path) -> Manifest | None:
         return None
 
 
-def usb_release(stick: Path) -> tuple[bytes, Path]:
+def usb_release(stick: Path, public: Ed25519PublicKey | None = None) -> tuple[bytes, Path]:
     """The newest release in `<stick>/sala-update/` (or `stick` itself): its signed manifest
-    and the .deb it names, beside it."""
+    and the .deb it names, beside it. With `public` (the pinned release key), the newest among
+    those it signed: a forged manifest with a higher version does not hide the genuine one
+    (UpdateRefused: the newest one's refusal when none is signed, `no_release` when none)."""
     folder = stick / USB_DIR if (stick / USB_DIR).is_dir() else stick
     best: tuple[Manifest, bytes] | None = None
+    refused: tuple[str, UpdateRefused] | None = None
     for path in sorted(folder.glob("*.manifest.json")):
-        document = path.read_bytes()
+        document = read_stick_file(path, protocol.RELEASE_MANIFEST_MAX_BYTES)
+        if document is None:
+            continue
         try:
             m = parse(json.loads(document)["manifest"])
         except (UpdateRefused, ValueError, KeyError, TypeError):
             continue
+        if public is not None:
+            try:
+                read_signed(document, public)
+            except UpdateRefused as exc:
+                if refused is None or newer(m.version, refused[0]):
+                    refused = (m.version, exc)
+                continue
         if best is None or newer(m.version, best[0].version):
             best = (m, document)
     if best is None:
-        raise UpdateRefused("no_release", str(folder))
+        raise refused[1] if refused is not None else UpdateRefused("no_release", str(folder))
     return best[1], folder / best[0].deb_file
 
 

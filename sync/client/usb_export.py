@@ -7,6 +7,11 @@ and signed with the device key. Free space is checked first; the file is written
 temp name, fsynced, then renamed, so a stick pulled mid-write holds no bundle at all, never a
 half one (and a half one would fail its signed hash anyway).
 
+Who exports is checked here, not only on the screen: a signed-in staff member (`by`, their
+`StaffSession`) must hold `usb_export` (supervisors and technicians; a clerk is refused) and is
+the audit entry's actor with their role. `by=None` is the machine's own technician (`sala export`
+at the shell, the technician screen reached with a setup code), recorded as "technician".
+
 Nothing leaves the outbox: the registrations are only noted as carried (setting `usb.carried`,
 `{registration id: bundle id}`; no schema change) until a return bundle or the network brings
 their receipts. Sending them online meanwhile is harmless: the server answers the same
@@ -22,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.model import utc_now
 from kiosk.update.cli import installed_version
@@ -35,6 +40,9 @@ from sync.client.usb_key import UsbError
 from sync.client.usb_writer import encrypted_body, write_bundle
 from sync.protocol import usb as fmt
 
+if TYPE_CHECKING:
+    from kiosk.staff import StaffSession
+
 log = logging.getLogger(__name__)
 
 CARRIED_SETTING = "usb.carried"  # {registration id: bundle id}: on a stick, not yet receipted
@@ -42,6 +50,7 @@ EXPORTS_SETTING = "usb.exports"  # the last exports: [{"bundle_id", "at", "file"
 FREE_MARGIN = 1024 * 1024  # bytes left free on the stick beyond the bundle
 AUDIT_MAX = 1000  # entries per bundle, the server's batch limit
 STAFF_MAX = 100
+TECHNICIAN = "technician"  # the audit's actor when nobody is signed in (the CLI, a setup code)
 
 
 @dataclass(frozen=True)
@@ -114,11 +123,15 @@ def export(
     data_dir: Path,
     to: Path,
     *,
+    by: StaffSession | None = None,
     on_chunk: Callable[[int], None] | None = None,
     clock: Callable[[], datetime] = utc_now,
 ) -> ExportResult:
     """Write the bundle into directory `to` (the mounted stick); UsbError says why not, and
-    then nothing on the kiosk changed."""
+    then nothing on the kiosk changed. `by`: the signed-in staff member exporting (see the
+    module docstring); NotAllowed / SessionExpired / AccountDisabled (kiosk.staff) before
+    anything is read when they may not."""
+    actor = _actor(store, by)
     to = Path(to)
     if not to.is_dir():
         raise UsbError(f"{to} is not a folder (is the stick mounted?)", key="usb.error.no_stick")
@@ -157,11 +170,32 @@ def export(
     store.set_setting(
         EXPORTS_SETTING, [*list(store.get_setting(EXPORTS_SETTING) or [])[-9:], record]
     )
-    audit_entry(store, "usb.exported", bundle_id, {"registrations": count, "media": files})
+    details = {"registrations": count, "media": files, "role": actor[1]}
+    audit_entry(store, "usb.exported", bundle_id, details, actor=actor[0])
     log.info("usb: exported %d registrations, %d files, %d bytes", count, files, size)
     return ExportResult(to / name, bundle_id, count, files, size)
 
 
-def audit_entry(store: Any, action: str, subject: str, details: dict[str, Any]) -> None:
-    """Ids and counts only (the audit reaches the server)."""
-    store.audit.append("technician", action, subject, details)
+def _actor(store: Any, by: StaffSession | None) -> tuple[str, str]:
+    """(actor, role) for the audit, once `by` may export: the session not ended, the account
+    still active in that role (the roster may have changed it), the role's permission. Its
+    idle clock is the screen's (the journey's), so it is neither read nor touched here."""
+    if by is None:
+        return TECHNICIAN, TECHNICIAN
+    from kiosk.staff import IDLE_TIMEOUT, Action, NotAllowed, SessionExpired, StaffDesk
+    from kiosk.staff.model import role_can
+
+    if by.ended:
+        raise SessionExpired("The staff session ended.", minutes=IDLE_TIMEOUT.seconds // 60)
+    member = StaffDesk(store).member(by.staff_id)  # UnknownStaff when gone
+    if not member.active or member.role != by.role or not role_can(by.role, Action.USB_EXPORT):
+        raise NotAllowed(f"Staff {by.staff_id} ({by.role}) may not export to USB.")
+    return by.staff_id, str(by.role)
+
+
+def audit_entry(
+    store: Any, action: str, subject: str, details: dict[str, Any], *, actor: str = ""
+) -> None:
+    """Ids and counts only (the audit reaches the server); `actor` the staff id, else the
+    machine's technician."""
+    store.audit.append(actor or TECHNICIAN, action, subject, details)

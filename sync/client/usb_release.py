@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from kiosk.diagnostics.store_checks import MIN_FREE_BYTES, free_space
 from kiosk.model import utc_now
@@ -33,6 +34,9 @@ from sync import protocol
 log = logging.getLogger(__name__)
 _QUIET = ("already_installed", "rollback")  # the kiosk is as new or newer: nothing to say
 _FINAL = ("refused", "rolled_back", "rollback_failed", "rollback_unavailable")  # root unit's
+# Writes the .deb into the open file, from the bundle it is streamed out of (never held whole);
+# UpdateRefused("unreadable") if the bundle no longer reads as it did when it was verified.
+DebWriter = Callable[[BinaryIO], None]
 
 
 def _held(data_dir: Path, version: str) -> str | None:
@@ -61,7 +65,7 @@ class ReleaseOutcome:
 def receive(
     data_dir: Path,
     entry: dict[str, Any],
-    files: dict[str, bytes],
+    files: Mapping[str, bytes | DebWriter],
     *,
     key: Path | None = None,
     installed: str | None = None,
@@ -69,8 +73,8 @@ def receive(
     margin: int = MIN_FREE_BYTES,
 ) -> ReleaseOutcome:
     """Check the bundle's release `entry` (`{"manifest": <signed document>, ...}`) and its
-    .deb (`files[sha256]`), then ask for its install; what happened, never an exception for
-    a bad release."""
+    .deb (`files[sha256]`: its bytes, or a `DebWriter`), then ask for its install; what
+    happened, never an exception for a bad release."""
     data_dir = Path(data_dir)
     now = now or utc_now()
     installed = installed or installed_version()
@@ -109,7 +113,10 @@ def receive(
     tmp = folder / f".usb-{m.sha256[:16]}.deb.part"
     try:
         with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
-            f.write(data)
+            if isinstance(data, bytes):
+                f.write(data)
+            else:  # streamed from the bundle, a piece at a time
+                data(f)
         check_deb(tmp, m)
         until, first = spool.deferral(data_dir, m.version)
         # idle=True: the root unit waits until no session runs before dpkg (kiosk.update.apply)

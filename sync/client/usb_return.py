@@ -10,20 +10,30 @@ cursor never goes back, so a return bundle older than the last online pull does 
 Applied bundle ids are kept (`usb.returns`): a second import says so and changes nothing.
 The bundle's signed time counts as a server contact for release freshness, and a release in it
 goes to the updater as a downloaded one does (`usb_release.receive`).
+A stick is someone else's: its files are opened through `kiosk.usb_sticks` (regular files only,
+never waiting on a FIFO or reading a device, at most `RETURN_MAX_BYTES`), as this runs on the
+db worker. The bundle is read as a stream (`usb_reader.BundleReader`): header and signature,
+then one pass over the whole body that checks everything and keeps nothing (a damaged bundle is
+refused before anything in it is used), then the index, and a release's .deb streamed from the
+bundle into the updater's file: about one segment plus the index is held, never the bundle.
 """
 
 from __future__ import annotations
 
+import io
 import logging
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from kiosk.model import utc_now
 from kiosk.store.errors import StoreError
+from kiosk.update.manifest import UpdateRefused
 from kiosk.update.spool import note_contact, note_offer
+from kiosk.usb_sticks import open_stick_file, read_stick_head
 from sync import protocol
 from sync.client import usb_key
 from sync.client.api import Refused
@@ -33,9 +43,13 @@ from sync.client.push import problem_key
 from sync.client.usb_export import CARRIED_SETTING, audit_entry, identity_or_fail
 from sync.client.usb_key import UsbError
 from sync.protocol import usb as fmt
+from sync.protocol.usb_reader import BundleReader
 
 log = logging.getLogger(__name__)
 RETURNS_SETTING = "usb.returns"  # ids of return bundles already applied (the last 50)
+# A return bundle is receipts, feed entries, catalogs and at most one release (.deb ~105 MB):
+# anything larger is not one, and is refused before it is read.
+RETURN_MAX_BYTES = 512 * 1024 * 1024
 
 
 @dataclass
@@ -73,30 +87,78 @@ class _BundleDocuments:
         return _Answer(self.documents.get(path) if method == "GET" else None)
 
 
-def read(data_dir: Path, blob: bytes) -> tuple[dict[str, Any], dict[str, Any], dict[str, bytes]]:
-    """(manifest, index, files by sha256) of a return bundle meant for this kiosk; UsbError
+def _open(source: Path | bytes) -> BundleReader:
+    """The bundle as a reader: a file opened as a stick's (`open_return_file`), or bytes."""
+    try:
+        return BundleReader(
+            io.BytesIO(source) if isinstance(source, bytes) else open_return_file(source)
+        )
+    except fmt.BundleError as exc:
+        raise UsbError.from_bundle(exc) from exc
+    except OSError as exc:  # the stick was pulled
+        raise UsbError(f"Cannot read the bundle: {exc}", key="usb.error.unreadable") from exc
+
+
+def read(data_dir: Path, reader: BundleReader) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(manifest, index) of a return bundle meant for this kiosk, its body read through once
+    and checked whole (hashes, index, every file) before anything in it is used; UsbError
     otherwise."""
     identity = identity_or_fail(data_dir)
+    manifest = reader.manifest
     try:
-        parsed = fmt.parse(blob)
-        if parsed.manifest.get("kind") != fmt.KIND_RETURN:
+        if manifest.get("kind") != fmt.KIND_RETURN:
             raise fmt.BundleError("wrong_kind", "This is a kiosk's export, not a return bundle.")
-        if parsed.manifest.get("device_id") != identity.device_id:
+        if manifest.get("device_id") != identity.device_id:
             raise UsbError(
-                f"This return bundle is for device {parsed.manifest.get('device_id')}, "
+                f"This return bundle is for device {manifest.get('device_id')}, "
                 f"not this kiosk ({identity.device_id}).",
                 key="usb.error.wrong_device",
             )
-        if parsed.manifest.get("commune_code") != identity.commune_code:
+        if manifest.get("commune_code") != identity.commune_code:
             raise UsbError(
-                f"This return bundle is for commune {parsed.manifest.get('commune_code')}.",
+                f"This return bundle is for commune {manifest.get('commune_code')}.",
                 key="usb.error.wrong_commune",
             )
-        fmt.check_signature(parsed, identity.server_public_key)
-        index, files = fmt.unpack_payload(parsed.body)
+        fmt.check_signature(reader.header, identity.server_public_key)
+        reader.verify(limit=0)  # every file hashed in pieces: nothing held
+        index = reader.payload().index()
     except fmt.BundleError as exc:
         raise UsbError.from_bundle(exc) from exc
-    return parsed.manifest, index, files
+    except OSError as exc:  # the stick was pulled while it was read
+        raise UsbError(f"Cannot read the bundle: {exc}", key="usb.error.unreadable") from exc
+    return manifest, index
+
+
+def _deb_writer(reader: BundleReader, sha256: str) -> Callable[[BinaryIO], None]:
+    """Writes the file `sha256` of the bundle into an open file, a piece at a time, read again
+    (and checked again) from the stick: for `usb_release.receive`, which checks the release's
+    signature first and its .deb after. A bundle that no longer reads as it did is
+    UpdateRefused("unreadable"); a failed write (the kiosk's disk) stays an OSError."""
+
+    def write(out: BinaryIO) -> None:
+        failed = False
+
+        def put(piece: memoryview) -> None:
+            nonlocal failed
+            try:
+                out.write(piece)
+            except OSError:
+                failed = True
+                raise
+
+        try:
+            for _item, _data in reader.payload().media(
+                0, lambda item: put if item.get("sha256") == sha256 else None
+            ):
+                pass
+        except fmt.BundleError as exc:
+            raise UpdateRefused("unreadable", exc.message) from exc
+        except OSError as exc:
+            if failed:
+                raise
+            raise UpdateRefused("unreadable", str(exc)) from exc
+
+    return write
 
 
 def _receipts(store: Any, server_key: str, index: dict[str, Any], result: ReturnResult) -> None:
@@ -162,11 +224,19 @@ def _feed(store: Any, data_dir: Path, index: dict[str, Any]) -> int:
 
 
 def apply_return(
-    store: Any, data_dir: Path, blob: bytes, *, clock: Callable[[], datetime] = utc_now
+    store: Any, data_dir: Path, source: Path | bytes, *, clock: Callable[[], datetime] = utc_now
 ) -> ReturnResult:
-    """Apply a return bundle's contents (see the module docstring); UsbError if refused.
-    `clock` is the kiosk's (a technician's deferral of a release is in its time)."""
-    manifest, index, files = read(data_dir, blob)
+    """Apply a return bundle's contents (see the module docstring), from its file on a stick
+    (read as a stream) or its bytes; UsbError if refused. `clock` is the kiosk's (a
+    technician's deferral of a release is in its time)."""
+    with _open(source) as reader:
+        return _apply(store, data_dir, reader, clock)
+
+
+def _apply(
+    store: Any, data_dir: Path, reader: BundleReader, clock: Callable[[], datetime]
+) -> ReturnResult:
+    manifest, index = read(data_dir, reader)
     identity = identity_or_fail(data_dir)
     result = ReturnResult(str(manifest["bundle_id"]))
     done = list(store.get_setting(RETURNS_SETTING) or [])
@@ -189,7 +259,7 @@ def apply_return(
         except UsbError as exc:
             log.warning("usb: key in the return bundle refused: %s", exc.message)
     if isinstance(index.get("release"), dict):
-        _release(data_dir, index["release"], files, result, clock())
+        _release(data_dir, index, reader, result, clock())
     carried = dict(store.get_setting(CARRIED_SETTING) or {})
     for reg_id in result.accepted:
         carried.pop(reg_id, None)
@@ -220,15 +290,18 @@ def _contact(data_dir: Path, manifest: dict[str, Any]) -> None:
 
 def _release(
     data_dir: Path,
-    entry: dict[str, Any],
-    files: dict[str, bytes],
+    index: dict[str, Any],
+    reader: BundleReader,
     result: ReturnResult,
     now: datetime,
 ) -> None:
-    """Hand a release in the bundle to the updater; its refusal never undoes the import."""
+    """Hand a release in the bundle to the updater, its .deb streamed from the bundle (once
+    the updater has checked its signed manifest); its refusal never undoes the import."""
     from sync.client.usb_release import receive
 
-    outcome = receive(data_dir, entry, files, now=now)
+    shas = {str(m.get("sha256")) for m in index.get("media") or [] if isinstance(m, dict)}
+    files = {sha: _deb_writer(reader, sha) for sha in shas}
+    outcome = receive(data_dir, index["release"], files, now=now)
     if outcome.state == "requested":
         result.release = outcome.version
     elif outcome.state in ("refused", "bad_release", "no_space"):
@@ -241,11 +314,29 @@ def import_file(store: Any, data_dir: Path, path: Path) -> ReturnResult:
     path = Path(path)
     if path.is_dir():
         return _import_folder(store, data_dir, path)
+    return apply_return(store, data_dir, path)
+
+
+def open_return_file(path: Path) -> BinaryIO:
+    """A return bundle file on a stick, opened through the one stick reader (regular files
+    only, size-capped, never blocking on a FIFO or reading /dev/zero for ever: this runs on
+    the db worker); UsbError in the technician's words otherwise. The caller closes it."""
+    opened = open_stick_file(path, RETURN_MAX_BYTES)
+    if opened is not None:
+        return opened
     try:
-        blob = path.read_bytes()
+        info = path.stat()  # only to say why: a stat never blocks, even on a FIFO
     except OSError as exc:
         raise UsbError(f"Cannot read {path}: {exc}", key="usb.error.unreadable") from exc
-    return apply_return(store, data_dir, blob)
+    if not stat.S_ISREG(info.st_mode):
+        raise UsbError(f"{path} is not a regular file.", key="usb.error.not_a_bundle")
+    if info.st_size > RETURN_MAX_BYTES:
+        raise UsbError(
+            f"{path} is {info.st_size} bytes, over the {RETURN_MAX_BYTES} a return bundle has.",
+            key="usb.error.too_large",
+            mb=RETURN_MAX_BYTES // (1024 * 1024),
+        )
+    raise UsbError(f"Cannot read {path}.", key="usb.error.unreadable")
 
 
 def returns_on(folder: Path, device_id: str) -> list[Path]:
@@ -256,10 +347,10 @@ def returns_on(folder: Path, device_id: str) -> list[Path]:
 
 
 def _created(path: Path) -> str:
+    head = read_stick_head(path, fmt.PEEK_BYTES)  # a FIFO or a device is never opened to wait
     try:
-        with path.open("rb") as f:
-            return str(fmt.peek_manifest(f.read(fmt.PEEK_BYTES)).get("created_at", ""))
-    except (OSError, fmt.BundleError):
+        return str(fmt.peek_manifest(head).get("created_at", "")) if head else ""
+    except fmt.BundleError:
         return ""  # unreadable or damaged: first, so its refusal is said before anything
 
 

@@ -27,6 +27,7 @@ from sync.client.api import Api, Offline, ServerBusy, SyncError
 from sync.client.audit_push import push_audit
 from sync.client.backoff import Backoff
 from sync.client.clerk_push import push_clerk
+from sync.client.code_backfill import backfill_codes
 from sync.client.device_report import send_device_report
 from sync.client.pull import pull_changes
 from sync.client.purge import purge
@@ -99,6 +100,7 @@ def sync_once(
         if not r.ok and not r.flagged:  # the link broke: pulling would fail the same way
             return results, 0, purge(store, data_dir=data_dir)
     push_staff_changes(store, api)
+    backfill_codes(store, api)  # once: codes of commits made before kiosks sent them
     push_clerk(store, api, is_cancelled=is_cancelled)  # supplements, staff events, end of day
     pulled = pull_changes(store, api, data_dir=data_dir)
     purged = purge(store, data_dir=data_dir)

@@ -19,6 +19,7 @@ from sync.server import (
     auth,
     catalog,
     clerk_events,
+    code_backfill,
     db,
     decisions,
     device_reports,
@@ -34,6 +35,7 @@ from sync.server import (
     versions,
 )
 from sync.server.config import ServerConfig
+from sync.server.console import usb_upload as console_usb
 from sync.server.console import web as console_web
 from sync.server.context import Context
 from sync.server.errors import ApiError
@@ -78,11 +80,13 @@ def open_context(config: ServerConfig) -> Context:
 
 
 def sweep(ctx: Context) -> dict[str, int]:
-    """Housekeeping, on start and every `sweep_interval_s`: expired uploads, old nonces, feed."""
+    """Housekeeping, on start and every `sweep_interval_s`: expired uploads, old nonces, feed,
+    the console's expired USB return bundles."""
     return {
         "uploads_expired": uploads.expire_uploads(ctx),
         "nonces_purged": auth.purge_nonces(ctx.engine),
         "changes_compacted": feed.compact(ctx.engine, ctx.config.feed_retention_s),
+        "usb_returns_expired": console_usb.expire_returns(ctx.config.data_dir),
     }
 
 
@@ -114,6 +118,7 @@ def create_app(config: ServerConfig) -> FastAPI:
         decisions.router,
         feed.router,
         staff_changes.router,
+        code_backfill.router,
         audit_upload.router,
         versions.router,
         clerk_events.router,

@@ -5,9 +5,13 @@ kept with `review = "unknown_service"` for a supervisor. Every published version
 kiosk may still be on an older one.
 
 `publish` is the one way a version reaches the feed (API, `sala server publish`, the console).
-It checks only JSON and `version`; the back office checks an upload with the kiosk's own
-validator (`sync.protocol.catalog.validate`) first, and keeps it as a draft until an admin
-publishes it (`save_draft`, `publish_draft`).
+A catalog goes through the kiosk's own validator (`sync.protocol.catalog.validate.check_catalog`)
+first: a document a kiosk would refuse is refused here with every problem (`CatalogRefused`) and
+nothing changes. The back office also checks an upload before keeping it as a draft until an
+admin publishes it (`save_draft`, `publish_draft`). `append_document` is the unchecked step
+below: only the first start's `--catalog` file (`import_initial`) and tests that must put a bad
+catalog on the feed (to test the kiosk's own refusal) use it; no route, page or `publish`
+command does.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
 
+from sync.protocol.catalog.schema import CatalogError
+from sync.protocol.catalog.validate import check_catalog
 from sync.server import db
 from sync.server.tables import catalog_drafts
 
@@ -71,11 +77,49 @@ def known_services(conn: Connection) -> frozenset[tuple[str, str]]:
     return _known_cache[key][1]
 
 
-def publish(conn: Connection, kind: str, raw: bytes) -> str:
-    """Store a new catalog/gazetteer version and announce it in the feed; returns the version.
+class CatalogRefused(ValueError):
+    """A catalog the kiosk's validator refuses; `errors` holds every problem it found."""
 
-    Raises ValueError with a sentence if the document is not JSON or has no string `version`.
+    def __init__(self, name: str, errors: list[CatalogError]) -> None:
+        self.name = name
+        self.errors = errors
+        super().__init__(f"{name}: {len(errors)} problem(s) a kiosk would refuse.")
+
+    def problems(self) -> list[dict[str, Any]]:
+        """The problems as JSON: where (the validator's path), the code and the words. A path
+        may quote the document's own keys: a lone surrogate in one is spelled out (`\\ud800`),
+        since it has no UTF-8 form."""
+
+        def text(s: str) -> str:
+            return s.encode("utf-8", "backslashreplace").decode("utf-8")
+
+        return [
+            {
+                "field": text(e.field),
+                "code": e.code,
+                "message": {"km": text(e.text.km), "en": text(e.text.en)},
+            }
+            for e in self.errors
+        ]
+
+
+def publish(conn: Connection, kind: str, raw: bytes, *, name: str = "catalog.json") -> str:
+    """Check, store and announce a new catalog/gazetteer version; returns the version.
+
+    A catalog must pass `check_catalog` (CatalogRefused, a ValueError, lists every problem);
+    then as `append_document`. Nothing is written when it raises.
     """
+    if kind == "catalog":
+        found = check_catalog(raw, name)
+        if not found.ok:
+            raise CatalogRefused(name, found.errors)
+    return append_document(conn, kind, raw)
+
+
+def append_document(conn: Connection, kind: str, raw: bytes) -> str:
+    """Store a version and announce it in the feed, checking only JSON and `version` (ValueError
+    with a sentence; FileExistsError for a version already published). Unchecked: routes and
+    commands call `publish`."""
     from sync.server.feed import append_change
 
     if kind not in KINDS:
@@ -105,7 +149,10 @@ def publish(conn: Connection, kind: str, raw: bytes) -> str:
 
 
 def import_initial(engine: Engine, path: Path | None) -> None:
-    """On first start, publish the given (or bundled) catalog so known services are known."""
+    """On first start, store the given (or bundled) catalog so known services are known.
+
+    Taken as given (`append_document`): it is the operator's own start-up file, and test
+    servers start with bare service lists; `sala server publish` and the API check."""
     candidates = (
         [path]
         if path
@@ -118,7 +165,7 @@ def import_initial(engine: Engine, path: Path | None) -> None:
             if db.get_setting(conn, "catalog_version") is not None:
                 return
             try:
-                publish(conn, "catalog", candidate.read_bytes())
+                append_document(conn, "catalog", candidate.read_bytes())
             except FileExistsError:
                 return
 
@@ -204,7 +251,7 @@ def publish_draft(conn: Connection, draft_id: str) -> str:
     row = draft(conn, draft_id)
     if row is None:
         raise LookupError(draft_id)
-    version = publish(conn, "catalog", str(row.body).encode("utf-8"))
+    version = publish(conn, "catalog", str(row.body).encode("utf-8"), name=str(row.filename))
     drop_draft(conn, draft_id)
     return version
 

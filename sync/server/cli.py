@@ -404,17 +404,35 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from sync.server.catalog import publish
+    """Publish through `catalog.publish`: a catalog a kiosk would refuse is refused here with
+    every problem, in Khmer and English as the console lists them, and nothing changes."""
+    from sync.server.catalog import CatalogRefused, publish
 
     ctx = _context(args)
     try:
+        raw = args.file.read_bytes()
         with ctx.engine.begin() as conn:
-            version = publish(conn, args.kind, args.file.read_bytes())
+            version = publish(conn, args.kind, raw, name=args.file.name)
+    except CatalogRefused as exc:
+        print(_refusal_text(exc), file=sys.stderr)
+        return 1
     except (ValueError, FileExistsError, OSError) as exc:
         print(exc, file=sys.stderr)
         return 1
     print(f"published {args.kind} {version}")
     return 0
+
+
+def _refusal_text(exc: Any) -> str:
+    """A refused catalog in the console's words (its `catalog_*` texts), English then Khmer."""
+    from sync.server.console.i18n import t
+
+    lines = [t("catalog_refused", lang, file=exc.name, n=len(exc.errors)) for lang in ("en", "km")]
+    for e in exc.errors:
+        where = e.field or t("catalog_whole_file", "en")
+        lines.append(f"  {where}: {e.text.en}\n  {' ' * len(where)}  {e.text.km}")
+    lines += [t("catalog_nothing_changed", lang) for lang in ("en", "km")]
+    return "\n".join(lines)
 
 
 def _officer_commands(cmds: Any) -> None:

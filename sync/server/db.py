@@ -406,10 +406,10 @@ def _v5(conn: Connection) -> None:
         _add_columns(conn, table, names)
 
 
-def _v6(conn: Connection) -> None:
-    """Back office at scale, flags and field kit (this round): new tables, new columns and new
-    indexes of existing tables, all declared in `sync/server/tables/`. Indexes are created one
-    by one because `create_all` only makes the indexes of tables it creates."""
+def _declared(conn: Connection) -> None:
+    """Create what `sync/server/tables/` declares and the database lacks: new tables, new
+    columns and new indexes of existing tables (idempotent). Indexes are created one by one
+    because `create_all` only makes the indexes of tables it creates."""
     from sync.server import tables
 
     metadata.create_all(conn)
@@ -419,7 +419,19 @@ def _v6(conn: Connection) -> None:
         index.create(conn, checkfirst=True)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
+def _v6(conn: Connection) -> None:
+    """Back office at scale, second-look flags and field kit."""
+    _declared(conn)
+
+
+def _v7(conn: Connection) -> None:
+    """Kept flags (`console_flags`, `flag_counts`), the processing-times rollup
+    (`timing_rollup`, `timing_days`, `console_facts.rolled`) and their indexes: a database
+    that ran v6 before they were declared gets them here."""
+    _declared(conn)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
 
 
 def make_engine(url: str) -> Engine:

@@ -23,7 +23,7 @@ from sync.server.errors import ApiError
 from sync.server.feed import append_change
 from sync.server.officers import Officer
 from sync.server.registrations import RegId
-from sync.server.tables import queue_counts
+from sync.server.tables import queue_counts, timing_rollup
 
 router = APIRouter(prefix="/v1", tags=["officers"])
 STATUSES = tuple(p.STATUS_TRANSITIONS)
@@ -72,6 +72,9 @@ def change_status(
         before = queue_counts.before(conn, [reg_id])  # the counts follow status and lock
         if assignee is not None:
             _hold(conn, reg_id, assignee, take=status == p.ServerStatus.IN_REVIEW.value)
+        # The processing times lock the facts row: after the assignment, in the order an
+        # assignment takes them (assignment row, then facts), so the two cannot deadlock.
+        timed = timing_rollup.before(conn, [reg_id])
         now = db.now()
         at = p.format_date(datetime.fromtimestamp(now, UTC))
         seq = append_change(
@@ -101,6 +104,8 @@ def change_status(
                 registration_id=reg_id, status=status, note=note, actor=who[:200], at=now
             )
         )
+        timing_rollup.record(conn, reg_id, status, now)
+        timing_rollup.after(conn, [reg_id], timed)
         officers.record(conn, officer, "status", reg_id, "ok", detail=status, who=actor)
     return seq
 
@@ -171,6 +176,8 @@ def _publish_now(engine: Engine, kind: str, authorization: str | None, raw: byte
             return version
     except FileExistsError as exc:
         refusal = ApiError(409, "already_published", str(exc))
+    except catalog.CatalogRefused as exc:  # what a kiosk would refuse: every problem, km and en
+        refusal = ApiError(422, "bad_document", str(exc), problems=exc.problems())
     except ValueError as exc:
         refusal = ApiError(422, "bad_document", str(exc))
     except ApiError as exc:

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from sync import protocol as p
+from sync.protocol.code_backfill import CONFLICT, HELD, RECORDED
 from sync.server import catalog, db, keys
 from sync.server.auth import Device, Signed, device_is_active
 from sync.server.context import Context, Ctx
@@ -140,15 +141,24 @@ def _late_code(conn: Any, reg_id: str, doc: dict[str, Any], held_sha256: str) ->
     core = {k: v for k, v in doc.items() if k != p.COMMIT_VERIFICATION_CODE}
     if p.commit_body_sha256(core) != held_sha256:
         return False
+    return record_code(conn, reg_id, code) != CONFLICT
+
+
+def record_code(conn: Any, reg_id: str, code: str) -> str:
+    """Add `code` to the stored body of `reg_id` unless it holds one: `recorded`, `held` (this
+    same code) or `conflict` (another one; never replaced). The one writer of a late code, for
+    a re-sent commit and for the backfill (`code_backfill.py`); the caller checked the device."""
     regs = db.registrations
-    body = conn.execute(  # row locked on PostgreSQL: two re-sends cannot both record a code
+    body = conn.execute(  # row locked on PostgreSQL: two senders cannot both record a code
         select(regs.c.body).where(regs.c.id == reg_id).with_for_update()
     ).scalar_one()
-    held = json.loads(body).get(p.COMMIT_VERIFICATION_CODE)
+    doc = json.loads(body)
+    held = doc.get(p.COMMIT_VERIFICATION_CODE)
     if held is not None:
-        return bool(held == code)
+        return HELD if held == code else CONFLICT
+    doc[p.COMMIT_VERIFICATION_CODE] = code
     conn.execute(regs.update().where(regs.c.id == reg_id).values(body=p.canonical_text(doc)))
-    return True
+    return RECORDED
 
 
 def commit(

@@ -21,6 +21,7 @@ import os
 import re
 import threading
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,14 +34,16 @@ from sqlalchemy import select
 
 from sync import protocol as p
 from sync.protocol import usb as fmt
+from sync.protocol.usb_reader import BundleReader
 from sync.server import audit_upload, db, feed, registrations, staff_changes, uploads
 from sync.server.auth import Device
 from sync.server.context import Context
-from sync.server.durable import write_atomic
+from sync.server.durable import fsync_dir, write_atomic
 from sync.server.errors import ApiError, json_body
 
 USB_KEY_FILE = "usb-key.pem"
 FEED_PAGE = 1000
+CHUNK = 1024 * 1024  # a release's .deb is read and written in pieces of this size
 _certificates: dict[Path, dict[str, Any]] = {}
 _key_lock = threading.Lock()
 
@@ -112,16 +115,15 @@ def _device(ctx: Context, device_id: str) -> tuple[Device, str]:
     return Device(row.id, row.commune_code, row.kiosk_number), str(row.public_key)
 
 
-def open_export(
-    ctx: Context, blob: bytes
-) -> tuple[dict[str, Any], dict[str, Any], dict[str, bytes]]:
-    """(manifest, index, media) of a kiosk's bundle, after every check; BundleError if not."""
-    parsed = fmt.parse(blob)
-    manifest = parsed.manifest
+def open_export(ctx: Context, reader: BundleReader) -> tuple[Device, X25519PrivateKey]:
+    """(the sending device, the key that opens it) once every check passed: the manifest and
+    its signature before anything of the body is read, then the whole body once (segment tags,
+    body hash, index, every file's hash) keeping nothing; BundleError if not."""
+    manifest = reader.manifest
     if manifest.get("kind") != fmt.KIND_EXPORT:
         raise fmt.BundleError("wrong_kind", "This is a return bundle; give it to the kiosk.")
     device, public_key = _device(ctx, str(manifest.get("device_id")))
-    fmt.check_signature(parsed, public_key)
+    fmt.check_signature(reader.header, public_key)
     if not re.match(registrations.UUID_PATTERN, str(manifest.get("bundle_id"))):
         # it names the return bundle's file and the console's audit rows: a UUID, checked
         # before anything is committed (a kiosk makes one with uuid4)
@@ -132,12 +134,11 @@ def open_export(
             f"The bundle says commune {manifest.get('commune_code')}, the device is enrolled "
             f"for {device.commune_code}.",
         )
-    enc = manifest.get("enc")
-    if not isinstance(enc, dict):
+    if not isinstance(manifest.get("enc"), dict):
         raise fmt.BundleError("tampered", "An export bundle must be encrypted.")
-    payload = fmt.decrypt(enc, parsed.body, usb_key(ctx))
-    index, media = fmt.unpack_payload(payload)
-    return manifest, index, media
+    key = usb_key(ctx)
+    reader.verify(key, ctx.config.max_upload)
+    return device, key
 
 
 def _upload_path(
@@ -166,22 +167,71 @@ def _upload_path(
     return f"/v1/uploads/{new_id}"
 
 
+Stored = dict[tuple[str, str], str | ApiError]  # (registration, sha256) → its upload
+
+
+def _wanted(items: Any) -> dict[str, list[tuple[str, str | None]]]:
+    """For each file, the registrations that list it with the kiosk's own upload of it, if
+    any. Entries `_commit_one` will refuse before any upload (no UUID, malformed) are left out,
+    as the one-at-a-time import stored nothing for them either."""
+    wanted: dict[str, list[tuple[str, str | None]]] = {}
+    for item in items if isinstance(items, list) else []:
+        try:
+            reg_id = str(item["id"])
+            if not re.match(registrations.UUID_PATTERN, reg_id):
+                continue
+            known = item.get("uploads") or {}
+            listed = item["body"].get("attachments") or []
+            for sha in dict.fromkeys(str(a["sha256"]) for a in listed):
+                wanted.setdefault(sha, []).append((reg_id, known.get(sha)))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            continue
+    return wanted
+
+
+def _store_media(
+    ctx: Context,
+    device: Device,
+    items: Any,
+    media: Iterator[tuple[dict[str, Any], bytes | None]],
+) -> Stored:
+    """Each file of the bundle into the upload store as it is decrypted, one at a time (the
+    largest file is what the import holds), for every registration that lists it; a file no
+    registration lists is read past. An upload refused for one registration refuses that one."""
+    wanted = _wanted(items)
+    stored: Stored = {}
+    for entry, data in media:
+        sha = str(entry["sha256"])
+        for reg_id, known in wanted.pop(sha, []):
+            try:
+                if data is None:  # over the upload limit: never held (`fmt.PayloadReader.media`)
+                    why = f"A file of {entry['size']} bytes is over the upload limit."
+                    raise ApiError(413, "too_large", why)
+                stored[(reg_id, sha)] = _upload_path(ctx, device, reg_id, sha, data, known)
+            except ApiError as exc:
+                stored[(reg_id, sha)] = exc
+        del data
+    return stored
+
+
 def _commit_one(
-    ctx: Context, device: Device, item: dict[str, Any], media: dict[str, bytes]
+    ctx: Context, device: Device, item: dict[str, Any], stored: Stored
 ) -> dict[str, Any]:
     reg_id = str(item["id"])
     body = dict(item["body"])
     if not re.match(registrations.UUID_PATTERN, reg_id):
         raise ApiError(422, "invalid_request", "The registration id is not a UUID.")
-    known = item.get("uploads") or {}
     attachments = []
     paths: dict[str, str] = {}
     for att in body.get("attachments") or []:
         sha = str(att["sha256"])
         if sha not in paths:
-            if sha not in media:
+            found = stored.get((reg_id, sha))
+            if found is None:
                 raise ApiError(409, p.ERR_ATTACHMENTS_MISSING, f"File {sha[:12]}… is not in it.")
-            paths[sha] = _upload_path(ctx, device, reg_id, sha, media[sha], known.get(sha))
+            if isinstance(found, ApiError):
+                raise found
+            paths[sha] = found
         attachments.append({**att, "upload": paths[sha]})
     body["attachments"] = attachments
     try:
@@ -222,15 +272,22 @@ def _documents(ctx: Context, changes: list[dict[str, Any]]) -> dict[str, str]:
     return out
 
 
-def import_bundle(ctx: Context, blob: bytes) -> tuple[ImportResult, bytes]:
-    """Commit everything in the bundle; returns what happened and the return bundle's bytes."""
-    manifest, index, media = open_export(ctx, blob)
-    device, _ = _device(ctx, str(manifest["device_id"]))
-    result = ImportResult(str(manifest["bundle_id"]), device.id)
+def import_bundle(ctx: Context, path: Path) -> tuple[ImportResult, Iterator[bytes]]:
+    """Commit everything in the bundle file; returns what happened and the return bundle's
+    bytes in pieces (`fmt.sealed`). The bundle is checked whole first (`open_export`), then
+    read again with its files stored one at a time, then its registrations committed in
+    order: memory is about a segment plus the largest file, whatever the bundle's size."""
+    with BundleReader(path) as reader:
+        device, key = open_export(ctx, reader)
+        payload = reader.payload(key)
+        index = payload.index()
+        files = payload.media(ctx.config.max_upload)
+        stored = _store_media(ctx, device, index.get("registrations"), files)
+    result = ImportResult(str(reader.manifest["bundle_id"]), device.id)
     receipts = []
     for item in index.get("registrations") or []:
         try:
-            done = _commit_one(ctx, device, item, media)
+            done = _commit_one(ctx, device, item, stored)
         except ApiError as exc:
             result.refused.append(
                 {"registration_id": str(item.get("id")), "error": exc.code, "message": exc.message}
@@ -269,7 +326,7 @@ def import_bundle(ctx: Context, blob: bytes) -> tuple[ImportResult, bytes]:
     back.update(pulled)
     back["documents"] = _documents(ctx, pulled.get("changes") or [])
     back["usb_key"] = key_certificate(ctx)
-    blobs: list[bytes] = []
+    deb: Path | None = None
     found = release_for(ctx.config.data_dir, index.get("app_version"))
     if found is not None:
         entry, deb = found
@@ -277,18 +334,35 @@ def import_bundle(ctx: Context, blob: bytes) -> tuple[ImportResult, bytes]:
         back["media"] = [
             {"sha256": entry["sha256"], "size": entry["size"], "mime": fmt.RELEASE_MIME}
         ]
-        blobs.append(deb)
         result.release = str(entry["version"])
     out = fmt.new_manifest(fmt.KIND_RETURN, device.id, device.commune_code, _now_text())
     out["reply_to"] = result.bundle_id
     out["counts"] = {"receipts": len(receipts), "refused": len(result.refused)}
-    return result, fmt.seal(out, fmt.pack_payload(back, blobs), ctx.key)
+    return result, fmt.sealed(out, lambda: _return_payload(back, deb), ctx.key)
 
 
-def release_for(data_dir: Path, kiosk_version: Any) -> tuple[dict[str, Any], bytes] | None:
+def _return_payload(back: dict[str, Any], deb: Path | None) -> Iterator[bytes]:
+    """The return bundle's payload: its index, then the release's .deb read from its file."""
+    yield fmt.payload_head(back)
+    if deb is not None:
+        with deb.open("rb") as f:
+            while piece := f.read(CHUNK):
+                yield piece
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while piece := f.read(CHUNK):
+            digest.update(piece)
+    return digest.hexdigest()
+
+
+def release_for(data_dir: Path, kiosk_version: Any) -> tuple[dict[str, Any], Path] | None:
     """The newest published release (`releases.publish`, by its signed `issued_at`) and its
-    .deb, unless the kiosk said it runs that version. The server holds no release key and does
-    not order Debian versions: the kiosk verifies the manifest and refuses a rollback itself."""
+    .deb's path (size and hash checked, the file not held), unless the kiosk said it runs
+    that version. The server holds no release key and does not order Debian versions: the
+    kiosk verifies the manifest and refuses a rollback itself."""
     from sync.server.releases import RELEASES_DIR
 
     best: tuple[str, str, dict[str, Any], Path] | None = None
@@ -306,22 +380,36 @@ def release_for(data_dir: Path, kiosk_version: Any) -> tuple[dict[str, Any], byt
         return None
     _, version, document, folder = best
     info = document["manifest"]["deb"]
+    deb = folder / str(info["file"])
     try:
-        deb = (folder / str(info["file"])).read_bytes()
+        size = deb.stat().st_size
+        if size != info.get("size") or _file_sha256(deb) != info.get("sha256"):
+            return None  # the stored copy is not the signed one: the kiosk would refuse it
     except OSError:
         return None
-    if len(deb) != info.get("size") or hashlib.sha256(deb).hexdigest() != info.get("sha256"):
-        return None  # the stored copy is not the signed one: the kiosk would refuse it anyway
     entry = {"version": version, "manifest": document, "file": info["file"],
-             "size": len(deb), "sha256": info["sha256"]}  # fmt: skip
+             "size": size, "sha256": info["sha256"]}  # fmt: skip
     return entry, deb
 
 
 def import_file(ctx: Context, path: Path, out_dir: Path | None = None) -> ImportResult:
-    """`import_bundle` on a file; the return bundle goes durably next to it (or to out_dir)."""
-    result, back = import_bundle(ctx, Path(path).read_bytes())
+    """`import_bundle` on a file; the return bundle goes durably next to it (or to out_dir):
+    written in pieces to a temp file, fsynced, renamed (the old file or the new, never half)."""
+    result, back = import_bundle(ctx, Path(path))
     target = Path(out_dir or Path(path).parent)
     name = f"sala-return-{result.device_id[:8]}-{result.bundle_id[:8]}{fmt.RETURN_SUFFIX}"
-    write_atomic(target / name, back)
-    result.return_path = target / name
+    final = target / name
+    tmp = final.with_name(f".{name}.{os.urandom(4).hex()}.tmp")
+    try:
+        with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644), "wb") as f:
+            for piece in back:
+                f.write(piece)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, final)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(target)
+    result.return_path = final
     return result

@@ -32,7 +32,7 @@ from sync.server.context import Context, Ctx
 from sync.server.errors import ApiError, json_body
 from sync.server.feed import append_change
 from sync.server.registrations import AttachmentIn, RegId, _missing
-from sync.server.tables import queue_counts
+from sync.server.tables import queue_counts, timing_rollup
 from sync.server.tables.clerk import registration_tombstones, registration_versions
 
 router = APIRouter(prefix="/v1/registrations", tags=["clerk"])
@@ -416,8 +416,10 @@ def purge(engine: Engine, reg_id: str, actor: str, *, force: bool = False) -> bo
             .values(body="{}", answer="{}")
         )
         before = queue_counts.before(conn, [reg_id])
+        timed = timing_rollup.before(conn, [reg_id])
         conn.execute(regs.delete().where(regs.c.id == reg_id))
         queue_counts.after(conn, [reg_id], before)  # out of the back office's queue counts
+        timing_rollup.after(conn, [reg_id], timed)  # and its processing times
         officers.record(conn, None, "purge_registration", reg_id, "ok", who=actor)
     return True
 

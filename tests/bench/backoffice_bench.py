@@ -3,6 +3,7 @@ and 20 officers working at once in the console.
 
     python tests/bench/backoffice_bench.py            # 1,000,000 applications
     python tests/bench/backoffice_bench.py --small    # 20,000, for a quick run
+    python tests/bench/backoffice_bench.py --pgdata /tmp/my-pg  # seed once, then reuse it
 
 A throwaway PostgreSQL cluster (tests/sync/pg.py, as the postgres test job starts it) is seeded
 through COPY (backoffice_seed.py) with applications over all 1,661 communes and the bundled
@@ -11,7 +12,8 @@ in the audit per worked application. Then a real server process runs on it, and 
 by `sala server officer add` sign in through the form with password + TOTP (like tests/console),
 each with its own ministry and jurisdiction (a province, a district, or the whole country for
 two ministries' headquarters). Each officer, with a think time between clicks, opens queue pages
-(several queues, filters, pages 2..n), applications from them, and (supervisors) the dashboards.
+(several queues, filters, pages 2..n), applications from them, and (supervisors) the dashboards
+and the processing times (/console/performance: the whole country for headquarters).
 
 Baseline, under the same load in the same run: an authenticated round trip that runs no queue
 SQL (a non-admin's GET /console/officers: session check, then the 403 page).
@@ -45,7 +47,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.bench.backoffice_seed import MINISTRY, seed  # noqa: E402
+from tests.bench import backoffice_keep as keep  # noqa: E402
+from tests.bench.backoffice_seed import MINISTRY, Seeded, seed  # noqa: E402
 from tests.console.conftest import CATALOG, PASSWORD, form_csrf, totp_code  # noqa: E402
 from tests.sync.conftest import ServerProcess  # noqa: E402
 from tests.sync.pg import PgCluster, find_bindir  # noqa: E402
@@ -203,35 +206,52 @@ def officer_loop(
             params = {"area": rng.choice(areas)} if areas and rng.random() < 0.5 else {}
             get("dashboard", "/console/dashboards", params)
             time.sleep(rng.uniform(0.5, 1.5) * think)
+            group = rng.choice(("service", "province", "commune"))  # the scope's processing times
+            get("dashboard", "/console/performance", {**params, "group": group})
+            time.sleep(rng.uniform(0.5, 1.5) * think)
 
 
 def run(args: argparse.Namespace) -> int:
     # SIGTERM unwinds like Ctrl-C, so the finally below stops the server and the cluster.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     n = 20_000 if args.small else args.applications
-    tmp = Path(tempfile.mkdtemp(prefix="sala-backoffice-"))
-    cluster = PgCluster().start()
+    kept = args.pgdata  # a seeded cluster kept between runs (backoffice_keep.py)
+    tmp = kept or Path(tempfile.mkdtemp(prefix="sala-backoffice-"))
+    cluster = (keep.KeptCluster(kept) if kept else PgCluster()).start()
+    state = keep.load(kept, n) if kept else None
     server: ServerProcess | None = None
     try:
-        url = cluster.create_database(f"sala_{uuid.uuid4().hex[:10]}")
-        server = ServerProcess(tmp / "server", url, ("--catalog", str(CATALOG)))
-        server.start()  # migrates the schema and publishes the bundled catalog
-        with ThreadPoolExecutor(4) as pool:
-            made = list(pool.map(lambda o: add_officer(server, *o), OFFICERS))
-        bench = [
-            (aid, ministry, prov)
-            for (aid, _s), (_u, _r, ministry, where) in zip(made, OFFICERS, strict=True)
-            for prov in {c[:2] for c in where.split(",") if c != "*"}
-        ]
-        print(f"seeding {n:,} applications over the gazetteer's communes…", flush=True)
-        dsn = f"host=127.0.0.1 port={cluster.port} user=postgres dbname={url.rsplit('/', 1)[1]}"
-        seeded = seed(dsn, communes(), n, bench, seed=args.seed)
-        print(
-            f"seeded {seeded.applications:,} applications, {seeded.history:,} history rows "
-            f"over {len(seeded.communes)} communes in {seeded.seconds:.1f} s",
-            flush=True,
-        )
-        server.stop()
+        if state is not None:
+            url = cluster.url(state["db"])
+            made = [tuple(m) for m in state["made"]]
+            seeded = Seeded(applications=n, seconds=0.0)
+            seeded.sample = {tuple(k.split(":")): v for k, v in state["sample"].items()}
+            server = ServerProcess(tmp / "server", url, ("--catalog", str(CATALOG)))
+        else:
+            url = cluster.create_database(f"sala_{uuid.uuid4().hex[:10]}")
+            server = ServerProcess(tmp / "server", url, ("--catalog", str(CATALOG)))
+            server.start()  # migrates the schema and publishes the bundled catalog
+            with ThreadPoolExecutor(4) as pool:
+                made = list(pool.map(lambda o: add_officer(server, *o), OFFICERS))
+            bench = [
+                (aid, ministry, prov)
+                for (aid, _s), (_u, _r, ministry, where) in zip(made, OFFICERS, strict=True)
+                for prov in {c[:2] for c in where.split(",") if c != "*"}
+            ]
+            print(f"seeding {n:,} applications over the gazetteer's communes…", flush=True)
+            db = url.rsplit("/", 1)[1]
+            dsn = f"host=127.0.0.1 port={cluster.port} user=postgres dbname={db}"
+            seeded = seed(dsn, communes(), n, bench, seed=args.seed)
+            print(
+                f"seeded {seeded.applications:,} applications, {seeded.history:,} history rows "
+                f"over {len(seeded.communes)} communes in {seeded.seconds:.1f} s",
+                flush=True,
+            )
+            server.stop()
+            if kept:
+                sample = {f"{m}:{p}": v for (m, p), v in seeded.sample.items()}
+                keep.save(kept, {"applications": n, "db": db, "made": made, "sample": sample})
+        keep.upgrade(url)  # tables and indexes declared since the seed; counts made once
         server.start()  # a fresh process: no caches from before the seed
         clients = [
             sign_in(server.url, u, secret)
@@ -267,7 +287,8 @@ def run(args: argparse.Namespace) -> int:
         if server is not None:
             server.stop()
         cluster.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
+        if not kept:
+            shutil.rmtree(tmp, ignore_errors=True)
     for kind in ("queue", "application", "dashboard", "baseline"):
         values = timings.ms.get(kind, [])
         if values:
@@ -295,6 +316,9 @@ def main() -> int:
     ap.add_argument("--warmup", type=float, default=10.0)
     ap.add_argument("--think", type=float, default=1.0, help="mean seconds between clicks")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument(
+        "--pgdata", type=Path, help="keep the seeded cluster in DIR and reuse it (same size)"
+    )
     args = ap.parse_args()
     if find_bindir() is None:
         print("PostgreSQL is not installed (apt-get install -y postgresql)", file=sys.stderr)

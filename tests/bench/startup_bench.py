@@ -8,7 +8,8 @@ on its first paint when SALA_EXIT_WHEN_SHOWN=1, and the modules that must not be
 before it (cv2, numpy, sqlite_utils, requests). The bare baseline creates QApplication and
 a QWidget, shows it and prints the time of its first paint. Medians are compared; the goal
 is ratio <= 1.5 (`sala kiosk --windowed`); fullscreen_ratio is the same for `sala kiosk` as a
-commune hall runs it (frameless, full-screen, no cursor). The journey is
+commune hall runs it (frameless, full-screen, no cursor); cpu_ratio compares the CPU seconds
+used by the first paint (steadier than wall time on a busy machine). The journey is
 tests/ui/test_journey_km_id_renewal.py run in a child process; its peak RSS comes from
 resource.getrusage(RUSAGE_CHILDREN) (goal <= 350 MB).
 """
@@ -37,7 +38,7 @@ class W(QWidget):
         super().paintEvent(e)
         if not self.done:
             self.done = True
-            print(f"SHOWN_AT={time.time():.6f} HEAVY=-", flush=True)
+            print(f"SHOWN_AT={time.time():.6f} HEAVY=- CPU={time.process_time():.4f}", flush=True)
             QTimer.singleShot(0, app.quit)
 app = QApplication(sys.argv)
 w = W(); w.resize(1366, 768); w.show()
@@ -77,7 +78,7 @@ class W(QWidget):
         super().paintEvent(e)
         if not self.done:
             self.done = True
-            print(f"SHOWN_AT={time.time():.6f} HEAVY=-", flush=True)
+            print(f"SHOWN_AT={time.time():.6f} HEAVY=- CPU={time.process_time():.4f}", flush=True)
             QTimer.singleShot(0, app.quit)
 app = QApplication(sys.argv)
 load_fonts()
@@ -113,7 +114,17 @@ def _env(tmp: Path) -> dict[str, str]:
     return env
 
 
-def one_run(code: str, tmp: Path) -> tuple[float, str]:
+def shown_fields(stdout: str, what: str, stderr: str, code: int) -> dict[str, str]:
+    """The `SHOWN_AT=… HEAVY=… CPU=…` line's fields (ui/app.py prints it on the first paint)."""
+    line = next((ln for ln in stdout.splitlines() if ln.startswith("SHOWN_AT=")), None)
+    if line is None:
+        raise RuntimeError(f"{what}: no SHOWN_AT line (exit {code}):\n{stderr[-2000:]}")
+    return dict(part.split("=", 1) for part in line.split())
+
+
+def one_run(code: str, tmp: Path) -> tuple[float, str, float]:
+    """Seconds from process start to the first paint, the heavy modules imported by then, and
+    the CPU seconds the process had used by then (steadier than wall time on a busy machine)."""
     start = time.time()
     proc = subprocess.run(
         [sys.executable, "-c", code],
@@ -123,11 +134,8 @@ def one_run(code: str, tmp: Path) -> tuple[float, str]:
         text=True,
         timeout=120,
     )
-    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("SHOWN_AT=")), None)
-    if line is None:
-        raise RuntimeError(f"no SHOWN_AT line (exit {proc.returncode}):\n{proc.stderr[-2000:]}")
-    fields = dict(part.split("=", 1) for part in line.split())
-    return float(fields["SHOWN_AT"]) - start, fields.get("HEAVY", "-")
+    fields = shown_fields(proc.stdout, "python", proc.stderr, proc.returncode)
+    return float(fields["SHOWN_AT"]) - start, fields.get("HEAVY", "-"), float(fields["CPU"])
 
 
 def journey_peak_rss_mb(tmp: Path) -> float:
@@ -167,14 +175,20 @@ def main() -> int:
         one_run(KIOSK, tmp)  # warm the OS file cache and .pyc files for both, not measured
         one_run(BARE, tmp)
         kiosk, full, direct, bare, floor, heavy = [], [], [], [], [], set()
+        kiosk_cpu, bare_cpu = [], []
         for _ in range(args.runs):  # interleaved, so all see the same machine load
             for code, times in ((KIOSK, kiosk), (KIOSK_FULLSCREEN, full)):
-                t, h = one_run(code, tmp)
+                t, h, cpu = one_run(code, tmp)
                 times.append(t)
+                if code is KIOSK:
+                    kiosk_cpu.append(cpu)
                 heavy.update(x for x in h.split(",") if x and x != "-")
             direct.append(one_run(KIOSK_DIRECT, tmp)[0])
-            bare.append(one_run(BARE, tmp)[0])
+            t, _, cpu = one_run(BARE, tmp)
+            bare.append(t)
+            bare_cpu.append(cpu)
             floor.append(one_run(ATTRACT_ONLY, tmp)[0])
+    kc, bc = statistics.median(kiosk_cpu), statistics.median(bare_cpu)
     k, d, b = statistics.median(kiosk), statistics.median(direct), statistics.median(bare)
     f, fs = statistics.median(floor), statistics.median(full)
     print(f"kiosk runs: {', '.join(f'{x:.3f}' for x in kiosk)}")
@@ -187,7 +201,7 @@ def main() -> int:
         f"RESULT startup_s={k:.3f} bare_qt_s={b:.3f} ratio={k / b:.2f} "
         f"ui_only_s={d:.3f} ui_only_ratio={d / b:.2f} attract_only_ratio={f / b:.2f} "
         f"peak_rss_mb={peak:.0f} heavy_before_shown={len(heavy)} "
-        f"fullscreen_ratio={fs / b:.2f}"
+        f"fullscreen_ratio={fs / b:.2f} cpu_s={kc:.3f} bare_cpu_s={bc:.3f} cpu_ratio={kc / bc:.2f}"
     )
     return 0
 

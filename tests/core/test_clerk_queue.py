@@ -11,6 +11,7 @@ import pytest
 from kiosk.clerk import ClerkError, Queue
 from kiosk.staff import SessionExpired
 from kiosk.store import Store
+from kiosk.store.appnumber import normalise_app_number, validate_app_number
 from tests.core.conftest import ManualClock
 from tests.core.test_clerk_support import (
     BUSINESS,
@@ -123,6 +124,19 @@ def test_search_by_application_number_id_and_receipt_qr(store: Store, clock: Man
     assert [r.reg_id for r in c.desk.search(receipt.qr_payload)] == [reg_id]
     forged = f"SALA1:{receipt.app_number}:AAAAAA"
     assert c.desk.search(forged) == []
+
+
+def test_search_by_an_id_whose_digits_read_as_an_application_number(
+    store: Store, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """About one id in ten has digits that pass as an application number with its check digit;
+    such an id is still found as the id it is."""
+    unlucky = "01920000-0000-7000-8000-000499602d30"
+    assert validate_app_number(normalise_app_number(unlucky))
+    monkeypatch.setattr("kiosk.store.store.new_id", lambda: unlucky)
+    c = counter(store, clock)
+    assert submit(store, RESIDENCE, 0).registration_id == unlucky
+    assert [r.reg_id for r in c.desk.search(unlucky)] == [unlucky]
     assert c.desk.search("  ") == [] and c.desk.search("zz-nobody") == []
 
 

@@ -30,6 +30,12 @@ from tests.core.test_staff_support import (
 from tests.fixtures.capture import scenes as S
 
 
+def png(image: np.ndarray) -> bytes:
+    ok, buf = cv2.imencode(".png", image)
+    assert ok
+    return buf.tobytes()
+
+
 def jpeg(image: np.ndarray) -> bytes:
     ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])
     assert ok
@@ -106,6 +112,10 @@ def test_known_photos_are_not_read_again(store: Store, desk: StaffDesk) -> None:
         (lambda: jpeg(S.no_face()), "staff.photo.no_face", "No face"),
         (lambda: b"\xff\xd8\xff not really a jpeg", "staff.photo.unreadable", "cannot be used"),
         (lambda: b"", "staff.photo.unreadable", "cannot be used"),
+        # a good face as PNG: a PNG is inflated whole before its size is known (a bomb)
+        (lambda: png(S.face_frame()), "staff.photo.unreadable", "cannot be used"),
+        # wider than MAX_SIDE by its header: refused before it is decoded
+        (lambda: jpeg(np.full((200, 6400, 3), 128, np.uint8)), "staff.photo.unreadable", "cannot"),
     ],
 )
 def test_bad_pictures_are_refused_in_both_languages_and_nothing_changes(

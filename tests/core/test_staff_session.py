@@ -65,8 +65,9 @@ def test_permissions_per_role() -> None:
         "unlock",
         "manage_local_clerks",
         "sign_end_of_day",
+        "usb_export",
     }
-    assert {a.value for a in PERMISSIONS[Role.TECHNICIAN]} == {"setup", "diagnostics"}
+    assert {a.value for a in PERMISSIONS[Role.TECHNICIAN]} == {"setup", "diagnostics", "usb_export"}
     now = ManualClock()()
     clerk = StaffSession.start(CLERK, Text("ក", "K"), Role.CLERK, now)
     tech = StaffSession.start(TECH, Text("ហ", "H"), Role.TECHNICIAN, now)

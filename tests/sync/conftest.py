@@ -384,6 +384,15 @@ def pg_server(
     proc.stop()
 
 
+def backend_url(request: pytest.FixtureRequest) -> str | None:
+    """For a fixture parametrized "sqlite"/"postgres": None (the server's own SQLite file) or a
+    fresh database on the session's PostgreSQL cluster."""
+    if request.param != "postgres":
+        return None
+    cluster: PgCluster = request.getfixturevalue("pg_cluster")
+    return cluster.create_database(f"sala_{uuid.uuid4().hex[:12]}")
+
+
 @pytest.fixture(
     scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 )

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from sync import protocol as p
+from tests.sync.catalog_docs import valid_catalog
 from tests.sync.conftest import ROOT, Kiosk, ServerProcess, registration_doc
 
 
@@ -104,6 +105,34 @@ def test_expired_enrolment_code_is_refused(server: ServerProcess) -> None:
     )
     assert r.status_code == 403 and r.json()["error"] == "enrolment_code_expired"
     assert "technician" in r.json()["message"]
+
+
+def test_publish_refuses_a_catalog_a_kiosk_would_refuse(
+    server: ServerProcess, tmp_path: Path
+) -> None:
+    """`publish catalog` runs the kiosk's validator: exit 1, every problem in English and
+    Khmer (the console's words), nothing published; the same file fixed is published."""
+    kiosk = Kiosk(server).enrol()
+    start = kiosk.request("GET", "/v1/changes").json()["next"]
+    doc = valid_catalog(f"cli-{uuid.uuid4().hex[:6]}", [("a_service", "1"), ("b_service", "1")])
+    doc["services"][0]["fee_khr"] = -5
+    doc["services"][1]["fields"][0]["pattern"] = "(x+)+\\1"
+    path = tmp_path / "refused.json"
+    path.write_text(json.dumps(doc))
+    out = server.cli("publish", "catalog", str(path), check=False)
+    assert out.returncode == 1 and not out.stdout
+    assert "refused.json: 2 problem(s) a kiosk would refuse" in out.stderr
+    assert "refused.json៖ មាន​បញ្ហា 2" in out.stderr
+    assert "services[0].fee_khr" in out.stderr and "services[1].fields[0].pattern" in out.stderr
+    assert "Nothing was kept or published" in out.stderr
+    changes = kiosk.request("GET", f"/v1/changes?since={start}").json()["changes"]
+    assert [c for c in changes if c["kind"] == "catalog"] == []
+    doc["services"][0]["fee_khr"] = 5000
+    del doc["services"][1]["fields"][0]["pattern"]
+    path.write_text(json.dumps(doc))
+    assert (
+        f"published catalog {doc['version']}" in server.cli("publish", "catalog", str(path)).stdout
+    )
 
 
 def test_published_gazetteer_reaches_kiosks(server: ServerProcess, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import uuid
 import httpx
 
 from sync import protocol as p
+from tests.sync.catalog_docs import valid_catalog
 from tests.sync.conftest import COMMUNE, Kiosk, ServerProcess, registration_doc
 
 
@@ -167,7 +168,7 @@ def test_catalog_publish_reaches_the_feed(backend_server: ServerProcess) -> None
     start = kiosk.request("GET", "/v1/changes").json()["next"]
     token = backend_server.officer_token()
     version = f"v-{uuid.uuid4().hex[:8]}"
-    doc = {"version": version, "services": [{"id": "new_service", "version": "2"}]}
+    doc = valid_catalog(version, [("new_service", "2")])
     r = httpx.post(
         f"{backend_server.url}/v1/catalog", json=doc, headers={"Authorization": f"Bearer {token}"}
     )

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.sync.catalog_docs import valid_catalog
 from tests.sync.conftest import Kiosk, ServerProcess, registration_doc
 from tests.sync.test_server_numbers import make_v1_database
 
@@ -58,7 +59,7 @@ def test_a_token_acts_only_in_its_jurisdiction_and_role(server: ServerProcess) -
     assert [c["status"] for c in feed if c.get("registration_id") == theirs] == ["received"]
     assert _status(server, mine, province).status_code == 200
 
-    catalog = {"version": f"v-{uuid.uuid4().hex[:8]}", "services": []}
+    catalog = valid_catalog(f"v-{uuid.uuid4().hex[:8]}", [("officer_test_service", "1")])
     no_publish = _post(server, "/v1/catalog", province, catalog)
     assert no_publish.status_code == 403 and no_publish.json()["error"] == "forbidden_role"
     publisher, _ = _token(server, "--role", "publish", "--jurisdiction", "all")
@@ -71,6 +72,40 @@ def test_a_token_acts_only_in_its_jurisdiction_and_role(server: ServerProcess) -
     assert (province_id, "status", mine, "ok") in audit
     assert (province_id, "publish_catalog", "catalog", "refused:forbidden_role") in audit
     assert any(r[1:] == ("publish_catalog", catalog["version"], "ok") for r in audit)
+
+
+def test_a_catalog_a_kiosk_would_refuse_is_refused_with_every_problem(
+    server: ServerProcess,
+) -> None:
+    """`POST /v1/catalog` runs the kiosk's validator: 422 listing each problem in km and en;
+    nothing reaches the feed or the published versions."""
+    kiosk = Kiosk(server).enrol()
+    start = kiosk.request("GET", "/v1/changes").json()["next"]
+    publisher, publisher_id = _token(server, "--role", "publish", "--jurisdiction", "all")
+    bad = valid_catalog(f"v-{uuid.uuid4().hex[:8]}", [("a_service", "1"), ("b_service", "1")])
+    bad["services"][0]["fields"][0]["type"] = 7
+    bad["services"][1]["name"] = "only English"
+    r = _post(server, "/v1/catalog", publisher, bad)
+    assert r.status_code == 422, r.text
+    body = r.json()
+    assert body["error"] == "bad_document" and "2 problem(s)" in body["message"]
+    assert [x["field"] for x in body["problems"]] == [
+        "services[0].fields[0].type",
+        "services[1].name",
+    ]
+    for problem in body["problems"]:
+        km, en = problem["message"]["km"], problem["message"]["en"]
+        assert problem["code"] and km and en and km != en
+    # A key that has no UTF-8 form (a lone surrogate escape) is named, not a 500.
+    raw = b'{"format": 1, "version": "v-surrogate", "services": [], "bad\\ud800": 1}'
+    r = httpx.post(
+        f"{server.url}/v1/catalog", content=raw, headers={"Authorization": f"Bearer {publisher}"}
+    )
+    assert r.status_code == 422 and "(top).bad\\ud800" in [x["field"] for x in r.json()["problems"]]
+    changes = kiosk.request("GET", f"/v1/changes?since={start}").json()["changes"]
+    assert [c for c in changes if c["kind"] == "catalog"] == []
+    assert kiosk.request("GET", f"/v1/catalog/{bad['version']}").status_code == 404
+    assert (publisher_id, "publish_catalog", "catalog", "refused:bad_document") in _audit(server)
 
 
 def test_publishing_needs_a_national_token(server: ServerProcess) -> None:

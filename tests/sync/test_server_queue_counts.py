@@ -2,8 +2,11 @@
 recount of the applications after a mix of everything that moves one between queues: kiosk
 commits before and after the counts were first made, officers' decisions (HTTP and console),
 bulk start-review and reassignment, a request for papers answered by a kiosk's supplement, and
-a purge; and a queue page's counts read from them equal the full count. SQLite and PostgreSQL,
-each with a real server process receiving the kiosk's commits."""
+a purge; and a queue page's counts read from them equal the full count. The same for the kept
+flags (`console_flags`, equal to `flags.clause` evaluated on every application) and their
+counts (`flag_counts`): a phone or photo shared later, a clerk's photo override, a kiosk
+crossing the override share, decisions and a purge. SQLite and PostgreSQL, each with a real
+server process receiving the kiosk's commits."""
 
 from __future__ import annotations
 
@@ -18,12 +21,19 @@ from sqlalchemy import Engine, select
 
 from sync import protocol as p
 from sync.server import db
-from sync.server.console import accounts, application, bulk, queue
+from sync.server.console import accounts, application, bulk, flags, queue
 from sync.server.console.accounts import Account
 from sync.server.tables import queue_counts
-from tests.sync.clerk_wire import committed, move, put_version, supplement_doc
-from tests.sync.conftest import KNOWN_SERVICE, Kiosk, ServerProcess
-from tests.sync.pg import PgCluster
+from sync.server.tables.console_more import console_keys
+from sync.server.tables.flags import console_flags, flag_counts
+from tests.sync.clerk_wire import committed, event_doc, move, put_event, put_version, supplement_doc
+from tests.sync.conftest import (
+    KNOWN_SERVICE,
+    Kiosk,
+    ServerProcess,
+    backend_url,
+    registration_doc,
+)
 
 S = p.ServerStatus
 DAY = 86400.0
@@ -42,11 +52,9 @@ CATALOG = {
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ServerProcess]:
-    url = None
-    if request.param == "postgres":
-        cluster: PgCluster = request.getfixturevalue("pg_cluster")
-        url = cluster.create_database(f"sala_{uuid.uuid4().hex[:12]}")
-    proc = ServerProcess(tmp_path_factory.mktemp("server"), url, catalog=CATALOG).start()
+    proc = ServerProcess(
+        tmp_path_factory.mktemp("server"), backend_url(request), catalog=CATALOG
+    ).start()
     yield proc
     proc.stop()
 
@@ -61,17 +69,57 @@ def _ago(days: float) -> str:
     return p.format_date(datetime.fromtimestamp(db.now() - days * DAY, UTC))
 
 
-def _table(engine: Engine) -> dict[tuple[Any, ...], int]:
-    qc = queue_counts.queue_counts
+def _table(engine: Engine, qc: Any = queue_counts.queue_counts) -> dict[tuple[Any, ...], int]:
     with engine.connect() as conn:
         rows = conn.execute(select(qc).where(qc.c.n != 0)).all()
     return {tuple(r[:-1]): int(r[-1]) for r in rows}
 
 
-def _recount(engine: Engine) -> dict[tuple[Any, ...], int]:
+def _recount(engine: Engine, flagged: bool = False) -> dict[tuple[Any, ...], int]:
     with engine.connect() as conn:
-        rows = conn.execute(queue_counts._grouped(conn, None)).all()
+        rows = conn.execute(queue_counts._grouped(conn, None, flagged)).all()
     return {tuple(r[:-1]): int(r[-1]) for r in rows}
+
+
+def _flags_kept_and_true(engine: Engine) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """(flag, registration) kept in `console_flags`, and as `flags.clause` finds them now,
+    over the registrations there are (a purged one keeps its keys, not its flags)."""
+    regs, kept = db.registrations, console_flags
+    with engine.connect() as conn:
+        have = {
+            (r.flag, r.registration_id)
+            for r in conn.execute(
+                select(kept.c.flag, kept.c.registration_id).join(
+                    regs, regs.c.id == kept.c.registration_id
+                )
+            )
+        }
+        true = {
+            (flag, reg_id)
+            for flag in flags.FLAGS
+            for reg_id in conn.execute(
+                select(console_keys.c.registration_id)
+                .join(regs, regs.c.id == console_keys.c.registration_id)
+                .where(flags.clause(flag))
+            ).scalars()
+        }
+    return have, true
+
+
+def _flags_exact(engine: Engine) -> set[tuple[str, str]]:
+    have, true = _flags_kept_and_true(engine)
+    assert have == true
+    assert _table(engine, flag_counts) == _recount(engine, flagged=True)
+    facts, kept, regs = db.console_facts, console_flags, db.registrations
+    copied = ("ministry", "status", "commune_code", "due_at", "submitted_at")
+    with engine.connect() as conn:  # the copies a flag's listing orders by equal the facts'
+        rows = conn.execute(
+            select(*(kept.c[c] for c in copied), *(facts.c[c] for c in copied), regs.c.status)
+            .join(facts, facts.c.registration_id == kept.c.registration_id)
+            .join(regs, regs.c.id == kept.c.registration_id)
+        ).all()
+    assert all(tuple(r[:5]) == tuple(r[5:10]) and r[1] == r[10] for r in rows)
+    return have
 
 
 def _stale_facts(engine: Engine) -> list[Any]:
@@ -167,6 +215,69 @@ def test_counts_equal_a_recount_after_every_kind_of_move(server: ServerProcess) 
                 select(db.registrations.c.id).where(db.registrations.c.id == early[3])
             ).first()
         assert gone is None
+    finally:
+        kiosk.close()
+        engine.dispose()
+
+
+def _person(kiosk: Kiosk, name: str, phone: str, photo: bytes, **extra: Any) -> str:
+    """A commit with these answers and face photo (uploaded; the same bytes, the same file)."""
+    attachment = {
+        "field_id": "photo",
+        "kind": "photo",
+        "page": 0,
+        "sha256": hashlib.sha256(photo).hexdigest(),
+        "size": len(photo),
+        "mime": "image/jpeg",
+        "upload": kiosk.upload(photo),
+        **({"checks": {"override": "glare"}} if extra.pop("override", False) else {}),
+    }
+    answers = {"name_latin": name, "date_of_birth": "1990-01-01", "phone": phone}
+    reg_id = str(uuid.uuid4())
+    doc = registration_doc(kiosk, answers=answers, **extra) | {"attachments": [attachment]}
+    assert kiosk.commit(reg_id, doc).status_code == 201
+    return reg_id
+
+
+def test_flag_rows_equal_a_recount(server: ServerProcess) -> None:
+    engine = _engine(server)
+    kiosk = Kiosk(server).enrol()
+    try:
+        officer, boss = _account(engine, "officer"), _account(engine, "supervisor")
+        face = b"\xff\xd8 a face " + uuid.uuid4().bytes
+        a = _person(kiosk, "SOK DARA", "012 345 001", face, submitted_at=_ago(1))
+        other = _person(kiosk, "KEO MEAS", "012 345 002", b"\xff\xd8 " + uuid.uuid4().bytes)
+        _page_counts(engine, boss)  # the first page backfills the flags and their counts
+        assert ("same_photo", a) not in _flags_exact(engine)
+
+        b = _person(kiosk, "CHAN THY", "+85512345001", b"\xff\xd8 " + uuid.uuid4().bytes)
+        c = _person(kiosk, "LIM NA", "099 000 111", face, override=True, submitted_at=_ago(0))
+        fast, full = _page_counts(engine, boss, flag="same_phone")  # new keys mark the mates
+        kept = _flags_exact(engine)
+        assert {("same_phone", a), ("same_phone", b), ("same_photo", a), ("same_photo", c)} <= kept
+        assert ("override", c) in kept and fast == full and fast["new"] == 2
+
+        with engine.begin() as conn:  # a kiosk crosses a low override share: all its own
+            db.set_setting(conn, "console.override_share", '{"days": 30, "share": 0.1, "min": 1}')
+        assert flags.refresh_override_stats(engine, force=True)
+        assert ("kiosk_overrides", other) in _flags_exact(engine)
+
+        override = {"field_id": "photo", "reason": "glasses_glare"}
+        clerk = put_event(kiosk, other, event_doc(p.ClerkEvent.PHOTO_OVERRIDE, override))
+        assert clerk.status_code == 201, clerk.text
+        flags.mark_clerk_overrides(engine)  # as every page does first
+        assert ("override", other) in _flags_exact(engine)
+
+        application.act(engine, officer, a, "start_review", {})  # flag counts follow moves
+        bulk._review_all(engine, officer, [b, c])
+        application.act(engine, officer, c, "reject", {"reason": "Not eligible"})
+        fast, full = _page_counts(engine, officer, flag="same_photo")
+        assert fast == full and fast["mine"] == 1 and fast["decided"] == 1
+        _flags_exact(engine)
+        server.cli("purge-registration", c)
+        assert ("same_photo", a) in _flags_exact(engine)  # the purged one's keys remain
+        fast, full = _page_counts(engine, boss, flag="same_photo", province=kiosk.commune[:2])
+        assert fast == full and fast["in_review"] == 1 and fast["decided"] == 0
     finally:
         kiosk.close()
         engine.dispose()

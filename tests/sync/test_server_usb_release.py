@@ -35,7 +35,8 @@ def test_the_newest_release_goes_back_unless_the_kiosk_runs_it(tmp_path: Path) -
     newest = _published(tmp_path, "1.10", "2026-11-01T00:00:00Z", b"new deb bytes")
     found = release_for(tmp_path, "1.0")
     assert found is not None
-    entry, deb = found
+    entry, path = found
+    deb = path.read_bytes()
     assert (entry["version"], deb) == ("1.10", b"new deb bytes")
     assert entry["manifest"]["manifest"]["version"] == "1.10"  # the signed document, unchanged
     assert entry["sha256"] == hashlib.sha256(deb).hexdigest() and entry["size"] == len(deb)

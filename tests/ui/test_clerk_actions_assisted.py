@@ -1,6 +1,8 @@
 """Assisted application: the citizen's own journey started by a clerk, recorded as assisted
-by that clerk, the receipt says so; the clerk's queue comes back when it is finished, and the
-welcome (with the staff session over) when it ended by the idle countdown."""
+by that clerk, the receipt says so. When it is finished the staff session is over and that
+clerk's PIN pad shows (the clerk may have left the desk: the queue holds other citizens' data),
+their PIN opens the queue, and left alone it falls back to the welcome; when it ended by the
+idle countdown the welcome shows."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import pytest
 
 from tests.core.test_clerk_support import jpeg
 from tests.ui.conftest import LONG_WAIT_MS, valid_answers
-from tests.ui.test_clerk_actions_support import BUSINESS, CLERK, Station
+from tests.ui.test_clerk_actions_support import BUSINESS, CLERK, CLERK_PIN, Station
 
 pytestmark = pytest.mark.qt
 
@@ -64,9 +66,38 @@ def test_assisted_application_is_recorded_and_the_receipt_says_so(
     assert station.view(receipt.registration_id).assisted_by == CLERK
 
     station.tap(kiosk.nav.screens["confirmation"].finish)  # the application is finished
+    station.wait_screen("staff_pin")  # not the queue: the clerk types their PIN again
+    station.settle()
+    pin = kiosk.nav.screens["staff_pin"]
+    assert pin.member.id == CLERK and pin.info.isVisible()
+    assert kiosk.clerk.session is None and station.nav.screens["clerk_home"].isHidden()
+    assert kiosk.ctx.session.receipt is None and kiosk.citizen.assisted is None
+    signed_out = station.db(lambda store: [
+        e.details for e in store.audit.entries() if e.action == "staff.signed_out"
+    ])  # fmt: skip
+    assert signed_out[0] == {"reason": "assisted"}  # newest first
+    station.type_pin(CLERK_PIN)
     station.wait_screen("clerk_home")
     assert kiosk.clerk.signed_in_now()
-    assert kiosk.ctx.session.receipt is None and kiosk.citizen.assisted is None
+
+
+def test_the_pin_pad_after_an_assisted_application_falls_back_to_the_welcome(
+    kiosk: Any, qtbot: Any
+) -> None:
+    """Nobody types the PIN: the staff idle rule ends it and the welcome returns."""
+    station = Station(kiosk, qtbot)
+    station.sign_in()
+    station.tap(station.act("clerk_assisted").primary)
+    station.wait_screen("language")
+    fill_and_submit(station, kiosk, qtbot)
+    station.tap(kiosk.nav.screens["confirmation"].finish)
+    station.wait_screen("staff_pin")
+    assert kiosk.policy.idle.armed
+    assert kiosk.policy.idle.timing == kiosk.clerk.idle_timing  # the staff rule, not citizen's
+    kiosk.policy.idle.expired.emit()  # what the idle watcher does when the time is up
+    station.wait_screen("attract")
+    assert kiosk.clerk.session is None
+    assert kiosk.nav.screens["staff_pin"].member is None  # nothing of it survives
 
 
 def test_an_assisted_journey_left_idle_ends_the_staff_session(kiosk: Any, qtbot: Any) -> None:

@@ -13,7 +13,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from tests.ui.test_clerk_actions_assisted import fill_and_submit
-from tests.ui.test_clerk_actions_support import Station
+from tests.ui.test_clerk_actions_support import CLERK_PIN, Station
 
 pytestmark = pytest.mark.qt
 
@@ -49,7 +49,9 @@ def test_the_citizens_taps_keep_the_assisting_clerk_signed_in(kiosk: Any, qtbot:
     fill_and_submit(station, kiosk, qtbot)
     station.clock.advance(minutes=2)
     station.tap(kiosk.nav.screens["confirmation"].finish)
-    station.wait_screen("clerk_home")  # the clerk's queue, not the welcome
+    station.wait_screen("staff_pin")  # the clerk's PIN, then the queue (never the queue itself)
+    station.type_pin(CLERK_PIN)
+    station.wait_screen("clerk_home")
     assert clerk.signed_in_now() and clerk.session is not None
 
 
@@ -70,6 +72,8 @@ def test_a_citizen_alone_does_not_touch_a_staff_session(kiosk: Any, qtbot: Any) 
     """After the assisted application ends, the next citizen's taps are theirs only."""
     station = _assisting(kiosk, qtbot)
     kiosk.citizen.end_session()
+    station.wait_screen("staff_pin")
+    station.type_pin(CLERK_PIN)
     station.wait_screen("clerk_home")
     session = kiosk.clerk.session
     before = session.last_activity

@@ -11,7 +11,7 @@ import pytest
 
 from tests.ui.conftest import LONG_WAIT_MS
 from tests.ui.test_clerk_actions_assisted import fill_and_submit
-from tests.ui.test_clerk_actions_support import BUSINESS, Station
+from tests.ui.test_clerk_actions_support import BUSINESS, CLERK_PIN, Station
 from ui.app import make_printer
 
 pytestmark = pytest.mark.qt
@@ -37,6 +37,8 @@ def test_reprint_of_an_assisted_application_names_the_clerk(
     station.wait_screen("language")
     first = fill_and_submit(station, kiosk, qtbot)
     station.tap(kiosk.nav.screens["confirmation"].finish)
+    station.wait_screen("staff_pin")  # the clerk's PIN again opens the queue
+    station.type_pin(CLERK_PIN)
     station.wait_screen("clerk_home")
 
     kiosk.nav.set_locale("en")

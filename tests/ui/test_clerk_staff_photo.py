@@ -11,12 +11,14 @@ from typing import Any
 
 import pytest
 
+from kiosk.capture import CaptureError
 from tests.fixtures.capture import scenes as S
 from tests.fixtures.capture.qt_helpers import still_source
 from tests.ui.conftest import LONG_WAIT_MS
 from tests.ui.test_clerk_signin_support import CLERK, SUPERVISOR, Desk
 from tests.ui.test_clerk_staff_admin import open_staff, sign_out, wait_idle
 from ui.clerk.staff_photo import PhotoFace
+from ui.widgets.text import tr
 
 pytestmark = pytest.mark.qt
 
@@ -38,7 +40,7 @@ def open_camera(desk: Desk, page: Any, staff_id: str, source: Any) -> Any:
     assert page.mode == "photo" and panel.isVisible() and page.cancel.isVisible()
     desk.qtbot.waitUntil(lambda: panel.shutter.isEnabled(), timeout=LONG_WAIT_MS)
     assert panel.view.isVisible() and panel.view.height() >= 240
-    assert panel.shutter.height() >= 90  # the large shutter
+    assert panel.shutter.height() == panel.shutter_height() == 96  # kiosk.qss's large shutter
     return panel
 
 
@@ -114,4 +116,35 @@ def test_two_faces_are_refused_in_both_languages_then_the_photo_is_removed(
     qtbot.waitUntil(lambda: CLERK not in page.photos, timeout=LONG_WAIT_MS)
     assert face_of(page.rows[CLERK]) is None
     assert desk.db(lambda store: store.get_setting("staff.photos")) == {}
+    sign_out(desk)
+
+
+def test_a_camera_failure_is_said_again_after_a_language_switch(kiosk: Any, qtbot: Any) -> None:
+    """No camera: said over the preview in English, then in Khmer after the switch (it was
+    said once and stayed English), and the shutter stays off."""
+
+    def no_camera() -> Any:
+        raise CaptureError("capture.error.camera_missing")
+
+    desk = Desk(kiosk, qtbot)
+    page = open_staff(desk)
+    kiosk.nav.set_locale("en")
+    panel = page.photo_panel
+    panel.source = no_camera
+    desk.settle()
+    button = page.rows[CLERK].photo_button
+    assert button is not None
+    qtbot.waitUntil(button.isVisible, timeout=LONG_WAIT_MS)
+    desk.tap(button)
+    said = tr("clerk.ui.staff.photo_no_camera", "en")  # this screen has no file or scanner
+    qtbot.waitUntil(lambda: panel.view.message == said, timeout=LONG_WAIT_MS)
+    assert "file" not in said and "scanner" not in said
+    assert not panel.shutter.isEnabled()
+    kiosk.nav.set_locale("km")
+    message = panel.view.message
+    assert message == tr("clerk.ui.staff.photo_no_camera", "km")
+    assert message != tr("capture.error.camera_missing", "km")
+    assert not panel.shutter.isEnabled()
+    desk.tap(page.cancel)
+    assert page.mode == "list" and panel.worker is None
     sign_out(desk)

@@ -3,7 +3,8 @@ technician screen: the offered release with its download progress, a hold-back w
 policy's cap (buttons past it disabled, a stale tap refused with nothing changed), the last
 rollback in plain words, and "Install from USB stick" with a real signed release: a tampered
 or older one is refused in the technician's language and nothing is handed over; a good one
-is requested, as `sala update usb` does."""
+is requested, as `sala update usb` does. Each hold-back made, install asked and stick release
+refused is in the staff audit chain under the signed-in technician (or "technician")."""
 
 from __future__ import annotations
 
@@ -66,6 +67,16 @@ def _wait_text(qtbot: Any, d: Driver, name: str, want: str) -> None:
     qtbot.waitUntil(lambda: want in _text(d, name), timeout=WAIT_MS)
 
 
+def _updates_audited(kiosk: Any, qtbot: Any) -> list[Any]:
+    """The store's `update.*` audit entries, oldest first (read on the db worker, after the
+    page's own audit write: the worker runs jobs in order)."""
+    got: list[Any] = []
+    kiosk.ctx.tasks.run_db(lambda store: store.audit.entries(limit=1000), got.append, got.append)
+    qtbot.waitUntil(lambda: bool(got), timeout=WAIT_MS)
+    assert not isinstance(got[0], BaseException), got[0]
+    return [e for e in reversed(got[0]) if e.action.startswith("update.")]
+
+
 def test_defer_within_the_cap_and_a_rollback_in_plain_words(
     make_setup_kiosk: Callable[..., Any],  # noqa: F811
     qtbot: Any,
@@ -81,6 +92,11 @@ def test_defer_within_the_cap_and_a_rollback_in_plain_words(
     (spool.update_dir(data) / spool.SPOOL_DIR).mkdir(parents=True)
     (spool.update_dir(data) / spool.SPOOL_DIR / spool.RESULT).write_text(json.dumps(res))
     kiosk, d = open_updates(make_setup_kiosk, qtbot, tmp_path)
+    from kiosk.staff import Role, StaffSession
+    from kiosk.text import Text
+
+    tech = StaffSession.start("tech-7", Text("ហេង", "Heng"), Role.TECHNICIAN, datetime.now(UTC))
+    kiosk.setup.session = tech  # signed in at the staff sign-in (ui.setup.hookup)
     assert "99.0 (1 MB), from the ministry server" in _text(d, "updates_offered")
     assert "40%" in _text(d, "updates_fetch")
     assert _text(d, "updates_checked").startswith("Not checked yet")
@@ -99,6 +115,10 @@ def test_defer_within_the_cap_and_a_rollback_in_plain_words(
     assert until is not None and first is not None and until - first == 3 * DAY
     _wait_text(qtbot, d, "updates_hold", "held back until")
     assert "(14 days from now)" in _text(d, "updates_hold")  # counted from the first hold-back
+    (held,) = _updates_audited(kiosk, qtbot)
+    assert (held.action, held.actor, held.subject) == ("update.deferred", "tech-7", "99.0")
+    assert held.details["days"] == 3 and held.details["role"] == "technician"
+    assert held.details["until"] == until.isoformat()
 
     # 12 days after the first hold-back: only 2 are left; 3 and 7 cannot be tapped
     spool.defer(data, "99.0", first + 3 * DAY, first - 12 * DAY)
@@ -112,6 +132,7 @@ def test_defer_within_the_cap_and_a_rollback_in_plain_words(
     d.screen.defer(7)  # a tap that raced the refresh: refused, nothing changed
     _wait_text(qtbot, d, "updatesError", "at most 2 more days")
     assert (spool.update_dir(data) / spool.DEFERRAL).read_bytes() == kept
+    assert len(_updates_audited(kiosk, qtbot)) == 1  # a refused hold-back changed nothing
     d.tap("updatesDefer_max")
     _wait_text(qtbot, d, "updatesNotice", "held back until")
     until, first = spool.deferral(data, "99.0")
@@ -174,3 +195,10 @@ def test_install_from_usb_refuses_a_tampered_or_older_release(
     _wait_text(qtbot, d, "updatesNotice", tr("update.requested", "km", version="99.0"))
     request = spool.update_dir(data) / spool.SPOOL_DIR / spool.REQUEST
     assert request.exists() and (spool.update_dir(data) / spool.SPOOL_DIR / deb.name).exists()
+    audited = [(e.action, e.actor, e.subject, e.details) for e in _updates_audited(kiosk, qtbot)]
+    who = {"role": "technician"}  # nobody signed in: the technician screen by a setup code
+    assert audited == [
+        ("update.usb_refused", "technician", "-", {"reason": "hash_mismatch", **who}),
+        ("update.usb_refused", "technician", "-", {"reason": "rollback", **who}),
+        ("update.usb_requested", "technician", "99.0", who),
+    ]  # no stick at all is no attempt: not audited

@@ -136,7 +136,25 @@ def cont(kiosk: Any, next_field: str) -> Any:
 
 
 def choose_place(kiosk: Any, field_id: str) -> str:
-    """One tap on the first row of the place list (the kiosk's own commune's villages)."""
+    """One tap on the first row of the place list (the kiosk's own commune's villages).
+
+    Seen once on a loaded box (1080x1920): the list was rebuilt while the page was swiped to
+    it, and the swipe's scroll area no longer existed. Then the place is looked up again: a
+    village already chosen counts (what the receipt shows is read from it), else it tries again.
+    """
+    for attempt in range(3):
+        try:
+            return _choose_place_once(kiosk, field_id)
+        except RuntimeError as exc:  # "Internal C++ object … already deleted"
+            if "already deleted" not in str(exc) or attempt == 2:
+                raise
+            w = field(kiosk, field_id)
+            if "village" in w.codes:
+                return str(w.codes["village"])
+    raise AssertionError("unreachable")
+
+
+def _choose_place_once(kiosk: Any, field_id: str) -> str:
     from PySide6.QtCore import Qt
 
     w = field(kiosk, field_id)

@@ -19,13 +19,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
-    QStackedWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from kiosk.capture.autoshot import AutoShot
 from kiosk.capture.errors import CaptureError
@@ -34,10 +28,10 @@ from kiosk.capture.portrait import make_portrait
 from kiosk.capture.sources import FrameSource
 from kiosk.i18n import error_text
 from kiosk.model import Attachment, MediaRef
-from ui.capture.camera_view import CameraView
+from ui.capture.camera_pages import CameraPages
 from ui.capture.frame_worker import FrameWorker, Latest, source_opener, start_frame_worker
 from ui.capture.work import Audit, CaptureWork, SaveMedia
-from ui.widgets.basic import BigButton, wrap_label
+from ui.widgets.basic import wrap_label
 from ui.widgets.text import tr
 
 log = logging.getLogger(__name__)
@@ -112,46 +106,15 @@ class PhotoStep(QWidget):
         root = QVBoxLayout(self)
         root.setContentsMargins(0, 0, 0, 0)
         root.setSpacing(12)
-        self.pages = QStackedWidget()
+        self.pages = CameraPages("photo", primary="Accept")
         root.addWidget(self.pages, 1)
-
-        live = QWidget()
-        lv = QVBoxLayout(live)
-        lv.setContentsMargins(0, 0, 0, 0)
-        lv.setSpacing(12)
-        self.view = CameraView("face")
-        self.view.setObjectName("photoView")
-        lv.addWidget(self.view, 1)
-        self.shutter = BigButton(kind="primary")
-        self.shutter.setObjectName("photoShutter")
-        self.shutter.setMinimumHeight(SHUTTER_PX)
-        self.shutter.clicked.connect(self._on_shutter)
-        lv.addWidget(self.shutter)
-        self.pages.addWidget(live)
-
-        review = QWidget()
-        rv = QVBoxLayout(review)
-        rv.setContentsMargins(0, 0, 0, 0)
-        self.review_text = wrap_label(role="lead")
-        self.review_image = QLabel()
-        self.review_image.setObjectName("photoReviewImage")
-        self.review_image.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.view, self.shutter = self.pages.view, self.pages.shutter
+        self.review_text, self.review_image = self.pages.review_text, self.pages.review_image
+        self.retake, self.accept = self.pages.retake, self.pages.primary
         self.review_image.setMinimumSize(260, 334)
-        rrow = QHBoxLayout()
-        self.retake = BigButton(kind="secondary")
-        self.retake.setObjectName("photoRetake")
+        self.shutter.clicked.connect(self._on_shutter)
         self.retake.clicked.connect(self._on_retake)
-        self.accept = BigButton(kind="primary")
-        self.accept.setObjectName("photoAccept")
-        self.accept.setMinimumHeight(SHUTTER_PX)
         self.accept.clicked.connect(self._on_accept)
-        rrow.addWidget(self.retake, 1)
-        rrow.addWidget(self.accept, 2)
-        rv.addWidget(self.review_text)
-        rv.addWidget(self.review_image, 1)
-        rv.addLayout(rrow)
-        self.pages.addWidget(review)
-
         self.status = wrap_label(role="error")
         self.status.setObjectName("photoStatus")
         self.status.hide()

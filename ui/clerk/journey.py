@@ -3,9 +3,10 @@
 The citizen never reaches it except through the visible "Staff" button on the welcome screen.
 Signing in makes a `StaffSession` (kiosk/staff) and a `ClerkDesk` (kiosk/clerk) on the db
 worker; every desk call runs there (`run`), its answer lands on the GUI thread. The session
-ends on "Sign out", after 3 minutes idle (the run-time policy calls `end_session`), or when the
-core says it ended (account turned off, session expired): every staff screen is wiped and the
-citizen welcome returns, so nobody finds a staff screen open.
+ends on "Sign out", after 3 minutes idle (the run-time policy calls `end_session`), when the
+core says it ended (account turned off, session expired), or when an assisted application
+ends (`ask_pin_again`: that clerk's PIN pad, never the queue by itself): every staff screen is
+wiped and the citizen welcome returns, so nobody finds a staff screen open.
 
 Objects on the db worker's side (`_DeskHolder`) are touched only inside `run_db` jobs; the
 GUI thread keeps the results it was handed.
@@ -101,7 +102,7 @@ class ClerkJourney(QObject):
     """The staff side's screens and session operations (implements `ui.navigator.Journey`)."""
 
     signed_in = Signal(object)  # the StaffSession
-    session_ended = Signal(str)  # "user" | "idle" | "ended" (the core ended it)
+    session_ended = Signal(str)  # "user" | "idle" | "assisted" | "ended" (the core ended it)
 
     def __init__(
         self,
@@ -165,7 +166,8 @@ class ClerkJourney(QObject):
         """A tap anywhere during a session (the run-time policy): while this clerk assists a
         citizen (`CitizenJourney.assisted`), the citizen's taps keep the staff session alive,
         so a slow question does not sign the clerk out; the citizen's own idle rule still
-        ends that journey, and then this session (`AssistedScreen`)."""
+        ends that journey, and then this session (`AssistedScreen`). Either way the queue
+        does not open by itself afterwards: a finished one asks the PIN (`ask_pin_again`)."""
         assisted = getattr(self.ctx.extras.get("citizen"), "assisted", None)
         session = self.session
         if assisted is not None and session is not None and assisted[0] == session.staff_id:
@@ -290,7 +292,7 @@ class ClerkJourney(QObject):
         holder = self._holder
         if session is not None:
             session.end()
-            why = reason if reason in ("user", "idle") else "idle"
+            why = reason if reason in ("user", "idle", "assisted") else "idle"
             self.ctx.tasks.run_db(
                 lambda store: holder.sign_out(store, session, why),
                 None,
@@ -306,3 +308,24 @@ class ClerkJourney(QObject):
 
     def sign_out(self) -> None:
         self.end_session("user")
+
+    def ask_pin_again(self) -> None:
+        """An assisted application finished: the citizen had the screen, and the clerk may
+        have left the desk. The staff session ends (audited "assisted") and that clerk's PIN
+        pad shows over the welcome: their PIN opens the queue again (other citizens' data);
+        left untouched, the staff idle rule brings the welcome back."""
+        session = self.session
+        if session is None:
+            return
+        staff_id = session.staff_id
+        self.end_session("assisted")
+
+        def show(member: Any) -> None:
+            if self.session is None and self._nav.current == self._nav.home:  # nobody began
+                self.go("staff_pin", member=member, notice="clerk.ui.pin.assisted_done")
+
+        self.run_staff(
+            lambda desk: desk.member(staff_id),
+            show,
+            lambda exc: log.warning("assisting clerk not found: %s", type(exc).__name__),
+        )

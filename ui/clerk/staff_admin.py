@@ -23,7 +23,7 @@ from kiosk.i18n import error_text
 from kiosk.text import Text
 from ui.clerk.actions.base import line_edit
 from ui.clerk.staff_admin_rows import StaffAdminRow
-from ui.clerk.staff_photo import SHUTTER_PX, StaffPhotoPanel, load_photos, show_photo
+from ui.clerk.staff_photo import StaffPhotoPanel, load_photos, show_photo
 from ui.screens.ahead import later
 from ui.screens.base import Screen, clear_layout
 from ui.widgets.basic import BigButton, ErrorLabel, wrap_label
@@ -294,6 +294,7 @@ class StaffAdminScreen(Screen):
             load_photos(self.ctx, self.nav.run_staff, self._on_photos)
             if self.usb is None and (panel := _usb_panel_class()) is not None:
                 self.usb = panel(self.ctx, actions=("export",))
+                self.usb.who = lambda: self.nav.session  # the core checks and records them
                 self.usb_layout.addWidget(self.usb)
             self._show_mode()
             self._fill()
@@ -375,7 +376,8 @@ class StaffAdminScreen(Screen):
     def _photo_height(self) -> int:
         """The camera preview's height that keeps the heading, hint and shutter in view."""
         margins = self.body.contentsMargins()
-        fixed = margins.top() + margins.bottom() + 3 * self.body.spacing() + 12 + SHUTTER_PX
+        shutter = self.photo_panel.shutter_height()
+        fixed = margins.top() + margins.bottom() + 3 * self.body.spacing() + 12 + shutter
         used = fixed + self.heading.height() + self.hint.height() + 24
         return self.scroll_area.viewport().height() - used
 

@@ -3,7 +3,8 @@ with (`StaffPhotoPanel`, shown by `clerk_staff`), and the round photo on the sig
 staff rows (`show_photo`, over the initials avatar, which stays as the fallback).
 
 The camera is the citizen capture's own: `FrameWorker` reads and checks frames on its thread
-(`FaceTracker`), `CameraView` paints them with the face guide; cutting the portrait
+(`FaceTracker`), and the live and review pages are the photo step's layout
+(`ui.capture.camera_pages.CameraPages`); cutting the portrait
 (`kiosk.staff.photo.portrait_from_frame`) and decoding JPEGs run on the io pool; the store
 work (`StaffDesk.set_photo`/`remove_photo`/`photos`) runs on the db worker. Thumbnails are kept
 small (`THUMB_PX`) in a cache keyed by the photo's hash, so a card's photo is decrypted and
@@ -19,13 +20,13 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QImage, QPainter, QPainterPath, QPixmap
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from kiosk.i18n import error_text
-from ui.capture.camera_view import CameraView
+from ui.capture.camera_pages import CameraPages
 from ui.capture.frame_worker import FrameWorker, Latest, source_opener, start_frame_worker
 from ui.clerk.widgets import Avatar
-from ui.widgets.basic import BigButton, ErrorLabel, wrap_label
+from ui.widgets.basic import BigButton, ErrorLabel
 from ui.widgets.text import tr
 
 if TYPE_CHECKING:
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 THUMB_PX = 176  # a card's photo is decoded at this size (2x the largest avatar)
 CACHE_SIZE = 64  # thumbnails kept (one commune's staff, with room to spare)
-SHUTTER_PX = 96  # the shutter is the one button that matters
 OnError = Callable[[BaseException], None]
 Runner = Callable[[Callable[[Any], Any], Callable[[Any], None], OnError], None]
 
@@ -148,6 +148,14 @@ def show_photo(holder: QWidget, image: QImage | None) -> bool:
 
 
 # -- the camera panel ----------------------------------------------------------------------------
+# The citizen capture's camera texts that offer a file or the scanner, which this panel has
+# not: said here as what a supervisor can do instead.
+STAFF_CAMERA_TEXTS = {
+    "capture.error.camera_missing": "clerk.ui.staff.photo_no_camera",
+    "capture.camera.black": "clerk.ui.staff.photo_black",
+}
+
+
 class StaffPhotoPanel(QWidget):
     """Live camera with the face guide and a large shutter; then the portrait with "Take again"
     and "Save photo"; "Remove photo" when the account has one. Refusals (no face, two faces,
@@ -172,7 +180,9 @@ class StaffPhotoPanel(QWidget):
         self.is_demo = False
         self.busy = False
         self._error: BaseException | None = None
-        self._camera_error: str | None = None
+        # Kept, not said once: a language switch says the camera's failure or problem again.
+        self._camera_error: BaseException | None = None
+        self._problem: str | None = None  # an i18n key (camera covered, too dark…)
         self._shot = 0  # a portrait cut for an earlier shot is dropped
         self._build()
 
@@ -180,57 +190,34 @@ class StaffPhotoPanel(QWidget):
         root = QVBoxLayout(self)
         root.setContentsMargins(0, 0, 0, 0)
         root.setSpacing(12)
-        self.pages = QStackedWidget()
+        self.pages = CameraPages("staffPhoto", primary="Save", size="shutter")
         root.addWidget(self.pages, 1)
-        live = QWidget()
-        lv = QVBoxLayout(live)
-        lv.setContentsMargins(0, 0, 0, 0)
-        lv.setSpacing(12)
-        self.view = CameraView("face")
-        self.view.setObjectName("staffPhotoView")
-        lv.addWidget(self.view, 1)
-        self.shutter = self._button("staffPhotoShutter", "primary", self._on_shutter)
-        self.shutter.setMinimumHeight(SHUTTER_PX)
-        lv.addWidget(self.shutter)
-        self.pages.addWidget(live)
-        review = QWidget()
-        rv = QVBoxLayout(review)
-        rv.setContentsMargins(0, 0, 0, 0)
-        rv.setSpacing(12)
-        self.check = wrap_label(role="lead")
-        self.image = QLabel()
-        self.image.setObjectName("staffPhotoImage")
-        self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        rv.addWidget(self.check)
-        rv.addWidget(self.image, 1)
-        row = QHBoxLayout()
-        row.setSpacing(16)
-        self.retake = self._button("staffPhotoRetake", "secondary", self._on_retake)
-        self.save = self._button("staffPhotoSave", "primary", self._on_save)
-        self.save.setMinimumHeight(SHUTTER_PX)
-        row.addWidget(self.retake, 1)
-        row.addWidget(self.save, 2)
-        rv.addLayout(row)
-        self.pages.addWidget(review)
+        self.view, self.shutter = self.pages.view, self.pages.shutter
+        self.check, self.image = self.pages.review_text, self.pages.review_image
+        self.retake, self.save = self.pages.retake, self.pages.primary
+        self.shutter.clicked.connect(self._on_shutter)
+        self.retake.clicked.connect(self._on_retake)
+        self.save.clicked.connect(self._on_save)
         self.error = ErrorLabel()
         self.error.setObjectName("staffPhotoError")
         root.addWidget(self.error)
-        self.remove = self._button("staffPhotoRemove", "secondary", self._on_remove)
+        self.remove = BigButton(kind="secondary")
+        self.remove.setObjectName("staffPhotoRemove")
+        self.remove.clicked.connect(self._on_remove)
         root.addWidget(self.remove, 0, Qt.AlignmentFlag.AlignLeft)
 
-    @staticmethod
-    def _button(name: str, kind: str, slot: Callable[[], None]) -> BigButton:
-        button = BigButton(kind=kind)
-        button.setObjectName(name)
-        button.clicked.connect(slot)
-        return button
-
     # -- showing -----------------------------------------------------------------------------
+    def shutter_height(self) -> int:
+        """The shutter's height as the stylesheet makes it (its one owner, kiosk.qss)."""
+        self.shutter.ensurePolished()
+        return max(self.shutter.minimumHeight(), self.shutter.sizeHint().height())
+
     def open(self, member: Any, *, has_photo: bool, locale: str, height: int) -> None:
         """Start on the live camera for `member`; `height` is what the screen can give the
         preview with the shutter still in view."""
         self.member, self.has_photo, self.lang = member, has_photo, locale
         self.portrait, self.latest, self._error, self._camera_error = None, None, None, None
+        self._problem = None
         self.busy = False
         view = max(240, min(720, height))
         self.view.setFixedHeight(view)
@@ -244,6 +231,7 @@ class StaffPhotoPanel(QWidget):
         self.stop_camera()
         self._shot += 1
         self.member, self.portrait, self.latest, self._error = None, None, None, None
+        self._camera_error, self._problem = None, None
         self.image.clear()
         self.view.clear_frame()
         self.error.clear_error()
@@ -266,7 +254,7 @@ class StaffPhotoPanel(QWidget):
     def _enable(self) -> None:
         live = self.pages.currentIndex() == 0
         self.shutter.setEnabled(
-            live and not self.busy and self.latest is not None and not self._camera_error
+            live and not self.busy and self.latest is not None and self._camera_error is None
         )
         self.save.setEnabled(not self.busy and self.portrait is not None)
         self.retake.setEnabled(not self.busy)
@@ -315,15 +303,18 @@ class StaffPhotoPanel(QWidget):
 
     def _on_opened(self, info: dict[str, Any]) -> None:
         self.is_demo = bool(info.get("is_demo"))
+        self._camera_error = None
         self.view.set_text(badge=tr("capture.camera.demo", self.lang) if self.is_demo else "")
+        self._show_instruction()
 
     def _on_failed(self, exc: BaseException) -> None:
-        self._camera_error = getattr(exc, "message_key", None) or "capture.error.camera"
-        self.view.set_text(message=error_text(exc, self.lang, fallback="clerk.ui.error"))
+        self._camera_error = exc
+        self._show_instruction()
         self._enable()
 
     def _on_problem(self, key: str | None) -> None:
-        self.view.set_text(message=tr(key, self.lang) if key else "")
+        self._problem = key
+        self._show_instruction()
 
     def _on_frame(self) -> None:
         worker = self.worker
@@ -337,9 +328,21 @@ class StaffPhotoPanel(QWidget):
         self._enable()
 
     def _show_instruction(self) -> None:
+        """The frame's instruction and, over it, a camera failure or problem: in the current
+        language (`retranslate` calls this again)."""
         report = self.latest.analysis if self.latest is not None else None
         key = report.instruction if report is not None else "capture.camera.starting"
-        self.view.set_text(instruction=tr(key, self.lang))
+        message = ""
+        if self._camera_error is not None:
+            staff = STAFF_CAMERA_TEXTS.get(getattr(self._camera_error, "message_key", ""))
+            message = (
+                tr(staff, self.lang)
+                if staff
+                else error_text(self._camera_error, self.lang, fallback="clerk.ui.error")
+            )
+        elif self._problem:
+            message = tr(STAFF_CAMERA_TEXTS.get(self._problem, self._problem), self.lang)
+        self.view.set_text(instruction=tr(key, self.lang), message=message)
 
     # -- taking, saving, removing ----------------------------------------------------------------
     def _on_shutter(self) -> None:

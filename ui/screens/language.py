@@ -31,7 +31,7 @@ class LanguageScreen(Screen):
         self.en = BigButton(tr("ui.language.en", "en"), kind="primary")
         for button, locale in ((self.km, "km"), (self.en, "en")):
             button.setObjectName(f"choose_{locale}")
-            button.setProperty("size", "huge")
+            button.setProperty("button_size", "huge")
             button.clicked.connect(lambda _=False, loc=locale: self._on_chosen(loc))
             self.body.addWidget(button)
         self.body.addStretch(2)

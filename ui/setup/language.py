@@ -22,7 +22,7 @@ class LanguageStep(SetupStep):
         for locale in ("km", "en"):
             button = BigButton(tr(f"ui.language.{locale}", locale), kind="primary")
             button.setObjectName(f"setup_choose_{locale}")
-            button.setProperty("size", "huge")
+            button.setProperty("button_size", "huge")
             button.clicked.connect(lambda _=False, loc=locale: self._on_chosen(loc))
             self.content.addWidget(button)
             self.buttons[locale] = button

@@ -49,6 +49,7 @@ class TechnicianScreen(Screen):
         # Export, diagnostics and the ministry's answer on a USB stick (one owner: ui/usb).
         self.usb = UsbPanel(ctx)
         self.usb.data_dir = nav.draft.data_dir
+        self.usb.who = lambda: nav.session  # a signed-in technician, None with a setup code
         self.body.addWidget(self.usb)
         self.results = ResultList()
         self.body.addWidget(self.results)

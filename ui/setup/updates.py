@@ -29,6 +29,8 @@ from ui.widgets.basic import BigButton, ErrorLabel, WrapButton, wrap_label
 from ui.widgets.text import digits, tr
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ui.screens.base import AppContext
     from ui.setup.journey import SetupJourney
 
@@ -77,9 +79,31 @@ def install_from_stick(data_dir: Path, roots: tuple[Path, ...] | None) -> Any:
     sticks = volumes(roots, mounts_only=False) if roots else volumes(MOUNT_ROOTS)
     if not sticks:
         raise NoStick("no USB stick is mounted")
-    document, deb = spool.usb_release(sticks[0])
     public = load_public_key(key_path())
+    document, deb = spool.usb_release(sticks[0], public)  # the newest the pinned key signed
     return spool.request_install(data_dir, document, deb, public, installed_version())
+
+
+Audited = tuple[str, str, dict[str, Any]] | None  # (action, version, details) for the audit
+
+
+def audit_record(action: str, held: Any, days: int, now: datetime) -> Audited:
+    """A hold-back made is audited; a refused one (an exception) changed nothing."""
+    from kiosk.update import audit
+
+    return None if isinstance(held, BaseException) else audit.deferred(held, days, now)
+
+
+def audit_usb(outcome: Any) -> Audited:
+    """An install asked from a stick, or the stick's release refused (a forged or damaged one
+    is worth a trace); no stick, or a stick that could not be read, is not."""
+    from kiosk.update.manifest import UpdateRefused
+
+    if isinstance(outcome, UpdateRefused):
+        return "usb_refused", "", {"reason": outcome.code}
+    if isinstance(outcome, BaseException):
+        return None
+    return "usb_requested", str(outcome.version), {}
 
 
 class UpdatesScreen(Screen):
@@ -185,19 +209,38 @@ class UpdatesScreen(Screen):
 
             return defer_offer(data_dir, n, now)
 
-        self._start("defer", job)
+        self._start("defer", job, lambda held: audit_record("deferred", held, n, now))
 
     def install_usb(self) -> None:
         if self._busy:
             return
         data_dir, roots = self._data_dir(), self.stick_roots
-        self._start("usb", lambda: install_from_stick(data_dir, roots))
+        self._start("usb", lambda: install_from_stick(data_dir, roots), audit_usb)
 
-    def _start(self, action: str, job: Any) -> None:
+    def _start(self, action: str, job: Any, entry: Callable[[Any], Audited]) -> None:
+        """`job` on the io pool; then `entry(outcome)` (None: nothing to audit) goes to the
+        staff audit chain on the db worker, under the signed-in technician."""
         self._set_busy(True)
         self._outcome = (action, None)
         self._show_outcome()
-        self.ctx.tasks.run_io(job, lambda r: self._done(action, r), lambda e: self._done(action, e))
+
+        def done(outcome: Any) -> None:
+            self._audit(entry(outcome))
+            self._done(action, outcome)
+
+        self.ctx.tasks.run_io(job, done, done)
+
+    def _audit(self, entry: Audited) -> None:
+        if entry is None:
+            return
+        from kiosk.update import audit
+
+        by = self.nav.session
+
+        def write(store: Any) -> None:
+            audit.record(store, *entry, by=by)
+
+        self.ctx.tasks.run_db(write, None, lambda e: log.error("update not audited: %s", e))
 
     def _done(self, action: str, outcome: Any) -> None:
         self._outcome = (action, outcome)

@@ -15,6 +15,7 @@ the session's language on `retranslate`; errors use the UserFacingError shape (`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +64,9 @@ class UsbPanel(QWidget):
         self.stick_roots: tuple[Path, ...] | None = None
         # The kiosk's data dir; None: the running kiosk's (ctx.config.data_dir).
         self.data_dir: Path | None = None
+        # The signed-in staff session, asked at each export: the core checks its role and
+        # records it (None: the machine's technician, e.g. reached with a setup code).
+        self.who: Callable[[], Any] | None = None
         self._outcome: tuple[str, Any] | None = None  # (action, result or exception)
         self._busy = False
         layout = QVBoxLayout(self)
@@ -143,11 +147,12 @@ class UsbPanel(QWidget):
 
             self.ctx.tasks.run_io(diag, on_done, on_error)
         elif action == "export":
+            by = self.who() if self.who is not None else None
 
             def export(store: Any) -> Any:
                 from sync.client.usb_export import export
 
-                return export(store, data_dir, stick)
+                return export(store, data_dir, stick, by=by)
 
             self.ctx.tasks.run_db(export, on_done, on_error)
         else:

@@ -98,6 +98,7 @@ def _text(value: Any) -> str:
 
 def load(engine: Engine, account: Account, reg_id: str) -> Detail:
     """Everything the application page shows; the view is audited."""
+    flags.ensure(engine)  # the kept flags are read below (once per database: a no-op after)
     with engine.begin() as conn:
         queue.refresh(conn)
         try:

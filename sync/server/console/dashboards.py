@@ -4,6 +4,9 @@ CSP allows none) and as CSV with the same numbers.
 
 Every number comes through the queues' scope (`scope.visible`) and the page's filters, so a
 supervisor sees only their ministry and jurisdiction, and the CSV is what the charts show.
+Counts and overdue come from the queue counts; decisions per day from one narrow row per
+decided application (`timing_rollup.timing_days`, by date), or from each application's history
+when a filter the narrow rows do not hold is set (status, a flag, submission dates).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import Engine, func, select
 
 from sync.server import db, officers
-from sync.server.console import queue, scope
+from sync.server.console import queue, scope, timing_numbers
 from sync.server.console.accounts import Account
 from sync.server.console.application import Refused
 from sync.server.console.i18n import t
@@ -50,6 +53,7 @@ def numbers(engine: Engine, account: Account, f: queue.Filters) -> Numbers:
     """The dashboard's numbers for this account within the filters (queue and search unused)."""
     regs, facts, hist = db.registrations, db.console_facts, db.status_history
     now = db.now()
+    timing_numbers.prepare(engine)  # decisions written to the narrow per-decision rows
     counts = queue.load(engine, account, queue.Filters(**{**f.__dict__, "q": "", "size": 1}))
     out = Numbers(counts.counts)
     with db.reading(engine) as conn:
@@ -72,17 +76,24 @@ def numbers(engine: Engine, account: Account, f: queue.Filters) -> Numbers:
             ).all()
             target.extend((str(k), int(n)) for k, n in rows)
         since = now - DAYS * scope.DAY
-        rows = conn.execute(
-            select(hist.c.status, hist.c.at)
-            .select_from(joined.join(hist, hist.c.registration_id == regs.c.id))
-            .where(where, *queue._filters(f), hist.c.status.in_(DECISIONS), hist.c.at >= since)
-        ).all()
-    days: dict[str, list[int]] = {}
-    for i in range(DAYS):
-        days[scope.day(now - (DAYS - 1 - i) * scope.DAY)] = [0, 0]
-    for status, at in rows:
-        slot = days.setdefault(scope.day(at), [0, 0])
-        slot[DECISIONS.index(status)] += 1
+        days: dict[str, list[int]] = {}
+        for i in range(DAYS):
+            days[scope.day(now - (DAYS - 1 - i) * scope.DAY)] = [0, 0]
+        if timing_numbers.keyed(f):  # one narrow row per decision, by date (an application
+            # is decided once: approved or rejected, both final for this question)
+            for start, approved, rejected in timing_numbers.per_day(conn, account, f, since):
+                slot = days.setdefault(scope.day(start), [0, 0])
+                slot[0] += approved
+                slot[1] += rejected
+        else:  # a filter on status, a flag or dates: from each application's history
+            rows = conn.execute(
+                select(hist.c.status, hist.c.at)
+                .select_from(joined.join(hist, hist.c.registration_id == regs.c.id))
+                .where(where, *queue._filters(f), hist.c.status.in_(DECISIONS), hist.c.at >= since)
+            ).all()
+            for status, at in rows:
+                slot = days.setdefault(scope.day(at), [0, 0])
+                slot[DECISIONS.index(status)] += 1
     out.per_day = [(d, a, r) for d, (a, r) in sorted(days.items())]
     with engine.begin() as conn:
         officers.record(conn, account.as_token_officer(), "console_dashboard", "dashboards", "ok")

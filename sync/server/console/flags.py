@@ -18,12 +18,18 @@
   recomputed at most every `STATS_EVERY_S` (`refresh_override_stats`).
 
 Per-application keys (`console_keys`) are derived once per body; the cross-application flags
-are correlated EXISTS over them, so a queue can filter on a flag in SQL.
+are correlated EXISTS over them (`clause`). Which applications carry a flag is kept in
+`console_flags` (and counted per queue in `flag_counts`), so a queue filtered on a flag reads an
+index at a million applications: `mark` re-evaluates `clause` for the applications a change can
+touch, in the change's transaction (new keys and their phone / photo / near-photo mates, new
+near pairs, a kiosk crossing the override share), and `refresh` marks those with a clerk's
+photo override received since its last look, before a page reads.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -36,16 +42,20 @@ from sqlalchemy import (
     exists,
     false,
     func,
+    literal,
     or_,
     select,
+    text,
 )
 from sqlalchemy.exc import IntegrityError
 
 from sync.server import db
 from sync.server.console import photo_hash, scope
 from sync.server.media import MediaStore
+from sync.server.tables import queue_counts
+from sync.server.tables.clerk import clerk_events
 from sync.server.tables.console_more import console_keys
-from sync.server.tables.flags import kiosk_override_stats, photo_near
+from sync.server.tables.flags import console_flags, flag_counts, kiosk_override_stats, photo_near
 
 FLAGS = (
     "same_phone",
@@ -60,6 +70,11 @@ OVERRIDE_SHARE: dict[str, Any] = {"days": 30, "share": 0.25, "min": 20}
 STATS_EVERY_S = 600.0
 STATS_AT = "console.override_stats_at"
 BATCH = 2000
+MARK_CHUNK = 500
+FLAGS_READY = "console.flag_counts"
+CLERK_SEEN = "console.flag_clerk_at"
+_flags_ready: set[str] = set()  # engine URLs whose flags this process has seen backfilled
+CLERK_MARGIN_S = 600.0  # a clerk event's commit can end after a later one's: looked at again
 
 
 def hours(conn: Connection) -> dict[str, Any]:
@@ -106,6 +121,13 @@ def refresh_override_stats(engine: Engine, force: bool = False) -> bool:
     overridden = case((or_(console_keys.c.overrides > 0, _clerk_override()), 1), else_=0)
     try:
         with engine.begin() as conn:
+            was = set(
+                conn.execute(
+                    select(kiosk_override_stats.c.device_id).where(
+                        kiosk_override_stats.c.flagged == 1
+                    )
+                ).scalars()
+            )
             rows = conn.execute(
                 select(regs.c.device_id, func.count(), func.sum(overridden))
                 .join(console_keys, console_keys.c.registration_id == regs.c.id)
@@ -126,6 +148,13 @@ def refresh_override_stats(engine: Engine, force: bool = False) -> bool:
             ]
             if values:
                 conn.execute(kiosk_override_stats.insert(), values)
+            now_flagged = {v["device_id"] for v in values if v["flagged"]}
+            changed = sorted(was ^ now_flagged)
+            if changed:  # their applications gain or lose `kiosk_overrides`
+                mark(
+                    conn,
+                    conn.execute(select(regs.c.id).where(regs.c.device_id.in_(changed))).scalars(),
+                )
             db.set_setting(conn, STATS_AT, repr(now))
     except IntegrityError:  # another server process recounted at the same moment
         return False
@@ -138,6 +167,48 @@ def refresh(engine: Engine, store: MediaStore) -> None:
     application.load) queues new photos, hashed from the next view on."""
     photo_hash.refresh(engine, store)
     refresh_override_stats(engine)
+    mark_clerk_overrides(engine)
+
+
+def mark_clerk_overrides(engine: Engine) -> None:
+    """Mark the applications a clerk's photo override was received for since the last look
+    (less `CLERK_MARGIN_S`), for the `override` flag: an indexed read of a few events."""
+    started = db.now()
+    with db.reading(engine) as conn:
+        try:
+            since = float(db.get_setting(conn, CLERK_SEEN) or 0)
+        except ValueError:
+            since = 0.0
+        ids = list(
+            conn.execute(
+                select(clerk_events.c.registration_id)
+                .where(
+                    clerk_events.c.kind == "photo_override",
+                    clerk_events.c.received_at >= since - CLERK_MARGIN_S,
+                )
+                .distinct()
+            ).scalars()
+        )
+        have = (
+            set(
+                conn.execute(
+                    select(console_flags.c.registration_id).where(
+                        console_flags.c.flag == "override", console_flags.c.registration_id.in_(ids)
+                    )
+                ).scalars()
+            )
+            if ids
+            else set()
+        )
+    todo = [i for i in ids if i not in have]
+    if not todo and 0 <= started - since < CLERK_MARGIN_S:
+        return
+    try:
+        with engine.begin() as conn:
+            mark(conn, todo)
+            db.set_setting(conn, CLERK_SEEN, repr(started))
+    except IntegrityError:  # another server process wrote the same setting at once
+        pass
 
 
 def outside(ts: float, rule: dict[str, Any]) -> bool:
@@ -203,7 +274,99 @@ def refresh_keys(conn: Connection) -> int:
         keys = [keys_of(r.id, r.body, rule, r.received_at) for r in rows]
         conn.execute(console_keys.insert(), keys)
         photo_hash.enqueue(conn, [k["photo"] for k in keys])
+        mark(conn, [*(k["registration_id"] for k in keys), *mates(conn, keys)])
     return len(rows)
+
+
+def mates(conn: Connection, keys: list[dict[str, Any]]) -> set[str]:
+    """Applications whose flags new keys can turn on: the same phone, the same photo, or a
+    photo already found near one of theirs."""
+    phones = sorted({k["phone"] for k in keys if k["phone"]})
+    photos = sorted({k["photo"] for k in keys if k["photo"]})
+    out: set[str] = set()
+    for column, values in ((console_keys.c.phone, phones), (console_keys.c.photo, photos)):
+        for i in range(0, len(values), MARK_CHUNK):
+            part = values[i : i + MARK_CHUNK]
+            out.update(
+                conn.execute(
+                    select(console_keys.c.registration_id).where(column.in_(part))
+                ).scalars()
+            )
+    for i in range(0, len(photos), MARK_CHUNK):
+        near = select(photo_near.c.other).where(photo_near.c.sha256.in_(photos[i : i + MARK_CHUNK]))
+        out.update(
+            conn.execute(
+                select(console_keys.c.registration_id).where(console_keys.c.photo.in_(near))
+            ).scalars()
+        )
+    return out
+
+
+def of_photos(conn: Connection, shas: list[str]) -> list[str]:
+    """The applications with one of these face photos (to mark when a near pair is found)."""
+    return list(
+        conn.execute(
+            select(console_keys.c.registration_id).where(console_keys.c.photo.in_(shas))
+        ).scalars()
+    )
+
+
+def mark(conn: Connection, reg_ids: Iterable[str]) -> None:
+    """Set `console_flags` of these applications to what `clause` says now, and move their
+    flag counts with them (`queue_counts.before`/`after`), in the caller's transaction. The
+    registrations are locked first, in id order, so a decision on one waits (or is waited for)
+    and the counts it reads are the ones it changes."""
+    ids = sorted(set(reg_ids))
+    regs = db.registrations
+    for i in range(0, len(ids), MARK_CHUNK):
+        part = ids[i : i + MARK_CHUNK]
+        if conn.dialect.name == "postgresql":
+            conn.execute(
+                select(regs.c.id).where(regs.c.id.in_(part)).order_by(regs.c.id).with_for_update()
+            )
+        seen = queue_counts.before(conn, part)
+        conn.execute(console_flags.delete().where(console_flags.c.registration_id.in_(part)))
+        rows = [
+            {"flag": flag, "registration_id": reg_id}
+            for flag in FLAGS
+            for reg_id in conn.execute(
+                select(console_keys.c.registration_id).where(
+                    console_keys.c.registration_id.in_(part), clause(flag)
+                )
+            ).scalars()
+        ]
+        db.insert_ignore(conn, console_flags, rows)
+        queue_counts.after(conn, part, seen)
+
+
+def ensure(engine: Engine) -> None:
+    """Once per database (the setting remembers it): every application's flags from `clause`,
+    and their counts, for keys derived before `console_flags` existed or seeded directly.
+    PostgreSQL locks both tables first, so a concurrent `mark` waits and then adds its own."""
+    if engine.url.render_as_string() in _flags_ready:
+        return
+    queue_counts.ensure(engine)  # the facts' copied status first: the flags copy it in turn
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("LOCK TABLE console_flags, flag_counts IN EXCLUSIVE MODE"))
+        if db.get_setting(conn, FLAGS_READY) != "done":
+            conn.execute(console_flags.delete())
+            for flag in FLAGS:
+                conn.execute(
+                    console_flags.insert().from_select(
+                        ["flag", "registration_id"],
+                        select(literal(flag), console_keys.c.registration_id).where(clause(flag)),
+                    )
+                )
+            queue_counts.copy_to_flags(conn, console_flags.c.flag.in_(FLAGS))
+            conn.execute(flag_counts.delete())
+            conn.execute(
+                flag_counts.insert().from_select(
+                    [*queue_counts.FLAG_KEYS, "n"], queue_counts._grouped(conn, None, True)
+                )
+            )
+            db.set_setting(conn, FLAGS_READY, "done")
+    _flags_ready.add(engine.url.render_as_string())
 
 
 def _clerk_override() -> ColumnElement[bool]:
@@ -253,18 +416,18 @@ def clause(flag: str) -> ColumnElement[bool]:
 
 
 def of(conn: Connection, reg_ids: list[str]) -> dict[str, list[str]]:
-    """The flags of each of these registrations (a page of a queue, or one application)."""
+    """The flags of each of these registrations (a page of a queue, or one application), from
+    the kept flags (equal to `clause`, see `mark`): one indexed read."""
     if not reg_ids:
         return {}
     out: dict[str, list[str]] = {r: [] for r in reg_ids}
-    for flag in FLAGS:
-        found = conn.execute(
-            select(console_keys.c.registration_id).where(
-                console_keys.c.registration_id.in_(reg_ids), clause(flag)
-            )
-        ).scalars()
-        for reg_id in found:
-            out[reg_id].append(flag)
+    found = conn.execute(
+        select(console_flags.c.registration_id, console_flags.c.flag).where(
+            console_flags.c.registration_id.in_(reg_ids)
+        )
+    ).all()
+    for reg_id, flag in sorted(found, key=lambda rf: FLAGS.index(rf[1]) if rf[1] in FLAGS else 99):
+        out[reg_id].append(flag)
     return out
 
 

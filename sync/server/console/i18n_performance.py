@@ -87,3 +87,34 @@ PERF_WORDS: dict[str, tuple[str, str]] = {
         "No owning ministry",
     ),
 }
+
+# The MEF's 25 provinces (codes and names as in the gazetteer the kiosks bundle, from
+# data.mef.gov.kh, see assets/gazetteer/NOTICE): the server has no province list of its own,
+# and a published gazetteer names communes only (communes.py).
+PROVINCE_NAMES: dict[str, tuple[str, str]] = {
+    "01": ("បន្ទាយមានជ័យ", "Banteay Meanchey"),
+    "02": ("បាត់ដំបង", "Battambang"),
+    "03": ("កំពង់ចាម", "Kampong Cham"),
+    "04": ("កំពង់ឆ្នាំង", "Kampong Chhnang"),
+    "05": ("កំពង់ស្ពឺ", "Kampong Speu"),
+    "06": ("កំពង់ធំ", "Kampong Thom"),
+    "07": ("កំពត", "Kampot"),
+    "08": ("កណ្ដាល", "Kandal"),
+    "09": ("កោះកុង", "Koh Kong"),
+    "10": ("ក្រចេះ", "Kratie"),
+    "11": ("មណ្ឌលគិរី", "Mondul Kiri"),
+    "12": ("រាជធានីភ្នំពេញ", "Phnom Penh"),
+    "13": ("ព្រះវិហារ", "Preah Vihear"),
+    "14": ("ព្រៃវែង", "Prey Veng"),
+    "15": ("ពោធិ៍សាត់", "Pursat"),
+    "16": ("រតនគិរី", "Ratanak Kiri"),
+    "17": ("សៀមរាប", "Siemreap"),
+    "18": ("ព្រះសីហនុ", "Sihanoukville"),
+    "19": ("ស្ទឹងត្រែង", "Stung Treng"),
+    "20": ("ស្វាយរៀង", "Svay Rieng"),
+    "21": ("តាកែវ", "Takeo"),
+    "22": ("ឧត្ដរមានជ័យ", "Otdar Meanchey"),
+    "23": ("កែប", "Kep"),
+    "24": ("ប៉ៃលិន", "Pailin"),
+    "25": ("ត្បូងឃ្មុំ", "Tboung Khmum"),
+}

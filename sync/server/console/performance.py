@@ -3,12 +3,14 @@ decided, median and p90 days from the submission at the kiosk to the first decis
 the promised days, overdue now, the needs-papers rate and the fees due; as a table, an SVG
 chart and a CSV with the same numbers.
 
-One query shape for both databases: one row per application from the queues' own joins,
-scope and filters (`queue._base`, `queue._filters`, the `overdue` queue's rule) and
-`console_facts`, whose `decided_at` and `papers` (tables/timing.py) `catch_up` copies from the
-status history rows added since its last look, so no page joins or groups the whole history.
-PostgreSQL groups the rows and takes `percentile_cont` in SQL; on SQLite (a pilot's size)
-Python reads them and takes the same linear-interpolation percentiles.
+Within an area and a service (the usual page), the numbers come from the small tables of
+tables/timing_rollup.py (`timing_numbers.rows`): sums per commune, service and form version,
+the overdue from the queue counts, percentiles from the decided applications' narrow rows.
+Other filters (status, a flag, submission dates) take one row per application from the
+queues' own joins, scope and filters (`queue._base`, `queue._filters`, the `overdue` queue's
+rule) and `console_facts` (`decided_at` and `papers`, tables/timing.py); PostgreSQL groups
+them and takes `percentile_cont` in SQL, SQLite (a pilot's size) the same in Python. Both ways
+give the same numbers.
 
 What counts:
 - received: the group's applications within the filters (dates are the kiosk's submission);
@@ -28,9 +30,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
-import threading
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -47,26 +46,24 @@ from sqlalchemy import (
     func,
     literal,
     select,
-    text,
 )
-from sqlalchemy.exc import IntegrityError
 
 from sync import protocol as p
 from sync.server import db, officers
 from sync.server.clerk_events import catalog_fee
-from sync.server.console import communes, dashboards, queue, scope
+from sync.server.console import communes, dashboards, queue, scope, timing_numbers
 from sync.server.console.accounts import Account
 from sync.server.console.i18n import t
+from sync.server.console.i18n_performance import PROVINCE_NAMES
+from sync.server.console.timing_numbers import CURSOR, Row, catch_up, percentile
 from sync.server.console.web import HEADERS, Current, ctx_of, lang_of, render
 from sync.server.tables import timing  # noqa: F401  (console_facts.decided_at and papers)
 
+__all__ = ["CURSOR", "Row", "catch_up", "percentile"]  # kept here for their callers
+
 router = APIRouter(prefix="/console", include_in_schema=False)
 GROUPS = ("service", "ministry", "province", "commune")
-DECISIONS = (p.ServerStatus.APPROVED.value, p.ServerStatus.REJECTED.value)
-PAPERS = p.ServerStatus.NEEDS_PAPERS.value
 TABLE_MAX = 300  # rows on the page; the CSV has them all
-CURSOR = "console_timing_history_id"  # settings key: the last status_history id copied
-_catching = threading.Lock()
 CSV_HEAD = [
     "group",
     "key",
@@ -82,39 +79,6 @@ CSV_HEAD = [
     "fees_due_riel",
     "fee_unknown",
 ]
-
-
-@dataclass
-class Row:
-    key: str
-    received: int
-    decided: int
-    median: float | None  # days, submission at the kiosk → first decision
-    p90: float | None
-    within: int  # decided no later than the promised date
-    overdue: int
-    papers: int  # ever set needs_papers
-    fees: int  # riel
-    fee_unknown: int
-    promised: float | None  # days, when the whole group has one promise
-
-    @property
-    def within_share(self) -> float | None:
-        return self.within / self.decided if self.decided else None
-
-    @property
-    def papers_share(self) -> float | None:
-        return self.papers / self.received if self.received else None
-
-
-def percentile(values: list[float], q: float) -> float | None:
-    """PostgreSQL's `percentile_cont`: linear interpolation between the closest ranks."""
-    if not values:
-        return None
-    xs = sorted(values)
-    pos = q * (len(xs) - 1)
-    lo, hi = math.floor(pos), math.ceil(pos)
-    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
 
 
 def group_key(group: str) -> ColumnElement[Any]:
@@ -138,69 +102,6 @@ def _fee(conn: Connection) -> ColumnElement[Any]:
         if fee is not None:
             whens.append((and_(regs.c.service_id == sid, regs.c.form_version == version), fee))
     return case(*whens, else_=literal(None))
-
-
-def catch_up(conn: Connection) -> int:
-    """Copy first decisions and paper requests from the status history rows added since the
-    last look (a cursor on the history's id, in `settings`) into `console_facts`; returns the
-    rows read. Nothing new costs one look at the history's primary key. Idempotent, so two
-    server processes (or a retried range) do no harm; the first call after an upgrade reads
-    the whole history once. Read again next time: a history row whose registration has no
-    facts yet (the queues add them first, `queue.refresh`), and the rows of the last
-    `queue.FILL_MARGIN_S` (on PostgreSQL an id is taken before the feed's lock, so a lower id
-    can become visible after a higher one; a transaction is never open that long)."""
-    hist, facts = db.status_history, db.console_facts
-    last = int(db.get_setting(conn, CURSOR, "0") or 0)
-    top = int(conn.execute(select(func.max(hist.c.id))).scalar() or 0)
-    if top <= last or not _catching.acquire(blocking=False):
-        return 0
-    try:
-        with conn.begin_nested():  # a savepoint: a clash below leaves the page's transaction
-            pg = conn.dialect.name == "postgresql"
-            if pg and not conn.execute(text("SELECT pg_try_advisory_xact_lock(72013)")).scalar():
-                return 0  # another server process is at it: read what is there
-            span = and_(hist.c.id > last, hist.c.id <= top, hist.c.status.in_((*DECISIONS, PAPERS)))
-            new = (
-                select(
-                    hist.c.registration_id.label("rid"),
-                    func.min(case((hist.c.status.in_(DECISIONS), hist.c.at))).label("dec"),
-                    func.max(case((hist.c.status == PAPERS, 1), else_=0)).label("pap"),
-                )
-                .where(span)
-                .group_by(hist.c.registration_id)
-                .subquery()
-            )
-            conn.execute(
-                facts.update()
-                .where(facts.c.registration_id == new.c.rid)
-                .values(
-                    decided_at=case(
-                        (facts.c.decided_at.is_(None), new.c.dec),
-                        (new.c.dec < facts.c.decided_at, new.c.dec),
-                        else_=facts.c.decided_at,
-                    ),
-                    papers=case((new.c.pap == 1, 1), else_=facts.c.papers),
-                )
-            )
-            orphan = conn.execute(
-                select(func.min(hist.c.id))
-                .select_from(
-                    hist.outerjoin(facts, facts.c.registration_id == hist.c.registration_id)
-                )
-                .where(span, facts.c.registration_id.is_(None))
-            ).scalar()
-            settled = conn.execute(  # rows older than the margin: any before them are visible
-                select(func.max(hist.c.id)).where(
-                    hist.c.id > last, hist.c.id <= top, hist.c.at < db.now() - queue.FILL_MARGIN_S
-                )
-            ).scalar()
-            cursor = min(int(settled or last), top if orphan is None else int(orphan) - 1)
-            db.set_setting(conn, CURSOR, str(max(cursor, last)))
-    except IntegrityError:
-        pass  # another server process wrote the cursor meanwhile: it did the same work
-    finally:
-        _catching.release()
-    return top - last
 
 
 def _per_registration(conn: Connection, account: Account, f: queue.Filters, group: str) -> Any:
@@ -292,13 +193,15 @@ def _in_python(conn: Connection, per_reg: Any) -> list[Row]:
 
 def numbers(engine: Engine, account: Account, f: queue.Filters, group: str) -> list[Row]:
     """The table for this account within the filters, most received first (audited)."""
-    with engine.begin() as conn:
-        queue.refresh(conn)  # facts of new registrations, as the queues do
-        catch_up(conn)
+    timing_numbers.prepare(engine)
     with db.reading(engine) as conn:
-        per_reg = _per_registration(conn, account, f, group)
-        pg = conn.dialect.name == "postgresql"
-        rows = _in_sql(conn, per_reg) if pg else _in_python(conn, per_reg)
+        if timing_numbers.keyed(f):  # from the rollup: a few thousand rows, not the scope's
+            timing_numbers.snapshot(conn)
+            rows = timing_numbers.rows(conn, account, f, group)
+        else:
+            per_reg = _per_registration(conn, account, f, group)
+            pg = conn.dialect.name == "postgresql"
+            rows = _in_sql(conn, per_reg) if pg else _in_python(conn, per_reg)
     with engine.begin() as conn:
         officers.record(conn, account.as_token_officer(), "console_performance", group, "ok")
     return sorted(rows, key=lambda r: (-r.received, r.key))
@@ -368,6 +271,13 @@ def labels_of(conn: Connection, group: str, rows: list[Row], lang: str) -> dict[
     if group == "commune":
         known = communes.names(conn)
         return {r.key: f"{r.key} {known.get(r.key, {}).get(lang, '')}".strip() for r in rows}
+    if group == "province":
+        return {
+            r.key: f"{r.key} {PROVINCE_NAMES[r.key][0 if lang == 'km' else 1]}"
+            if r.key in PROVINCE_NAMES
+            else r.key
+            for r in rows
+        }
     return {r.key: r.key for r in rows}
 
 

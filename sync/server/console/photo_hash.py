@@ -200,5 +200,9 @@ def refresh(
                 + [{"sha256": o, "other": sha, "distance": d} for o, d in pairs],
             )
             conn.execute(photo_queue.delete().where(photo_queue.c.sha256 == sha))
+            if pairs:  # `similar_photo` turns on for both sides (a lazy import: flags uses us)
+                from sync.server.console import flags
+
+                flags.mark(conn, flags.of_photos(conn, [sha, *(o for o, _d in pairs)]))
         done += 1
     return done

@@ -4,9 +4,12 @@ Every query runs over `registrations` joined with `console_facts` (ministry, kio
 time, promised date) and the assignment, always under `scope.visible(account)`, so an officer
 never counts or lists another ministry's or jurisdiction's applications.
 
-At scale (issue 13): the counts come from `queue_counts` (tables/queue_counts.py, kept in the
-writers' transactions) unless a flag or date filter needs each application, and a page is
-listed from the facts' copied status in due-date order (`ix_console_facts_list`).
+At scale (issue 13): the counts come from `queue_counts` (or `flag_counts` with a flag filter;
+tables/queue_counts.py, kept in the writers' transactions) unless a date filter needs each
+application; a flag filter reads the kept flags (`console_flags`, see flags.mark), not the
+flag's EXISTS; and a page is listed from the facts' copied status in due-date order
+(`ix_console_facts_list`), a queue of several statuses as the merge of each status's first
+rows (`STATUSES`), never by sorting every matching application.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
+    Table,
     and_,
     case,
     exists,
@@ -27,6 +31,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.exc import IntegrityError
 
@@ -36,6 +41,7 @@ from sync.server.console import flags, scope
 from sync.server.console.accounts import ALL, Account
 from sync.server.tables import queue_counts
 from sync.server.tables.console_more import console_keys
+from sync.server.tables.flags import console_flags, flag_counts
 
 S = p.ServerStatus
 OPEN = (S.RECEIVED.value, S.IN_REVIEW.value, S.NEEDS_PAPERS.value)
@@ -53,6 +59,19 @@ QUEUES = (
     "ready",
     "decided",
 )
+# The statuses each queue lists (a page of several is merged from each one's index order).
+STATUSES: dict[str, tuple[str, ...]] = {
+    "new": (S.RECEIVED.value,),
+    "mine": (*OPEN, S.APPROVED.value),
+    "in_review": (S.IN_REVIEW.value,),
+    "needs_papers": (S.NEEDS_PAPERS.value,),
+    "supplement": (),
+    "due_soon": OPEN,
+    "overdue": OPEN,
+    "approved": (S.APPROVED.value,),
+    "ready": (S.READY_FOR_PICKUP.value,),
+    "decided": DECIDED,
+}
 PAGE_SIZE = 25
 PAGE_SIZE_MAX = 100
 FILL_MARGIN_S = 600.0  # far longer than a commit's transaction: a late commit is still looked at
@@ -144,8 +163,12 @@ class Page:
         return sorted({c[:4] for c in self.communes})
 
 
-def _queue_clause(name: str, me: str, now: float) -> ColumnElement[bool]:
-    facts, asg = db.console_facts, db.console_assignments
+def _queue_clause(
+    name: str, me: str, now: float, facts: Table | None = None
+) -> ColumnElement[bool]:
+    """The queue's rule over the facts (or the kept flags, which copy them)."""
+    facts = db.console_facts if facts is None else facts
+    asg = db.console_assignments
     status = facts.c.status  # the registration's, copied (tables/queue_counts.py)
     return {
         "new": and_(status == S.RECEIVED.value, asg.c.officer_id.is_(None)),
@@ -177,34 +200,48 @@ def _base(account: Account, lean: bool = False) -> Any:
     return joined, scope.visible(account, commune=facts.c.commune_code)
 
 
-def _filters(f: Filters) -> list[ColumnElement[bool]]:
-    regs = db.registrations
+def _filters(f: Filters, facts: Table | None = None) -> list[ColumnElement[bool]]:
+    """The filters over the facts, or over the kept flags (`facts=console_flags`, which copy
+    them, in a flag's listing)."""
+    regs, facts = db.registrations, db.console_facts if facts is None else facts
     out: list[ColumnElement[bool]] = []
     for code in (f.commune, f.district, f.province):
         if code:
-            out.append(scope.within(db.console_facts.c.commune_code, code))
+            out.append(scope.within(facts.c.commune_code, code))
             break
     if f.service:
         out.append(regs.c.service_id == f.service)
     if f.status:
-        out.append(db.console_facts.c.status == f.status)
-    if f.flag:
-        out.append(flags.clause(f.flag))
+        out.append(facts.c.status == f.status)
+    cf = console_flags
+    if f.flag and facts is cf:
+        out.append(cf.c.flag == f.flag)
+    elif f.flag:  # the kept flags (flags.mark), equal to `flags.clause`: an index, not EXISTS
+        out.append(
+            exists().where(cf.c.flag == f.flag, cf.c.registration_id == facts.c.registration_id)
+        )
     start, end = _day_start(f.date_from), _day_start(f.date_to)
     if start is not None:
-        out.append(db.console_facts.c.submitted_at >= start)
+        out.append(facts.c.submitted_at >= start)
     if end is not None:
-        out.append(db.console_facts.c.submitted_at < end + scope.DAY)
+        out.append(facts.c.submitted_at < end + scope.DAY)
     return out
 
 
+def _table(f: Filters) -> Table:
+    """The counts that answer these filters: the flag's (`flag_counts`) or the queues'."""
+    return flag_counts if f.flag else queue_counts.queue_counts
+
+
 def _counted(account: Account, f: Filters) -> list[ColumnElement[bool]] | None:
-    """The queue counts' rows for this scope and filters; None when a filter needs each
-    application (a flag, the submission dates), which only the full count can answer."""
-    if f.flag or f.date_from or f.date_to:
+    """The counts' rows (`_table`) for this scope and filters; None when a filter needs each
+    application (the submission dates), which only the full count can answer."""
+    if f.date_from or f.date_to:
         return None
-    qc = queue_counts.queue_counts
+    qc = _table(f)
     out = [scope.visible(account, qc.c.ministry, qc.c.commune_code)]
+    if f.flag:
+        out.append(qc.c.flag == f.flag)
     for code in (f.commune, f.district, f.province):
         if code:
             out.append(scope.within(qc.c.commune_code, code))
@@ -216,10 +253,11 @@ def _counted(account: Account, f: Filters) -> list[ColumnElement[bool]] | None:
     return out
 
 
-def _count_clause(name: str, me: str, now: float) -> ColumnElement[bool]:
-    """`_queue_clause` over the counts' rows, with due soon / overdue on whole due days
-    strictly before or after today (the two days "now" cuts are counted by `_edges`)."""
-    qc = queue_counts.queue_counts
+def _count_clause(name: str, me: str, now: float, qc: Table | None = None) -> ColumnElement[bool]:
+    """`_queue_clause` over the counts' rows (`qc`, the queue counts by default), with due
+    soon / overdue on whole due days strictly before or after today (the two days "now" cuts
+    are counted by `_edges`)."""
+    qc = queue_counts.queue_counts if qc is None else qc
     status, today = qc.c.status, int(now // scope.DAY)
     return {
         "new": and_(status == S.RECEIVED.value, qc.c.assignee == ""),
@@ -239,10 +277,11 @@ def _count_clause(name: str, me: str, now: float) -> ColumnElement[bool]:
     }[name]
 
 
-def _edges(now: float) -> ColumnElement[bool]:
+def _edges(now: float, facts: Table | None = None) -> ColumnElement[bool]:
     """The applications due on the two days "now" cuts: today (overdue before now, due soon
-    after) and the day due soon ends in; read through the facts' due-date index."""
-    due, today, last = db.console_facts.c.due_at, now // scope.DAY, (now + DUE_SOON_S) // scope.DAY
+    after) and the day due soon ends in; read through the facts' (or kept flags') index."""
+    due = (db.console_facts if facts is None else facts).c.due_at
+    today, last = now // scope.DAY, (now + DUE_SOON_S) // scope.DAY
     return or_(
         and_(due >= today * scope.DAY, due < (today + 1) * scope.DAY),
         and_(due >= last * scope.DAY, due < (last + 1) * scope.DAY),
@@ -262,19 +301,31 @@ def counts(conn: Connection, account: Account, f: Filters, now: float) -> dict[s
         ]
         totals = conn.execute(select(*sums).select_from(joined).where(scoped, *_filters(f)))
         return dict(zip(QUEUES, (int(x) for x in totals.one()), strict=True))
-    qc = queue_counts.queue_counts
+    qc = _table(f)
     sums = [
-        func.coalesce(func.sum(case((_count_clause(q, account.id, now), qc.c.n), else_=0)), 0)
+        func.coalesce(func.sum(case((_count_clause(q, account.id, now, qc), qc.c.n), else_=0)), 0)
         for q in QUEUES
     ]
     found = conn.execute(select(*sums).where(*where)).one()
     out = dict(zip(QUEUES, (int(x) for x in found), strict=True))
     timed = ("due_soon", "overdue")
+    # from the facts (with a flag, its kept rows) alone unless a service is chosen: the list
+    # index answers it
+    t = console_flags if f.flag and not f.service else db.console_facts
     edge = [
-        func.coalesce(func.sum(case((_queue_clause(q, "", now), 1), else_=0)), 0) for q in timed
+        func.coalesce(func.sum(case((_queue_clause(q, "", now, t), 1), else_=0)), 0) for q in timed
     ]
-    joined, scoped = _base(account, lean=True)
-    edges = conn.execute(select(*edge).select_from(joined).where(scoped, *_filters(f), _edges(now)))
+    joined, _scoped = _base(account, lean=True)
+    edges = conn.execute(
+        select(*edge)
+        .select_from(joined if f.service else t)
+        .where(
+            scope.visible(account, t.c.ministry, t.c.commune_code),
+            *_filters(f, t),
+            _edges(now, t),
+            t.c.status.in_(OPEN),
+        )
+    )
     for q, n in zip(timed, edges.one(), strict=True):
         out[q] += int(n)
     return out
@@ -288,11 +339,11 @@ def overdue_by(
     where = _counted(account, f)
     if where is None:
         return None
-    qc, regs = queue_counts.queue_counts, db.registrations
+    qc, regs = _table(f), db.registrations
     found: dict[str, int] = {}
     rows = conn.execute(
         select(qc.c[by], func.sum(qc.c.n))
-        .where(*where, _count_clause("overdue", "", now))
+        .where(*where, _count_clause("overdue", "", now, qc))
         .group_by(qc.c[by])
     ).all()
     joined, scoped = _base(account, lean=True)
@@ -368,12 +419,75 @@ def _choices(conn: Connection, account: Account) -> tuple[list[str], list[str]]:
     return list(communes), [s for s, m in services if account.owns(m)][:200]
 
 
+def _listed(source: Any, facts: Table) -> Any:
+    """The columns of a page's rows, from `source` ordered by `facts` (or the kept flags)."""
+    regs, asg = db.registrations, db.console_assignments
+    return select(
+        regs.c.id,
+        regs.c.app_number,
+        regs.c.service_id,
+        regs.c.commune_code,
+        regs.c.status,
+        regs.c.received_at,
+        facts.c.submitted_at,
+        facts.c.due_at,
+        asg.c.officer_id,
+    ).select_from(source)
+
+
+def _page_rows(conn: Connection, account: Account, f: Filters, now: float) -> list[Any]:
+    """One page of a queue, walking an index in due-date order and joining the page's rows
+    only: the facts' (`ix_console_facts_list`), or with a flag the kept flags' copy of them
+    (`ix_console_flags_list`, that flag's rows only). A queue of several statuses is the merge
+    of each status's first rows, never a sort of every matching application."""
+    regs, asg = db.registrations, db.console_assignments
+    t = console_flags if f.flag else db.console_facts
+    source = t.join(regs, regs.c.id == t.c.registration_id).outerjoin(
+        asg, asg.c.registration_id == regs.c.id
+    )
+    cond = (
+        scope.visible(account, t.c.ministry, t.c.commune_code),
+        *_filters(f, t),
+        _queue_clause(f.queue, account.id, now, t),
+    )
+    order = (
+        t.c.due_at.asc().nulls_last(),  # PostgreSQL's index order: no sort needed
+        t.c.submitted_at,
+        t.c.registration_id,
+    )
+    skip = (f.page - 1) * f.size
+    listed = _listed(source, t)
+    statuses = [s for s in STATUSES[f.queue] if not f.status or s == f.status]
+    if len(statuses) < 2:
+        query = listed.where(*cond).order_by(*order).offset(skip).limit(f.size)
+    else:
+        tops = union_all(
+            *(
+                select(
+                    listed.where(*cond, t.c.status == s)
+                    .order_by(*order)
+                    .limit(skip + f.size)
+                    .subquery()
+                )
+                for s in statuses
+            )
+        ).subquery()
+        query = (
+            select(tops)
+            .order_by(tops.c.due_at.asc().nulls_last(), tops.c.submitted_at, tops.c.id)
+            .offset(skip)
+            .limit(f.size)
+        )
+    return list(conn.execute(query).all())
+
+
 def load(engine: Engine, account: Account, f: Filters) -> Page:
     """Counts of every queue (within the filters) and one page of the chosen queue, or of the
     search results when `f.q` is set (the search is audited)."""
-    regs, facts, asg = db.registrations, db.console_facts, db.console_assignments
+    regs, facts = db.registrations, db.console_facts
     now = db.now()
     queue_counts.ensure(engine)
+    flags.ensure(engine)
     with engine.begin() as conn:
         refresh(conn)
         if f.q:
@@ -381,7 +495,6 @@ def load(engine: Engine, account: Account, f: Filters) -> Page:
     with db.reading(engine) as conn:
         joined, where = _base(account)
         extra = _filters(f)
-        lean, _where = _base(account, lean=not f.flag)
         numbers = counts(conn, account, f, now)
         chosen = (
             or_(regs.c.app_number.startswith(f.q, autoescape=True), flags.search(f.q))
@@ -389,35 +502,19 @@ def load(engine: Engine, account: Account, f: Filters) -> Page:
             else _queue_clause(f.queue, account.id, now)
         )
         cond = (where, *extra, chosen)
+        skip = (f.page - 1) * f.size
         total = (
             int(conn.execute(select(func.count()).select_from(joined).where(*cond)).scalar() or 0)
             if f.q
             else numbers[f.queue]  # the same rows the queue's count just counted
         )
-        # from the facts alone (`ix_console_facts_list`): the page's rows are joined, not all
-        order = (
-            facts.c.due_at.asc().nulls_last(),  # PostgreSQL's index order: no sort needed
-            facts.c.submitted_at,
-            facts.c.registration_id,
-        )
-        rows = conn.execute(
-            select(
-                regs.c.id,
-                regs.c.app_number,
-                regs.c.service_id,
-                regs.c.commune_code,
-                regs.c.status,
-                regs.c.received_at,
-                facts.c.submitted_at,
-                facts.c.due_at,
-                asg.c.officer_id,
-            )
-            .select_from(joined if f.q or f.flag else lean)  # keys only to search or flag
-            .where(*cond)
-            .order_by(*order)
-            .offset((f.page - 1) * f.size)
-            .limit(f.size)
-        ).all()
+        if f.q:
+            order = (facts.c.due_at.asc().nulls_last(), facts.c.submitted_at, regs.c.id)
+            rows = conn.execute(
+                _listed(joined, facts).where(*cond).order_by(*order).offset(skip).limit(f.size)
+            ).all()
+        else:
+            rows = _page_rows(conn, account, f, now)
         off = db.console_officers
         names = dict(  # the assignees' names, for this page's rows only
             conn.execute(

@@ -2,17 +2,24 @@
 download the signed `.salareturn` for the stick.
 
 The upload is read by `console/uploads.py` into a temp file in the data dir as it streams: a
-bundle is never held in memory while it uploads, and an oversize one is refused. The import is
+bundle is never held in memory while it uploads (nor while it imports: `import_file` reads it
+in segments), and an oversize one is refused. The import is
 `usb_import.import_file`, what `sala-server import` runs: the network's commit path and rules,
 so a second upload of the same bundle changes nothing and says so. Admins import any bundle;
 supervisors those of the communes in their jurisdiction (the manifest's commune, read before
 anything is committed; the import then holds it against the enrolled device). Return bundles
-are kept under `<data dir>/usb-returns/<commune>/` for download.
+are kept under `<data dir>/usb-returns/<commune>/` for download, and expire (`expire_returns`,
+run by the server's sweep at start and every interval, and at each upload): 7 days after the
+first download (a `<name>.fetched` marker holds its time), and 30 days after they were written
+if never downloaded. A technician who needs one later imports the bundle again: the import is
+idempotent and writes a fresh return. Temp files an interrupted upload left go after a day.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +30,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from sync.protocol import usb as fmt
+from sync.protocol.usb_reader import BundleReader
 from sync.server import db, officers, usb_import
 from sync.server.console import uploads
 from sync.server.console.accounts import Account, Session
@@ -38,6 +46,50 @@ INCOMING = "usb-uploads"
 RETURNS = "usb-returns"
 RETURN_NAME = re.compile(r"sala-return-[0-9A-Za-z-]{1,8}-[0-9A-Za-z-]{1,8}\.salareturn")
 COMMUNE = re.compile(r"[0-9]{6}")
+FETCHED = ".fetched"  # marker beside a return bundle: its mtime is the first download
+KEEP_DAYS = 30  # a return bundle never downloaded
+AFTER_DOWNLOAD_DAYS = 7  # a downloaded one (the stick may have failed: a second chance)
+INCOMING_HOURS = 24  # a temp file of an upload that never finished (a crash, a kill)
+log = logging.getLogger(__name__)
+
+
+def expire_returns(data_dir: Path, now: float | None = None) -> int:
+    """Delete return bundles past their time, their markers and stale upload temp files;
+    returns how many return bundles went. One directory listing per commune: cheap enough
+    for every upload. A file that cannot be removed is left for the next sweep."""
+    now = time.time() if now is None else now
+    removed = 0
+    for folder in (data_dir / RETURNS).glob("*"):
+        if not folder.is_dir():
+            continue
+        for path in folder.iterdir():
+            try:
+                if path.name.endswith(FETCHED):
+                    if not path.with_name(path.name.removesuffix(FETCHED)).exists():
+                        path.unlink()  # its bundle is gone
+                    continue
+                if not RETURN_NAME.fullmatch(path.name):
+                    continue
+                marker = path.with_name(path.name + FETCHED)
+                fetched = marker.stat().st_mtime if marker.exists() else None
+                due = (
+                    now - fetched > AFTER_DOWNLOAD_DAYS * 86400
+                    if fetched is not None
+                    else now - path.stat().st_mtime > KEEP_DAYS * 86400
+                )
+                if due:
+                    path.unlink()
+                    marker.unlink(missing_ok=True)
+                    removed += 1
+            except OSError as exc:
+                log.warning("return bundle %s not expired: %s", path.name, exc)
+    for path in (data_dir / INCOMING).glob("*"):
+        try:
+            if path.is_file() and now - path.stat().st_mtime > INCOMING_HOURS * 3600:
+                path.unlink()
+        except OSError as exc:
+            log.warning("upload temp file %s not removed: %s", path.name, exc)
+    return removed
 
 
 @dataclass
@@ -72,6 +124,7 @@ async def usb_upload(request: Request, session: Current) -> Response:
     ctx = ctx_of(request)
     incoming = ctx.config.data_dir / INCOMING
     incoming.mkdir(exist_ok=True)
+    await run_in_threadpool(expire_returns, ctx.config.data_dir)
     try:
         form = await uploads.receive(
             request,
@@ -119,7 +172,8 @@ def _earlier(ctx: Context, bundle_id: str) -> tuple[float, str] | None:
 def _import(ctx: Context, account: Account, path: Path) -> Outcome:
     """Check the framing and the officer's reach, then `import_file`; audited either way."""
     try:
-        manifest = fmt.parse(path.read_bytes()).manifest  # framing and body hash only
+        with BundleReader(path) as reader:  # the framing only: the import reads the rest
+            manifest = reader.manifest
         commune = str(manifest.get("commune_code", ""))
         bundle_id = str(manifest.get("bundle_id", ""))[:64]
         if not COMMUNE.fullmatch(commune):
@@ -131,6 +185,8 @@ def _import(ctx: Context, account: Account, path: Path) -> Outcome:
         returns = ctx.config.data_dir / RETURNS / commune
         returns.mkdir(parents=True, exist_ok=True)
         result = usb_import.import_file(ctx, path, returns)
+        if result.return_path is not None:  # a fresh return starts its own time
+            result.return_path.with_name(result.return_path.name + FETCHED).unlink(missing_ok=True)
     except fmt.BundleError as exc:
         _audit(ctx, account, "upload", f"refused:{exc.code}", exc.message)
         return Outcome(error=exc.code, detail=exc.message)
@@ -158,6 +214,12 @@ def usb_return(request: Request, session: Current, commune: str, name: str) -> F
         raise Refused(404, "not_found")
     with ctx.engine.begin() as conn:
         officers.record(conn, account.as_token_officer(), "console_usb_return", name, "ok")
+    marker = path.with_name(name + FETCHED)
+    try:
+        if not marker.exists():  # the first download starts the return's last week
+            marker.touch()
+    except OSError as exc:  # the download matters more; the 30 days still apply
+        log.warning("download of %s not marked: %s", name, exc)
     return FileResponse(
         path,
         media_type="application/octet-stream",

@@ -3,9 +3,10 @@
 Why here and not in db.py: several roles (clerk station, field kit, back office) add tables at
 once, and db.py stays small. A module declares its tables with `Table(..., db.metadata)` and
 new columns of an existing table with `table.append_column(...)` plus an entry in
-`NEW_COLUMNS`, so `db._v5`/`_v6` add them to databases made before; an index on an existing
-table goes in `NEW_INDEXES` (created by `db._v6` when missing). Importing this package imports
-every topic module, so `metadata.create_all` sees them all.
+`NEW_COLUMNS`; an index on an existing table goes in `NEW_INDEXES`. `db._declared` creates
+whatever of these a database lacks; each release that declares more appends one migration step
+calling it (`db._v6`, `_v7`, …), so a database that already ran the last step gets them too.
+Importing this package imports every topic module, so `metadata.create_all` sees them all.
 """
 
 from __future__ import annotations

@@ -9,5 +9,6 @@ import sync.server.tables.flags
 import sync.server.tables.partner
 import sync.server.tables.queue_counts
 import sync.server.tables.scale
-import sync.server.tables.timing  # noqa: F401
+import sync.server.tables.timing
+import sync.server.tables.timing_rollup  # noqa: F401
 from sync.server.tables import device_reports  # noqa: F401

@@ -13,13 +13,23 @@ audit_sample.py).
   recomputed every few minutes; `flagged` = the share is past the setting's threshold.
 - `audit_samples`: decided applications drawn for a supervisor's second review, and the
   review (agree / disagree + note) once made.
+- `console_flags`: which applications carry which flag now, kept equal to `flags.clause`
+  by every change that can turn one on or off (`flags.mark`: new keys and their phone, photo
+  and near-photo mates, new near pairs, a kiosk's override share crossing the line, a clerk's
+  photo override). Why a table: a queue filtered on a flag must not evaluate the flag's
+  correlated EXISTS on every application in scope (issue 13 "Scale").
+- `flag_counts`: the queue counts (tables/queue_counts.py) per flag, kept in the same
+  transactions, so a flag filter's counts sum a few hundred rows too.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, Float, Index, Integer, String, Table, Text
 
+from sync.server import db
 from sync.server.db import metadata
+from sync.server.tables import NEW_INDEXES
+from sync.server.tables.clerk import clerk_events
 
 photo_hashes = Table(
     "photo_hashes",
@@ -74,4 +84,51 @@ audit_samples = Table(
     Column("reviewer", String(200)),
     Column("reviewed_at", Float),
     Index("ix_audit_samples_waiting", "verdict", "decided_at"),
+)
+
+console_flags = Table(
+    "console_flags",
+    metadata,
+    Column("flag", String(20), primary_key=True),
+    Column("registration_id", String(36), primary_key=True),
+    # copied from the facts as they change (queue_counts.after), so a flag's queue page walks
+    # this index in due-date order like `ix_console_facts_list`, over that flag's rows only
+    Column("ministry", String(32)),
+    Column("status", String(40)),
+    Column("commune_code", String(16)),
+    Column("due_at", Float),
+    Column("submitted_at", Float),
+    Index("ix_console_flags_registration", "registration_id"),
+    Index(
+        "ix_console_flags_list",
+        "flag",
+        "ministry",
+        "status",
+        "due_at",
+        "submitted_at",
+        "registration_id",
+        postgresql_include=["commune_code"],
+    ),
+)
+
+flag_counts = Table(
+    "flag_counts",
+    metadata,
+    Column("flag", String(20), primary_key=True),
+    Column("ministry", String(32), primary_key=True),
+    Column("commune_code", String(16), primary_key=True),
+    Column("service_id", String(200), primary_key=True),
+    Column("status", String(40), primary_key=True),
+    Column("assignee", String(16), primary_key=True),
+    Column("due_day", Integer, primary_key=True),
+    Column("n", Integer, nullable=False),
+)
+
+# The kiosks' registrations of a kiosk whose override share crossed the line are marked again;
+# a clerk's photo overrides are read since the last look (`flags.refresh`).
+NEW_INDEXES.extend(
+    [
+        Index("ix_registrations_device", db.registrations.c.device_id),
+        Index("ix_clerk_events_kind_received", clerk_events.c.kind, clerk_events.c.received_at),
+    ]
 )

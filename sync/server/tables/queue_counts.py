@@ -17,6 +17,11 @@ assignment lock, the console's assignment (one at a time or in bulk), a kiosk's 
 applications (kiosk commits and USB imports get their facts there). Applications counted
 before this table existed (or seeded behind the server's back) are counted once by `ensure`,
 in one INSERT … SELECT, before the first queue page of a database; `settings` remembers it.
+
+`before`/`after` keep the flag counts (tables/flags.py `flag_counts`: the same rows per flag an
+application carries in `console_flags`) in the same breath, so a flag filter's counts are as
+exact; `flags.mark` wraps its own changes of `console_flags` in them, and `flags.ensure`
+backfills both once.
 """
 
 from __future__ import annotations
@@ -45,12 +50,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sync import protocol as p
 from sync.server import db
 from sync.server.tables import NEW_COLUMNS, NEW_INDEXES
+from sync.server.tables.flags import console_flags, flag_counts
 
 S = p.ServerStatus
 TIMED = (S.RECEIVED.value, S.IN_REVIEW.value, S.NEEDS_PAPERS.value)  # statuses with a due day
 NO_DAY = -1
 READY_KEY = "console.queue_counts"
 KEYS = ("ministry", "commune_code", "service_id", "status", "assignee", "due_day")
+FLAG_KEYS = ("flag", *KEYS)
 
 queue_counts = Table(
     "queue_counts",
@@ -85,6 +92,14 @@ NEW_INDEXES.extend(
         # Due soon / overdue on their edge days read the facts by due date; an all-ministries
         # account has no ministry to lead `ix_console_facts_ministry_due` with.
         Index("ix_console_facts_due", _facts.due_at),
+        # A ministry's counts (a headquarters account sees every commune: ~100k rows at a
+        # million applications) read from the index alone, not the whole table.
+        Index(
+            "ix_queue_counts_scope",
+            queue_counts.c.ministry,
+            queue_counts.c.commune_code,
+            postgresql_include=["service_id", "status", "assignee", "due_day", "n"],
+        ),
     ]
 )
 _ready: set[str] = set()  # engine URLs whose counts this process has seen backfilled
@@ -96,11 +111,13 @@ def due_day(conn: Connection, due_at: ColumnElement[Any]) -> ColumnElement[int]:
     return cast(func.floor(day) if conn.dialect.name == "postgresql" else day, Integer)
 
 
-def _grouped(conn: Connection, where: ColumnElement[bool] | None) -> Any:
-    """The count rows of the registrations matching `where` (all when None)."""
+def _grouped(conn: Connection, where: ColumnElement[bool] | None, flagged: bool = False) -> Any:
+    """The count rows of the registrations matching `where` (all when None); `flagged`: the
+    flag counts' rows (the flag first), one per flag an application carries."""
     regs, facts, asg = db.registrations, db.console_facts, db.console_assignments
     timed = regs.c.status.in_(TIMED) & facts.c.due_at.is_not(None)
     cols = (
+        *([console_flags.c.flag] if flagged else []),
         facts.c.ministry,
         regs.c.commune_code,
         regs.c.service_id,
@@ -108,33 +125,39 @@ def _grouped(conn: Connection, where: ColumnElement[bool] | None) -> Any:
         func.coalesce(asg.c.officer_id, literal("")),
         case((timed, due_day(conn, facts.c.due_at)), else_=literal(NO_DAY)),
     )
-    query = select(*cols, func.count()).select_from(
-        regs.join(facts, facts.c.registration_id == regs.c.id).outerjoin(
-            asg, asg.c.registration_id == regs.c.id
-        )
+    joined = regs.join(facts, facts.c.registration_id == regs.c.id).outerjoin(
+        asg, asg.c.registration_id == regs.c.id
     )
+    if flagged:
+        joined = joined.join(console_flags, console_flags.c.registration_id == regs.c.id)
+    query = select(*cols, func.count()).select_from(joined)
     return (query if where is None else query.where(where)).group_by(*cols)
 
 
 def _rows(conn: Connection, ids: list[str]) -> dict[tuple[Any, ...], int]:
-    """These registrations' count rows now: key -> how many."""
+    """These registrations' count rows now, of both tables: key -> how many (a flag count's
+    key has the flag first, one more part than a queue count's)."""
     if not ids:
         return {}
-    found = conn.execute(_grouped(conn, db.registrations.c.id.in_(ids))).all()
-    return {tuple(r[:-1]): int(r[-1]) for r in found}
+    out: dict[tuple[Any, ...], int] = {}
+    for flagged in (False, True):
+        found = conn.execute(_grouped(conn, db.registrations.c.id.in_(ids), flagged)).all()
+        out.update({tuple(r[:-1]): int(r[-1]) for r in found})
+    return out
 
 
 def _add(conn: Connection, deltas: dict[tuple[Any, ...], int]) -> None:
     """Upsert the changed rows in key order: two transactions touching the same rows lock them
     in the same order, so they wait for each other and never deadlock."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    for key in sorted(k for k, n in deltas.items() if n):
-        stmt = dialect.insert(queue_counts).values(
-            **dict(zip(KEYS, key, strict=True)), n=deltas[key]
+    for key in sorted((k for k, n in deltas.items() if n), key=lambda k: (len(k), k)):
+        table, keys = (
+            (flag_counts, FLAG_KEYS) if len(key) == len(FLAG_KEYS) else (queue_counts, KEYS)
         )
+        stmt = dialect.insert(table).values(**dict(zip(keys, key, strict=True)), n=deltas[key])
         conn.execute(
             stmt.on_conflict_do_update(
-                index_elements=list(KEYS), set_={"n": queue_counts.c.n + stmt.excluded.n}
+                index_elements=list(keys), set_={"n": table.c.n + stmt.excluded.n}
             )
         )
 
@@ -155,6 +178,15 @@ def after(conn: Connection, ids: Iterable[str], seen: dict[tuple[Any, ...], int]
     _add(conn, deltas)
     if wanted:
         copy_status(conn, db.console_facts.c.registration_id.in_(wanted))
+        copy_to_flags(conn, console_flags.c.registration_id.in_(wanted))
+        gone = (
+            ~select(db.registrations.c.id)
+            .where(db.registrations.c.id == console_flags.c.registration_id)
+            .exists()
+        )
+        conn.execute(
+            console_flags.delete().where(console_flags.c.registration_id.in_(wanted), gone)
+        )
 
 
 def copy_status(conn: Connection, where: ColumnElement[bool]) -> None:
@@ -167,6 +199,22 @@ def copy_status(conn: Connection, where: ColumnElement[bool]) -> None:
         .values(
             status=select(regs.c.status).where(of).scalar_subquery(),
             commune_code=select(regs.c.commune_code).where(of).scalar_subquery(),
+        )
+    )
+
+
+def copy_to_flags(conn: Connection, where: ColumnElement[bool]) -> None:
+    """Copy the facts a flag's queue page orders and scopes by to these kept flags."""
+    facts = db.console_facts
+    of = facts.c.registration_id == console_flags.c.registration_id
+    conn.execute(
+        console_flags.update()
+        .where(where)
+        .values(
+            {
+                name: select(facts.c[name]).where(of).scalar_subquery()
+                for name in ("ministry", "status", "commune_code", "due_at", "submitted_at")
+            }
         )
     )
 

@@ -1,7 +1,8 @@
 """Per-registration timing facts for the processing-time dashboard (console/performance.py):
-when it was first decided and whether papers were ever asked for, copied from the status
-history into `console_facts`, so the dashboard reads one row per application instead of
-joining and grouping the whole history (seconds at a million applications).
+when it was first decided and whether papers were ever asked for, in `console_facts`:
+written with each decision (`timing_rollup.record`), and copied from older status history by
+`timing_numbers.catch_up`, so no page joins or groups the whole history (seconds at a million
+applications). The pages read them summed up in tables/timing_rollup.py.
 """
 
 from __future__ import annotations

@@ -3,9 +3,11 @@ use the screen alone. Same screens, same validation; the registration is recorde
 assisted by the clerk (`ClerkDesk.start_assisted`, `Store.set_assisted_by`) and the receipt
 says "assisted by <clerk>" (`ui.receipts.content.AssistedReceipt`).
 
-When it ends, the clerk's queue returns if the staff session is still alive; if it ended by
-the idle countdown (nobody at the screen), the staff session ends too and the welcome shows:
-a citizen never finds a staff screen open.
+When it ends, the staff session ends too: the citizen had the screen and the clerk may have
+left the desk, so the queue (other citizens' data) never opens by itself. A finished one shows
+that clerk's PIN pad (`ClerkJourney.ask_pin_again`: their PIN opens the queue again, the staff
+idle rule brings the welcome back); one ended by the idle countdown (nobody at the screen)
+shows the welcome. A citizen never finds a staff screen open.
 """
 
 from __future__ import annotations
@@ -78,15 +80,10 @@ class AssistedScreen(ActionScreen):
 
         return utc_now()
 
-    def _alive(self) -> bool:
-        alive = getattr(self.nav, "signed_in_now", None)
-        if callable(alive):
-            return bool(alive())
-        session = getattr(self.nav, "session", None)
-        return session is not None and not session.expired(self._now())
-
     def _on_assisted_end(self, finished: bool) -> None:
-        if finished and self._alive():
-            self.nav.go(HOME)
-        elif getattr(self.nav, "session", None) is not None:
+        if getattr(self.nav, "session", None) is None:
+            return
+        if finished:
+            self.nav.ask_pin_again()
+        else:
             self.nav.end_session()
