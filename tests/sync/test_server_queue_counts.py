@@ -21,7 +21,7 @@ from sqlalchemy import Engine, select
 
 from sync import protocol as p
 from sync.server import db
-from sync.server.console import accounts, application, bulk, flags, queue
+from sync.server.console import application, bulk, flags, queue
 from sync.server.console.accounts import Account
 from sync.server.tables import queue_counts
 from sync.server.tables.console_more import console_keys
@@ -34,6 +34,7 @@ from tests.sync.conftest import (
     backend_url,
     registration_doc,
 )
+from tests.sync.console_accounts import console_account
 
 S = p.ServerStatus
 DAY = 86400.0
@@ -146,25 +147,11 @@ def _page_counts(engine: Engine, account: Account, **filters: str) -> tuple[dict
     return fast, full.counts
 
 
-def _account(engine: Engine, role: str) -> Account:
-    made, _secret = accounts.create(
-        engine,
-        username=f"{role}.{uuid.uuid4().hex[:8]}",
-        display_name=role,
-        password="correct horse battery",
-        role=role,
-        ministry="*",
-        jurisdiction="*",
-        created_by="test",
-    )
-    return made
-
-
 def test_counts_equal_a_recount_after_every_kind_of_move(server: ServerProcess) -> None:
     engine = _engine(server)
     kiosk = Kiosk(server).enrol()
     try:
-        officer, boss = _account(engine, "officer"), _account(engine, "supervisor")
+        officer, boss = console_account(engine, "officer"), console_account(engine, "supervisor")
         ages = (5, 3.02, 2.98, 2, 1.5, 1, 0.9, 0)  # due 2 days ago .. in 3 days
         early = [committed(kiosk, submitted_at=_ago(d)) for d in ages[:4]]
         fast, full = _page_counts(engine, boss)  # the first page backfills the counts
@@ -243,7 +230,7 @@ def test_flag_rows_equal_a_recount(server: ServerProcess) -> None:
     engine = _engine(server)
     kiosk = Kiosk(server).enrol()
     try:
-        officer, boss = _account(engine, "officer"), _account(engine, "supervisor")
+        officer, boss = console_account(engine, "officer"), console_account(engine, "supervisor")
         face = b"\xff\xd8 a face " + uuid.uuid4().bytes
         a = _person(kiosk, "SOK DARA", "012 345 001", face, submitted_at=_ago(1))
         other = _person(kiosk, "KEO MEAS", "012 345 002", b"\xff\xd8 " + uuid.uuid4().bytes)

@@ -21,7 +21,6 @@ from sqlalchemy import Engine, select
 from sync import protocol as p
 from sync.server import db
 from sync.server.console import (
-    accounts,
     application,
     dashboards,
     performance,
@@ -33,6 +32,7 @@ from sync.server.console.timing_numbers import percentile
 from sync.server.tables import timing_rollup
 from tests.sync.clerk_wire import committed, move, put_version, supplement_doc
 from tests.sync.conftest import KNOWN_SERVICE, Kiosk, ServerProcess, backend_url
+from tests.sync.console_accounts import console_account
 
 S = p.ServerStatus
 DAY = 86400.0
@@ -57,20 +57,6 @@ def server(
 
 def _ago(days: float) -> str:
     return p.format_date(datetime.fromtimestamp(db.now() - days * DAY, UTC))
-
-
-def _account(engine: Engine, role: str) -> Account:
-    made, _secret = accounts.create(
-        engine,
-        username=f"{role}.{uuid.uuid4().hex[:8]}",
-        display_name=role,
-        password="correct horse battery",
-        role=role,
-        ministry="*",
-        jurisdiction="*",
-        created_by="test",
-    )
-    return made
 
 
 def _exact(engine: Engine) -> None:
@@ -114,7 +100,7 @@ def test_rollup_equals_a_recount_and_the_per_application_numbers(server: ServerP
     engine = db.make_engine(server.db_url)
     kiosk = Kiosk(server).enrol()
     try:
-        officer, boss = _account(engine, "officer"), _account(engine, "supervisor")
+        officer, boss = console_account(engine, "officer"), console_account(engine, "supervisor")
         early = [committed(kiosk, submitted_at=_ago(d)) for d in (6, 5, 4.5, 2)]
         _exact(engine)  # the first look counts them once
         assert _same_numbers(engine, boss) == 4
@@ -230,7 +216,7 @@ def test_percentiles_from_the_histogram_equal_the_sorted_ones(server: ServerProc
     ]
     for row in made:
         row["province"] = row["commune_code"][:2]
-    boss = _account(engine, "supervisor")
+    boss = console_account(engine, "supervisor")
     try:
         with engine.begin() as conn:
             conn.execute(days_t.insert(), made)
