@@ -87,7 +87,7 @@ def install_from_stick(data_dir: Path, roots: tuple[Path, ...] | None) -> Any:
 Audited = tuple[str, str, dict[str, Any]] | None  # (action, version, details) for the audit
 
 
-def audit_record(action: str, held: Any, days: int, now: datetime) -> Audited:
+def audit_deferral(held: Any, days: int, now: datetime) -> Audited:
     """A hold-back made is audited; a refused one (an exception) changed nothing."""
     from kiosk.update import audit
 
@@ -209,7 +209,7 @@ class UpdatesScreen(Screen):
 
             return defer_offer(data_dir, n, now)
 
-        self._start("defer", job, lambda held: audit_record("deferred", held, n, now))
+        self._start("defer", job, lambda held: audit_deferral(held, n, now))
 
     def install_usb(self) -> None:
         if self._busy:
