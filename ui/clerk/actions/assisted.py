@@ -83,7 +83,8 @@ class AssistedScreen(ActionScreen):
     def _on_assisted_end(self, finished: bool) -> None:
         if getattr(self.nav, "session", None) is None:
             return
-        if finished:
+        alive = getattr(self.nav, "signed_in_now", None)
+        if finished and callable(alive) and alive():  # an expired staff session: the welcome
             self.nav.ask_pin_again()
         else:
             self.nav.end_session()
