@@ -19,6 +19,7 @@ from kiosk.durable import write_atomic
 
 CONFIG_FILE = "config.json"
 DEFAULT_COMMUNE = "120101"  # Phnom Penh, Chamkar Mon, Tonle Basak
+DEFAULT_MAX_DEFER_DAYS = 14  # `update_max_defer_days` (kiosk.update.policy caps it at 60)
 _ENV = {
     "commune_code": "SALA_COMMUNE_CODE",
     "server_url": "SALA_SERVER_URL",
@@ -28,6 +29,7 @@ _ENV = {
     "printer": "SALA_PRINTER",
     "idle_seconds": "SALA_IDLE_SECONDS",
     "idle_grace_seconds": "SALA_IDLE_GRACE_SECONDS",
+    "update_max_defer_days": "SALA_UPDATE_MAX_DEFER_DAYS",
 }
 
 
@@ -36,10 +38,15 @@ class ConfigError(ValueError):
 
     message_key = "store.config_invalid"
 
-    def __init__(self, source: str, key: str, message: str) -> None:
+    def __init__(
+        self, source: str, key: str, message: str, *, message_key: str = "", **params: object
+    ) -> None:
         super().__init__(f"{source}: {key}: {message}")
         self.source = source
         self.key = key
+        if message_key:  # a setting with its own words (e.g. its allowed range)
+            self.message_key = message_key
+        self.params = params
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,8 @@ class Config:
     printer: str = "system"
     idle_seconds: int = 90
     idle_grace_seconds: int = 30
+    # How many days a technician may hold an offered update back (kiosk/update/deferral.py).
+    update_max_defer_days: int = DEFAULT_MAX_DEFER_DAYS
     # Given by the server at enrolment (1-99, unique in the commune) and written into every
     # application number; None before enrolment (numbers are then provisional, kiosk 00).
     kiosk_number: int | None = None
@@ -81,6 +90,19 @@ def _coerce(source: str, key: str, value: Any) -> Any:
         if isinstance(value, bool) or number < 1:
             raise ConfigError(source, key, f"expected a number of at least 1, got {value!r}")
         return number
+    if key == "update_max_defer_days":
+        from kiosk.update.policy import MAX_DEFER_DAYS  # not at import: start-up reads config
+
+        days = value if isinstance(value, int) else None
+        if isinstance(value, str) and value.strip().isdigit():
+            days = int(value)
+        if isinstance(value, bool) or days is None or not 1 <= days <= MAX_DEFER_DAYS:
+            raise ConfigError(
+                source, key, f"expected 1-{MAX_DEFER_DAYS} days, got {value!r}",
+                message_key="update.setting.max_defer_days", max_days=MAX_DEFER_DAYS,
+                value=str(value)[:20],
+            )  # fmt: skip
+        return days
     if key == "kiosk_number":
         if value is None:
             return None

@@ -75,7 +75,8 @@ cp -a "$BUNDLE/." "$TREE/$REL/"
 ln -s "releases/$VERSION" "$TREE/opt/sala/current"
 ln -s /opt/sala/current/sala "$TREE/usr/bin/sala"
 install -m 0644 packaging/deb/sala-kiosk.service packaging/deb/sala-kiosk-failed.service \
-  packaging/deb/sala-update.service packaging/deb/sala-update.path "$TREE/lib/systemd/system/"
+  packaging/deb/sala-kiosk-left.service packaging/deb/sala-update.service \
+  packaging/deb/sala-update.path "$TREE/lib/systemd/system/"
 # The ministry's release public key, pinned (README "Updates"): $SALA_RELEASE_PUBKEY or
 # packaging/release_key.pub (from the key ceremony). Without one the package installs, but
 # refuses every update ("no release key").
@@ -85,6 +86,7 @@ if [ -f "$KEY" ]; then
 else
   echo "sala build: WARNING: no release public key ($KEY): this package refuses all updates" >&2
 fi
+install -D -m 0755 packaging/deb/kiosk-session "$TREE/usr/lib/sala-kiosk/kiosk-session"
 install -m 0644 packaging/deb/pam-sala-kiosk "$TREE/etc/pam.d/sala-kiosk"
 # Lock-down: no Magic SysRq keyboard control (Alt+SysRq+R, then Ctrl+Alt+Fn leaves the kiosk).
 install -D -m 0644 packaging/deb/sysctl-sala-kiosk.conf "$TREE/usr/lib/sysctl.d/60-sala-kiosk.conf"
@@ -137,10 +139,13 @@ printf '%s\n' "${!need[@]}" | sort > "$BUILD/needed-libs.txt"
 # Besides the libraries: cage (the compositor) and xwayland (Debian's cage is built with
 # XWayland and exits at start without /usr/bin/Xwayland, and it only Recommends it: found by
 # packaging/rootfs_check.sh), adduser (postinst), libpam-systemd (the unit's logind session),
-# and glibc 2.34+ (PySide6's wheels are built for it).
+# glibc 2.34+ (PySide6's wheels are built for it), and fontconfig: its dpkg trigger builds the
+# system's font cache (/var/cache/fontconfig) at install, which libfontconfig1 alone never does,
+# so the kiosk's first start after installing reads that cache instead of scanning every
+# system font file (and writing a cache of its own into the data dir, the sala user's home).
 # Recommends: the GPU drivers cage draws with, and libusb for an ESC/POS printer on USB (pyusb
 # loads it with ctypes, so no ELF file names it).
-depends="libc6 (>= 2.34), $(printf '%s\n' "${!pkgs[@]}" | sort | paste -sd, | sed 's/,/, /g'), cage, xwayland, adduser, libpam-systemd"
+depends="libc6 (>= 2.34), $(printf '%s\n' "${!pkgs[@]}" | sort | paste -sd, | sed 's/,/, /g'), cage, xwayland, adduser, libpam-systemd, fontconfig"
 
 step "control file and $DEB"
 size_kb=$(du -sk --exclude=DEBIAN "$TREE" | cut -f1)

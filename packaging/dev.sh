@@ -61,6 +61,10 @@ case "$cmd" in
     venv .venv-core core,server,test-core  # the kiosk core and sync client, no Qt
     venv .venv-server server,test         # the ministry server alone, as it is deployed
     export QT_QPA_PLATFORM=offscreen
+    # The project's bytecode, written once: with PYTHONDONTWRITEBYTECODE set, every server
+    # process, CLI call and pytest job the tests start compiles the sources again (~0.4 s CPU).
+    unset PYTHONDONTWRITEBYTECODE
+    .venv/bin/python -m compileall -q kiosk ui sync >/dev/null || true
     reports=$(mktemp -d)
     status=0
     # Lint runs beside the test lanes (its log is printed first when all are done): mypy alone
@@ -116,8 +120,7 @@ case "$cmd" in
     # The back office's newer pages run after the package job, beside the server lane's
     # console job (both mostly wait on Chromium and server processes): one console job alone
     # made the server lane the longest.
-    console_more=(tests/console/test_console_{second_look,performance,catalogs,staff,staff_browser,usb_upload,bulk_review,fleet_rollback}.py)
-    window_journeys=(tests/window/test_{full,passport}_journey.py)
+    console_more=(tests/console/test_console_{second_look,performance,catalogs,staff,staff_browser,usb_upload,bulk_review,fleet_rollback,officer_admin,officer_pages,settings,application_more}.py)
     package_lane() {
       echo "== package: build the .deb and check it"
       if bash packaging/dev.sh package --junitxml="$reports/package.xml"; then
@@ -127,9 +130,10 @@ case "$cmd" in
         echo "package: FAILED"
         status=1
       fi
-      # The two longest touchscreen journeys (five of the window job's seven minutes) run here,
-      # in an Xvfb of their own, so the kiosk lane is not the one the whole run waits for.
-      QT_QPA_PLATFORM=xcb SALA_REQUIRE_XVFB=1 run_pytest window-journeys .venv "${window_journeys[@]}"
+      # The touchscreen journeys in a real X window, tapped with real input events: the tests
+      # start their own Xvfb (/usr/bin/Xvfb, one screen per size) and tap with /usr/bin/xdotool.
+      # Here, after the package job, so the kiosk lane (core-and-sync, ui) is not the long one.
+      QT_QPA_PLATFORM=xcb SALA_REQUIRE_XVFB=1 run_pytest window .venv tests/window
       SERVER_ONLY_JOB=1 run_pytest console-more .venv-server "${console_more[@]}"
       echo "$status" > "$reports/package-lane.status"
     }
@@ -141,9 +145,6 @@ case "$cmd" in
     if .venv-core/bin/python -c "import PySide6" 2>/dev/null; then echo "PySide6 leaked into .venv-core"; status=1; fi
     run_pytest core-and-sync .venv-core tests/core tests/sync tests/packaging -m "not qt and not postgres and not server and not packaging"
     run_pytest ui .venv tests/ui -m "not postgres"
-    # The touchscreen journeys in a real X window, tapped with real input events: the tests
-    # start their own Xvfb (/usr/bin/Xvfb, one screen per size) and tap with /usr/bin/xdotool.
-    QT_QPA_PLATFORM=xcb SALA_REQUIRE_XVFB=1 run_pytest window .venv tests/window "${window_journeys[@]/#/--ignore=}"
     wait "$lint_pid" || true
     cat "$reports/lint.log"
     lint_status=$(cat "$reports/lint.status" 2>/dev/null || echo 1)  # said again at the end

@@ -4,10 +4,16 @@
   python packaging/release.py keygen --out DIR         # once, at the key ceremony (offline)
   python packaging/release.py sign --key DIR/release_key.pem --deb dist/sala-kiosk_X_amd64.deb \
       --min-version 0.1.0 [--channel stable] [--valid-days 90] --out OUT
+  python packaging/release.py downgrade --key DIR/release_key.pem --deb OLD.deb --from 1.3.0 \
+      --min-version 0.1.0 [--valid-days 7] --out OUT
   python packaging/release.py verify --pub release_key.pub OUT/sala-update/*.manifest.json
 
 `sign` writes OUT/sala-update/ (copy that folder to the root of a USB stick: the .deb and its
 signed manifest) and OUT/feed/manifest.json (for `sala server release publish MANIFEST DEB`).
+`downgrade` is the only way a kiosk goes back to a lower version: it signs the older .deb
+as `sign` does (a fresh manifest) and, beside it in OUT/sala-update/, a downgrade manifest
+naming exactly the version the kiosks run now (`--from`) and the older one, valid for
+`--valid-days` (at most 31). USB only: the change feed never carries a downgrade.
 The private key's passphrase comes from $SALA_RELEASE_PASSPHRASE or is asked for.
 Run it with the checkout's core venv: `.venv-core/bin/python packaging/release.py ...`.
 """
@@ -22,13 +28,15 @@ import re
 import shutil
 import subprocess
 import sys
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from kiosk.update import downgrade as dg
 from kiosk.update import manifest as mf
 from kiosk.update.spool import USB_DIR
 from kiosk.update.versions import is_version
@@ -74,11 +82,19 @@ def _deb_version(deb: Path) -> str:
 
 
 def sign(args: argparse.Namespace) -> int:
-    deb: Path = args.deb
-    version = args.version or _deb_version(deb)
+    version = args.version or _deb_version(args.deb)
     if not (is_version(version) and is_version(args.min_version)):
         raise SystemExit("release: bad version or --min-version")
     private = mf.load_private_key(args.key.read_bytes(), _passphrase(confirm=False))
+    _sign_release(args, version, private, feed=True)
+    return 0
+
+
+def _sign_release(
+    args: argparse.Namespace, version: str, private: Ed25519PrivateKey, *, feed: bool
+) -> mf.Manifest:
+    """Sign `args.deb` as `version`: OUT/sala-update/ (and OUT/feed/ when `feed`)."""
+    deb: Path = args.deb
     digest = hashlib.sha256()
     with deb.open("rb") as f:
         while chunk := f.read(1 << 20):
@@ -97,19 +113,50 @@ def sign(args: argparse.Namespace) -> int:
     mf.parse(m.to_dict())  # the kiosk's own shape check, before anything is written
     document = mf.sign(m, private)
     usb = args.out / USB_DIR
-    feed = args.out / "feed"
     usb.mkdir(parents=True, exist_ok=True)
-    feed.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(deb, usb / deb.name)
     (usb / f"{deb.name.removesuffix('.deb')}.manifest.json").write_bytes(document)
-    (feed / "manifest.json").write_bytes(document)
     print(f"signed {deb.name} {version} (sha256 {m.sha256[:16]}..., key {m.key_id})")
-    print(f"USB: copy {usb} to the stick's root; feed: {feed / 'manifest.json'}")
+    if feed:
+        (args.out / "feed").mkdir(parents=True, exist_ok=True)
+        (args.out / "feed" / "manifest.json").write_bytes(document)
+        print(f"USB: copy {usb} to the stick's root; feed: {args.out / 'feed' / 'manifest.json'}")
+    return m
+
+
+def downgrade(args: argparse.Namespace) -> int:
+    """Sign the older .deb and the permission to go from `--from` back to it (USB only)."""
+    version = args.version or _deb_version(args.deb)
+    if not (is_version(version) and is_version(args.min_version) and is_version(args.from_)):
+        raise SystemExit("release: bad version, --from or --min-version")
+    if not 1 <= args.valid_days <= dg.MAX_VALID_DAYS:
+        raise SystemExit(f"release: --valid-days must be 1 to {dg.MAX_VALID_DAYS}")
+    now = datetime.now(UTC).replace(microsecond=0)
+    d = dg.Downgrade(args.from_, version, now, now + timedelta(days=args.valid_days), "")
+    try:
+        dg.parse(d.to_dict())  # the kiosk's own shape check (e.g. --from must be newer)
+    except mf.UpdateRefused as exc:
+        raise SystemExit(f"release: not a downgrade: {exc}") from None
+    private = mf.load_private_key(args.key.read_bytes(), _passphrase(confirm=False))
+    d = replace(d, key_id=mf.key_id(private.public_key()))
+    _sign_release(args, version, private, feed=False)
+    path = args.out / USB_DIR / dg.file_name(d.from_version, d.to_version)
+    path.write_bytes(dg.sign(d, private))
+    print(f"downgrade {d.from_version} -> {d.to_version}, expires {d.expires_at:%Y-%m-%d}: {path}")
+    print(f"USB: copy {args.out / USB_DIR} to the stick's root; kiosks on {d.from_version} only")
     return 0
 
 
 def verify(args: argparse.Namespace) -> int:
     document = args.manifest.read_bytes()
+    if args.manifest.name.endswith(dg.SUFFIX):
+        try:
+            d = dg.read_signed(document, mf.load_public_key(args.pub))
+        except mf.UpdateRefused as exc:
+            print(f"release: REFUSED: {exc}", file=sys.stderr)
+            return 1
+        print(f"ok: downgrade {d.from_version} -> {d.to_version}, expires {d.expires_at:%Y-%m-%d}")
+        return 0
     try:
         m = mf.read_signed(document, mf.load_public_key(args.pub))
         deb = args.deb or args.manifest.parent / m.deb_file
@@ -138,6 +185,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--valid-days", type=int, default=90)
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(func=sign)
+    p = sub.add_parser("downgrade", help="sign an older .deb and the way back to it (USB)")
+    p.add_argument("--key", type=Path, required=True, help="release_key.pem")
+    p.add_argument("--deb", type=Path, required=True, help="the older release's .deb")
+    p.add_argument("--version", help="default: the .deb's Version")
+    p.add_argument("--from", dest="from_", required=True, help="the version kiosks run now")
+    p.add_argument("--min-version", required=True, help="no kiosk may run below this")
+    p.add_argument("--channel", default="stable")
+    p.add_argument("--valid-days", type=int, default=7, help="the downgrade's expiry (<= 31)")
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(func=downgrade)
     p = sub.add_parser("verify", help="check a manifest (and its .deb) as a kiosk would")
     p.add_argument("--pub", type=Path, required=True)
     p.add_argument("manifest", type=Path)

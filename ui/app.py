@@ -155,7 +155,12 @@ class Kiosk(QObject):
     """The running kiosk: task helper, shell, navigator, journeys, and the start-up work."""
 
     def __init__(
-        self, opts: KioskOptions, *, printer: Any = None, window_flags: Qt.WindowType | None = None
+        self,
+        opts: KioskOptions,
+        *,
+        printer: Any = None,
+        window_flags: Qt.WindowType | None = None,
+        on_first_shown: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
         self.opts = opts
@@ -171,6 +176,10 @@ class Kiosk(QObject):
             retention_days=opts.retention_days,
         )
         self.window = shell = Shell(ctx, window_flags=window_flags)
+        if on_first_shown is not None:
+            # Connected before any other part's slot (Qt calls them in that order), so it runs
+            # at the first paint, before the work the others start then (update signals, GC).
+            shell.first_shown.connect(on_first_shown)
         self.nav = nav = StackNavigator(ctx, shell.stack, home=HOME, parent=self)
         nav.add_build_step(shell.make_keyboard)
         nav.add_build_step(lambda: warm_keyboard(shell))
@@ -423,21 +432,19 @@ def run(opts: KioskOptions, *, windowed: bool = False, size: tuple[int, int] | N
     flags = (
         None if windowed else Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint
     )
-    kiosk = Kiosk(opts, window_flags=flags)
-    window = kiosk.window
+
+    def shown() -> None:
+        heavy = [m for m in HEAVY_MODULES if m in sys.modules]
+        print(
+            f"SHOWN_AT={time.time():.6f} HEAVY={','.join(heavy) or '-'} "
+            f"CPU={time.process_time():.4f}",
+            flush=True,
+        )
+        app.quit()
+
     exit_when_shown = os.environ.get("SALA_EXIT_WHEN_SHOWN") == "1"
-    if exit_when_shown:
-
-        def shown() -> None:
-            heavy = [m for m in HEAVY_MODULES if m in sys.modules]
-            print(
-                f"SHOWN_AT={time.time():.6f} HEAVY={','.join(heavy) or '-'} "
-                f"CPU={time.process_time():.4f}",
-                flush=True,
-            )
-            app.quit()
-
-        window.first_shown.connect(shown)
+    kiosk = Kiosk(opts, window_flags=flags, on_first_shown=shown if exit_when_shown else None)
+    window = kiosk.window
     if windowed:
         window.resize(*(size or (1366, 768)))
         window.show()

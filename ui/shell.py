@@ -69,12 +69,15 @@ def show_with_question(screen: Screen, widget: QWidget) -> None:
         # the keyboard is up, as phones do, rather than half a title (or half a box).
         room = value - bar.maximum() + inner.contentsMargins().bottom()
         _set_inset(inner, room)
-        QTimer.singleShot(0, lambda: _scroll_to(bar, value))
+        QTimer.singleShot(0, lambda: _scroll_to(area, value))
     bar.setValue(max(bar.minimum(), min(bar.maximum(), value)))
 
 
-def _scroll_to(bar: Any, value: int) -> None:
+def _scroll_to(area: Any, value: int) -> None:
+    """The bar is asked for again at the turn: PySide may mark a wrapper kept across a turn
+    as deleted when sibling widgets go, though the bar itself lives on."""
     with contextlib.suppress(RuntimeError):  # the page went away meanwhile
+        bar = area.verticalScrollBar()
         bar.setValue(max(bar.minimum(), min(bar.maximum(), value)))
 
 

@@ -4,9 +4,10 @@ power cut interrupted.
 
 It trusts nothing the kiosk user wrote: the request's .deb and manifest are copied into the
 root-only work dir (/var/lib/sala-update) and verified again there, against the root-owned
-anti-rollback state. Then: the previous release's .deb is kept, `dpkg -i` installs the new
-one, and the new kiosk must become healthy (policy.health_decision) or the previous .deb is
-installed again. A journal written before each step makes the whole thing resumable: killed at
+anti-rollback state (a lower version only with a signed downgrade, copied and verified
+again too: `downgrade`). Then: the previous release's .deb is kept, `dpkg -i` installs the
+new one, and the new kiosk must become healthy (policy.health_decision) or the previous .deb
+is installed again. A journal written before each step makes the whole thing resumable: killed at
 any point, the next run ends on one of the two versions.
 """
 
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.durable import write_atomic
-from kiosk.update import spool
+from kiosk.update import downgrade, spool
 from kiosk.update import state as state_mod
 from kiosk.update.manifest import Manifest, UpdateRefused, load_public_key, read_signed
 from kiosk.update.policy import HEALTH_GRACE_S, Health, health_decision
@@ -153,10 +154,15 @@ class Updater:
             doc_path = incoming / "manifest.json"
             self._copy_in("manifest.json", doc_path)
             document = doc_path.read_bytes()
-            m = read_signed(document, load_public_key(self.p.key))
+            public = load_public_key(self.p.key)
+            m = read_signed(document, public)
             if m.version in self._failed():
                 raise UpdateRefused("failed_before", m.version, version=m.version)
-            check_manifest(m, installed, st)
+            down = None
+            if request.get("downgrade") is not None:  # checked again here, on root's copy
+                self._copy_in(spool.DOWNGRADE, incoming / spool.DOWNGRADE)
+                down = downgrade.read_signed((incoming / spool.DOWNGRADE).read_bytes(), public)
+            check_manifest(m, installed, st, down)
             deb = incoming / m.deb_file
             self._copy_in(str(request.get("deb", "")), deb)
             check_deb(deb, m)
@@ -268,3 +274,4 @@ class Updater:
         for path in self.p.spool.glob("*.deb"):
             path.unlink(missing_ok=True)
         (self.p.spool / "manifest.json").unlink(missing_ok=True)
+        (self.p.spool / spool.DOWNGRADE).unlink(missing_ok=True)

@@ -21,7 +21,6 @@ from typing import Any
 from kiosk.i18n import error_text, tr
 from kiosk.update import spool
 from kiosk.update.manifest import UpdateRefused, load_public_key
-from kiosk.update.policy import DEFAULT_MAX_DEFER_DAYS
 
 
 def installed_version() -> str:
@@ -142,7 +141,7 @@ def cmd_defer(args: argparse.Namespace) -> int:
         return 1
     audit.record_in(data_dir, *audit.deferred(held, args.days, now))
     _say("update.defer.done", args.lang, version=held.version, days=args.days,
-         max_days=DEFAULT_MAX_DEFER_DAYS)  # fmt: skip
+         max_days=(held.deadline - held.first).days)  # fmt: skip
     return 0
 
 

@@ -2,11 +2,13 @@
 (ui/setup/updates.py) and `sala update defer`: how long it may still be held, and holding it
 within that.
 
-The cap is `policy.install_decision`'s: at most `max_defer_days` (capped at MAX_DEFER_DAYS)
-after the first hold-back of that version, whatever later hold-backs ask; past it the release
-installs at the next idle moment. Refusing a hold-back past the cap, rather than storing one
-the updater would ignore, keeps what the technician reads true. The file is spool's
-`deferral.json`.
+The cap is the kiosk's setting `update_max_defer_days` (config.json or
+$SALA_UPDATE_MAX_DEFER_DAYS, 1 to policy.MAX_DEFER_DAYS = 60, default 14: `max_defer_days`),
+counted from the first hold-back of that version, whatever later hold-backs ask; past it the
+release installs at the next idle moment. The stored hold-back is already cut at that cap, so
+`policy.install_decision` only enforces the 60-day ceiling on it. Refusing a hold-back past
+the cap, rather than storing one the updater would ignore, keeps what the technician reads
+true. The file is spool's `deferral.json`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from kiosk.config import ConfigError, load_config
 from kiosk.update import spool
 from kiosk.update.policy import DEFAULT_MAX_DEFER_DAYS, MAX_DEFER_DAYS
 
@@ -49,9 +52,24 @@ class Hold:
         return 1 <= days <= self.days_left(now)
 
 
-def hold(
-    data_dir: Path, version: str, now: datetime, max_defer_days: int = DEFAULT_MAX_DEFER_DAYS
-) -> Hold:
+def max_defer_setting(data_dir: Path) -> int:
+    """The kiosk's setting; ConfigError (with its Khmer/English text, `update.setting.*`)
+    when it, or anything else in config.json, is wrong."""
+    return load_config(data_dir).update_max_defer_days
+
+
+def _setting_or_default(data_dir: Path) -> int:
+    """For showing and scheduling: a wrong config file must not stop an update."""
+    try:
+        return max_defer_setting(data_dir)
+    except ConfigError:
+        return DEFAULT_MAX_DEFER_DAYS
+
+
+def hold(data_dir: Path, version: str, now: datetime, max_defer_days: int | None = None) -> Hold:
+    """`version`'s hold-back; `max_defer_days` None: the kiosk's setting."""
+    if max_defer_days is None:
+        max_defer_days = _setting_or_default(data_dir)
     until, first = spool.deferral(data_dir, version)
     start = first or now
     deadline = start + timedelta(days=max(0, min(max_defer_days, MAX_DEFER_DAYS)))
@@ -60,10 +78,16 @@ def hold(
 
 
 def defer_offer(
-    data_dir: Path, days: int, now: datetime, max_defer_days: int = DEFAULT_MAX_DEFER_DAYS
+    data_dir: Path, days: int, now: datetime, max_defer_days: int | None = None
 ) -> Hold:
     """Hold the offered release back `days` from `now`. Raises DeferRefused (nothing offered,
-    or past the cap: `params["max_days"]` says how many days are still allowed)."""
+    past the cap: `params["max_days"]` says how many days are still allowed, or the setting
+    is wrong: its own words)."""
+    if max_defer_days is None:
+        try:
+            max_defer_days = max_defer_setting(data_dir)
+        except ConfigError as exc:
+            raise DeferRefused(exc.message_key, **getattr(exc, "params", {})) from exc
     offer = spool.offered(data_dir)
     if offer is None:
         raise DeferRefused("update.defer.nothing")

@@ -172,6 +172,8 @@ def read_signed(document: bytes, public: Ed25519PublicKey) -> Manifest:
         raise UpdateRefused("bad_manifest", "too large")
     try:
         doc = json.loads(document.decode("utf-8"))
+        if isinstance(doc, dict) and "manifest" in doc and not doc.get("signature"):
+            raise UpdateRefused("unsigned")  # a manifest with no signature at all
         body, signature = doc["manifest"], protocol.b64url_decode(doc["signature"])
     except (ValueError, KeyError, TypeError, UnicodeError) as exc:
         raise UpdateRefused("bad_manifest", "not a signed manifest") from exc

@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-DEFAULT_MAX_DEFER_DAYS = 14
-MAX_DEFER_DAYS = 60  # MOSIP's ceiling: a technician cannot hold a fix back longer
+# The setting `update_max_defer_days`'s default has one owner, the config; re-exported here.
+from kiosk.config import DEFAULT_MAX_DEFER_DAYS as DEFAULT_MAX_DEFER_DAYS
+
+MAX_DEFER_DAYS = 60  # MOSIP's ceiling: no setting holds a fix back longer
 HEALTH_GRACE_S = 600.0  # the new release must prove healthy within 10 minutes
 SETTLE_S = 90.0  # ... by a health stamp, or by the kiosk unit staying up this long
 MAX_RESTARTS = 3  # crashes on start before the previous release comes back
@@ -25,11 +27,12 @@ def install_decision(
     idle: bool,
     offered_at: datetime,
     deferred_until: datetime | None,
-    max_defer_days: int = DEFAULT_MAX_DEFER_DAYS,
+    max_defer_days: int = MAX_DEFER_DAYS,
 ) -> InstallDecision:
     """Install only when no citizen or staff session is active; a technician's deferral holds
     at most `max_defer_days` (capped at MAX_DEFER_DAYS) after the release was first offered,
-    then it installs at the next idle moment."""
+    then it installs at the next idle moment. A stored deferral is already cut at the kiosk's
+    setting (`deferral.defer_offer`), so callers without it get the ceiling only."""
     days = max(0, min(max_defer_days, MAX_DEFER_DAYS))
     deadline = offered_at + timedelta(days=days)
     if deferred_until is not None and now < deferred_until and now < deadline:

@@ -19,6 +19,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from kiosk.durable import write_atomic
+from kiosk.update import downgrade
 from kiosk.update import state as state_mod
 from kiosk.update.manifest import Manifest, UpdateRefused, parse, read_signed
 from kiosk.update.verify import verify_release
@@ -34,6 +35,7 @@ SESSION = "session.json"
 HEALTH = "health.json"
 OFFERED = "offered.json"
 DEFERRAL = "deferral.json"
+DOWNGRADE = "downgrade.json"  # in the spool: the signed downgrade a request relies on
 USB_DIR = "sala-update"  # the folder on a USB stick: one or more *.manifest.json + their .deb
 
 
@@ -184,15 +186,37 @@ def deferral(data_dir: Path, version: str) -> tuple[datetime | None, datetime | 
 
 
 # -- the request to the root unit ------------------------------------------------------------------
+def _downgrade_beside(
+    document: bytes, deb: Path, public: Ed25519PublicKey, installed: str
+) -> bytes | None:
+    """A signed downgrade beside the .deb (a stick's folder) when the release is older than
+    the installed one; the release's version is read unverified only to pick the file."""
+    try:
+        version = parse(json.loads(document)["manifest"]).version
+    except (UpdateRefused, ValueError, KeyError, TypeError):
+        return None  # verify_release names what is wrong with it
+    if not newer(installed, version):
+        return None
+    return downgrade.beside(deb, version, installed, public)
+
+
 def request_install(
-    data_dir: Path, document: bytes, deb: Path, public: Ed25519PublicKey, installed: str
+    data_dir: Path,
+    document: bytes,
+    deb: Path,
+    public: Ed25519PublicKey,
+    installed: str,
+    downgrade_doc: bytes | None = None,
 ) -> Manifest:
     """Verify the release, then hand it to the root unit: the .deb and manifest copied into
     the spool, `request.json` written last (its appearance starts sala-update.service).
-    A refusal raises UpdateRefused and leaves the spool as it was."""
+    A refusal raises UpdateRefused and leaves the spool as it was. A release older than the
+    installed one needs a signed downgrade (`downgrade_doc`, else the one beside the .deb)."""
     directory = update_dir(data_dir)
     st = state_mod.load(directory)
-    m = verify_release(document, deb, public, installed, st)
+    if downgrade_doc is None:
+        downgrade_doc = _downgrade_beside(document, deb, public, installed)
+    m = verify_release(document, deb, public, installed, st, downgrade_doc)
     spool = directory / SPOOL_DIR
     spool.mkdir(parents=True, exist_ok=True)
     tmp = spool / f".{m.deb_file}.part"
@@ -201,8 +225,13 @@ def request_install(
         os.fsync(f.fileno())
     tmp.replace(spool / m.deb_file)
     write_atomic(spool / "manifest.json", document, mode=0o600)
+    request: dict[str, Any] = {"version": m.version, "deb": m.deb_file}
+    (spool / DOWNGRADE).unlink(missing_ok=True)
+    if downgrade_doc is not None and newer(installed, m.version):
+        write_atomic(spool / DOWNGRADE, downgrade_doc, mode=0o600)
+        request["downgrade"] = DOWNGRADE
     (spool / RESULT).unlink(missing_ok=True)
-    _write_json(spool / REQUEST, {"version": m.version, "deb": m.deb_file})
+    _write_json(spool / REQUEST, request)
     st.accept(m)
     state_mod.save(directory, st)
     return m

@@ -22,6 +22,7 @@ from kiosk.store.errors import WrongState
 from sync import protocol
 from sync.client.api import Api, Offline, Refused, ServerBusy, SyncError, error_code
 from sync.client.tus import Media, UploadRejected, upload
+from sync.protocol.capture_checks import CHECKS, wire_checks
 
 # The old settings list of registrations a clerk must look at; migration m005 made it the
 # problems state of each record (Store.mark_problem / problem_ids).
@@ -70,8 +71,8 @@ class Progress:
 
 def attachment_wire(a: Any, uploads: dict[str, str]) -> dict[str, Any]:
     """One attachment as a commit or a supplement lists it: its media's hash, size and type,
-    and where its upload went (PROTOCOL.md "Commit")."""
-    return {
+    where its upload went, and its capture checks when it has any (PROTOCOL.md "Commit")."""
+    wire = {
         "field_id": a.field_id,
         "kind": a.kind,
         "page": a.page,
@@ -80,6 +81,10 @@ def attachment_wire(a: Any, uploads: dict[str, str]) -> dict[str, Any]:
         "mime": a.media.mime,
         "upload": uploads[a.media.sha256],
     }
+    checks = wire_checks(a.checks)
+    if checks:
+        wire[CHECKS] = checks
+    return wire
 
 
 def claim_fields(store: Any, reg_id: str) -> dict[str, Any]:

@@ -11,7 +11,6 @@ model can use the vocabulary without loading OpenSSL before the first paint.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import os
 import re
@@ -22,10 +21,19 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
+    from hashlib import _Hash
+
     from cryptography.hazmat.primitives.asymmetric.ed25519 import (
         Ed25519PrivateKey,
         Ed25519PublicKey,
     )
+
+
+def _sha256(data: bytes) -> _Hash:
+    import hashlib  # on first use: it loads OpenSSL, which the kiosk's start-up never needs
+
+    return hashlib.sha256(data)
+
 
 # --- constants ---------------------------------------------------------------------------------
 
@@ -272,7 +280,7 @@ def audit_entry_hash(
             "details": details,
         }
     )
-    return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
+    return _sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
 
 
 # --- encodings ---------------------------------------------------------------------------------
@@ -305,7 +313,7 @@ def commit_body_sha256(doc: Any) -> str:
     The server's identity for a commit: a retry with the same body gets the original receipt.
     It travels in the signed receipt as `content_sha256` (the v1 wire name, kept).
     """
-    return hashlib.sha256(canonical_json(doc)).hexdigest()
+    return _sha256(canonical_json(doc)).hexdigest()
 
 
 def b64url_encode(data: bytes) -> str:
@@ -373,7 +381,7 @@ def signature_base(method: str, path_with_query: str, date: str, nonce: str, bod
     `path_with_query` is the request target as sent on the wire (no scheme/host), e.g.
     `/v1/changes?since=12&limit=100`.
     """
-    body_hash = hashlib.sha256(body).hexdigest()
+    body_hash = _sha256(body).hexdigest()
     lines = (SIGNATURE_SCHEME, method.upper(), path_with_query, date, nonce, body_hash)
     return "\n".join(lines).encode("utf-8")
 
@@ -401,7 +409,7 @@ def signature_base_v2(
     body: bytes,
 ) -> bytes:
     """Version 2: version 1's lines with the canonical signed headers before the body hash."""
-    body_hash = hashlib.sha256(body).hexdigest()
+    body_hash = _sha256(body).hexdigest()
     lines = (SIGNATURE_SCHEME_V2, method.upper(), path_with_query, date, nonce)
     return "\n".join((*lines, canonical_headers(headers), body_hash)).encode("utf-8")
 
@@ -483,7 +491,7 @@ def verify_receipt(server_public_key: str, receipt: Mapping[str, Any], signature
 
 def tus_checksum_header(chunk: bytes) -> str:
     """`Upload-Checksum` value for one PATCH body: `sha256 <standard base64 of the digest>`."""
-    digest = hashlib.sha256(chunk).digest()
+    digest = _sha256(chunk).digest()
     return f"{TUS_CHECKSUM_ALGORITHM} {base64.b64encode(digest).decode('ascii')}"
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Final
 
 PATH: Final = "/v1/verification-codes"
-BATCH_MAX: Final = 100  # codes per request
+BATCH_MAX: Final = 100  # codes per request; the server refuses a longer list whole (422)
 
 # One answer per code:
 RECORDED: Final = "recorded"  # the server had none for it: kept now

@@ -91,6 +91,10 @@ def sweep(ctx: Context) -> dict[str, int]:
 
 
 def create_app(config: ServerConfig) -> FastAPI:
+    # Before uvicorn serves: a first-start catalog a kiosk would refuse stops here (StartRefused,
+    # a SystemExit: its message, no traceback); `import_initial` below then publishes it.
+    catalog.refuse_bad_first_catalog(config.db_url, config.catalog_path)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ctx = await run_in_threadpool(open_context, config)

@@ -8,10 +8,11 @@ kiosk may still be on an older one.
 A catalog goes through the kiosk's own validator (`sync.protocol.catalog.validate.check_catalog`)
 first: a document a kiosk would refuse is refused here with every problem (`CatalogRefused`) and
 nothing changes. The back office also checks an upload before keeping it as a draft until an
-admin publishes it (`save_draft`, `publish_draft`). `append_document` is the unchecked step
-below: only the first start's `--catalog` file (`import_initial`) and tests that must put a bad
-catalog on the feed (to test the kiosk's own refusal) use it; no route, page or `publish`
-command does.
+admin publishes it (`save_draft`, `publish_draft`). The first start's `--catalog` file (or the
+bundled one) is published the same way (`import_initial`); one a kiosk would refuse stops
+`sala server` before it serves (`refuse_bad_first_catalog`). `append_document` is the unchecked
+step below: only tests that must put a bad catalog on the feed (to test the kiosk's own refusal)
+call it directly; no route, page or command does.
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.exc import DBAPIError
 
 from sync.protocol.catalog.schema import CatalogError
+from sync.protocol.catalog.text import Text
 from sync.protocol.catalog.validate import check_catalog
 from sync.server import db
 from sync.server.tables import catalog_drafts
@@ -148,26 +151,120 @@ def append_document(conn: Connection, kind: str, raw: bytes) -> str:
     return version
 
 
-def import_initial(engine: Engine, path: Path | None) -> None:
-    """On first start, store the given (or bundled) catalog so known services are known.
+BUNDLED = Path(__file__).resolve().parents[2] / "assets" / "catalog" / "services.json"
 
-    Taken as given (`append_document`): it is the operator's own start-up file, and test
-    servers start with bare service lists; `sala server publish` and the API check."""
-    candidates = (
-        [path]
-        if path
-        else [Path(__file__).resolve().parents[2] / "assets" / "catalog" / "services.json"]
-    )
-    for candidate in candidates:
-        if candidate is None or not candidate.is_file():
-            continue
-        with engine.begin() as conn:
-            if db.get_setting(conn, "catalog_version") is not None:
-                return
-            try:
-                append_document(conn, "catalog", candidate.read_bytes())
-            except FileExistsError:
-                return
+
+def _initial_file(path: Path | None) -> Path | None:
+    """The operator's `--catalog` file, else the bundled catalog if this install has it."""
+    if path is not None:
+        return path
+    return BUNDLED if BUNDLED.is_file() else None
+
+
+def import_initial(engine: Engine, path: Path | None) -> None:
+    """On first start, publish the given (or bundled) catalog so known services are known.
+
+    Through `publish`, as every other path: `refuse_bad_first_catalog` has already stopped the
+    start with a clear message if the file is missing or a kiosk would refuse it, so a refusal
+    here (the file changed in between) is only a failed start-up, with nothing stored."""
+    candidate = _initial_file(path)
+    if candidate is None:
+        return
+    with engine.begin() as conn:
+        if db.get_setting(conn, "catalog_version") is not None:
+            return
+        try:
+            publish(conn, "catalog", candidate.read_bytes(), name=candidate.name)
+        except FileExistsError:
+            return
+
+
+# What `sala server` prints when its first start's catalog cannot be published, then the
+# validator's own words for each problem (`CatalogError.text`).
+START_UNREADABLE = Text(
+    "sala server មិន​បាន​ចាប់ផ្ដើម​ទេ៖ មិន​អាច​អាន​ឯកសារ​កាតាឡុក {file} បាន​ទេ ({why})។",
+    "sala server did not start: the catalog file {file} cannot be read ({why}).",
+)
+START_REFUSED = Text(
+    "sala server មិន​បាន​ចាប់ផ្ដើម​ទេ៖ ឯកសារ​កាតាឡុក {file} មាន​បញ្ហា {n} ដែល​ម៉ាស៊ីន​សាលា​ឃុំ​នឹង​បដិសេធ៖",
+    "sala server did not start: the catalog file {file} has {n} problem(s) a kiosk would refuse:",
+)
+START_NOTHING_STORED = Text(
+    "គ្មាន​អ្វី​ត្រូវ​បាន​រក្សាទុក​ទេ។ សូម​កែ​ឯកសារ (ឬ​ចាប់ផ្ដើម​ដោយ​គ្មាន --catalog ដើម្បី​ប្រើ"
+    "​កាតាឡុក​ដែល​ភ្ជាប់​មក​ជាមួយ) ហើយ​ចាប់ផ្ដើម​ម្ដង​ទៀត។",
+    "Nothing was stored. Correct the file (or start without --catalog for the bundled "
+    "catalog) and start again.",
+)
+WHOLE_FILE = Text("ឯកសារ​ទាំងមូល", "the whole file")
+
+
+class StartRefused(SystemExit):
+    """The first start's catalog cannot be published, so the server does not start. A
+    SystemExit whose code is the message: uncaught, Python prints it (no traceback) and exits
+    with status 1, before anything is stored or served."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _catalog_stored(db_url: str) -> bool:
+    """Whether this database already holds a published catalog (so `--catalog` is ignored).
+    A database not made yet (no SQLite file, no tables) holds none; nothing is created here."""
+    engine = db.make_engine(db_url)
+    try:
+        if engine.dialect.name == "sqlite":
+            name = engine.url.database
+            if not name or name == ":memory:" or not Path(name).is_file():
+                return False
+        with db.reading(engine) as conn:
+            return db.get_setting(conn, "catalog_version") is not None
+    except DBAPIError:  # no `settings` table yet: a database never started
+        return False
+    finally:
+        engine.dispose()
+
+
+def problem_lines(errors: Any) -> list[str]:
+    """Each problem a kiosk would refuse as two indented lines, English over Khmer, under its
+    field: how `sala server publish` and a refused first start both list them."""
+    lines = []
+    for e in errors:
+        where = e.field or WHOLE_FILE.en
+        lines.append(f"  {where}: {e.text.en}\n  {' ' * len(where)}  {e.text.km}")
+    return lines
+
+
+def start_problems(db_url: str, path: Path | None) -> str | None:
+    """Why the first start cannot publish its catalog, English then Khmer line by line as
+    `sala server publish` prints a refusal; None when it can, or when the database already
+    holds a catalog (later starts ignore the file)."""
+    candidate = _initial_file(path)
+    if candidate is None or _catalog_stored(db_url):
+        return None
+    try:
+        raw = candidate.read_bytes()
+    except OSError as exc:
+        why = exc.strerror or type(exc).__name__
+        lines = [START_UNREADABLE.en, START_UNREADABLE.km]
+        return "\n".join(line.format(file=candidate, why=why) for line in lines)
+    found = check_catalog(raw, candidate.name)
+    if found.ok:
+        return None
+    n = len(found.errors)
+    lines = [t.format(file=candidate, n=n) for t in (START_REFUSED.en, START_REFUSED.km)]
+    lines += problem_lines(found.errors)
+    lines += [START_NOTHING_STORED.en, START_NOTHING_STORED.km]
+    text = "\n".join(lines)
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")  # lone surrogates in keys
+
+
+def refuse_bad_first_catalog(db_url: str, path: Path | None) -> None:
+    """Stop `sala server` before it serves (StartRefused) when its first start's catalog is
+    missing, unreadable or one a kiosk would refuse; every problem is listed."""
+    problems = start_problems(db_url, path)
+    if problems is not None:
+        raise StartRefused(problems)
 
 
 def fetch(conn: Connection, kind: str, version: str) -> str | None:

@@ -31,6 +31,7 @@ MORE_COMMANDS: tuple[str, ...] = (
     "sync.server.cli_usb",
     "sync.server.cli_release",
     "sync.server.cli_partner",
+    "sync.server.cli_officer",
 )
 
 
@@ -425,19 +426,20 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 def _refusal_text(exc: Any) -> str:
     """A refused catalog in the console's words (its `catalog_*` texts), English then Khmer."""
+    from sync.server.catalog import problem_lines
     from sync.server.console.i18n import t
 
     lines = [t("catalog_refused", lang, file=exc.name, n=len(exc.errors)) for lang in ("en", "km")]
-    for e in exc.errors:
-        where = e.field or t("catalog_whole_file", "en")
-        lines.append(f"  {where}: {e.text.en}\n  {' ' * len(where)}  {e.text.km}")
+    lines += problem_lines(exc.errors)
     lines += [t("catalog_nothing_changed", lang) for lang in ("en", "km")]
     return "\n".join(lines)
 
 
 def _officer_commands(cmds: Any) -> None:
     """`officer add|list`: back-office accounts (/console/); the first admin is made here."""
-    officer = cmds.add_parser("officer", help="back-office accounts: add, list")
+    officer = cmds.add_parser(
+        "officer", help="back-office accounts: add, list, disable, enable, reset-…, end-sessions"
+    )
     _common(officer, sub=True)
     sub = officer.add_subparsers(dest="officer_command", metavar="ACTION", required=True)
     c = sub.add_parser("add", help="add an account; prints its id and TOTP enrolment URI")
@@ -453,6 +455,9 @@ def _officer_commands(cmds: Any) -> None:
     c = sub.add_parser("list", help="list accounts: id, username, role, ministry, jurisdiction")
     _common(c, sub=True)
     c.set_defaults(func=cmd_officer_accounts)
+    from sync.server import cli_officer  # disable, enable, reset-password, reset-totp, …
+
+    cli_officer.register_officer_actions(sub, _common)
 
 
 def cmd_officer_add(args: argparse.Namespace) -> int:

@@ -7,7 +7,9 @@ application this device committed, and only where none is held (`registrations.r
 the same writer as a re-sent commit's late code): a held code is never replaced. Another
 device's application, or an unknown id, answers `unknown` (a device learns nothing of other
 kiosks' applications). Every code, taken or not, is a row of `officer_audit`
-(`code_backfill`, actor `device:<id>`); the batch and its rows commit in one transaction.
+(`code_backfill`, actor `device:<id>`); the batch and its rows commit in one transaction. A
+request over `BATCH_MAX` codes is refused whole (`422 invalid_request`, naming the cap) before
+any is looked at.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import Engine, select
 from starlette.concurrency import run_in_threadpool
 
@@ -39,6 +42,19 @@ class CodeIn(BaseModel):
 class CodesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     codes: list[CodeIn] = Field(min_length=1, max_length=cb.BATCH_MAX)
+
+    @field_validator("codes", mode="before")
+    @classmethod
+    def _at_most_the_cap(cls, value: Any) -> Any:
+        """Over the cap: one clear problem, before any code is looked at (not one per item)."""
+        if isinstance(value, list) and len(value) > cb.BATCH_MAX:
+            raise PydanticCustomError(
+                "too_many_codes",
+                "{n} codes in one request: at most {max} are taken; send the rest in further "
+                "requests",
+                {"n": len(value), "max": cb.BATCH_MAX},
+            )
+        return value
 
 
 class CodeResult(BaseModel):

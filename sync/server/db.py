@@ -431,7 +431,16 @@ def _v7(conn: Connection) -> None:
     _declared(conn)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
+def _v8(conn: Connection) -> None:
+    """The queue page's narrow counts (`queue_totals`, `queue_due`, `queue_mine`: per district,
+    no assignee or past due days) and whatever else was declared since v7. Their rows are made
+    once from the queue and flag counts by `queue_totals.ensure` before the first queue page
+    (the setting it keeps is cleared here, so a database migrated again is recounted too)."""
+    _declared(conn)
+    conn.execute(settings.delete().where(settings.c.key == "console.queue_totals"))
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
 
 
 def make_engine(url: str) -> Engine:

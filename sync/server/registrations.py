@@ -17,12 +17,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from sync import protocol as p
+from sync.protocol.capture_checks import MAX_CHECKS_CHARS, without_checks
 from sync.protocol.code_backfill import CONFLICT, HELD, RECORDED
 from sync.server import catalog, db, keys
 from sync.server.auth import Device, Signed, device_is_active
@@ -44,6 +45,14 @@ class AttachmentIn(BaseModel):
     size: int = Field(ge=0)
     mime: str = Field(max_length=100)
     upload: str = Field(max_length=200)
+    checks: dict[str, Any] | None = None  # capture checks (sync/protocol/capture_checks.py)
+
+    @field_validator("checks")
+    @classmethod
+    def _small_checks(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None and len(p.canonical_text(value)) > MAX_CHECKS_CHARS:
+            raise ValueError(f"checks must be at most {MAX_CHECKS_CHARS} characters of JSON")
+        return value
 
 
 class CommitIn(BaseModel):
@@ -128,17 +137,20 @@ def _check_app_number(conn: Any, device: Device, app_number: str) -> None:
 
 
 def _late_code(conn: Any, reg_id: str, doc: dict[str, Any], held_sha256: str) -> bool:
-    """True if `doc` is the held commit plus its receipt's verification code, and keeps the code.
-
-    Kiosks send the code since an upgrade; one re-sending a commit it made before (the answer
-    lost on a cut link) must still get the original receipt, not a 409, and its code makes the
-    receipt checkable (partner API). A code is recorded once: a held one is never replaced, and
-    another code is a conflict. The receipt's `content_sha256` stays the first commit's.
+    """True if `doc` is the held commit plus what upgraded kiosks add to a commit they made
+    before (its answer lost on a cut link), so the retry gets the original receipt, not a 409:
+    its attachments' capture checks (PROTOCOL.md "Commit"), and its receipt's verification
+    code, which makes the receipt checkable (partner API). A code is recorded once: a held one
+    is never replaced, and another code is a conflict. The receipt's `content_sha256` stays the
+    first commit's.
     """
-    code = doc.get(p.COMMIT_VERIFICATION_CODE)
+    plain = without_checks(doc)
+    if p.commit_body_sha256(plain) == held_sha256:
+        return True  # only the capture checks were added
+    code = plain.get(p.COMMIT_VERIFICATION_CODE)
     if not isinstance(code, str):
         return False
-    core = {k: v for k, v in doc.items() if k != p.COMMIT_VERIFICATION_CODE}
+    core = {k: v for k, v in plain.items() if k != p.COMMIT_VERIFICATION_CODE}
     if p.commit_body_sha256(core) != held_sha256:
         return False
     return record_code(conn, reg_id, code) != CONFLICT

@@ -21,17 +21,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Path
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
-from sqlalchemy import ColumnElement, Connection, Engine, exists, func, select
+from sqlalchemy import ColumnElement, Connection, Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from sync import protocol as p
+from sync.protocol.capture_checks import without_checks
 from sync.server import db, keys
 from sync.server.auth import Device, Signed, device_is_active
 from sync.server.context import Context, Ctx
 from sync.server.errors import ApiError, json_body
 from sync.server.feed import append_change
 from sync.server.registrations import AttachmentIn, RegId, _missing
+from sync.server.tables import flags as kept_flags
 from sync.server.tables import queue_counts, timing_rollup
 from sync.server.tables.clerk import registration_tombstones, registration_versions
 
@@ -203,7 +205,9 @@ def set_status(conn: Connection, held: Held, status: str, note: str, actor: str,
     )
 
 
-def _refuse_or_retry(conn: Connection, reg_id: str, n: int, content: str) -> dict[str, Any] | None:
+def _refuse_or_retry(
+    conn: Connection, reg_id: str, n: int, content: str, doc: dict[str, Any]
+) -> dict[str, Any] | None:
     """The stored answer when (id, n) was received with this content; 409 when with other."""
     old = conn.execute(
         select(registration_versions.c.content_sha256, registration_versions.c.answer)
@@ -212,8 +216,8 @@ def _refuse_or_retry(conn: Connection, reg_id: str, n: int, content: str) -> dic
     ).first()
     if old is None:
         return None
-    if old.content_sha256 == content:
-        answer: dict[str, Any] = json.loads(old.answer)
+    if old.content_sha256 in (content, content_sha256(without_checks(doc))):
+        answer: dict[str, Any] = json.loads(old.answer)  # the same, or as sent before checks
         return answer
     raise ApiError(
         409,
@@ -261,7 +265,7 @@ def _supplement_once(
     with ctx.engine.begin() as conn:
         db.lock_feed(conn)  # one writer: two kiosks sending version n are served in turn
         held = registration_for(conn, device, reg_id)
-        again = _refuse_or_retry(conn, reg_id, n, content)
+        again = _refuse_or_retry(conn, reg_id, n, content, doc)
         if again is not None:
             return 200, again
         check_staff(conn, device, doc["staff_id"])
@@ -302,6 +306,7 @@ def _supplement_once(
             "content_sha256": content,
         }
         answer = {**receipt, "signature": keys.sign_json(ctx.key, receipt)}
+        seen = queue_counts.before(conn, [reg_id])  # into the "supplement arrived" queue
         conn.execute(
             registration_versions.insert().values(
                 registration_id=reg_id,
@@ -314,6 +319,7 @@ def _supplement_once(
                 received_at=now,
             )
         )
+        queue_counts.after(conn, [reg_id], seen)
     return 201, answer
 
 
@@ -371,9 +377,9 @@ def supplement_arrived(conn: Connection, reg_id: str) -> bool:
 
 
 def supplement_arrived_clause() -> ColumnElement[bool]:
-    """`supplement_arrived` as SQL over `db.registrations` (a queue's WHERE clause)."""
-    regs, v = db.registrations, registration_versions
-    return exists().where(v.c.registration_id == regs.c.id, v.c.received_at >= regs.c.status_at)
+    """`supplement_arrived` as SQL over `db.registrations` (the console's queue keeps it as a
+    flag row: tables/flags.py `settle_supplements`)."""
+    return kept_flags.supplement_arrived(db.registrations)
 
 
 def purge(engine: Engine, reg_id: str, actor: str, *, force: bool = False) -> bool:

@@ -74,11 +74,22 @@ def upgrade(url: str) -> None:
 
     engine = db.make_engine(url)
     try:
+        db.migrate(engine)  # the steps since the seed (v8 has its counts remade just below)
         with engine.begin() as conn:
             db._declared(conn)
         queue_counts.ensure(engine)
         if hasattr(flags, "ensure"):  # absent in code from before the kept flags
             flags.ensure(engine)
+        try:  # the queue page's narrow counts (absent in code from before them), made once
+            from sync.server.tables import queue_totals
+        except ImportError:
+            pass
+        else:
+            queue_totals.ensure(engine)
+        from sync.server.console import queue
+
+        with engine.begin() as conn:  # the first look for missing facts (kept since SCALE4)
+            queue.refresh(conn)
         try:  # the processing-time rollup (absent in code from before it), made once
             from sync.server.console import timing_numbers
         except ImportError:

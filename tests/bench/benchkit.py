@@ -20,11 +20,12 @@ if str(ROOT) not in sys.path:
 from kiosk.model import Attachment  # noqa: E402
 from kiosk.store import Store  # noqa: E402
 from tests.bench.linkemu import Link  # noqa: E402
+from tests.sync.catalog_docs import valid_catalog  # noqa: E402
 from tests.sync.conftest import ServerProcess  # noqa: E402
 
 COMMUNE = "120101"
 SERVICE = ("test_birth_certificate", "1")
-CATALOG = {"version": "bench-catalog-1", "services": [{"id": SERVICE[0], "version": SERVICE[1]}]}
+CATALOG = valid_catalog("bench-catalog-1", [SERVICE])
 
 
 def free_port(link: Link) -> int:

@@ -12,7 +12,10 @@ reported apart as the cold start (nothing of it in the OS file cache yet, unless
 bench ran); the medians of the runs after it are compared: goal ratio <= 1.5 (issue 14).
 `fullscreen_ratio` is `sala kiosk` as the systemd unit runs it (frameless, full-screen).
 `cpu_ratio` compares the CPU seconds each process had used by its first paint (the `CPU=`
-field): on a busy machine wall times swing with the load, CPU time much less.
+field): on a busy machine wall times swing with the load, CPU time much less. To compare two
+builds, pass the other with `--other DIR` (e.g. a copy of the previous bundle): its runs are
+interleaved with these, so both see the same load (`other_cpu_s`, `other_cpu_ratio`); two
+benches run one after the other differ by more than most start-up changes save.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bundle", type=Path, default=ROOT / "build" / "kiosk" / "dist" / "sala")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--other", type=Path, help="a second bundle, timed in the same runs")
     args = parser.parse_args()
     sala = args.bundle.resolve() / "sala"  # the runs start in a temporary dir
     if not sala.is_file():
@@ -55,6 +59,10 @@ def main() -> int:
     windowed = [str(sala), "kiosk", "--windowed"]
     full = [str(sala), "kiosk"]
     bare = [sys.executable, "-c", BARE]
+    other = [str(args.other.resolve() / "sala"), "kiosk", "--windowed"] if args.other else None
+    if other is not None and not Path(other[0]).is_file():
+        print(f"no bundle at {args.other}")
+        return 2
     with tempfile.TemporaryDirectory(prefix="sala-bundle-bench-") as tmpname:
         tmp = Path(tmpname)
         configure(tmp / "data")
@@ -64,7 +72,10 @@ def main() -> int:
         base: list[float] = []
         kiosk_cpu: list[float] = []
         base_cpu: list[float] = []
+        other_cpu: list[float] = []
         for _ in range(args.runs):  # interleaved, so all see the same machine load
+            if other is not None:
+                other_cpu.append(one_run(other, tmp)[1])
             t, cpu = one_run(windowed, tmp)
             kiosk.append(t)
             kiosk_cpu.append(cpu)
@@ -74,6 +85,7 @@ def main() -> int:
             base_cpu.append(cpu)
     k, f, b = statistics.median(kiosk), statistics.median(fullscreen), statistics.median(base)
     kc, bc = statistics.median(kiosk_cpu), statistics.median(base_cpu)
+    oc = statistics.median(other_cpu) if other_cpu else float("nan")
     print(f"bundle runs: {', '.join(f'{x:.3f}' for x in kiosk)}")
     print(f"bundle full-screen: {', '.join(f'{x:.3f}' for x in fullscreen)}")
     print(f"bare  runs: {', '.join(f'{x:.3f}' for x in base)}")
@@ -84,6 +96,7 @@ def main() -> int:
         f"fullscreen_ratio={f / b:.2f} cold_bundle_s={cold_kiosk:.3f} "
         f"cold_bare_s={cold_bare:.3f} cold_ratio={cold_kiosk / cold_bare:.2f} "
         f"cpu_s={kc:.3f} bare_cpu_s={bc:.3f} cpu_ratio={kc / bc:.2f}"
+        + (f" other_cpu_s={oc:.3f} other_cpu_ratio={oc / bc:.2f}" if other_cpu else "")
     )
     return 0
 

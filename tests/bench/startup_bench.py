@@ -174,8 +174,14 @@ def main() -> int:
         peak = journey_peak_rss_mb(tmp) if not args.no_journey else float("nan")
         one_run(KIOSK, tmp)  # warm the OS file cache and .pyc files for both, not measured
         one_run(BARE, tmp)
-        kiosk, full, direct, bare, floor, heavy = [], [], [], [], [], set()
-        kiosk_cpu, bare_cpu = [], []
+        kiosk: list[float] = []
+        full: list[float] = []
+        direct: list[float] = []
+        bare: list[float] = []
+        floor: list[float] = []
+        heavy: set[str] = set()
+        kiosk_cpu: list[float] = []
+        bare_cpu: list[float] = []
         for _ in range(args.runs):  # interleaved, so all see the same machine load
             for code, times in ((KIOSK, kiosk), (KIOSK_FULLSCREEN, full)):
                 t, h, cpu = one_run(code, tmp)

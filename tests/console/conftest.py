@@ -1,5 +1,5 @@
 """Fixtures for the back-office tests: a real `sala-server` process with the bundled catalog,
-accounts made by its CLI, applications committed over the signed protocol by a test kiosk
+accounts made as its CLI makes them, applications committed over the signed protocol by a test kiosk
 (`tests.sync.conftest.Kiosk`: only sync.protocol, so these run in the server-only job), and
 Debian's Chromium driven by Playwright (never `playwright install`).
 
@@ -69,8 +69,30 @@ class Console:
         ministry: str = "interior",
         jurisdiction: str = "12",
         display_name: str = "",
+        *,
+        cli: bool = False,
     ) -> str:
-        """`sala-server officer add`, as the first admin is made; returns the account id."""
+        """An account as `sala-server officer add` makes it (the first admin is made so): by the
+        function it calls, here, as a CLI call costs ~2 s of CPU; `cli=True` runs the command
+        (test_console_http makes one so). Returns the account id."""
+        display_name = display_name or f"{username.title()} Officer"
+        if not cli:
+            from sync.server.console import accounts
+
+            with self.server.engine() as engine:
+                made, secret = accounts.create(
+                    engine,
+                    username=username,
+                    display_name=display_name,
+                    password=PASSWORD,
+                    role=role,
+                    ministry=ministry,
+                    jurisdiction=jurisdiction,
+                    created_by="cli",  # what the command records
+                )
+            assert secret is not None
+            self.ids[username], self.secrets[username] = made.id, secret
+            return made.id
         out = subprocess.run(
             [
                 *self.server._base(),
@@ -79,7 +101,7 @@ class Console:
                 "--username",
                 username,
                 "--display-name",
-                display_name or f"{username.title()} Officer",
+                display_name,
                 "--role",
                 role,
                 "--ministry",
@@ -201,8 +223,9 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+@pytest.fixture(scope="session")
+def _chromium() -> Iterator[Any]:
+    """One Chromium (and Playwright driver) for the session: each start is seconds of CPU."""
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (apt-get install chromium chromium-driver)")
     sync_api = pytest.importorskip("playwright.sync_api")
@@ -210,3 +233,11 @@ def browser() -> Iterator[Any]:
         chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="module")
+def browser(_chromium: Any) -> Iterator[Any]:
+    """The session's Chromium; the contexts (cookies, pages) a module opened end with it."""
+    yield _chromium
+    for context in list(_chromium.contexts):
+        context.close()

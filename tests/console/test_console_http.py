@@ -35,7 +35,9 @@ def world(console: Console) -> Iterator[dict[str, Any]]:
         ("replay", "officer", "interior", "12"),
         ("audit", "admin", "*", "all"),
     ):
-        console.add_account(name, role=role, ministry=ministry, jurisdiction=where)
+        # one by the command itself: the rest are made by the function it calls
+        cli = name == "kosal"
+        console.add_account(name, role=role, ministry=ministry, jurisdiction=where, cli=cli)
     kiosk = Kiosk(console.server).enrol()
     apps = [console.submit(kiosk)[0] for _ in range(3)]
     yield {"kiosk": kiosk, "apps": apps}

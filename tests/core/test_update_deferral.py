@@ -1,9 +1,11 @@
-"""A technician's hold-back (kiosk/update/deferral.py): within the policy's cap it is written
-as asked; past the cap, or with nothing offered, it is refused and nothing changes; the cap
-counts from the first hold-back, so holding back again never stretches it."""
+"""A technician's hold-back (kiosk/update/deferral.py): within the cap it is written as asked;
+past the cap, or with nothing offered, it is refused and nothing changes; the cap counts from
+the first hold-back, so holding back again never stretches it. The cap is the kiosk setting
+`update_max_defer_days` (1-60), and a wrong value is refused in Khmer and English."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -79,3 +81,45 @@ def test_a_part_day_left_holds_to_the_deadline_not_past_it(data: Path) -> None:
     assert defer_offer(data, 1, late).until == h.deadline
     with pytest.raises(DeferRefused):
         defer_offer(data, 2, late)
+
+
+def _set(data: Path, value: object) -> None:
+    (data / "config.json").write_text(json.dumps({"update_max_defer_days": value}))
+
+
+def test_the_cap_is_the_kiosks_setting(data: Path) -> None:
+    """`update_max_defer_days` in config.json sets the cap; the stored hold-back is cut at it,
+    and the updater's decision (without the setting) keeps to that hold-back."""
+    _set(data, 30)
+    assert hold(data, "99.0", NOW).days_left(NOW) == 30
+    h = defer_offer(data, 25, NOW)  # past the default 14, within the setting
+    assert h.until == NOW + timedelta(days=25)
+    day_20 = NOW + timedelta(days=20)
+    decision = install_decision(day_20, idle=True, offered_at=h.first, deferred_until=h.until)
+    assert decision.action == "deferred"
+    with pytest.raises(DeferRefused) as got:
+        defer_offer(data, 11, day_20)  # 20 + 11 > 30
+    assert got.value.params["max_days"] == 10
+
+
+def test_the_environment_overrides_the_file(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _set(data, 30)
+    monkeypatch.setenv("SALA_UPDATE_MAX_DEFER_DAYS", "5")
+    assert hold(data, "99.0", NOW).days_left(NOW) == 5
+
+
+@pytest.mark.parametrize("value", [61, 0, -3, "ten", 2.5, True, None])
+def test_a_bad_setting_is_refused_in_both_languages_and_nothing_is_held(
+    data: Path, value: object
+) -> None:
+    """A value outside 1-60 (MOSIP's ceiling) is refused with its own Khmer and English words,
+    not quietly capped; no hold-back is stored. Showing the hold-back does not fail on it."""
+    _set(data, value)
+    with pytest.raises(DeferRefused) as got:
+        defer_offer(data, 3, NOW)
+    assert got.value.message_key == "update.setting.max_defer_days"
+    en, km = error_text(got.value, "en"), error_text(got.value, "km")
+    assert "from 1 to 60" in en and "update_max_defer_days" in km and "៦០" in km
+    assert "{" not in en + km
+    assert not (spool.update_dir(data) / spool.DEFERRAL).exists()
+    assert hold(data, "99.0", NOW).days_left(NOW) == DEFAULT_MAX_DEFER_DAYS

@@ -74,3 +74,33 @@ def test_a_wrong_passphrase_signs_nothing(tmp_path: Path) -> None:
         capture_output=True, text=True, env=env,
     )  # fmt: skip
     assert out.returncode != 0 and not (tmp_path / "o").exists()
+
+
+def test_downgrade_signs_the_older_release_and_the_way_back_to_it(tmp_path: Path) -> None:
+    """`release.py downgrade`: the older .deb, its manifest and a downgrade naming exactly
+    `--from` → the .deb's version in the stick folder; a kiosk on `--from` accepts it, a kiosk
+    on another version does not, and nothing goes to the feed."""
+    keys = tmp_path / "ceremony"
+    assert release("keygen", "--out", keys).returncode == 0
+    deb = build_deb(tmp_path, "1.2.0")
+    stick = tmp_path / "stick"
+    args = ("downgrade", "--key", keys / "release_key.pem", "--deb", deb, "--min-version", "1.0",
+            "--out", stick)  # fmt: skip
+    out = release(*args, "--from", "1.0.5")  # not a downgrade: refused before any signing
+    assert out.returncode != 0 and "not a downgrade" in out.stderr and not stick.exists()
+    assert release(*args, "--from", "1.3.0", "--valid-days", "90").returncode != 0
+    out = release(*args, "--from", "1.3.0")
+    assert out.returncode == 0, out.stderr
+    usb = stick / "sala-update"
+    assert not (stick / "feed").exists()
+    (down,) = usb.glob("*.downgrade.json")
+    assert release("verify", "--pub", keys / "release_key.pub", down).returncode == 0
+    public = mf.load_public_key(keys / "release_key.pub")
+    document, found = spool.usb_release(stick, public)
+    with pytest.raises(mf.UpdateRefused, match="rollback"):  # this kiosk runs 1.4.0, not 1.3.0
+        spool.request_install(tmp_path / "other", document, found, public, "1.4.0")
+    m = spool.request_install(tmp_path / "data", document, found, public, "1.3.0")
+    assert m.version == "1.2.0"
+    assert (spool.update_dir(tmp_path / "data") / "spool" / spool.DOWNGRADE).read_bytes() == (
+        down.read_bytes()
+    )

@@ -1,6 +1,6 @@
 """Signed releases: a good one is requested for install; every bad one (signature, key, hash,
-truncation, expiry, rollback, minimum) is refused with its own message and changes nothing.
-Also the shared helpers the other test_update_* modules use (`Release`)."""
+truncation, expiry, rollback, minimum, no signature at all) is refused with its own message
+and changes nothing. Also the shared helpers the other test_update_* modules use (`Release`)."""
 
 from __future__ import annotations
 
@@ -96,6 +96,7 @@ def _tamper_signature(doc: bytes) -> bytes:
         ("below_minimum", "below_minimum"),
         ("same_version", "already_installed"),
         ("not_json", "bad_manifest"),
+        ("unsigned", "unsigned"),
     ],
 )
 def test_a_bad_release_is_refused_and_nothing_changes(
@@ -126,6 +127,8 @@ def test_a_bad_release_is_refused_and_nothing_changes(
         installed = version
     elif case == "not_json":
         doc = b"{not json"
+    elif case == "unsigned":  # the manifest alone, its `signature` key gone
+        doc = protocol.canonical_json({"manifest": json.loads(doc)["manifest"]})
     state_mod.save(directory, st)
     before = _spool_state(data)
     with pytest.raises(mf.UpdateRefused) as refused:

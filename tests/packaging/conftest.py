@@ -20,6 +20,16 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "packaging: builds or needs the .deb (packaging step)")
 
 
+def unit_to_verify(tree: Path, release: Path, name: str) -> str:
+    """A unit of the unpacked package as `systemd-analyze verify` can check it on this machine:
+    /usr/bin/sala (a link that loops outside the installed root) and the kiosk session pointed at
+    the unpacked package's own files."""
+    text = (tree / "lib/systemd/system" / name).read_text()
+    text = text.replace("/usr/bin/sala", str(release / "sala"))
+    session = "/usr/lib/sala-kiosk/kiosk-session"
+    return text.replace(session, str(tree / session.lstrip("/")))
+
+
 def project_version() -> str:
     with open(REPO / "pyproject.toml", "rb") as f:
         return str(tomllib.load(f)["project"]["version"])

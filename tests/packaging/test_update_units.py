@@ -14,7 +14,7 @@ import pytest
 
 from kiosk.update import spool
 from kiosk.update.apply import PINNED_KEY, Paths
-from tests.packaging.conftest import REPO, project_version
+from tests.packaging.conftest import REPO, project_version, unit_to_verify
 
 DEB_DIR = REPO / "packaging" / "deb"
 ANALYZE = Path("/usr/bin/systemd-analyze")
@@ -74,7 +74,7 @@ def test_built_package_ships_the_update_units_verified(tree: Path, release: Path
     paths = []
     for name in ("sala-update.service", "sala-update.path", "sala-kiosk.service"):
         p = tmp / name
-        p.write_text((units / name).read_text().replace("/usr/bin/sala", str(release / "sala")))
+        p.write_text(unit_to_verify(tree, release, name))
         paths.append(p)
     out = subprocess.run([str(ANALYZE), "verify", "--man=no", *map(str, paths)],
                          capture_output=True, text=True)  # fmt: skip

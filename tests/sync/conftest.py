@@ -6,13 +6,16 @@
 - `pg_cluster` (session) / `pg_server` (module): the same server on a throwaway PostgreSQL.
 - `backend_server`: parametrised over sqlite and postgres (the postgres case is marked).
 Each server has `.url`, `.data_dir`, `.db_url`, `.cli(*args)` (runs `python -m sync.server`
-against the same db), `.enrolment_code(commune)`, `.officer_token()`, `.server_public_key`.
+against the same db), `.engine()` (that db, opened here), `.enrolment_code(commune)` and
+`.officer_token()`, `.set_status(reg, status, note)`, `.add_staff()`, `.events(reg)` (made here
+by the functions the CLI calls, for set-up a test does not test), `.server_public_key`.
 `Kiosk(server).enrol()` is a signing test client (`.request`, `.upload`, `.commit`).
 
 This file and the `test_server_*.py` modules import only the protocol, the test tools and the
-server (as a process): they run in the server-only job (`.venv-server`, `server,test` extras),
-where they carry the `server` marker. With `SERVER_ONLY_JOB=1` the session fails if anything
-imported kiosk, ui or sync-client code. The sync client's fixtures are in `client_fixtures.py`.
+server (a process, plus its db functions for set-up): they run in the server-only job
+(`.venv-server`, `server,test` extras), where they carry the `server` marker. With
+`SERVER_ONLY_JOB=1` the session fails if anything imported kiosk, ui or sync-client code. The
+sync client's fixtures are in `client_fixtures.py`.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import io
 import json
 import os
 import signal
@@ -38,15 +42,15 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from sync import protocol as p
+from tests.sync.catalog_docs import valid_catalog
 from tests.sync.pg import PgCluster, find_bindir, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMUNE = "120101"
 KNOWN_SERVICE = ("test_birth_certificate", "1")
-TEST_CATALOG = {
-    "version": "test-catalog-1",
-    "services": [{"id": KNOWN_SERVICE[0], "version": KNOWN_SERVICE[1]}],
-}
+# Every test server's `--catalog`: the smallest catalog a kiosk installs (the server refuses to
+# start with one it would refuse), holding KNOWN_SERVICE.
+TEST_CATALOG = valid_catalog("test-catalog-1", [KNOWN_SERVICE])
 
 
 class ServerProcess:
@@ -77,7 +81,6 @@ class ServerProcess:
         catalog_path.write_text(json.dumps(catalog or TEST_CATALOG))
         self.args = ("--catalog", str(catalog_path), *args)
         self.proc: subprocess.Popen[bytes] | None = None
-        self._codes: dict[str, list[str]] = {}
 
     def _base(self) -> list[str]:
         return [
@@ -90,7 +93,8 @@ class ServerProcess:
             self.db_url,
         ]
 
-    def start(self, timeout: float = 30.0) -> ServerProcess:
+    def start(self, timeout: float = 60.0) -> ServerProcess:
+        """Waits for /v1/ping: a start is ~2 s of CPU, much longer on a loaded 2-core box."""
         log = (self.data_dir / "server.log").open("ab")
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen(
@@ -157,19 +161,76 @@ class ServerProcess:
             timeout=60,
         )
 
+    @contextlib.contextmanager
+    def engine(self) -> Iterator[Any]:
+        """The server's database opened here, as its CLI opens it, for set-up a test does not
+        test: each CLI call is a whole interpreter and the server's imports (~2 s of CPU)."""
+        from sync.server import db
+
+        engine = db.make_engine(self.db_url)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+
     def enrolment_code(self, commune: str = COMMUNE) -> str:
-        """A fresh one-time code, made by the CLI (in batches: each CLI start costs ~0.6 s)."""
-        pool = self._codes.setdefault(commune, [])
-        if not pool:
-            out = self.cli("enrolment-code", "--commune", commune, "--count", "8").stdout
-            pool.extend(out.split())
-        return pool.pop()
+        """A fresh one-time code (72 h, as `enrolment-code` makes it: the same function, here;
+        test_server_cli tests the command). A server never started has no db yet: the CLI."""
+        if self.proc is None:
+            return self.cli("enrolment-code", "--commune", commune).stdout.strip()
+        from sync.server.auth import make_enrolment_code
+
+        with self.engine() as engine:
+            return make_enrolment_code(engine, commune, 72 * 3600.0)
 
     def officer_token(
         self, name: str = "test officer", role: str = "admin", jurisdiction: str = "all"
     ) -> str:
-        args = ("--name", name, "--role", role, "--jurisdiction", jurisdiction)
-        return self.cli("officer-token", *args).stdout.strip()
+        """A 90-day token, as `officer-token` makes it (tested in test_server_officers)."""
+        if self.proc is None:
+            args = ("--name", name, "--role", role, "--jurisdiction", jurisdiction)
+            return self.cli("officer-token", *args).stdout.strip()
+        from sync.server.officers import make_token
+
+        with self.engine() as engine:
+            return make_token(engine, name, role, jurisdiction, 90.0)[1]
+
+    def set_status(self, reg_id: str, status: str, note: str = "", actor: str = "cli") -> int:
+        """`set-status REG STATUS --note --actor` by the function it calls, here: the feed entry,
+        status history and audit row in one commit, as the command makes them. Returns the feed
+        seq. test_server_cli tests the command; test_client_push drives it end to end."""
+        from sync.server.decisions import change_status
+
+        with self.engine() as engine:
+            return change_status(engine, reg_id, status, note, f"cli:{actor}")
+
+    def add_staff(
+        self, commune: str = COMMUNE, name_km: str = "សុខ វិចិត្រ", name_en: str = "Sok Vichet",
+        role: str = "clerk",
+    ) -> tuple[str, str]:  # fmt: skip
+        """(staff id, first-sign-in code), as `staff add` makes them (the roster entry, its feed
+        entry and audit row). test_client_usb_roundtrip drives the command end to end."""
+        if self.proc is None:
+            args = ("--commune", commune, "--name-km", name_km, "--name-en", name_en)
+            staff_id, code = self.cli("staff", "add", *args, "--role", role).stdout.split()
+            return staff_id, code
+        from sync.server import staff
+
+        with self.engine() as engine:
+            made = staff.add(engine, commune, name_km, name_en, role)
+        return made.staff_id, made.code
+
+    def events(self, reg_id: str) -> str:
+        """What `events REG` prints, by the command's own code run here (its stdout captured):
+        test_server_clerk_events tests it; test_client_clerk_push runs it as a process."""
+        from sync.server import cli
+
+        argv = ["--data-dir", str(self.data_dir), "--db", self.db_url, "events", reg_id]
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            code = cli.main(argv)
+        assert code == 0, f"events {reg_id}: exit {code}"
+        return out.getvalue()
 
     @property
     def server_public_key(self) -> str:

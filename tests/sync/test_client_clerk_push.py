@@ -82,8 +82,8 @@ def test_needs_papers_answered_by_a_supplement(kiosk_side: KioskSide) -> None:
     api = kiosk_side.api()
     desk = desk_for(kiosk_side)
     reg_id = sent(kiosk_side, api)
-    kiosk_side.server.cli("set-status", reg_id, "in_review")
-    kiosk_side.server.cli("set-status", reg_id, "needs_papers", "--note", "page 2 please")
+    kiosk_side.server.set_status(reg_id, "in_review")
+    kiosk_side.server.set_status(reg_id, "needs_papers", "page 2 please")
     pull_changes(kiosk_side.store, api)
     assert [r.note for r in desk.queue(Queue.NEEDS_PAPERS)] == ["page 2 please"]
     page = jpeg_bytes(30_000, 77)
@@ -99,7 +99,7 @@ def test_needs_papers_answered_by_a_supplement(kiosk_side: KioskSide) -> None:
     assert desk.counts()[Queue.NEEDS_PAPERS] == 0 and desk.counts()[Queue.SUPPLEMENT] == 0
     history = desk.open(reg_id).history
     assert history[-1][0] == "in_review" and "Supplement" in (history[-1][2] or "")
-    out = kiosk_side.server.cli("events", reg_id).stdout
+    out = kiosk_side.server.cli("events", reg_id).stdout  # the command, as a process
     assert f"version 2\tstaff {CLERK}\tfields phone\tpages 1" in out
 
 
@@ -110,7 +110,7 @@ def test_hand_over_reaches_the_server_and_a_second_one_loses(kiosk_side: KioskSi
     lost = sent(kiosk_side, api)
     for reg_id in (won, lost):
         for status in ("in_review", "approved", "ready_for_pickup"):
-            kiosk_side.server.cli("set-status", reg_id, status)
+            kiosk_side.server.set_status(reg_id, status)
     pull_changes(kiosk_side.store, api)
     assert desk.counts()[Queue.PICKUP] == 2
     # another kiosk of the commune hands `lost` over first
@@ -176,7 +176,7 @@ def test_a_correction_while_the_worker_sends_waits_then_becomes_a_supplement(
     assert kiosk_side.store.get(reg.id).answers["name_km"] == "សុខ ដារ៉ា"  # sent as it was
     assert desk.correct(reg.id, "name_km", "ចាន់ ថា") == 2  # now a supplement
     assert push_clerk(kiosk_side.store, api).supplements == 1
-    out = kiosk_side.server.cli("events", reg.id).stdout
+    out = kiosk_side.server.events(reg.id)
     assert f"version 2\tstaff {CLERK}\tfields name_km\tpages 0" in out
 
 
@@ -189,7 +189,7 @@ def test_corrected_before_upload_the_commit_says_its_version(kiosk_side: KioskSi
     assert push_pending(kiosk_side.store, api) == []
     assert desk.supplement(reg.id, pages=[("birth_paper", jpeg_bytes(20_000, 9))]) == 3
     assert push_clerk(kiosk_side.store, api).supplements == 1
-    out = kiosk_side.server.cli("events", reg.id).stdout
+    out = kiosk_side.server.events(reg.id)
     assert f"version 3\tstaff {CLERK}\tfields -\tpages 1" in out
 
 
@@ -227,10 +227,10 @@ def test_held_for_its_originals_then_the_check_reaches_the_server(kiosk_side: Ki
     desk.record_originals(checked.id, [OriginalCheck("birth_paper", True, number="BC 77")])
     results, _, _ = sync_once(kiosk_side.store, api, data_dir=kiosk_side.data_dir)
     assert [r.registration_id for r in results if r.ok] == [checked.id]
-    out = kiosk_side.server.cli("events", checked.id).stdout
+    out = kiosk_side.server.events(checked.id)
     assert "originals_checked" in out and '"number":"BC 77"' in out
     kiosk_side.store.set_setting("clerk.originals_grace_days", 0)  # nothing waits forever
     results, _, _ = sync_once(kiosk_side.store, api, data_dir=kiosk_side.data_dir)
     assert [r.registration_id for r in results if r.ok] == [late.id]
-    out = kiosk_side.server.cli("events", late.id).stdout
+    out = kiosk_side.server.events(late.id)
     assert '"unchecked_sent":true' in out

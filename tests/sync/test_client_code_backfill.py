@@ -96,13 +96,36 @@ def test_backfill_makes_old_receipts_genuine_once_and_only_the_kiosks_own(
     assert receipt_check(server, kiosk_side, old[1])["result"] == "genuine"
 
 
+def test_a_round_sends_at_most_its_cap_and_the_next_round_goes_on(
+    kiosk_side: KioskSide, server: ServerProcess
+) -> None:
+    """More codes than a round's cap (a small cap here, 500 in the sync round): the first
+    round sends the cap, oldest first, and keeps its place; the next sends the rest."""
+    store, api = kiosk_side.store, kiosk_side.api()
+    old = [acknowledged_without_code(kiosk_side, seed=60 + i) for i in range(4)]
+
+    assert backfill_codes(store, api, batch=2, per_round=3) == {cb.RECORDED: 3}  # 2, then 1
+    assert store.get_setting(SETTING)["done"] is False
+    checks = [receipt_check(server, kiosk_side, r)["result"] for r in old]
+    assert checks == ["genuine"] * 3 + ["unverifiable"]
+
+    assert backfill_codes(store, api, batch=2, per_round=3) == {cb.RECORDED: 1}
+    assert store.get_setting(SETTING)["done"] is True
+    assert receipt_check(server, kiosk_side, old[3])["result"] == "genuine"
+    assert backfill_codes(store, api, batch=2, per_round=3) == {}
+
+
 def test_a_malformed_backfill_is_refused_whole(kiosk_side: KioskSide) -> None:
     api = kiosk_side.api()
     too_many = [
         {"registration_id": str(uuid.uuid4()), "verification_code": "ACD479"}
         for _ in range(cb.BATCH_MAX + 1)
     ]
-    for codes in (too_many, [], [{"registration_id": "x", "verification_code": "ACD479"}]):
+    r = api.request("POST", cb.PATH, json_body={"codes": too_many})
+    assert r.status_code == 422 and r.json()["error"] == "invalid_request", r.text
+    assert f"{cb.BATCH_MAX + 1} codes in one request: at most {cb.BATCH_MAX}" in r.json()["message"]
+    assert len(r.json()["detail"]) == 1  # one problem, not one per code
+    for codes in ([], [{"registration_id": "x", "verification_code": "ACD479"}]):
         r = api.request("POST", cb.PATH, json_body={"codes": codes})
         assert r.status_code == 422, r.text
     lower = [{"registration_id": str(uuid.uuid4()), "verification_code": "acd479"}]

@@ -221,12 +221,12 @@ def test_status_change_on_the_server_reaches_the_kiosk(kiosk_side: KioskSide) ->
     assert push_pending(kiosk_side.store, api)[0].ok
     pull_changes(kiosk_side.store, api)
     cursor = kiosk_side.store.feed_cursor()
-    kiosk_side.server.cli("set-status", reg.id, "in_review", "--note", "checking")
+    kiosk_side.server.cli("set-status", reg.id, "in_review", "--note", "checking")  # the command
     assert pull_changes(kiosk_side.store, api) >= 1
     saved = kiosk_side.store.get(reg.id)
     assert saved.server_status == "in_review" and saved.status_note == "checking"
     assert kiosk_side.store.feed_cursor() != cursor
-    kiosk_side.server.cli("set-status", reg.id, "rejected", "--note", "wrong commune")
+    kiosk_side.server.set_status(reg.id, "rejected", "wrong commune")
     pull_changes(kiosk_side.store, api)
     assert kiosk_side.store.get(reg.id).state is State.DECIDED
 

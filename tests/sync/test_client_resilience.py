@@ -126,7 +126,7 @@ def test_expired_cursor_takes_a_snapshot(
         assert push_pending(side.store, api)[0].ok
         pull_changes(side.store, api)
         cursor = side.store.feed_cursor()
-        server.cli("set-status", reg.id, "in_review", "--note", "a snapshot note")
+        server.set_status(reg.id, "in_review", "a snapshot note")
         wait_for(
             lambda: api.request("GET", "/v1/changes", query={"since": cursor}).status_code == 410,
             30,
@@ -147,8 +147,8 @@ def test_purge_after_retention_keeps_a_tombstone(kiosk_side: KioskSide) -> None:
     reg = kiosk_side.submit(pages=1)
     api = kiosk_side.api()
     assert push_pending(kiosk_side.store, api)[0].ok
-    kiosk_side.server.cli("set-status", reg.id, "in_review")
-    kiosk_side.server.cli("set-status", reg.id, "rejected", "--note", "papers unreadable")
+    kiosk_side.server.set_status(reg.id, "in_review")
+    kiosk_side.server.set_status(reg.id, "rejected", "papers unreadable")
     pull_changes(kiosk_side.store, api)
     assert kiosk_side.store.get(reg.id).state is State.DECIDED
     assert purge(kiosk_side.store, days=90) == 0  # not yet: retention counts from the decision

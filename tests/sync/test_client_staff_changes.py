@@ -43,8 +43,7 @@ def staff_cli(server: ServerProcess, *args: str) -> tuple[str, str]:
 
 
 def add_staff(server: ServerProcess, role: str) -> tuple[str, str]:
-    names = ("--name-km", "ស្រី មាលា", "--name-en", "Srey Mealea")
-    return staff_cli(server, "add", "--commune", COMMUNE, *names, "--role", role)
+    return server.add_staff(COMMUNE, "ស្រី មាលា", "Srey Mealea", role)
 
 
 def server_db(server: ServerProcess, sql: str, *args: Any) -> list[tuple[Any, ...]]:

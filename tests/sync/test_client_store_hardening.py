@@ -82,8 +82,8 @@ def test_another_kiosks_decision_is_not_applied_here(
     other = Kiosk(server, "the other kiosk").enrol()
     other_id = str(uuid.uuid4())
     assert other.commit(other_id, registration_doc(other)).status_code == 201
-    server.cli("set-status", other_id, "in_review")
-    server.cli("set-status", other_id, "rejected", "--note", "the other citizen's papers")
+    server.set_status(other_id, "in_review")
+    server.set_status(other_id, "rejected", "the other citizen's papers")
     pull_changes(kiosk_side.store, kiosk_side.api())
     saved = kiosk_side.store.get(reg.id)
     assert saved.state is State.SUBMITTED and saved.status_note is None

@@ -23,9 +23,7 @@ pytest_plugins = ["tests.sync.client_fixtures"]
 
 
 def _signed_in(side: KioskSide, server: ServerProcess, role: str, pin: str) -> object:
-    names = ("--name-km", f"បុគ្គលិក {role}", "--name-en", f"Staff {role}")
-    out = server.cli("staff", "add", "--commune", COMMUNE, *names, "--role", role)
-    staff_id, code = out.stdout.strip().split("\t")
+    staff_id, code = server.add_staff(COMMUNE, f"បុគ្គលិក {role}", f"Staff {role}", role)
     pull_changes(side.store, side.api())  # the roster comes by the feed
     desk = StaffDesk(side.store, params=Argon2Params(2, 19 * 1024, 1))
     ticket = desk.sign_in(staff_id, code)

@@ -114,8 +114,8 @@ def test_usb_round_trip_then_the_network_sends_nothing_twice(
     assert server_count(server, device_id(kiosk_side)) == 4
 
     # a decision made at the ministry comes back on the next stick
-    server.cli("set-status", regs[0].id, "in_review")
-    server.cli("set-status", regs[0].id, "rejected", "--note", "papers")
+    server.set_status(regs[0].id, "in_review")
+    server.set_status(regs[0].id, "rejected", "papers")
     kiosk_side.submit(size=5000, seed=9)
     back2 = carry(kiosk_side, server, tmp_path / "stick")
     result = apply_return(kiosk_side.store, kiosk_side.data_dir, back2.read_bytes())

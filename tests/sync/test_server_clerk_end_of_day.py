@@ -5,15 +5,27 @@ to the fees the server recorded from its fee events."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import pytest
 
 from sync import protocol as p
+from tests.sync.catalog_docs import service_doc
 from tests.sync.clerk_wire import STAFF, committed, event_doc, put_event
 from tests.sync.conftest import KNOWN_SERVICE, Kiosk, ServerProcess
 
 DAY = "2026-12-06"  # the events' AT (03:00 UTC) is 10:00 on this date in Cambodia
+FEE = 7000  # the catalog's flat fee: the server takes a fee event only at the catalog's amount
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    catalog = {"format": 1, "version": "eod-1", "services": [service_doc(*KNOWN_SERVICE, FEE)]}
+    proc = ServerProcess(tmp_path_factory.mktemp("server"), catalog=catalog).start()
+    yield proc
+    proc.stop()
 
 
 def _report(kiosk: Kiosk, revision: int = 1, fees: int = 0, **extra: Any) -> dict[str, Any]:
@@ -80,7 +92,7 @@ def test_refusals(server: ServerProcess, kiosk: Kiosk) -> None:
 def test_list_shows_the_newest_revision_and_recorded_fees(server: ServerProcess) -> None:
     kiosk = Kiosk(server).enrol(commune="120102")
     reg_id = committed(kiosk)
-    data = {"amount_riel": 7000, "receipt_book_no": "B-9", "service_id": KNOWN_SERVICE[0]}
+    data = {"amount_riel": FEE, "receipt_book_no": "B-9", "service_id": KNOWN_SERVICE[0]}
     assert put_event(kiosk, reg_id, event_doc(p.ClerkEvent.FEE_RECEIVED, data)).status_code == 201
     assert _put(kiosk, _report(kiosk, 1, fees=4000)).status_code == 201
     assert _put(kiosk, _report(kiosk, 2, fees=7000)).status_code == 201

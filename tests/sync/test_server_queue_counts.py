@@ -23,9 +23,10 @@ from sync import protocol as p
 from sync.server import db
 from sync.server.console import application, bulk, flags, queue
 from sync.server.console.accounts import Account
-from sync.server.tables import queue_counts
+from sync.server.tables import queue_counts, queue_totals
 from sync.server.tables.console_more import console_keys
-from sync.server.tables.flags import console_flags, flag_counts
+from sync.server.tables.flags import console_flags, flag_counts, supplement_arrived
+from tests.sync.catalog_docs import valid_catalog
 from tests.sync.clerk_wire import committed, event_doc, move, put_event, put_version, supplement_doc
 from tests.sync.conftest import (
     KNOWN_SERVICE,
@@ -39,12 +40,7 @@ from tests.sync.console_accounts import console_account
 S = p.ServerStatus
 DAY = 86400.0
 PROMISED_DAYS = 3
-CATALOG = {
-    "version": "queue-counts-1",
-    "services": [
-        {"id": KNOWN_SERVICE[0], "version": KNOWN_SERVICE[1], "processing_days": PROMISED_DAYS}
-    ],
-}
+CATALOG = valid_catalog("queue-counts-1", [KNOWN_SERVICE], processing_days=PROMISED_DAYS)
 
 
 @pytest.fixture(
@@ -82,6 +78,36 @@ def _recount(engine: Engine, flagged: bool = False) -> dict[tuple[Any, ...], int
     return {tuple(r[:-1]): int(r[-1]) for r in rows}
 
 
+def _narrow_exact(engine: Engine) -> None:
+    """The queue page's narrow rows (tables/queue_totals.py: per district, no assignee, open
+    statuses' due days) equal the same rows derived from a recount of every application."""
+    recount = {**_recount(engine), **_recount(engine, flagged=True)}
+    want: dict[Any, dict[tuple[Any, ...], int]] = {}
+    for table, key, n in queue_totals.derived(recount):
+        want.setdefault(table.name, {})[key] = n
+    for table in (queue_totals.queue_totals, queue_totals.queue_due, queue_totals.queue_mine):
+        assert _table(engine, table) == want.get(table.name, {}), table.name
+
+
+def _supplements_kept_and_true(engine: Engine) -> tuple[set[str], set[str]]:
+    """The kept "supplement arrived" rows, and the registrations the rule holds for now."""
+    regs, kept = db.registrations, console_flags
+    with engine.connect() as conn:
+        have = conn.execute(
+            select(kept.c.registration_id).where(kept.c.flag == flags.SUPPLEMENT)
+        ).scalars()
+        true = conn.execute(select(regs.c.id).where(supplement_arrived(regs))).scalars()
+        return set(have), set(true)
+
+
+def _exact(engine: Engine) -> None:
+    assert _table(engine) == _recount(engine)
+    assert _table(engine, flag_counts) == _recount(engine, flagged=True)
+    have, true = _supplements_kept_and_true(engine)
+    assert have == true
+    _narrow_exact(engine)
+
+
 def _flags_kept_and_true(engine: Engine) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
     """(flag, registration) kept in `console_flags`, and as `flags.clause` finds them now,
     over the registrations there are (a purged one keeps its keys, not its flags)."""
@@ -104,13 +130,14 @@ def _flags_kept_and_true(engine: Engine) -> tuple[set[tuple[str, str]], set[tupl
                 .where(flags.clause(flag))
             ).scalars()
         }
-    return have, true
+    return {x for x in have if x[0] != flags.SUPPLEMENT}, true  # its own check: `_exact`
 
 
 def _flags_exact(engine: Engine) -> set[tuple[str, str]]:
     have, true = _flags_kept_and_true(engine)
     assert have == true
     assert _table(engine, flag_counts) == _recount(engine, flagged=True)
+    _narrow_exact(engine)
     facts, kept, regs = db.console_facts, console_flags, db.registrations
     copied = ("ministry", "status", "commune_code", "due_at", "submitted_at")
     with engine.connect() as conn:  # the copies a flag's listing orders by equal the facts'
@@ -155,7 +182,7 @@ def test_counts_equal_a_recount_after_every_kind_of_move(server: ServerProcess) 
         ages = (5, 3.02, 2.98, 2, 1.5, 1, 0.9, 0)  # due 2 days ago .. in 3 days
         early = [committed(kiosk, submitted_at=_ago(d)) for d in ages[:4]]
         fast, full = _page_counts(engine, boss)  # the first page backfills the counts
-        assert _table(engine) == _recount(engine)
+        _exact(engine)
         assert fast == full and fast["new"] == 4 and fast["overdue"] >= 1
 
         late = [committed(kiosk, submitted_at=_ago(d)) for d in ages[4:]]
@@ -172,7 +199,7 @@ def test_counts_equal_a_recount_after_every_kind_of_move(server: ServerProcess) 
         application.act(
             engine, officer, early[1], "request_papers", {"note_km": "ឯកសារ", "note_en": "Papers"}
         )
-        assert _table(engine) == _recount(engine)
+        _exact(engine)
 
         page = b"\xff\xd8 the family book page " + uuid.uuid4().bytes
         attachment = {
@@ -186,17 +213,22 @@ def test_counts_equal_a_recount_after_every_kind_of_move(server: ServerProcess) 
         }
         answer = put_version(kiosk, early[1], 2, supplement_doc(2, {}, [attachment]))
         assert answer.status_code == 201 and answer.json()["status"] == S.IN_REVIEW
+        assert _supplements_kept_and_true(engine) == ({early[1]}, {early[1]})
         application.act(engine, officer, early[0], "approve", {})
         application.act(engine, officer, early[0], "ready", {"place": "Hall", "date": "2026-12-24"})
         move(server, token, early[3], S.IN_REVIEW, S.REJECTED, note="Not eligible")
         server.cli("purge-registration", early[3])
 
-        assert _table(engine) == _recount(engine)
+        _exact(engine)
         assert _stale_facts(engine) == []
         fast, full = _page_counts(engine, officer)
         assert fast == full and fast["mine"] == 2 and fast["ready"] == 1  # early[1], late[1]
+        assert fast["supplement"] == 1  # early[1]: its papers came, the officer did not act yet
         fast, full = _page_counts(engine, boss, queue="overdue", province=kiosk.commune[:2])
         assert fast == full and fast["decided"] == 1  # the purged one is gone
+        for narrow in ({"district": kiosk.commune[:4]}, {"status": S.IN_REVIEW}):
+            fast, full = _page_counts(engine, officer, **narrow)  # the district rows, filtered
+            assert fast == full and fast["mine"] >= 1
         with engine.connect() as conn:
             gone = conn.execute(
                 select(db.registrations.c.id).where(db.registrations.c.id == early[3])

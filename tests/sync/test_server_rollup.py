@@ -8,6 +8,7 @@ and PostgreSQL, each with a real server process receiving the kiosk's commits.""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import random
 import uuid
@@ -25,21 +26,20 @@ from sync.server.console import (
     dashboards,
     performance,
     queue,
+    scope,
     timing_numbers,
 )
 from sync.server.console.accounts import Account
 from sync.server.console.timing_numbers import percentile
-from sync.server.tables import timing_rollup
+from sync.server.tables import timing_pct, timing_rollup
+from tests.sync.catalog_docs import valid_catalog
 from tests.sync.clerk_wire import committed, move, put_version, supplement_doc
 from tests.sync.conftest import KNOWN_SERVICE, Kiosk, ServerProcess, backend_url
 from tests.sync.console_accounts import console_account
 
 S = p.ServerStatus
 DAY = 86400.0
-CATALOG = {
-    "version": "rollup-1",
-    "services": [{"id": KNOWN_SERVICE[0], "version": KNOWN_SERVICE[1], "processing_days": 3}],
-}
+CATALOG = valid_catalog("rollup-1", [KNOWN_SERVICE], processing_days=3)
 
 
 @pytest.fixture(
@@ -68,22 +68,29 @@ def _exact(engine: Engine) -> None:
 
 
 def _same_numbers(engine: Engine, account: Account, **filters: str) -> int:
-    """The rollup's rows equal the per-application ones, for every grouping; returns how many
-    applications the filters hold."""
+    """The rollup's rows equal the per-application ones, for every grouping, for the account
+    and for the same account within its applications' one ministry (whose communes read the
+    kept percentiles, tables/timing_pct.py); returns how many applications the filters hold."""
     f = queue.Filters.parse(filters)
     assert timing_numbers.keyed(f)
     timing_numbers.prepare(engine)
     total = 0
     with db.reading(engine) as conn:
-        for group in performance.GROUPS:
-            fast = timing_numbers.rows(conn, account, f, group)
-            per_reg = performance._per_registration(conn, account, f, group)
-            pg = conn.dialect.name == "postgresql"
-            slow = (
-                performance._in_sql(conn, per_reg) if pg else performance._in_python(conn, per_reg)
-            )
-            assert sorted(fast, key=lambda r: r.key) == sorted(slow, key=lambda r: r.key), group
-            total = sum(r.received for r in fast)
+        for who in (account, dataclasses.replace(account, ministry=scope.UNOWNED)):
+            for group in performance.GROUPS:
+                fast = timing_numbers.rows(conn, who, f, group)
+                per_reg = performance._per_registration(conn, who, f, group)
+                pg = conn.dialect.name == "postgresql"
+                slow = (
+                    performance._in_sql(conn, per_reg)
+                    if pg
+                    else performance._in_python(conn, per_reg)
+                )
+                assert sorted(fast, key=lambda r: r.key) == sorted(slow, key=lambda r: r.key), (
+                    who.ministry,
+                    group,
+                )
+                total = sum(r.received for r in fast)
     return total
 
 
@@ -226,14 +233,16 @@ def test_percentiles_from_the_histogram_equal_the_sorted_ones(server: ServerProc
                 )
                 keys = [*timing_rollup.hist_keys(h), "n"]
                 conn.execute(h.table.insert().from_select(keys, counted))
+            timing_pct.refresh(conn, days_t, {(r["ministry"], r["commune_code"]) for r in made})
         with db.reading(engine) as conn:
             for filters in ({}, {"province": "12"}, {"service": "pct.two", "commune": "170301"}):
                 f = queue.Filters.parse(filters)
-                for group in performance.GROUPS:
-                    fast = timing_numbers._percentiles(conn, boss, f, group, small=0)
-                    slow = timing_numbers._sorted_percentiles(conn, boss, f, group)
-                    assert fast == slow, (filters, group)
-                    assert fast, (filters, group)
+                for who in (boss, dataclasses.replace(boss, ministry="pct_b")):
+                    for group in performance.GROUPS:
+                        fast = timing_numbers._percentiles(conn, who, f, group, small=0)
+                        slow = timing_numbers._sorted_percentiles(conn, who, f, group)
+                        assert fast == slow, (filters, who.ministry, group)
+                        assert fast, (filters, who.ministry, group)
             everyone = timing_numbers._percentiles(
                 conn, boss, queue.Filters.parse({}), "ministry", small=0
             )
@@ -245,4 +254,6 @@ def test_percentiles_from_the_histogram_equal_the_sorted_ones(server: ServerProc
             conn.execute(days_t.delete().where(days_t.c.registration_id.like("pct-%")))
             for h in timing_rollup.HISTS:
                 conn.execute(h.table.delete().where(h.table.c.ministry.like("pct_%")))
+            pct = timing_pct.timing_pct
+            conn.execute(pct.delete().where(pct.c.ministry.like("pct_%")))
         engine.dispose()

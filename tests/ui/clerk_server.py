@@ -117,15 +117,6 @@ def server(tmp_path: Path) -> Iterator[ServerProcess]:
     proc.stop()
 
 
-def add_staff(server: ServerProcess, role: str = "clerk") -> tuple[str, str]:
-    """`sala server staff add` for the test commune: (staff id, first-sign-in code)."""
-    staff_id, code = server.cli(
-        "staff", "add", "--commune", COMMUNE, "--name-km", "សុខ វិចិត្រ",
-        "--name-en", "Sok Vichet", "--role", role,
-    ).stdout.split()  # fmt: skip
-    return staff_id, code
-
-
 def staffed_desk(
     make_kiosk: Callable[..., Any],
     qtbot: Any,
@@ -137,7 +128,7 @@ def staffed_desk(
     (desk, staff id, first-sign-in code)."""
     from sync.client.enrol import enrol
 
-    staff_id, code = add_staff(server)
+    staff_id, code = server.add_staff(COMMUNE)  # as `staff add` makes them, here
     enrol(data_dir, server.url, server.enrolment_code(COMMUNE), label="clerk ui test")
     desk = ServerDesk(make_kiosk(data_dir=data_dir), qtbot, clock)
     desk.sync()  # the roster arrives by the feed

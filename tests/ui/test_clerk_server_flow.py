@@ -1,8 +1,8 @@
 """The clerk station's staff flow against a REAL server process (`python -m sync.server` on
-127.0.0.1), end to end through the screens: the roster comes from the server's feed (a clerk
-added with `staff add` signs in with the first code and chooses a PIN), an application is
-sent, an officer asks for papers with a note (`set-status needs_papers --note`), the feed
-brings it into the "needs papers" queue with the note, the clerk adds the missing page (and
+127.0.0.1), end to end through the screens: the roster comes from the server's feed (a clerk,
+added as `staff add` adds one, signs in with the first code and chooses a PIN), an application
+is sent, an officer asks for papers with a note (as `set-status needs_papers --note` does), the
+feed brings it into the "needs papers" queue with the note, the clerk adds the missing page (and
 changes an answer) on the supplement screen, and the next sync round delivers it: the server
 holds version 2 and moves the application back to in_review. Sync rounds are the client's own
 `sync_once`, run on the kiosk's db worker against its store."""
@@ -39,8 +39,8 @@ def test_needs_papers_answered_at_the_counter_reaches_the_server(
     (pushed,), _pulled, _purged = desk.sync()
     assert pushed.ok, pushed
     assert server_row(server, reg_id) == ("received",)
-    server.cli("set-status", reg_id, "in_review")
-    server.cli("set-status", reg_id, "needs_papers", "--note", NOTE)
+    server.set_status(reg_id, "in_review")
+    server.set_status(reg_id, "needs_papers", NOTE)
     desk.sync()
 
     home = desk.page("clerk_home")
@@ -74,7 +74,7 @@ def test_needs_papers_answered_at_the_counter_reaches_the_server(
 
     desk.sync()  # the supplement goes up in the next round
     assert server_row(server, reg_id) == ("in_review",)
-    events = server.cli("events", reg_id).stdout
+    events = server.events(reg_id)
     assert "supplement arrived" in events  # what the officers see
     assert f"version 2\tstaff {staff_id}\tfields phone\tpages 1" in events, events
     desk.sync()  # and the kiosk hears of it: no longer waiting for papers

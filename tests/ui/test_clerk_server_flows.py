@@ -80,7 +80,7 @@ def test_an_originals_check_holds_the_application_until_recorded(
     pushed, _pulled, _purged = desk.sync()  # the next round sends it, with its check
     assert [r.registration_id for r in pushed if r.ok] == [reg_id]
     assert server_row(server, reg_id) == ("received",)
-    events = server.cli("events", reg_id).stdout
+    events = server.events(reg_id)
     assert f"originals_checked\tstaff {desk.staff_id}" in events, events
     assert '"number":"DL 7654320"' in events and '"seen":false' in events
 
@@ -94,7 +94,7 @@ def test_a_hand_over_at_the_counter_reaches_the_server_as_collected(
     (pushed,), _pulled, _purged = desk.sync()
     assert pushed.ok, pushed
     for status in ("in_review", "approved", "ready_for_pickup"):
-        server.cli("set-status", reg_id, status)
+        server.set_status(reg_id, status)
     desk.sync()  # the feed brings "ready for pick-up"
 
     app = desk.open_from_queue("pickup", reg_id)
@@ -109,7 +109,7 @@ def test_a_hand_over_at_the_counter_reaches_the_server_as_collected(
 
     desk.sync()
     assert server_row(server, reg_id) == ("collected",)
-    events = server.cli("events", reg_id).stdout
+    events = server.events(reg_id)
     assert f"collected\tstaff {desk.staff_id}" in events, events
     assert '"clerk_responsible":false,"id_checked":true' in events
     assert desk.db(lambda store: store.events_pending()) == []  # sent once, nothing left

@@ -144,6 +144,7 @@ class RunningKiosk:
         wait_for(lambda: self.kiosk.tasks.pending == 0, 30, "pending tasks")
 
     def close(self) -> None:
+        self.finger.close()
         self.kiosk.shutdown()
         self.window.close()
         self.window.deleteLater()

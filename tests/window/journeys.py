@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.window.finger import wait_for
+from tests.window.finger import settle, wait_for
 
 SERVICE = "national_id_card"
 NAMES = {"km": "សុខ", "en": "SOK"}  # typed on the on-screen keyboard, key by key
@@ -53,7 +53,10 @@ def to_service(kiosk: Any, locale: str) -> None:
 
 
 def to_name_question(kiosk: Any, locale: str) -> None:
-    """…then choose "first card" and Continue: the name question, its keyboard open."""
+    """…then choose "first card" and Continue: the name question, its keyboard open and its
+    box scrolled into view above it (the shell does that on the turn after the focus)."""
+    from PySide6.QtWidgets import QApplication
+
     to_service(kiosk, locale)
     page = kiosk.page()
     f = kiosk.finger
@@ -61,6 +64,9 @@ def to_name_question(kiosk: Any, locale: str) -> None:
     f.tap(named(kiosk, "continue"))
     on_screen(kiosk, "question", step="name")
     wait_for(kiosk.window.keyboard.isVisible, what="the keyboard on the name question")
+    box = QApplication.focusWidget()
+    assert box is not None, "the keyboard shows with no box focused"
+    wait_for(lambda: in_view(kiosk, box), what="the name box in view above the keyboard")
 
 
 def global_rect(widget: Any) -> Any:
@@ -138,32 +144,24 @@ def cont(kiosk: Any, next_field: str) -> Any:
 def choose_place(kiosk: Any, field_id: str) -> str:
     """One tap on the first row of the place list (the kiosk's own commune's villages).
 
-    Seen once on a loaded box (1080x1920): the list was rebuilt while the page was swiped to
-    it, and the swipe's scroll area no longer existed. Then the place is looked up again: a
-    village already chosen counts (what the receipt shows is read from it), else it tries again.
+    The list is swiped into view first; the row is found and aimed at only after that, so
+    nothing the app owns (a list row) is held across the swipe's event-loop turns. The swipe
+    must leave the list as it was: a swipe that chose a place, or rebuilt the list under the
+    finger, fails here (it would be a tap lost or a wrong place for a citizen).
     """
-    for attempt in range(3):
-        try:
-            return _choose_place_once(kiosk, field_id)
-        except RuntimeError as exc:  # "Internal C++ object … already deleted"
-            if "already deleted" not in str(exc) or attempt == 2:
-                raise
-            w = field(kiosk, field_id)
-            if "village" in w.codes:
-                return str(w.codes["village"])
-    raise AssertionError("unreachable")
-
-
-def _choose_place_once(kiosk: Any, field_id: str) -> str:
     from PySide6.QtCore import Qt
 
     w = field(kiosk, field_id)
     lst = w.list
     wait_for(lambda: lst.isVisible() and lst.count() > 0, what=f"{field_id}: the places")
-    item = lst.item(0)
-    code = item.data(Qt.ItemDataRole.UserRole)
+    rebuilt = count_rebuilds(lst)
+    before = dict(w.codes)
     f = kiosk.finger
     f.reveal(lst)  # swiped into view if need be
+    settle()
+    assert w.codes == before and not rebuilt, f"{field_id}: the swipe chose {w.codes}"
+    item = lst.item(0)
+    code = item.data(Qt.ItemDataRole.UserRole)
     centre = lst.viewport().mapToGlobal(lst.visualItemRect(item).center())
     f.tap_at(centre.x(), centre.y())
     wait_for(lambda: code in w.codes.values(), what=f"{field_id}: the tapped row, chosen")
@@ -171,14 +169,19 @@ def _choose_place_once(kiosk: Any, field_id: str) -> str:
     return str(w.codes["village"])
 
 
+def count_rebuilds(lst: Any) -> list[int]:
+    """A list that grows by one entry each time `lst` is emptied and filled again."""
+    seen: list[int] = []
+    lst.model().modelReset.connect(lambda: seen.append(1))
+    return seen
+
+
 def capture(kiosk: Any, field_id: str, pages: int) -> None:
     """The demo camera: the photo auto-captures (the shutter is tapped only if it has not
     after a while); each page is one tap on the shutter. Waits for what is kept."""
-    from tests.window.finger import pump
-
     session = kiosk.kiosk.ctx.session
     w = field(kiosk, field_id)
-    shutter = w.step.shutter
+    shutter, view = w.step.shutter, w.step.view
 
     def kept() -> int:
         return len(session.attachments_for(field_id))
@@ -191,7 +194,8 @@ def capture(kiosk: Any, field_id: str, pages: int) -> None:
             except AssertionError:
                 pass
         wait_for(lambda: shutter.isVisible() and shutter.isEnabled(), what="the shutter")
-        pump(300)  # the live view runs a moment, as a citizen holds the page still
+        # the citizen holds the page still until the live view shows it found (not a time)
+        wait_for(lambda: view.good, what=f"{field_id}: the live view to find the page")
         if kept() >= n:
             continue
         kiosk.finger.tap(shutter)

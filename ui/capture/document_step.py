@@ -37,7 +37,7 @@ from kiosk.capture.sources import FrameSource
 from kiosk.model import Attachment, MediaRef
 from ui.capture.camera_view import CameraView
 from ui.capture.frame_worker import FrameWorker, Latest, source_opener, start_frame_worker
-from ui.capture.photo_step import SHUTTER_PX, _error_text
+from ui.capture.photo_step import _error_text
 from ui.capture.work import CaptureWork, SaveMedia
 from ui.widgets.basic import BigButton, wrap_label
 from ui.widgets.text import tr
@@ -166,7 +166,7 @@ class DocumentStep(QWidget):
         self.view.setObjectName("docView")
         self.shutter = BigButton(kind="primary")
         self.shutter.setObjectName("docShutter")
-        self.shutter.setMinimumHeight(SHUTTER_PX)
+        self.shutter.setProperty("button_size", "shutter")  # kiosk.qss owns its height
         self.shutter.clicked.connect(self._on_shutter)
         cv.addWidget(self.view, 1)
         cv.addWidget(self.shutter)

@@ -35,7 +35,6 @@ from ui.widgets.basic import wrap_label
 from ui.widgets.text import tr
 
 log = logging.getLogger(__name__)
-SHUTTER_PX = 72  # the shutter is the one button that matters: bigger than the 48 px minimum
 
 
 def _error_text(exc: BaseException, locale: str) -> str:
@@ -106,7 +105,9 @@ class PhotoStep(QWidget):
         root = QVBoxLayout(self)
         root.setContentsMargins(0, 0, 0, 0)
         root.setSpacing(12)
-        self.pages = CameraPages("photo", primary="Accept")
+        # the shutter is the one button that matters: the stylesheet's large size (kiosk.qss
+        # `[button_size="shutter"]`, its one owner), as on every camera screen
+        self.pages = CameraPages("photo", primary="Accept", size="shutter")
         root.addWidget(self.pages, 1)
         self.view, self.shutter = self.pages.view, self.pages.shutter
         self.review_text, self.review_image = self.pages.review_text, self.pages.review_image

@@ -1,6 +1,7 @@
 """The technician screen: every setting made in setup can be changed here (each opens its
-setup step, saved at once), the self-test, and the USB stick's buttons (ui/usb: export,
-diagnostics, the ministry's answer). Reached through a technician's sign-in at the staff sign-in."""
+setup step, saved at once), the self-test, the USB stick's buttons (ui/usb: export,
+diagnostics, the ministry's answer) and, for a signed-in technician, "Leave the kiosk"
+(ui/setup/leave.py). Reached through a technician's sign-in at the staff sign-in."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from PySide6.QtWidgets import QGridLayout
 
 from ui.screens.base import Screen
 from ui.setup.journey import EDITABLE
+from ui.setup.leave import LeavePanel
 from ui.setup.results import ResultList
 from ui.usb.panel import UsbPanel
 from ui.widgets.basic import BigButton, wrap_label
@@ -53,6 +55,8 @@ class TechnicianScreen(Screen):
         self.body.addWidget(self.usb)
         self.results = ResultList()
         self.body.addWidget(self.results)
+        self.leave = LeavePanel(ctx, nav)  # only for a technician signed in (not a setup code)
+        self.body.addWidget(self.leave)
         self.body.addStretch(1)
         self.done = BigButton(kind="primary")
         self.done.setObjectName("setupSignOut")
@@ -62,6 +66,7 @@ class TechnicianScreen(Screen):
 
     def enter(self, **kw: Any) -> None:
         super().enter(**kw)
+        self.leave.refresh(self.lang)
         if not self.results.results:
             self._run()
 
@@ -73,6 +78,7 @@ class TechnicianScreen(Screen):
         self.test_button.setText(tr("setup.technician.self_test", lang))
         self.updates_button.setText(tr("updates_ui.open", lang))
         self.usb.retranslate()
+        self.leave.retranslate(lang)
         self.done.setText(tr("setup.technician.sign_out", lang))
         self.results.show_results(self.results.results, lang, tr("setup.summary.running", lang))
 

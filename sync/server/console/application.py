@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
@@ -19,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from sync import protocol as p
 from sync.server import db, decisions, officers
-from sync.server.console import flags, notes, queue, scope
+from sync.server.console import application_extra, flags, notes, queue, scope
 from sync.server.console.accounts import Account
 from sync.server.errors import ApiError
 from sync.server.media import MediaStore, is_sha256
@@ -53,15 +54,26 @@ class Detail:
     attachments: list[dict[str, Any]]
     flags: list[str]
     viewers: list[Any]
+    more: application_extra.Extra | None = None  # checks, counter record, supplements
 
 
 def _get(conn: Connection, account: Account, reg_id: str) -> tuple[Any, Any]:
     """The registration and its facts, or Refused: 404 if unknown, 403 if out of scope."""
     regs, facts = db.registrations, db.console_facts
-    row = conn.execute(select(regs).where(regs.c.id == reg_id)).first()
-    if row is None:
+    found = conn.execute(  # one round trip for both (a page makes several; each one counts)
+        select(regs, *(c.label(f"facts_{c.name}") for c in facts.c))
+        .outerjoin(facts, facts.c.registration_id == regs.c.id)
+        .where(regs.c.id == reg_id)
+    ).first()
+    if found is None:
         raise Refused(404, "not_found")
-    fact = conn.execute(select(facts).where(facts.c.registration_id == reg_id)).first()
+    values = found._mapping
+    row = SimpleNamespace(**{c.name: values[c.name] for c in regs.c})
+    fact = (
+        SimpleNamespace(**{c.name: values[f"facts_{c.name}"] for c in facts.c})
+        if values["facts_registration_id"] is not None
+        else None
+    )
     ministry = fact.ministry if fact is not None else scope.ministries(conn).get(row.service_id, "")
     if not account.owns(ministry):
         raise Refused(403, "other_ministry")
@@ -133,6 +145,7 @@ def load(engine: Engine, account: Account, reg_id: str) -> Detail:
         )
         found = flags.of(conn, [reg_id]).get(reg_id, [])
         viewers = who_viewed(conn, reg_id)
+        more = application_extra.read(conn, row, doc, service, _answers)
     attachments = [
         a
         for a in doc.get("attachments", [])
@@ -151,6 +164,7 @@ def load(engine: Engine, account: Account, reg_id: str) -> Detail:
         attachments,
         found,
         viewers,
+        more,
     )
 
 
@@ -186,14 +200,10 @@ def media(
         raise Refused(404, "not_found")
     with db.reading(engine) as conn:
         row, _fact = _get(conn, account, reg_id)
-    listed = [
-        a
-        for a in json.loads(row.body).get("attachments", [])
-        if isinstance(a, dict) and a.get("sha256") == sha256
-    ]
-    if not listed or not store.has(sha256):
+        listed = application_extra.attachment_named(conn, row, sha256)  # commit or supplement
+    if listed is None or not store.has(sha256):
         raise Refused(404, "not_found")
-    mime = str(listed[0].get("mime", ""))
+    mime = listed.mime
     with engine.begin() as conn:
         officers.record(
             conn, account.as_token_officer(), "console_media", reg_id, "ok", detail=sha256

@@ -1,9 +1,11 @@
 """Bulk actions on a queue page: assign the ticked applications to me, or (a supervisor) to an
-officer, or start their review. A plain form post (checkboxes + a button), so it works without
-JavaScript; an empty selection changes nothing and says so.
+officer, start their review, or make them ready for pick-up at a place and date. A plain form
+post (checkboxes + a button), so it works without JavaScript; an empty selection, or a pick-up
+without its place and date, changes nothing and says so.
 
 Each application goes through `application.assign` or `application.act`, the same checks and
-audit as one at a time; the ones refused are counted back, the others are done.
+audit as one at a time (so only the assignee's approved applications become ready: the
+status transitions allow nothing else); the ones refused are counted back, the others are done.
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ async def bulk(request: Request, session: Current) -> RedirectResponse:
         return RedirectResponse(
             _back(back, bulk="review_done", n=str(done), skipped=str(skipped)), 303
         )
+    if action == "ready":
+        return await _ready(request, session.account, ids, form, back)
     if action == "assign_me":
         to = session.account.id
     elif action == "assign_to" and form.get("to"):
@@ -87,4 +91,32 @@ def _review_all(engine: Engine, account: Account, ids: list[str]) -> tuple[int, 
             done += 1
         except Refused:
             skipped += 1  # out of scope, held by another officer, or not in a startable status
+    return done, skipped
+
+
+async def _ready(
+    request: Request, account: Account, ids: list[str], form: dict[str, str], back: str
+) -> RedirectResponse:
+    """Ready for pick-up: the place and date are checked once, as the single action checks
+    them (`application.note_for`), before any application is touched."""
+    pickup = {"place": form.get("place", ""), "date": form.get("date", "")}
+    try:
+        application.note_for("ready", pickup)
+    except Refused:
+        return RedirectResponse(_back(back, bulk="ready_place_date"), 303)
+    engine = ctx_of(request).engine
+    done, skipped = await run_in_threadpool(_ready_all, engine, account, ids, pickup)
+    return RedirectResponse(_back(back, bulk="ready_done", n=str(done), skipped=str(skipped)), 303)
+
+
+def _ready_all(
+    engine: Engine, account: Account, ids: list[str], pickup: dict[str, str]
+) -> tuple[int, int]:
+    done = skipped = 0
+    for reg_id in dict.fromkeys(ids):
+        try:
+            application.act(engine, account, reg_id, "ready", pickup)
+            done += 1
+        except Refused:
+            skipped += 1  # not approved, out of scope, or not assigned to this officer
     return done, skipped

@@ -24,11 +24,16 @@ index at a million applications: `mark` re-evaluates `clause` for the applicatio
 touch, in the change's transaction (new keys and their phone / photo / near-photo mates, new
 near pairs, a kiosk crossing the override share), and `refresh` marks those with a clerk's
 photo override received since its last look, before a page reads.
+
+`console_flags` also keeps "supplement arrived" (`SUPPLEMENT`, tables/flags.py), the work
+queue's rule rather than a second-look flag: not in `FLAGS` (no filter, no badge), set by
+`queue_counts.after` in every writer's transaction and backfilled once by `ensure`.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -53,9 +58,18 @@ from sync.server import db
 from sync.server.console import photo_hash, scope
 from sync.server.media import MediaStore
 from sync.server.tables import queue_counts
-from sync.server.tables.clerk import clerk_events
+from sync.server.tables.clerk import clerk_events, registration_versions
 from sync.server.tables.console_more import console_keys
-from sync.server.tables.flags import console_flags, flag_counts, kiosk_override_stats, photo_near
+from sync.server.tables.flags import (
+    SUPPLEMENT as SUPPLEMENT,  # re-exported: the "supplement arrived" queue's kept row
+)
+from sync.server.tables.flags import (
+    console_flags,
+    flag_counts,
+    kiosk_override_stats,
+    photo_near,
+    supplement_arrived,
+)
 
 FLAGS = (
     "same_phone",
@@ -72,8 +86,10 @@ STATS_AT = "console.override_stats_at"
 BATCH = 2000
 MARK_CHUNK = 500
 FLAGS_READY = "console.flag_counts"
+SUPPLEMENT_READY = "console.flag_supplement"  # a database's "supplement arrived" rows were made
 CLERK_SEEN = "console.flag_clerk_at"
 _flags_ready: set[str] = set()  # engine URLs whose flags this process has seen backfilled
+_recounting = threading.Lock()  # one override recount at a time per process
 CLERK_MARGIN_S = 600.0  # a clerk event's commit can end after a later one's: looked at again
 
 
@@ -117,6 +133,15 @@ def refresh_override_stats(engine: Engine, force: bool = False) -> bool:
         rule = override_share(conn)
     if not force and 0 <= now - last < STATS_EVERY_S:
         return False
+    if not _recounting.acquire(blocking=False):  # another page of this process recounts now
+        return False
+    try:
+        return _recount_override_stats(engine, now, rule)
+    finally:
+        _recounting.release()
+
+
+def _recount_override_stats(engine: Engine, now: float, rule: dict[str, Any]) -> bool:
     regs = db.registrations
     overridden = case((or_(console_keys.c.overrides > 0, _clerk_override()), 1), else_=0)
     try:
@@ -325,7 +350,11 @@ def mark(conn: Connection, reg_ids: Iterable[str]) -> None:
                 select(regs.c.id).where(regs.c.id.in_(part)).order_by(regs.c.id).with_for_update()
             )
         seen = queue_counts.before(conn, part)
-        conn.execute(console_flags.delete().where(console_flags.c.registration_id.in_(part)))
+        conn.execute(
+            console_flags.delete().where(
+                console_flags.c.registration_id.in_(part), console_flags.c.flag.in_(FLAGS)
+            )
+        )
         rows = [
             {"flag": flag, "registration_id": reg_id}
             for flag in FLAGS
@@ -340,9 +369,11 @@ def mark(conn: Connection, reg_ids: Iterable[str]) -> None:
 
 
 def ensure(engine: Engine) -> None:
-    """Once per database (the setting remembers it): every application's flags from `clause`,
-    and their counts, for keys derived before `console_flags` existed or seeded directly.
-    PostgreSQL locks both tables first, so a concurrent `mark` waits and then adds its own."""
+    """Once per database (the setting remembers it): every application's flags from `clause`
+    and "supplement arrived" rows, and their counts, for keys derived before `console_flags`
+    existed or seeded directly; a database whose flags were made before "supplement arrived"
+    was kept gets those rows alone, once (`SUPPLEMENT_READY`). PostgreSQL locks both tables
+    first, so a concurrent `mark` waits and then adds its own."""
     if engine.url.render_as_string() in _flags_ready:
         return
     queue_counts.ensure(engine)  # the facts' copied status first: the flags copy it in turn
@@ -358,7 +389,14 @@ def ensure(engine: Engine) -> None:
                         select(literal(flag), console_keys.c.registration_id).where(clause(flag)),
                     )
                 )
-            queue_counts.copy_to_flags(conn, console_flags.c.flag.in_(FLAGS))
+            regs = db.registrations
+            conn.execute(
+                console_flags.insert().from_select(
+                    ["flag", "registration_id"],
+                    select(literal(SUPPLEMENT), regs.c.id).where(supplement_arrived(regs)),
+                )
+            )
+            queue_counts.copy_to_flags(conn, console_flags.c.flag.in_((*FLAGS, SUPPLEMENT)))
             conn.execute(flag_counts.delete())
             conn.execute(
                 flag_counts.insert().from_select(
@@ -366,7 +404,30 @@ def ensure(engine: Engine) -> None:
                 )
             )
             db.set_setting(conn, FLAGS_READY, "done")
+            db.set_setting(conn, SUPPLEMENT_READY, "done")
+        elif db.get_setting(conn, SUPPLEMENT_READY) != "done":
+            _backfill_supplements(conn)
+            db.set_setting(conn, SUPPLEMENT_READY, "done")
     _flags_ready.add(engine.url.render_as_string())
+
+
+def _backfill_supplements(conn: Connection) -> None:
+    """The "supplement arrived" rows of a database whose flags were made before they were
+    kept: the applications with a supplement since their last status change (read from the
+    few supplements), moved through `queue_counts.before`/`after`, which sets the rows and
+    adds their flag counts and the page's narrow rows."""
+    regs, v = db.registrations, registration_versions
+    ids = sorted(
+        conn.execute(
+            select(v.c.registration_id)
+            .join(regs, regs.c.id == v.c.registration_id)
+            .where(v.c.received_at >= regs.c.status_at)
+            .distinct()
+        ).scalars()
+    )
+    for i in range(0, len(ids), MARK_CHUNK):
+        part = ids[i : i + MARK_CHUNK]
+        queue_counts.after(conn, part, queue_counts.before(conn, part))
 
 
 def _clerk_override() -> ColumnElement[bool]:
@@ -423,7 +484,7 @@ def of(conn: Connection, reg_ids: list[str]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {r: [] for r in reg_ids}
     found = conn.execute(
         select(console_flags.c.registration_id, console_flags.c.flag).where(
-            console_flags.c.registration_id.in_(reg_ids)
+            console_flags.c.registration_id.in_(reg_ids), console_flags.c.flag.in_(FLAGS)
         )
     ).all()
     for reg_id, flag in sorted(found, key=lambda rf: FLAGS.index(rf[1]) if rf[1] in FLAGS else 99):

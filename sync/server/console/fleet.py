@@ -1,6 +1,7 @@
 """The kiosks, for admins: every device with its commune, number, last contact, app version,
-backlog and last self-test; the ones silent for N days; enrolment codes with the setup QR;
-and revoking a kiosk (after a confirmation page, a plain form post).
+backlog, last self-test, last successful sync, clock skew and audit chain state
+(fleet_columns.py); the ones silent for N days; enrolment codes with the setup QR; and revoking
+a kiosk (after a confirmation page, a plain form post).
 
 Codes and revocation call the same functions as `sala server enrolment-code` and `sala
 server revoke` (sync.server.auth). Version, backlog and self-test come from each kiosk's
@@ -24,6 +25,17 @@ from sqlalchemy import Engine, func, select
 from sync import protocol as p
 from sync.server import auth, db, officers
 from sync.server.console.application import Refused
+from sync.server.console.fleet_ca import server_pin
+from sync.server.console.fleet_columns import (
+    NO_AUDIT,
+    SKEW_WARN_S,
+    AuditState,
+    audit_states,
+    clock_skew,
+    last_sync,
+    own_clock_offset,
+    skew_text,
+)
 from sync.server.console.i18n import t
 from sync.server.console.web import Current, Form, checked, ctx_of, lang_of, render
 from sync.server.device_reports import Rollback, latest_reports
@@ -50,6 +62,18 @@ class Kiosk:
     warn: int
     reported: bool
     rollback: Rollback | None = None  # the last update, rolled back (device_reports)
+    last_sync: float | None = None  # the kiosk's last successful sync, as it reports it
+    skew_s: float | None = None  # server receipt - the report's `at`: + kiosk behind
+    audit: AuditState = NO_AUDIT  # its uploaded audit chain (fleet_columns.audit_states)
+    own_clock_s: float | None = None  # the kiosk's own clock offset, learned (+ behind)
+
+    @property
+    def skew_warn(self) -> bool:
+        return self.skew_s is not None and abs(self.skew_s) > SKEW_WARN_S
+
+    @property
+    def own_clock_off(self) -> bool:
+        return self.own_clock_s is not None and abs(self.own_clock_s) > SKEW_WARN_S
 
 
 def _value(report: dict[str, Any] | None, check: str, name: str) -> Any:
@@ -63,6 +87,7 @@ def kiosks(engine: Engine) -> list[Kiosk]:
     """Every kiosk, worst first (failing self-tests, then warnings, then the longest silent)."""
     with db.reading(engine) as conn:
         rows = latest_reports(conn)
+        chains = audit_states(conn)
         seen = dict(
             conn.execute(
                 select(db.nonces.c.device_id, func.max(db.nonces.c.seen_at)).group_by(
@@ -100,6 +125,10 @@ def kiosks(engine: Engine) -> list[Kiosk]:
                 warn=int(summary.get("warn", 0)),
                 reported=r.report is not None,
                 rollback=r.rollback,
+                last_sync=last_sync(r.report),
+                skew_s=clock_skew(r.report, r.last_contact),
+                audit=chains.get(r.device_id, NO_AUDIT),
+                own_clock_s=own_clock_offset(r.report),
             )
         )
     return out
@@ -127,7 +156,9 @@ def _page(request: Request, session: Any, status: int = 200, **values: Any) -> H
     days = _days(request)
     with engine.begin() as conn:
         officers.record(conn, session.account.as_token_officer(), "console_fleet", "fleet", "ok")
-    defaults = {"code": "", "qr": "", "qr_text": "", "message": "", "done": ""}
+    defaults = {"code": "", "qr": "", "qr_png": "", "qr_text": "", "message": "", "done": ""}
+    if "pin" not in values:
+        values["pin"] = server_pin(request)
     return render(
         request,
         "fleet.html",
@@ -136,6 +167,7 @@ def _page(request: Request, session: Any, status: int = 200, **values: Any) -> H
         fleet=fleet,
         silent=silent(fleet, days, db.now()),
         days=days,
+        skew_text=skew_text,
         base_url=str(request.base_url).rstrip("/"),
         **{**defaults, **values},
     )
@@ -150,26 +182,30 @@ def fleet_page(request: Request, session: Current) -> HTMLResponse:
 
 @router.post("/fleet/codes")
 def make_code(request: Request, session: Current, form: Form) -> HTMLResponse:
-    """A one-time enrolment code and its setup QR (server URL, code, commune, expiry, CA)."""
+    """A one-time enrolment code and its setup QR (server URL, code, commune, expiry, CA).
+    The CA fingerprint comes from this server's own TLS chain when it can (fleet_ca.py); the
+    form's field is read only when it cannot."""
     checked(session, form)
     _admin(request, session)
     commune = form.get("commune", "").strip()
     url = form.get("url", "").strip() or str(request.base_url).rstrip("/")
-    fingerprint = form.get("ca_sha256", "").strip().lower().replace(":", "") or None
+    pin = server_pin(request)
+    typed = form.get("ca_sha256", "").strip().lower().replace(":", "") or None
+    fingerprint = pin.sha256 or typed
     hours = form.get("ttl_hours", "72").strip()
     lang = lang_of(request)
     problem = ""
     if not p.is_ascii_digits(commune, 6):
-        problem = "commune code must be 6 digits (MEF code), e.g. 120101"
+        problem = t("code_bad_commune", lang)
     elif not (hours.isascii() and hours.isdigit() and 1 <= int(hours) <= TTL_HOURS_MAX):
-        problem = f"hours: 1 to {TTL_HOURS_MAX}"
+        problem = t("code_bad_hours", lang, max=TTL_HOURS_MAX)
     elif not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", url):
-        problem = "server address: http(s)://host[:port]"
+        problem = t("code_bad_url", lang)
     elif fingerprint is not None and not FINGERPRINT.fullmatch(fingerprint):
-        problem = "CA SHA-256: 64 hex digits"
+        problem = t("code_bad_ca", lang)
     if problem:
         message = t("bad_code_request", lang, detail=problem)
-        return _page(request, session, 422, message=message)
+        return _page(request, session, 422, message=message, pin=pin)
     engine = ctx_of(request).engine
     ttl = int(hours) * 3600
     code = auth.make_enrolment_code(engine, commune, ttl)
@@ -180,8 +216,10 @@ def make_code(request: Request, session: Current, form: Form) -> HTMLResponse:
         officers.record(
             conn, session.account.as_token_officer(), "console_enrolment_code", commune, "ok"
         )
-    qr = Markup(segno.make(text, error="m").svg_inline(scale=4, dark="#000"))
-    return _page(request, session, code=code, qr=qr, qr_text=text, commune=commune)
+    made = segno.make(text, error="m")
+    qr = Markup(made.svg_inline(scale=4, dark="#000"))
+    png = made.png_data_uri(scale=6, border=4)  # the same QR as a picture, to print or save
+    return _page(request, session, code=code, qr=qr, qr_png=png, qr_text=text, commune=commune)
 
 
 @router.get("/fleet/{device_id}/revoke")

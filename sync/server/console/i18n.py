@@ -5,7 +5,10 @@ Kept in one table beside each other so a missing Khmer string shows up in review
 
 from __future__ import annotations
 
+from sync.server.console.i18n_admin import ADMIN_WORDS
+from sync.server.console.i18n_application import APPLICATION_WORDS
 from sync.server.console.i18n_flags import FLAG_WORDS
+from sync.server.console.i18n_fleet import FLEET_WORDS
 from sync.server.console.i18n_performance import PERF_WORDS
 from sync.server.console.i18n_staff import STAFF_WORDS
 
@@ -91,10 +94,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "q_approved": ("បាន​អនុម័ត ត្រូវ​រៀបចំ", "Approved, to be made ready"),
     "q_ready": ("រួចរាល់​សម្រាប់​មក​យក", "Ready for pick-up"),
     "q_decided": ("បាន​សម្រេច", "Decided"),
-    "supplement_soon": (
-        "ម៉ាស៊ីន​សាលា​ឃុំ​មិន​ទាន់​អាច​ផ្ញើ​ឯកសារ​បន្ថែម​បាន​នៅ​ឡើយ​ទេ។",
-        "Kiosks cannot send supplements yet.",
-    ),
     # statuses
     "s_received": ("បាន​ទទួល", "Received"),
     "s_in_review": ("កំពុង​ពិនិត្យ", "In review"),
@@ -399,6 +398,9 @@ WORDS: dict[str, tuple[str, str]] = {
 WORDS.update(STAFF_WORDS)  # commune staff, USB bundles, fleet confirmation (i18n_staff.py)
 WORDS.update(FLAG_WORDS)  # second-look flags, supervisors' second review (i18n_flags.py)
 WORDS.update(PERF_WORDS)  # processing times per group (i18n_performance.py)
+WORDS.update(ADMIN_WORDS)  # officers managed by admins, settings (i18n_admin.py)
+WORDS.update(FLEET_WORDS)  # fleet columns, setup QR CA, bulk pick-up (i18n_fleet.py)
+WORDS.update(APPLICATION_WORDS)  # checks, counter record, supplements, zoom (i18n_application)
 
 
 def t(key: str, lang: str, **values: object) -> str:

@@ -4,18 +4,21 @@ Every query runs over `registrations` joined with `console_facts` (ministry, kio
 time, promised date) and the assignment, always under `scope.visible(account)`, so an officer
 never counts or lists another ministry's or jurisdiction's applications.
 
-At scale (issue 13): the counts come from `queue_counts` (or `flag_counts` with a flag filter;
-tables/queue_counts.py, kept in the writers' transactions) unless a date filter needs each
-application; a flag filter reads the kept flags (`console_flags`, see flags.mark), not the
-flag's EXISTS; and a page is listed from the facts' copied status in due-date order
-(`ix_console_facts_list`), a queue of several statuses as the merge of each status's first
-rows (`STATUSES`), never by sorting every matching application.
+At scale (issue 13): the counts come from the narrow kept rows per district (queue_sums.py,
+tables/queue_totals.py, kept in the writers' transactions) unless a commune or date filter
+needs each application; a flag filter reads the kept flags (`console_flags`, see
+flags.mark), not the flag's EXISTS; and a page is listed from the facts' copied status in
+due-date order (`ix_console_facts_list`), a queue of several statuses or areas as the merge
+of each one's first rows (`STATUSES`, `_areas`), never by sorting every matching application.
+
+"Supplement arrived" is the kept `SUPPLEMENT` row (tables/flags.py: a supplement since the last
+status change, cleared by the officer's next one), counted and listed like a flag's queue: its
+page walks `ix_console_flags_list` over that row alone, a flag filter checked per row.
 """
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -33,26 +36,27 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.exc import IntegrityError
 
 from sync import protocol as p
 from sync.server import db, officers
-from sync.server.console import flags, scope
+from sync.server.console import flags, queue_sums, scope
 from sync.server.console.accounts import ALL, Account
-from sync.server.tables import queue_counts
+from sync.server.console.queue_fill import FILL_MARGIN_S as FILL_MARGIN_S  # re-exported
+from sync.server.console.queue_fill import refresh as refresh
+from sync.server.tables import queue_counts, queue_totals
 from sync.server.tables.console_more import console_keys
-from sync.server.tables.flags import console_flags, flag_counts
+from sync.server.tables.flags import SUPPLEMENT, console_flags, flag_counts
 
 S = p.ServerStatus
 OPEN = (S.RECEIVED.value, S.IN_REVIEW.value, S.NEEDS_PAPERS.value)
 DECIDED = (S.APPROVED.value, S.REJECTED.value, S.READY_FOR_PICKUP.value, S.COLLECTED.value)
-DUE_SOON_S = 2 * scope.DAY
+DUE_SOON_S = queue_sums.DUE_SOON_S
 QUEUES = (
     "new",
     "mine",
     "in_review",
     "needs_papers",
-    "supplement",  # placeholder: kiosks cannot send supplements yet
+    "supplement",  # a supplement arrived since the last status change (tables/flags.py)
     "due_soon",
     "overdue",
     "approved",
@@ -65,7 +69,7 @@ STATUSES: dict[str, tuple[str, ...]] = {
     "mine": (*OPEN, S.APPROVED.value),
     "in_review": (S.IN_REVIEW.value,),
     "needs_papers": (S.NEEDS_PAPERS.value,),
-    "supplement": (),
+    "supplement": OPEN,  # the statuses that take a supplement (protocol.SUPPLEMENT_STATUSES)
     "due_soon": OPEN,
     "overdue": OPEN,
     "approved": (S.APPROVED.value,),
@@ -74,9 +78,6 @@ STATUSES: dict[str, tuple[str, ...]] = {
 }
 PAGE_SIZE = 25
 PAGE_SIZE_MAX = 100
-FILL_MARGIN_S = 600.0  # far longer than a commit's transaction: a late commit is still looked at
-_filled: dict[str, float] = {}  # engine URL -> when this process last found nothing to fill
-_filling = threading.Lock()
 
 
 @dataclass
@@ -175,7 +176,7 @@ def _queue_clause(
         "mine": and_(asg.c.officer_id == me, status.in_((*OPEN, S.APPROVED.value))),
         "in_review": status == S.IN_REVIEW.value,
         "needs_papers": status == S.NEEDS_PAPERS.value,
-        "supplement": false(),
+        "supplement": _supplement(facts),
         "due_soon": and_(
             status.in_(OPEN), facts.c.due_at >= now, facts.c.due_at < now + DUE_SOON_S
         ),
@@ -184,6 +185,14 @@ def _queue_clause(
         "ready": status == S.READY_FOR_PICKUP.value,
         "decided": status.in_(DECIDED),
     }[name]
+
+
+def _supplement(facts: Table) -> ColumnElement[bool]:
+    """The application (of the facts, or of kept flag rows) has its "supplement arrived" row."""
+    sup = console_flags.alias("supplement_rows")
+    return exists().where(
+        sup.c.flag == SUPPLEMENT, sup.c.registration_id == facts.c.registration_id
+    )
 
 
 def _base(account: Account, lean: bool = False) -> Any:
@@ -264,7 +273,7 @@ def _count_clause(name: str, me: str, now: float, qc: Table | None = None) -> Co
         "mine": and_(qc.c.assignee == me, status.in_((*OPEN, S.APPROVED.value))),
         "in_review": status == S.IN_REVIEW.value,
         "needs_papers": status == S.NEEDS_PAPERS.value,
-        "supplement": false(),
+        "supplement": false(),  # not in these rows: queue_sums.supplement counts it
         "due_soon": and_(
             status.in_(OPEN),
             qc.c.due_day > today,
@@ -289,25 +298,25 @@ def _edges(now: float, facts: Table | None = None) -> ColumnElement[bool]:
 
 
 def counts(conn: Connection, account: Account, f: Filters, now: float) -> dict[str, int]:
-    """Every queue's count within the filters: from the queue counts (a few hundred rows of
-    the scope) plus the edge days of the timed queues, or by counting every application when
-    a filter needs it."""
-    where = _counted(account, f)
-    if where is None:
+    """Every queue's count within the filters: from the narrow kept counts (queue_sums.py, a
+    few thousand rows for a whole ministry) plus the edge days of the timed queues, or by
+    counting every application when a filter needs it."""
+    if not queue_sums.answerable(account, f):
         joined, scoped = _base(account, lean=not f.flag)
         sums = [
             func.coalesce(func.sum(case((_queue_clause(q, account.id, now), 1), else_=0)), 0)
             for q in QUEUES
         ]
-        totals = conn.execute(select(*sums).select_from(joined).where(scoped, *_filters(f)))
+        # the registrations' commune too: a commune's scope is read through its index
+        regs = db.registrations
+        narrow = [scope.visible(account, commune=regs.c.commune_code)]
+        if f.commune:
+            narrow.append(scope.within(regs.c.commune_code, f.commune))
+        totals = conn.execute(
+            select(*sums).select_from(joined).where(scoped, *narrow, *_filters(f))
+        )
         return dict(zip(QUEUES, (int(x) for x in totals.one()), strict=True))
-    qc = _table(f)
-    sums = [
-        func.coalesce(func.sum(case((_count_clause(q, account.id, now, qc), qc.c.n), else_=0)), 0)
-        for q in QUEUES
-    ]
-    found = conn.execute(select(*sums).where(*where)).one()
-    out = dict(zip(QUEUES, (int(x) for x in found), strict=True))
+    out = queue_sums.sums(conn, account, f, now)
     timed = ("due_soon", "overdue")
     # from the facts (with a flag, its kept rows) alone unless a service is chosen: the list
     # index answers it
@@ -358,49 +367,6 @@ def overdue_by(
     return sorted(((k, n) for k, n in found.items() if n), key=lambda kn: (-kn[1], kn[0]))
 
 
-def refresh(conn: Connection) -> None:
-    """Fill the facts and keys of new registrations (`scope.refresh_facts`,
-    `flags.refresh_keys`) before a page reads them.
-
-    Those two look for registrations without facts or keys by reading every registration (an
-    anti-join, about a second at a million), so they run only when an indexed look at the
-    registrations received since this process last found nothing missing (less
-    `FILL_MARGIN_S`, for a commit that started earlier and ended later) finds one; the first
-    call of a process runs them. While another thread of this process fills, a page reads
-    what is there.
-    """
-    regs, key = db.registrations, str(conn.engine.url)
-    started = db.now()
-    since = _filled.get(key)
-    if since is not None:
-        missing = (
-            select(regs.c.id)
-            .where(
-                regs.c.received_at >= since - FILL_MARGIN_S,
-                or_(
-                    ~exists().where(db.console_facts.c.registration_id == regs.c.id),
-                    ~exists().where(console_keys.c.registration_id == regs.c.id),
-                ),
-            )
-            .limit(1)
-        )
-        if conn.execute(missing).first() is None:
-            _filled[key] = started
-            return
-    if not _filling.acquire(blocking=False):
-        return
-    try:
-        with conn.begin_nested():  # a savepoint: a clash below leaves the page's transaction
-            facts = scope.refresh_facts(conn)
-            keys = flags.refresh_keys(conn)
-        if facts < scope.FACTS_BATCH and keys < flags.BATCH:
-            _filled[key] = started
-    except IntegrityError:
-        pass  # another server process filled the same rows meanwhile: they are there
-    finally:
-        _filling.release()
-
-
 def _choices(conn: Connection, account: Account) -> tuple[list[str], list[str]]:
     """The filters' communes (those with a kiosk in the jurisdiction) and services (the
     ministry's): read from the small devices and service_ministry tables, not from a DISTINCT
@@ -435,21 +401,44 @@ def _listed(source: Any, facts: Table) -> Any:
     ).select_from(source)
 
 
+def _areas(account: Account, f: Filters) -> list[str]:
+    """The commune-code prefixes a page lists from: each jurisdiction code narrowed by the area
+    filter ("" = the whole country); none when the filter is outside the jurisdiction."""
+    area = f.commune or f.district or f.province
+    codes = [c for c in account.jurisdiction if c.isdigit()]
+    if ALL in account.jurisdiction:
+        codes = [""]
+    out = {
+        area if area.startswith(c) else c for c in codes if c.startswith(area) or area.startswith(c)
+    }
+    # a code inside another one of the jurisdiction (12 and 1201) is listed once, by the wider
+    return sorted(a for a in out if not any(a != b and a.startswith(b) for b in out))
+
+
 def _page_rows(conn: Connection, account: Account, f: Filters, now: float) -> list[Any]:
-    """One page of a queue, walking an index in due-date order and joining the page's rows
-    only: the facts' (`ix_console_facts_list`), or with a flag the kept flags' copy of them
-    (`ix_console_flags_list`, that flag's rows only). A queue of several statuses is the merge
-    of each status's first rows, never a sort of every matching application."""
+    """One page of a queue, from an index in due-date order, joining the page's rows only: the
+    facts' (`ix_console_facts_list`), or with a flag the kept flags' copy of them
+    (`ix_console_flags_list`, that flag's rows only). Each status and each area of the scope
+    (a province, district or commune: `_areas`) is its own ordered read, limited to the page's
+    end, and the page is their merge: a district's rows are sought by commune
+    (`ix_console_facts_commune_list`), never found by walking the whole ministry's, and
+    nothing sorts every matching application."""
     regs, asg = db.registrations, db.console_assignments
-    t = console_flags if f.flag else db.console_facts
+    t = console_flags if f.flag or f.queue == "supplement" else db.console_facts
     source = t.join(regs, regs.c.id == t.c.registration_id).outerjoin(
         asg, asg.c.registration_id == regs.c.id
     )
-    cond = (
-        scope.visible(account, t.c.ministry, t.c.commune_code),
-        *_filters(f, t),
-        _queue_clause(f.queue, account.id, now, t),
-    )
+    if f.queue == "supplement":  # its kept rows, any flag filter checked on each
+        also = console_flags.alias("also_flagged")
+        cond = [*_filters(replace(f, flag=""), t), t.c.flag == SUPPLEMENT]
+        if f.flag:
+            cond.append(
+                exists().where(also.c.flag == f.flag, also.c.registration_id == t.c.registration_id)
+            )
+    else:
+        cond = [*_filters(f, t), _queue_clause(f.queue, account.id, now, t)]
+    if account.ministry != ALL:
+        cond.append(t.c.ministry == account.ministry)
     order = (
         t.c.due_at.asc().nulls_last(),  # PostgreSQL's index order: no sort needed
         t.c.submitted_at,
@@ -458,26 +447,24 @@ def _page_rows(conn: Connection, account: Account, f: Filters, now: float) -> li
     skip = (f.page - 1) * f.size
     listed = _listed(source, t)
     statuses = [s for s in STATUSES[f.queue] if not f.status or s == f.status]
-    if len(statuses) < 2:
-        query = listed.where(*cond).order_by(*order).offset(skip).limit(f.size)
-    else:
-        tops = union_all(
-            *(
-                select(
-                    listed.where(*cond, t.c.status == s)
-                    .order_by(*order)
-                    .limit(skip + f.size)
-                    .subquery()
-                )
-                for s in statuses
-            )
-        ).subquery()
-        query = (
-            select(tops)
-            .order_by(tops.c.due_at.asc().nulls_last(), tops.c.submitted_at, tops.c.id)
-            .offset(skip)
-            .limit(f.size)
-        )
+    parts = [
+        listed.where(
+            *cond, t.c.status == status, *([scope.within(t.c.commune_code, a)] if a else [])
+        ).order_by(*order)
+        for status in statuses
+        for a in _areas(account, f)
+    ]
+    if not parts:
+        return []
+    if len(parts) == 1:
+        return list(conn.execute(parts[0].offset(skip).limit(f.size)).all())
+    tops = union_all(*(select(q.limit(skip + f.size).subquery()) for q in parts)).subquery()
+    query = (
+        select(tops)
+        .order_by(tops.c.due_at.asc().nulls_last(), tops.c.submitted_at, tops.c.id)
+        .offset(skip)
+        .limit(f.size)
+    )
     return list(conn.execute(query).all())
 
 
@@ -488,6 +475,7 @@ def load(engine: Engine, account: Account, f: Filters) -> Page:
     now = db.now()
     queue_counts.ensure(engine)
     flags.ensure(engine)
+    queue_totals.ensure(engine)  # summed from the two above, once per database
     with engine.begin() as conn:
         refresh(conn)
         if f.q:
@@ -514,7 +502,8 @@ def load(engine: Engine, account: Account, f: Filters) -> Page:
                 _listed(joined, facts).where(*cond).order_by(*order).offset(skip).limit(f.size)
             ).all()
         else:
-            rows = _page_rows(conn, account, f, now)
+            # the count is exact: an empty queue or a page past its end reads no index
+            rows = _page_rows(conn, account, f, now) if total > skip else []
         off = db.console_officers
         names = dict(  # the assignees' names, for this page's rows only
             conn.execute(

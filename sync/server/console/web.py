@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode
 
-import segno
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -210,6 +209,14 @@ def queue_page(request: Request, session: Current) -> HTMLResponse:
         and (a.ministry == "*" or me.owns(a.ministry))
     ]
     outcome = request.query_params.get("bulk", "")
+    bulk_outcomes = (
+        "done",
+        "review_done",
+        "ready_done",
+        "ready_place_date",
+        "empty",
+        "unknown_action",
+    )
     return render(
         request,
         "queue.html",
@@ -222,7 +229,7 @@ def queue_page(request: Request, session: Current) -> HTMLResponse:
         statuses=list(p.STATUS_TRANSITIONS),
         flag_names=flags.FLAGS,
         colleagues=colleagues,
-        bulk=outcome if outcome in ("done", "review_done", "empty", "unknown_action") else "",
+        bulk=outcome if outcome in bulk_outcomes else "",
         bulk_n=request.query_params.get("n", "0")[:6],
         bulk_skipped=request.query_params.get("skipped", "0")[:6],
         back=urlencode(f.query()),
@@ -306,9 +313,15 @@ def assign(request: Request, session: Current, reg_id: RegId, form: Form) -> Res
 
 
 @router.get("/applications/{reg_id}/media/{sha256}")
-def media(request: Request, session: Current, reg_id: RegId, sha256: str) -> FileResponse:
+def media(
+    request: Request, session: Current, reg_id: RegId, sha256: str, rotate: str = ""
+) -> Response:
     ctx = ctx_of(request)
     path, mime = application.media(ctx.engine, ctx.media, session.account, reg_id, sha256)
+    if rotate:  # turned on the server: the console runs no scripts (application_pages.py)
+        from sync.server.console.application_pages import rotated
+
+        return rotated(path, mime, rotate, sha256)
     inline = "inline" if mime != "application/octet-stream" else "attachment"
     return FileResponse(
         path,
@@ -328,77 +341,33 @@ def _admin(session: Session) -> Account:
     return session.account
 
 
-@router.get("/officers")
-def officers_page(request: Request, session: Current) -> HTMLResponse:
-    _admin(session)
-    return render(
-        request,
-        "officers.html",
-        session=session,
-        people=accounts.list_accounts(ctx_of(request).engine),
-        roles=accounts.ROLES,
-        ministries=(*accounts.MINISTRIES, accounts.ALL),
-        created=None,
-    )
-
-
-@router.post("/officers")
-def officers_add(request: Request, session: Current, form: Form) -> HTMLResponse:
-    checked(session, form)
-    admin = _admin(session)
-    engine = ctx_of(request).engine
-    values: dict[str, Any] = {"created": None, "qr": "", "uri": "", "message": ""}
-    try:
-        account, secret = accounts.create(
-            engine,
-            username=form.get("username", ""),
-            display_name=form.get("display_name", ""),
-            password=form.get("password", ""),
-            role=form.get("role", ""),
-            ministry=form.get("ministry", ""),
-            jurisdiction=form.get("jurisdiction", ""),
-            created_by=f"console:{admin.label}",
-            totp=form.get("role") in accounts.TOTP_ROLES or form.get("no_totp") != "1",
-        )
-        values["created"] = account
-        if secret:
-            values["uri"] = accounts.totp_uri(secret, account.username)
-            values["qr"] = segno.make(values["uri"], error="m").svg_inline(scale=4, dark="#000")
-    except ValueError as exc:
-        values["message"] = i18n.t("bad_field", lang_of(request), detail=str(exc))
-    return render(
-        request,
-        "officers.html",
-        422 if values["message"] else 200,
-        session=session,
-        people=accounts.list_accounts(engine),
-        roles=accounts.ROLES,
-        ministries=(*accounts.MINISTRIES, accounts.ALL),
-        **values,
-    )
-
-
 def install(app: FastAPI) -> None:
     """Mount the console at /console/ on the server's app, with its own error pages."""
     from sync.server.console import (
+        application_pages,
         bulk,
         catalogs,
         dashboards,
         fleet,
+        officer_admin,
         performance,
         second_review,
+        settings_page,
         staff_pages,
         usb_upload,
     )
 
     app.include_router(router)
     for more in (
+        application_pages.router,
         bulk.router,
         catalogs.router,
         dashboards.router,
         fleet.router,
+        officer_admin.router,
         performance.router,
         second_review.router,
+        settings_page.router,
         staff_pages.router,
         usb_upload.router,
     ):

@@ -8,7 +8,9 @@ import sync.server.tables.console_more
 import sync.server.tables.flags
 import sync.server.tables.partner
 import sync.server.tables.queue_counts
+import sync.server.tables.queue_totals
 import sync.server.tables.scale
 import sync.server.tables.timing
+import sync.server.tables.timing_pct
 import sync.server.tables.timing_rollup  # noqa: F401
 from sync.server.tables import device_reports  # noqa: F401

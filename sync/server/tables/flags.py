@@ -20,16 +20,41 @@ audit_sample.py).
   correlated EXISTS on every application in scope (issue 13 "Scale").
 - `flag_counts`: the queue counts (tables/queue_counts.py) per flag, kept in the same
   transactions, so a flag filter's counts sum a few hundred rows too.
+
+`console_flags` also keeps one row that is not a second-look flag: `SUPPLEMENT` ("supplement
+arrived", the work queue of that name): a supplement received at or after the application's
+last status change (`versions.supplement_arrived`, the rule the CLI and the kiosk's papers
+follow: the supplement's own move out of needs papers has its time, an officer's next status
+change clears it). `settle_supplements` sets it in `queue_counts.after`, which every writer
+already calls around a change (the supplement writer around its version row too), so the
+queue's counts and pages come from the flag machinery, exact and indexed.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Float, Index, Integer, String, Table, Text
+from collections.abc import Sequence
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ColumnElement,
+    Connection,
+    Float,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    exists,
+    select,
+)
 
 from sync.server import db
 from sync.server.db import metadata
 from sync.server.tables import NEW_INDEXES
-from sync.server.tables.clerk import clerk_events
+from sync.server.tables.clerk import clerk_events, registration_versions
+
+SUPPLEMENT = "supplement"  # the kept row of "supplement arrived" (not a second-look flag)
 
 photo_hashes = Table(
     "photo_hashes",
@@ -130,5 +155,57 @@ NEW_INDEXES.extend(
     [
         Index("ix_registrations_device", db.registrations.c.device_id),
         Index("ix_clerk_events_kind_received", clerk_events.c.kind, clerk_events.c.received_at),
+        # a district's or commune's page of one flag seeks its area (tables/scale.py)
+        Index(
+            "ix_console_flags_commune_list",
+            *(
+                console_flags.c[name]
+                for name in (
+                    "flag",
+                    "commune_code",
+                    "ministry",
+                    "status",
+                    "due_at",
+                    "submitted_at",
+                    "registration_id",
+                )
+            ),
+        ),
     ]
 )
+
+
+def supplement_arrived(regs: Table) -> ColumnElement[bool]:
+    """SQL for `versions.supplement_arrived` over `regs` (the registrations or an alias): a
+    supplement received at or after the last status change."""
+    v = registration_versions
+    return exists().where(v.c.registration_id == regs.c.id, v.c.received_at >= regs.c.status_at)
+
+
+def settle_supplements(conn: Connection, ids: Sequence[str]) -> None:
+    """Make the `SUPPLEMENT` rows of these registrations what `supplement_arrived` says now
+    (called by `queue_counts.after` before it counts them, so the flag counts follow)."""
+    if not ids:
+        return
+    regs, kept = db.registrations, console_flags
+    due = set(
+        conn.execute(
+            select(regs.c.id).where(regs.c.id.in_(ids), supplement_arrived(regs))
+        ).scalars()
+    )
+    have = set(
+        conn.execute(
+            select(kept.c.registration_id).where(
+                kept.c.flag == SUPPLEMENT, kept.c.registration_id.in_(ids)
+            )
+        ).scalars()
+    )
+    if have - due:
+        conn.execute(
+            kept.delete().where(
+                kept.c.flag == SUPPLEMENT, kept.c.registration_id.in_(sorted(have - due))
+            )
+        )
+    db.insert_ignore(
+        conn, kept, [{"flag": SUPPLEMENT, "registration_id": r} for r in sorted(due - have)]
+    )

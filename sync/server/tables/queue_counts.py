@@ -18,6 +18,13 @@ applications (kiosk commits and USB imports get their facts there). Applications
 before this table existed (or seeded behind the server's back) are counted once by `ensure`,
 in one INSERT … SELECT, before the first queue page of a database; `settings` remembers it.
 
+The queue page itself reads narrower rows derived from these in the same `_add`
+(tables/queue_totals.py: per district, without the assignee or past due days); these stay for
+the dashboards' overdue per commune and service.
+
+`after` also settles the kept "supplement arrived" row (tables/flags.py `settle_supplements`)
+before it counts, so every status change clears it and the supplement writer sets it.
+
 `before`/`after` keep the flag counts (tables/flags.py `flag_counts`: the same rows per flag an
 application carries in `console_flags`) in the same breath, so a flag filter's counts are as
 exact; `flags.mark` wraps its own changes of `console_flags` in them, and `flags.ensure`
@@ -49,8 +56,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from sync import protocol as p
 from sync.server import db
-from sync.server.tables import NEW_COLUMNS, NEW_INDEXES
-from sync.server.tables.flags import console_flags, flag_counts
+from sync.server.tables import NEW_COLUMNS, NEW_INDEXES, queue_totals
+from sync.server.tables.flags import console_flags, flag_counts, settle_supplements
 
 S = p.ServerStatus
 TIMED = (S.RECEIVED.value, S.IN_REVIEW.value, S.NEEDS_PAPERS.value)  # statuses with a due day
@@ -150,15 +157,19 @@ def _add(conn: Connection, deltas: dict[tuple[Any, ...], int]) -> None:
     """Upsert the changed rows in key order: two transactions touching the same rows lock them
     in the same order, so they wait for each other and never deadlock."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    for key in sorted((k for k, n in deltas.items() if n), key=lambda k: (len(k), k)):
-        table, keys = (
-            (flag_counts, FLAG_KEYS) if len(key) == len(FLAG_KEYS) else (queue_counts, KEYS)
+    rows: list[tuple[Table, tuple[Any, ...], int]] = [
+        (
+            (flag_counts, key, deltas[key])
+            if len(key) == len(FLAG_KEYS)
+            else (queue_counts, key, deltas[key])
         )
-        stmt = dialect.insert(table).values(**dict(zip(keys, key, strict=True)), n=deltas[key])
+        for key in sorted((k for k, n in deltas.items() if n), key=lambda k: (len(k), k))
+    ]
+    for table, key, n in (*rows, *queue_totals.derived(deltas)):  # the page's narrow rows too
+        keys = [c.name for c in table.primary_key.columns]
+        stmt = dialect.insert(table).values(**dict(zip(keys, key, strict=True)), n=n)
         conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=list(keys), set_={"n": table.c.n + stmt.excluded.n}
-            )
+            stmt.on_conflict_do_update(index_elements=keys, set_={"n": table.c.n + stmt.excluded.n})
         )
 
 
@@ -172,6 +183,7 @@ def after(conn: Connection, ids: Iterable[str], seen: dict[tuple[Any, ...], int]
     """After the change: the rows `before` saw come off, the rows now go on, written once (an
     error in between writes nothing, and the caller's transaction rolls back)."""
     wanted = sorted(set(ids))
+    settle_supplements(conn, wanted)  # "supplement arrived" follows the status and versions
     deltas = _rows(conn, wanted)
     for key, n in seen.items():
         deltas[key] = deltas.get(key, 0) - n

@@ -52,7 +52,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from sync import protocol as p
 from sync.server import db
-from sync.server.tables import NEW_COLUMNS, NEW_INDEXES
+from sync.server.tables import NEW_COLUMNS, NEW_INDEXES, timing_pct
 
 S = p.ServerStatus
 DECISIONS = (S.APPROVED.value, S.REJECTED.value)
@@ -317,11 +317,15 @@ def after(
             list(DAYS_COLUMNS), _days(conn, db.registrations.c.id.in_(wanted))
         )
     )
+    touched: set[tuple[str, str]] = set()  # (ministry, commune) whose days rows changed
     for h, was in zip(HISTS, gone, strict=True):
         moved = {k: [n] for k, n in _hist(conn, h, wanted).items()}
         for key, n in was.items():
             moved[key] = [moved.get(key, [0])[0] - n]
         _add(conn, moved, h.table, hist_keys(h), ("n",))
+        if h is BY_COMMUNE:
+            touched.update((k[0], k[1]) for k in (*was, *moved))
+    timing_pct.refresh(conn, timing_days, touched)
 
 
 def record(conn: Connection, reg_id: str, status: str, at: float) -> None:
@@ -396,6 +400,9 @@ def ensure(engine: Engine, catch_up: Callable[[Connection], Any]) -> None:
                     h.table.insert().from_select([*hist_keys(h), "n"], _counted_days(conn, h))
                 )
             db.set_setting(conn, READY_KEY, "done")
+            timing_pct.fill(conn, timing_days)
+        elif not timing_pct.is_ready(conn):  # a database counted before timing_pct
+            timing_pct.fill(conn, timing_days)
     _ready.add(key)
 
 
@@ -404,7 +411,7 @@ Kept = tuple[set[tuple[Any, ...]], ...]
 
 def recount(conn: Connection) -> Kept:
     """The tables as a full count would make them now (for tests): (rollup rows, days rows,
-    then each histogram's rows as those days rows make them)."""
+    each histogram's rows as those days rows make them, then the communes' percentiles)."""
     rollup = {
         (*r[: len(KEYS)], *(int(x) for x in r[len(KEYS) :]))
         for r in conn.execute(_grouped(conn, None))
@@ -419,7 +426,8 @@ def recount(conn: Connection) -> Kept:
             key = (r[1], area, r[3], math.floor(r[days_at] * h.scale))
             counts[key] = counts.get(key, 0) + 1
         hists.append({(*k, n) for k, n in counts.items()})
-    return (rollup, days, *hists)
+    pct = timing_pct.recount_rows((r[1], r[2], r[3], r[days_at]) for r in days)
+    return (rollup, days, *hists, pct)
 
 
 def stored(conn: Connection) -> Kept:
@@ -433,4 +441,4 @@ def stored(conn: Connection) -> Kept:
     hists = [
         {tuple(r) for r in conn.execute(select(h.table).where(h.table.c.n != 0))} for h in HISTS
     ]
-    return (rollup, days, *hists)
+    return (rollup, days, *hists, timing_pct.stored(conn))

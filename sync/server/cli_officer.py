@@ -1,0 +1,120 @@
+"""`sala server officer disable|enable|reset-password|reset-totp|end-sessions USERNAME` and
+`sala server settings show|set`: what an admin does in the console, from the server's shell,
+for the first admin locked out (a lost phone, a forgotten password, every admin disabled).
+
+They call the same functions as the console (console/account_admin.py, server_settings.py),
+audited as `cli`, with no ministry scope. Registered by cli.py; imports only argparse until a
+command runs, like cli.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+ACTIONS = {
+    "disable": "disable an account; its sessions end at once (never the last enabled admin)",
+    "enable": "enable a disabled account again",
+    "reset-password": "a new password (made and printed once, or read with --password-stdin); "
+    "sessions end and failed sign-ins are forgotten",
+    "reset-totp": "a new TOTP secret: the old authenticator stops working, and the account "
+    "enrols the new one at /console/enrol after its password",
+    "end-sessions": "end every session of the account now",
+}
+SETTINGS = ("audit_share", "hall_hours", "override_share")
+
+
+def register_officer_actions(sub: Any, common: Any) -> None:
+    """Add the admin actions to `officer` (whose `add|list` cli.py defines)."""
+    for name, text in ACTIONS.items():
+        c = sub.add_parser(name, help=text)
+        common(c, sub=True)
+        c.add_argument("username", metavar="USERNAME", help="the account's username or id")
+        if name == "reset-password":
+            c.add_argument(
+                "--password-stdin", action="store_true", help="read the new password from stdin"
+            )
+        c.set_defaults(func=cmd_officer_action, officer_action=name)
+
+
+def register_commands(cmds: Any, common: Any) -> None:
+    settings = cmds.add_parser("settings", help="second-look settings: show, set")
+    common(settings, sub=True)
+    sub = settings.add_subparsers(dest="settings_command", metavar="ACTION", required=True)
+    c = sub.add_parser("show", help="the settings in force, as JSON")
+    common(c, sub=True)
+    c.set_defaults(func=cmd_settings_show)
+    c = sub.add_parser(
+        "set",
+        help="set one (checked as the console's settings page does)",
+        description='e.g. settings set hall_hours \'{"days": [0,1,2,3,4,5], "open": "07:00", '
+        '"close": "17:00"}\'; audit_share \'{"share": 0.02, "communes": {"120101": 0.1}}\'; '
+        'override_share \'{"days": 30, "share": 0.25, "min": 20}\' (shares are fractions)',
+    )
+    common(c, sub=True)
+    c.add_argument("name", choices=SETTINGS)
+    c.add_argument("value", metavar="JSON")
+    c.set_defaults(func=cmd_settings_set)
+
+
+def cmd_officer_action(args: argparse.Namespace) -> int:
+    from sync.server.cli import _context
+    from sync.server.console import account_admin
+
+    engine = _context(args).engine
+    found = account_admin.find(engine, args.username)
+    if found is None:
+        print(f"no account {args.username!r}; see `sala server officer list`", file=sys.stderr)
+        return 1
+    account_id, name = found.account.id, found.account.username
+    try:
+        if args.officer_action in ("disable", "enable"):
+            account_admin.set_enabled(engine, None, account_id, args.officer_action == "enable")
+            print(f"{name} {args.officer_action}d")
+        elif args.officer_action == "reset-totp":
+            account_admin.reset_totp(engine, None, account_id)
+            print(f"{name}: new authenticator to enrol at /console/enrol (after the password)")
+        elif args.officer_action == "end-sessions":
+            n = account_admin.end_sessions(engine, None, account_id)
+            print(f"{name}: {n} session(s) ended")
+        else:
+            chosen = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
+            password = account_admin.reset_password(engine, None, account_id, chosen)
+            if chosen is None:
+                print(password)
+                print(f"new password of {name}: shown once, give it in person", file=sys.stderr)
+            else:
+                print(f"{name}: password set")
+    except account_admin.AdminRefusal as exc:
+        print(f"{name}: {exc.text}. Nothing was changed.", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_settings_show(args: argparse.Namespace) -> int:
+    import json
+
+    from sync.server import db
+    from sync.server.cli import _context
+    from sync.server.console import server_settings
+
+    with db.reading(_context(args).engine) as conn:
+        print(json.dumps(server_settings.current(conn), indent=2, sort_keys=True))
+    return 0
+
+
+def cmd_settings_set(args: argparse.Namespace) -> int:
+    from sync.server.cli import _context
+    from sync.server.console import server_settings
+    from sync.server.console.i18n import t
+
+    try:
+        value = server_settings.from_json(args.name, args.value)
+    except server_settings.SettingError as exc:
+        for lang in ("en", "km"):
+            print(t(exc.code, lang, **exc.values), file=sys.stderr)
+        return 2
+    server_settings.save(_context(args).engine, None, args.name, value)
+    print(f"{args.name} = {value}")
+    return 0

@@ -1,0 +1,354 @@
+"""Admins managing back-office accounts: disable/enable, reset a password or the TOTP, end
+sessions; an officer's own password change and the re-enrolment of a reset authenticator.
+
+Used by the console's officer pages (officer_admin.py) and `sala server officer disable|enable|
+reset-password|reset-totp|end-sessions` (cli_officer.py), so both act and audit the same way.
+An admin acts on the accounts of their own ministry (`Account.owns`: an all-ministries admin on
+every account); the CLI (`actor=None`) on any, for the first admin locked out. Nobody acts on
+their own account here, and the last enabled admin is never disabled. A reset TOTP is "pending"
+(`totp_last_step == PENDING_STEP`, no new column): the old authenticator stops working at once
+and the officer enrols the new secret at /console/enrol, after their password.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import pyotp
+from sqlalchemy import Connection, Engine, delete, func, select
+
+from sync.server import db, officers
+from sync.server.console.accounts import (
+    ABSOLUTE_S,
+    IDLE_S,
+    PASSWORD_MIN,
+    Account,
+    Session,
+    SignInError,
+    _account,
+    _dummy,
+    _hasher,
+    _sha,
+    _totp_step,
+    _verify,
+    attempt,
+    refuse,
+)
+
+PENDING_STEP = -1
+_TEMP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud or copied
+
+
+class AdminRefusal(Exception):
+    """`code` is an i18n key (`oa_…`); `text` the English sentence the CLI prints."""
+
+    def __init__(self, code: str, text: str) -> None:
+        super().__init__(text)
+        self.code = code
+        self.text = text
+
+
+@dataclass(frozen=True)
+class Managed:
+    """An account as the admin page lists it."""
+
+    account: Account
+    disabled: bool
+    totp: str  # on | pending | off
+    sessions: int  # live sessions now
+
+
+def manageable(engine: Engine, actor: Account | None) -> list[Managed]:
+    """Every account `actor` may manage (disabled ones too, to enable them again)."""
+    o, s = db.console_officers, db.console_sessions
+    now = db.now()
+    live = (
+        select(s.c.officer_id, func.count().label("n"))
+        .where(s.c.ended_at.is_(None))
+        .where(s.c.seen_at > now - IDLE_S)
+        .where(s.c.created_at > now - ABSOLUTE_S)
+        .group_by(s.c.officer_id)
+        .subquery()
+    )
+    with db.reading(engine) as conn:
+        rows = conn.execute(
+            select(o, live.c.n).outerjoin(live, live.c.officer_id == o.c.id).order_by(o.c.username)
+        ).all()
+    out = []
+    for r in rows:
+        if actor is not None and not actor.owns(r.ministry):
+            continue
+        totp = (
+            "off" if not r.totp_secret else "pending" if r.totp_last_step == PENDING_STEP else "on"
+        )
+        out.append(Managed(_account(r), r.disabled_at is not None, totp, int(r.n or 0)))
+    return out
+
+
+def find(engine: Engine, key: str) -> Managed | None:
+    """An account by id or username (any ministry: the CLI's look-up)."""
+    key = key.strip().lower()
+    return next(
+        (m for m in manageable(engine, None) if key in (m.account.id, m.account.username)), None
+    )
+
+
+def _target(conn: Connection, actor: Account | None, account_id: str, action: str) -> Any:
+    """The account row `actor` may act on, or AdminRefusal (the refusal is the caller's to
+    audit: this transaction is rolled back)."""
+    row = conn.execute(
+        select(db.console_officers).where(db.console_officers.c.id == account_id)
+    ).first()
+    if row is None or (actor is not None and not actor.owns(row.ministry)):
+        raise AdminRefusal("oa_not_yours", "no such account within your ministry")
+    if actor is not None and actor.id == row.id:
+        raise AdminRefusal("oa_self", "you cannot do this to your own account")
+    return row
+
+
+def audit_refusal(
+    engine: Engine, actor: Account | None, who: str, action: str, subject: str, exc: AdminRefusal
+) -> None:
+    with engine.begin() as conn:
+        officers.record(
+            conn,
+            actor.as_token_officer() if actor else None,
+            action,
+            subject,
+            f"refused:{exc.code}",
+            who=who,
+        )
+
+
+def _end_sessions(conn: Connection, account_id: str) -> int:
+    s = db.console_sessions
+    done = conn.execute(
+        s.update()
+        .where(s.c.officer_id == account_id)
+        .where(s.c.ended_at.is_(None))
+        .values(ended_at=db.now())
+    )
+    return int(done.rowcount or 0)
+
+
+def _admin_action(
+    engine: Engine,
+    actor: Account | None,
+    who: str,
+    account_id: str,
+    action: str,
+    change: Any,
+) -> Any:
+    """Run `change(conn, row)` on the target in one transaction with its audit row (`who`
+    names the CLI when there is no actor); a refusal is audited in its own transaction."""
+    try:
+        with engine.begin() as conn:
+            row = _target(conn, actor, account_id, action)
+            result, detail = change(conn, row)
+            officers.record(
+                conn,
+                actor.as_token_officer() if actor else None,
+                action,
+                row.username,
+                "ok",
+                detail=detail,
+                who=who,
+            )
+        return result
+    except AdminRefusal as exc:
+        audit_refusal(engine, actor, who, action, account_id, exc)
+        raise
+
+
+def set_enabled(
+    engine: Engine, actor: Account | None, account_id: str, enabled: bool, who: str = "cli"
+) -> None:
+    """Disable (every session ends at once) or enable an account. The last enabled admin is
+    never disabled: its enabled admins are locked (FOR UPDATE on PostgreSQL; SQLite's writer
+    lock) so two admins disabling each other at once cannot both succeed."""
+    o = db.console_officers
+
+    def change(conn: Connection, row: Any) -> tuple[None, str]:
+        if enabled:
+            if row.disabled_at is None:
+                raise AdminRefusal("oa_already_enabled", f"{row.username} is already enabled")
+            conn.execute(o.update().where(o.c.id == row.id).values(disabled_at=None))
+            return None, row.role
+        if row.disabled_at is not None:
+            raise AdminRefusal("oa_already_disabled", f"{row.username} is already disabled")
+        admins = set(
+            conn.execute(
+                select(o.c.id)
+                .where(o.c.role == "admin")
+                .where(o.c.disabled_at.is_(None))
+                .with_for_update()
+            ).scalars()
+        )
+        if row.role == "admin" and (
+            not admins - {row.id} or (actor is not None and actor.id not in admins)
+        ):
+            raise AdminRefusal(
+                "oa_last_admin", "this is the last enabled admin: enable or add another first"
+            )
+        conn.execute(o.update().where(o.c.id == row.id).values(disabled_at=db.now()))
+        return None, f"{row.role}; sessions ended: {_end_sessions(conn, row.id)}"
+
+    action = "console_officer_enable" if enabled else "console_officer_disable"
+    _admin_action(engine, actor, who, account_id, action, change)
+
+
+def temporary_password() -> str:
+    """16 letters and digits in 4 groups (about 79 bits), to give the officer in person."""
+    return "-".join("".join(secrets.choice(_TEMP_ALPHABET) for _ in range(4)) for _ in range(4))
+
+
+def reset_password(
+    engine: Engine,
+    actor: Account | None,
+    account_id: str,
+    password: str | None = None,
+    who: str = "cli",
+) -> str:
+    """A new password (made here unless given), returned to be shown once; the account's
+    sessions end and its failed sign-ins are forgotten (a locked-out admin can sign in)."""
+    new = password if password is not None else temporary_password()
+    if len(new) < PASSWORD_MIN or len(new) > 256:
+        raise AdminRefusal("oa_bad_password", f"password: {PASSWORD_MIN} to 256 characters")
+    encoded = _hasher.hash(new)
+    o, f = db.console_officers, db.console_signin_failures
+
+    def change(conn: Connection, row: Any) -> tuple[str, str]:
+        conn.execute(o.update().where(o.c.id == row.id).values(password_hash=encoded))
+        conn.execute(delete(f).where(f.c.username == row.username))
+        return new, f"sessions ended: {_end_sessions(conn, row.id)}"
+
+    result: str = _admin_action(engine, actor, who, account_id, "console_officer_password", change)
+    return result
+
+
+def reset_totp(engine: Engine, actor: Account | None, account_id: str, who: str = "cli") -> None:
+    """A new TOTP secret, pending: the old authenticator stops working at once, sessions end,
+    and the officer enrols the new one at /console/enrol after their password."""
+    o = db.console_officers
+
+    def change(conn: Connection, row: Any) -> tuple[None, str]:
+        conn.execute(
+            o.update()
+            .where(o.c.id == row.id)
+            .values(totp_secret=pyotp.random_base32(), totp_last_step=PENDING_STEP)
+        )
+        return None, f"sessions ended: {_end_sessions(conn, row.id)}"
+
+    _admin_action(engine, actor, who, account_id, "console_officer_totp", change)
+
+
+def end_sessions(engine: Engine, actor: Account | None, account_id: str, who: str = "cli") -> int:
+    """End every session of the account now; returns how many were live or idle."""
+
+    def change(conn: Connection, row: Any) -> tuple[int, str]:
+        n = _end_sessions(conn, row.id)
+        return n, f"sessions ended: {n}"
+
+    result: int = _admin_action(engine, actor, who, account_id, "console_officer_sessions", change)
+    return result
+
+
+def _checked_password(engine: Engine, username: str, password: str, source: str) -> Any:
+    """The account row if the password is right and no lockout applies; else SignInError,
+    counted and audited as a failed sign-in (the same lockouts guard enrolment)."""
+    attempted = attempt(engine, username, source, "console_enrol")
+    row = attempted[3]
+    ok = _verify(row.password_hash if row is not None else _dummy(), password)
+    if not ok or row is None or row.disabled_at is not None:
+        refuse(engine, attempted, "console_enrol")
+    return row
+
+
+def enrol_start(engine: Engine, username: str, password: str, source: str) -> tuple[str, str]:
+    """(username, pending secret) for the QR, after the password; SignInError("oa_no_enrol")
+    if the account has no pending authenticator."""
+    row = _checked_password(engine, username, password, source)
+    if not row.totp_secret or row.totp_last_step != PENDING_STEP:
+        raise SignInError("oa_no_enrol")
+    with engine.begin() as conn:
+        officers.record(conn, None, "console_enrol", row.username, "shown", who=row.username)
+    return str(row.username), str(row.totp_secret)
+
+
+def enrol_finish(engine: Engine, username: str, password: str, code: str, source: str) -> str:
+    """Check the password and a code of the pending secret; the authenticator is then the
+    account's and a session starts (its token is returned, as `sign_in` does)."""
+    row = _checked_password(engine, username, password, source)
+    if not row.totp_secret or row.totp_last_step != PENDING_STEP:
+        raise SignInError("oa_no_enrol")
+    step = _totp_step(row.totp_secret, code, None)
+    if not step:
+        with engine.begin() as conn:
+            officers.record(
+                conn, None, "console_enrol", row.username, "refused:bad_code", who=row.username
+            )
+        raise SignInError("oa_bad_code")
+    token = secrets.token_urlsafe(32)
+    now = db.now()
+    with engine.begin() as conn:
+        o = db.console_officers
+        done = conn.execute(
+            o.update()
+            .where(o.c.id == row.id)
+            .where(o.c.totp_last_step == PENDING_STEP)
+            .values(totp_last_step=step)
+        )
+        if not done.rowcount:  # enrolled at once elsewhere, or reset again
+            raise SignInError("oa_no_enrol")
+        conn.execute(
+            delete(db.console_signin_failures).where(
+                db.console_signin_failures.c.username == row.username
+            )
+        )
+        conn.execute(
+            db.console_sessions.insert().values(
+                token_hash=_sha(token),
+                officer_id=row.id,
+                csrf=secrets.token_urlsafe(24),
+                source=source[:64],
+                created_at=now,
+                seen_at=now,
+            )
+        )
+        officer = _account(row).as_token_officer()
+        officers.record(conn, officer, "console_enrol", row.username, "ok", detail=source[:64])
+    return token
+
+
+def change_own_password(engine: Engine, session: Session, current: str, new: str) -> None:
+    """The signed-in officer's own new password (after a temporary one from an admin); the
+    other sessions of the account end. AdminRefusal with an `oa_…` code if refused."""
+    if len(new) < PASSWORD_MIN or len(new) > 256:
+        raise AdminRefusal("oa_bad_password", f"password: {PASSWORD_MIN} to 256 characters")
+    o, s = db.console_officers, db.console_sessions
+    with db.reading(engine) as conn:
+        row = conn.execute(select(o).where(o.c.id == session.account.id)).first()
+    officer = session.account.as_token_officer()
+    if row is None or not _verify(row.password_hash, current):
+        with engine.begin() as conn:
+            officers.record(
+                conn,
+                officer,
+                "console_own_password",
+                row.username if row else "?",
+                "refused:oa_wrong_current",
+            )
+        raise AdminRefusal("oa_wrong_current", "the current password is not right")
+    encoded = _hasher.hash(new)
+    with engine.begin() as conn:
+        conn.execute(o.update().where(o.c.id == row.id).values(password_hash=encoded))
+        conn.execute(
+            s.update()
+            .where(s.c.officer_id == row.id)
+            .where(s.c.token_hash != session.token_hash)
+            .where(s.c.ended_at.is_(None))
+            .values(ended_at=db.now())
+        )
+        officers.record(conn, officer, "console_own_password", row.username, "ok")
