@@ -23,12 +23,18 @@ from tests.sync.client_fixtures import KioskSide  # noqa: E402
 pytest_plugins = ["tests.sync.client_fixtures"]
 
 
+_KEYS: dict[str, str] = {}  # partner key per server data dir
+
+
 def receipt_check(server: ServerProcess, side: KioskSide, reg_id: str) -> dict[str, object]:
     """What a bank learns from the citizen's paper receipt: its QR, checked with a partner key
     (the test service has no owning ministry, so an all-ministries key)."""
     parsed = parse_qr_payload(side.store.receipt(reg_id).qr_payload)
     assert parsed is not None
-    key, _ = make_key(server, "--ministry", "all")
+    key = _KEYS.get(str(server.data_dir))
+    if key is None:  # one key per server: each `partner add` is a CLI process (~2 CPU-s)
+        key, _ = make_key(server, "--ministry", "all")
+        _KEYS[str(server.data_dir)] = key
     r = check(server, key, *parsed)
     assert r.status_code == 200, r.text
     return dict(r.json())

@@ -9,13 +9,12 @@ step only through a new step. This test fails when a round declares more and app
 
 from __future__ import annotations
 
-import json
 import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, inspect, select, text
+from sqlalchemy import select
 
 from sync.server import db
 from sync.server import tables as _tables  # noqa: F401  (declares every table on metadata)
@@ -23,10 +22,10 @@ from sync.server.tables import queue_totals
 from sync.server.tables.flags import flag_counts
 from sync.server.tables.queue_counts import queue_counts
 from tests.sync.pg import PgCluster
+from tests.sync.schema_steps import back_to, released, schema
 
 pytestmark = pytest.mark.server
-V7 = json.loads((Path(__file__).parent / "schema_v7.json").read_text())
-DECLARED_INDEXES = {str(i.name) for t in db.metadata.tables.values() for i in t.indexes}
+V7 = released(7)
 # What a v7 database counted: (ministry, commune, service, status, assignee, due day) -> n.
 COUNTS = [
     ("interior", "120101", "national_id_card", "received", "", 20400, 3),
@@ -36,28 +35,6 @@ COUNTS = [
     ("interior", "120201", "passport_ordinary", "collected", "off2", -1, 7),
     ("mpwt", "170101", "driving_licence_renewal", "needs_papers", "off3", 20390, 5),
 ]
-
-
-def _schema(engine: Any) -> tuple[dict[str, set[str]], set[str]]:
-    insp = inspect(engine)
-    names = set(insp.get_table_names())
-    cols = {t: {c["name"] for c in insp.get_columns(t)} for t in names}
-    indexes = {i["name"] for t in names for i in insp.get_indexes(t)} & DECLARED_INDEXES
-    return cols, indexes
-
-
-def _back_to_v7(engine: Any) -> None:
-    """Remove what was declared after step 7's release, and the record of later steps."""
-    cols, indexes = _schema(engine)
-    with engine.begin() as conn:
-        for name in sorted(indexes - set(V7["indexes"])):
-            conn.execute(text(f'DROP INDEX IF EXISTS "{name}"'))
-        for table in sorted(set(cols) - set(V7["tables"])):
-            conn.execute(text(f'DROP TABLE "{table}"'))
-        for table, have in cols.items():
-            for column in sorted(have - set(V7["tables"].get(table, have))):
-                conn.execute(text(f'ALTER TABLE "{table}" DROP COLUMN "{column}"'))
-        conn.execute(delete(db.schema_migrations).where(db.schema_migrations.c.version > 7))
 
 
 def _v7_counts(engine: Any) -> None:
@@ -74,14 +51,14 @@ def _check_upgrade(url: str) -> None:
     engine = db.make_engine(url)
     try:
         db.migrate(engine)
-        want = _schema(engine)
-        _back_to_v7(engine)
-        cols, _indexes = _schema(engine)
+        want = schema(engine)
+        back_to(engine, 7, V7)
+        cols, _indexes = schema(engine)
         assert set(cols) == set(V7["tables"])
-        assert want != _schema(engine), "nothing declared since step 7?"
+        assert want != schema(engine), "nothing declared since step 7?"
         _v7_counts(engine)
         assert db.migrate(engine) == len(db.MIGRATIONS) >= 8
-        assert _schema(engine) == want
+        assert schema(engine) == want
         assert db.migrate(engine) == len(db.MIGRATIONS)  # nothing left to run: a no-op
 
         queue_totals.ensure(engine)  # as the first queue page does
