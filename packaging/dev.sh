@@ -92,7 +92,7 @@ case "$cmd" in
       set -e
       [ $rc -eq 0 ] || [ $rc -eq 5 ] || status=1
     }
-    # Three lanes at once, so the whole run stays well under 20 minutes on a 2-core machine:
+    # Three lanes at once, to keep a 2-core machine busy (the run is CPU-bound, README):
     # the server-only jobs (server processes, PostgreSQL, Chromium) and the package job mostly
     # wait on their subprocesses, while the kiosk jobs keep a core busy. The background lanes
     # log to their own files, printed whole when all are done; a failing job fails the run.
