@@ -54,13 +54,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from sync import protocol as p
 from sync.server import db
 from sync.server.tables import NEW_COLUMNS, NEW_INDEXES, queue_totals
 from sync.server.tables.flags import console_flags, flag_counts, settle_supplements
 
-S = p.ServerStatus
-TIMED = (S.RECEIVED.value, S.IN_REVIEW.value, S.NEEDS_PAPERS.value)  # statuses with a due day
+TIMED = queue_totals.TIMED_STATUSES  # statuses with a due day
 NO_DAY = -1
 READY_KEY = "console.queue_counts"
 KEYS = ("ministry", "commune_code", "service_id", "status", "assignee", "due_day")

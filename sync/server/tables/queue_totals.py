@@ -38,14 +38,16 @@ from sqlalchemy import (
     text,
 )
 
+from sync import protocol as p
 from sync.server import db
 
-TIMED_STATUSES = ("received", "in_review", "needs_papers")  # = queue_counts.TIMED
+_S = p.ServerStatus
+TIMED_STATUSES = (_S.RECEIVED.value, _S.IN_REVIEW.value, _S.NEEDS_PAPERS.value)  # with a due day
 READY_KEY = "console.queue_totals"
 TOTAL_KEYS = ("flag", "ministry", "district", "service_id", "status", "assigned")
 DUE_KEYS = ("flag", "ministry", "due_day", "district", "service_id", "status")
 MINE_KEYS = ("flag", "assignee", "ministry", "district", "service_id", "status")
-MINE_STATUSES = (*TIMED_STATUSES, "approved")  # the "assigned to me" queue's
+MINE_STATUSES = (*TIMED_STATUSES, _S.APPROVED.value)  # the "assigned to me" queue's
 EVERY = ""  # the `flag` of the rows counting every application
 
 queue_totals = Table(
