@@ -91,6 +91,9 @@ install -m 0644 packaging/deb/pam-sala-kiosk "$TREE/etc/pam.d/sala-kiosk"
 # Lock-down: no Magic SysRq keyboard control (Alt+SysRq+R, then Ctrl+Alt+Fn leaves the kiosk).
 install -D -m 0644 packaging/deb/sysctl-sala-kiosk.conf "$TREE/usr/lib/sysctl.d/60-sala-kiosk.conf"
 install -m 0644 packaging/deb/copyright packaging/deb/README.Debian "$TREE/usr/share/doc/$PKG/"
+# Every bundled distribution's licence texts, one folder each, gathered by sala.spec from what
+# went into the bundle (packaging/licences.py); the copyright file points there.
+cp -r "$BUILD/dist/licences" "$TREE/usr/share/doc/$PKG/licences"
 install -m 0644 packaging/deb/examples/99-sala-touch.rules "$TREE/usr/share/doc/$PKG/examples/"
 install -m 0644 packaging/deb/lintian-overrides "$TREE/usr/share/lintian/overrides/$PKG"
 # A native package's changelog (Debian policy 12.7), from the version owner.

@@ -117,10 +117,10 @@ case "$cmd" in
     # kiosk"): build.sh, then tests/packaging -m packaging into its own report. A lane of its
     # own: ~4 minutes from a fresh clone (half of it waiting on lintian and the bundled sala),
     # which would make the server lane the longest. A failed build writes no report: say so.
-    # The back office's newer pages run after the package job, beside the server lane's
-    # console job (both mostly wait on Chromium and server processes): one console job alone
-    # made the server lane the longest.
-    console_more=(tests/console/test_console_{second_look,performance,catalogs,staff,staff_browser,usb_upload,bulk_review,fleet_rollback,officer_admin,officer_pages,settings,application_more}.py)
+    # The back office's newer pages (and the fleet and axe modules) run after the package job,
+    # beside the server lane's console job (both mostly wait on Chromium and server processes):
+    # split so the two lanes take about as long (README, test time).
+    console_more=(tests/console/test_console_{second_look,performance,catalogs,staff,staff_browser,usb_upload,bulk_review,fleet,fleet_columns,fleet_rollback,axe,officer_admin,officer_pages,settings,application_more}.py)
     package_lane() {
       echo "== package: build the .deb and check it"
       if bash packaging/dev.sh package --junitxml="$reports/package.xml"; then

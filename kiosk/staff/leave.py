@@ -7,7 +7,8 @@ The unit (packaging/deb/sala-kiosk.service) counts that status as a deliberate s
 12's cage (0.1.4) does not pass its app's exit status on (cage >= 0.2 does), so the
 packaged kiosk also leaves a marker in the unit's runtime dir (`$RUNTIME_DIRECTORY`, set by
 systemd, gone at reboot): sala-kiosk-left.service runs only when it is there, and gives tty1
-a login prompt. A restart or `systemctl stop` leaves no marker and no prompt.
+a login prompt. A restart or `systemctl stop` leaves no marker and no prompt, and each
+session's start (packaging/deb/kiosk-session) clears one left by a leave that then crashed.
 
 Unsent applications are safe: the app's normal shutdown stops the sync worker, which checks
 for it between upload chunks (tus resumes, the commit is idempotent: sync/PROTOCOL.md), and

@@ -5,8 +5,9 @@ within that.
 The cap is the kiosk's setting `update_max_defer_days` (config.json or
 $SALA_UPDATE_MAX_DEFER_DAYS, 1 to policy.MAX_DEFER_DAYS = 60, default 14: `max_defer_days`),
 counted from the first hold-back of that version, whatever later hold-backs ask; past it the
-release installs at the next idle moment. The stored hold-back is already cut at that cap, so
-`policy.install_decision` only enforces the 60-day ceiling on it. Refusing a hold-back past
+release installs at the next idle moment. The stored hold-back is cut at the cap when made, and
+`install_decision` here (for the feed's and the stick's updaters) applies the setting again, so
+lowering it later cuts a hold-back already stored. Refusing a hold-back past
 the cap, rather than storing one the updater would ignore, keeps what the technician reads
 true. The file is spool's `deferral.json`.
 """
@@ -19,7 +20,12 @@ from pathlib import Path
 
 from kiosk.config import ConfigError, load_config
 from kiosk.update import spool
-from kiosk.update.policy import DEFAULT_MAX_DEFER_DAYS, MAX_DEFER_DAYS
+from kiosk.update.policy import (
+    DEFAULT_MAX_DEFER_DAYS,
+    MAX_DEFER_DAYS,
+    InstallDecision,
+)
+from kiosk.update.policy import install_decision as _decide
 
 DAY = timedelta(days=1)
 
@@ -75,6 +81,20 @@ def hold(data_dir: Path, version: str, now: datetime, max_defer_days: int | None
     deadline = start + timedelta(days=max(0, min(max_defer_days, MAX_DEFER_DAYS)))
     held = min(until, deadline) if until is not None else None
     return Hold(version, start, deadline, held if held is not None and now < held else None)
+
+
+def install_decision(data_dir: Path, version: str, now: datetime, *, idle: bool) -> InstallDecision:
+    """Whether the offered `version` installs now (policy.install_decision), with the stored
+    hold-back and the kiosk's own cap, read now: a hold-back stored under a higher setting
+    ends at the lower one."""
+    until, first = spool.deferral(data_dir, version)
+    return _decide(
+        now,
+        idle=idle,
+        offered_at=first or now,
+        deferred_until=until,
+        max_defer_days=_setting_or_default(data_dir),
+    )
 
 
 def defer_offer(

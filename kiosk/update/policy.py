@@ -31,8 +31,8 @@ def install_decision(
 ) -> InstallDecision:
     """Install only when no citizen or staff session is active; a technician's deferral holds
     at most `max_defer_days` (capped at MAX_DEFER_DAYS) after the release was first offered,
-    then it installs at the next idle moment. A stored deferral is already cut at the kiosk's
-    setting (`deferral.defer_offer`), so callers without it get the ceiling only."""
+    then it installs at the next idle moment. Callers pass the kiosk's setting through
+    `deferral.install_decision`, so lowering it also cuts a deferral stored before."""
     days = max(0, min(max_defer_days, MAX_DEFER_DAYS))
     deadline = offered_at + timedelta(days=days)
     if deferred_until is not None and now < deferred_until and now < deadline:

@@ -37,6 +37,9 @@ def _later(a: str | None, b: str | None) -> str | None:
 class UpdateState:
     highest_version: str | None = None  # the newest version ever installed or accepted
     floor_version: str | None = None  # the highest `min_version` of any verified manifest
+    # The `issued_at` of the manifest that raised the floor to `floor_version`: a signed
+    # downgrade issued before it cannot have known that floor, so it does not lift it.
+    floor_issued_at: str | None = None
     newest_issued_at: str | None = None  # the latest `issued_at` of any verified manifest
     last_contact: str | None = None  # server time of the last successful sync (RFC 3339)
 
@@ -47,13 +50,22 @@ class UpdateState:
         newest = _later(self.last_contact, self.newest_issued_at)
         return protocol.parse_date(newest) if newest else None
 
+    def floor_since(self) -> datetime | None:
+        """When the floor was raised to `floor_version`. A state written before this was kept
+        falls back to the newest manifest seen, which is no earlier: a downgrade issued after
+        every manifest the kiosk has verified still lifts the floor."""
+        since = self.floor_issued_at or self.newest_issued_at
+        return protocol.parse_date(since) if since else None
+
     def note_contact(self, server_time: datetime) -> None:
         self.last_contact = _later(self.last_contact, protocol.format_date(server_time))
 
     def accept(self, m: Manifest) -> None:
         """Raise the floors after a release was verified (never lowers anything)."""
         self.highest_version = _max_version(self.highest_version, m.version)
-        self.floor_version = _max_version(self.floor_version, m.min_version)
+        if self.floor_version is None or compare(m.min_version, self.floor_version) > 0:
+            self.floor_version = m.min_version
+            self.floor_issued_at = protocol.format_date(m.issued_at)
         self.newest_issued_at = _later(self.newest_issued_at, protocol.format_date(m.issued_at))
 
 

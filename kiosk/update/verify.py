@@ -27,7 +27,8 @@ def check_manifest(
     With `downgrade` (already verified: `dg.read_signed`), a version below the installed
     one, the highest ever run and the highest `min_version` seen is allowed, if the downgrade
     names exactly `installed` → `m.version` and has not expired; the release's own
-    `min_version` still holds."""
+    `min_version` still holds, and so does the kiosk's floor unless the downgrade was issued
+    after the manifest that raised it (one signed earlier cannot have known that minimum)."""
     reference = state.reference_time()
     if reference is not None and m.expires_at() < reference:
         raise UpdateRefused("expired", m.version, version=m.version)
@@ -36,7 +37,9 @@ def check_manifest(
     floors: tuple[str | None, ...] = (m.min_version, state.floor_version)
     if downgrade is not None and compare(m.version, installed) < 0:
         dg.check(downgrade, installed, m.version, reference)
-        floors = (m.min_version,)
+        since = state.floor_since()
+        if since is not None and downgrade.issued_at > since:
+            floors = (m.min_version,)
     else:
         for floor in (installed, state.highest_version):
             if floor is not None and compare(m.version, floor) < 0:

@@ -13,7 +13,7 @@ sync round `fetch_release` then:
    backoff probes again within seconds;
 3. verifies size and SHA-256; a bad download is deleted, logged and noted (`update.fetch.*`);
 4. hands it to the spool (`spool.request_install`, which verifies everything again) only when
-   `policy.install_decision` allows: nobody mid-journey, no technician deferral.
+   `deferral.install_decision` allows: nobody mid-journey, no technician deferral.
 One download at a time (an flock on the download dir: the kiosk's worker and `sala sync`
 may run side by side), and never one that would leave less than the diagnostics' free-space
 margin on the data disk.
@@ -40,8 +40,8 @@ from kiosk.diagnostics.store_checks import MIN_FREE_BYTES, free_space
 from kiosk.update import spool
 from kiosk.update import state as state_mod
 from kiosk.update.cli import installed_version, key_path
+from kiosk.update.deferral import install_decision
 from kiosk.update.manifest import Manifest, UpdateRefused, load_public_key, read_signed
-from kiosk.update.policy import install_decision
 from kiosk.update.verify import check_deb, check_manifest
 from sync import protocol
 from sync.client.api import Api, Refused, error_code
@@ -286,12 +286,8 @@ class _Job:
 
     def _hand_over(self, m: Manifest, deb: Path, public: Any) -> FetchOutcome:
         """Ask the root unit to install, when nobody is mid-journey and no deferral holds."""
-        until, first = spool.deferral(self.data_dir, m.version)
         decision = install_decision(
-            self.now,
-            idle=spool.is_idle(self.data_dir),
-            offered_at=first or self.now,
-            deferred_until=until,
+            self.data_dir, m.version, self.now, idle=spool.is_idle(self.data_dir)
         )
         if decision.action != "install":
             state = "deferred" if decision.action == "deferred" else "verified"

@@ -6,7 +6,7 @@ The same checks in the same order, all `kiosk.update`'s: the pinned release key'
 freshness (counted from the last server contact, which the bundle's signed time moves on) and
 anti-rollback before a byte of the .deb is written; then its size and SHA-256; then
 `spool.request_install`, which verifies everything again before the root unit is asked. A
-technician's deferral holds it (`policy.install_decision`); the root unit installs only when
+technician's deferral holds it (`deferral.install_decision`); the root unit installs only when
 no session runs (`kiosk.update.apply`), as after `sala update usb`. A refused release is
 noted for `sala update status` (`spool.note_fetch`, source `usb`) and never fails the import.
 """
@@ -26,8 +26,8 @@ from kiosk.model import utc_now
 from kiosk.update import spool
 from kiosk.update import state as state_mod
 from kiosk.update.cli import installed_version, key_path
+from kiosk.update.deferral import install_decision
 from kiosk.update.manifest import UpdateRefused, load_public_key, read_signed
-from kiosk.update.policy import install_decision
 from kiosk.update.verify import check_deb, check_manifest
 from sync import protocol
 
@@ -118,9 +118,8 @@ def receive(
             else:  # streamed from the bundle, a piece at a time
                 data(f)
         check_deb(tmp, m)
-        until, first = spool.deferral(data_dir, m.version)
         # idle=True: the root unit waits until no session runs before dpkg (kiosk.update.apply)
-        decision = install_decision(now, idle=True, offered_at=first or now, deferred_until=until)
+        decision = install_decision(data_dir, m.version, now, idle=True)
         if decision.action == "deferred":  # kept where a download would be, for later
             download = spool.download_dir(data_dir)
             download.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -20,12 +20,10 @@ from sync.server import (
     catalog,
     clerk_events,
     code_backfill,
-    db,
     decisions,
     device_reports,
     end_of_day,
     feed,
-    keys,
     openapi,
     partner,
     registrations,
@@ -35,12 +33,12 @@ from sync.server import (
     versions,
 )
 from sync.server.config import ServerConfig
+from sync.server.console import flags as console_flags
 from sync.server.console import usb_upload as console_usb
 from sync.server.console import web as console_web
-from sync.server.context import Context
+from sync.server.context import Context, open_context
 from sync.server.errors import ApiError
 from sync.server.limits import Limits
-from sync.server.media import MediaStore
 
 log = logging.getLogger("sala.server")
 
@@ -64,29 +62,17 @@ class EnrolOut(DeviceOut):
     server_time: str
 
 
-def open_context(config: ServerConfig) -> Context:
-    """Engine + migrations + signing key + media dir: everything a request or a CLI call needs."""
-    config.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)  # PII and the signing key
-    engine = db.make_engine(config.db_url)
-    db.migrate(engine)
-    key = keys.load_or_create(config.key_path)
-    return Context(
-        config=config,
-        engine=engine,
-        key=key,
-        public_key=keys.public_b64(key),
-        media=MediaStore(config.media_dir),
-    )
-
-
 def sweep(ctx: Context) -> dict[str, int]:
     """Housekeeping, on start and every `sweep_interval_s`: expired uploads, old nonces, feed,
-    the console's expired USB return bundles."""
+    the console's expired USB return bundles, and the kiosks' photo-override counts (a GROUP BY
+    over the rule's last days, seconds at a million applications: recounted here every sweep,
+    before a page would find them `flags.STATS_EVERY_S` old and recount them itself)."""
     return {
         "uploads_expired": uploads.expire_uploads(ctx),
         "nonces_purged": auth.purge_nonces(ctx.engine),
         "changes_compacted": feed.compact(ctx.engine, ctx.config.feed_retention_s),
         "usb_returns_expired": console_usb.expire_returns(ctx.config.data_dir),
+        "override_stats": int(console_flags.refresh_override_stats(ctx.engine, force=True)),
     }
 
 

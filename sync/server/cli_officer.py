@@ -3,7 +3,10 @@
 for the first admin locked out (a lost phone, a forgotten password, every admin disabled).
 
 They call the same functions as the console (console/account_admin.py, server_settings.py),
-audited as `cli`, with no ministry scope. Registered by cli.py; imports only argparse until a
+audited as `cli`, unrestricted on purpose: whoever runs them is the machine's operator (they can
+read the database anyway), so no ministry, jurisdiction or all-ministries rule applies here, as
+it does to admins in the console. A password reset here, too, must be changed by its owner at
+the next sign-in. Registered by cli.py; imports only argparse until a
 command runs, like cli.py.
 """
 
@@ -17,7 +20,7 @@ ACTIONS = {
     "disable": "disable an account; its sessions end at once (never the last enabled admin)",
     "enable": "enable a disabled account again",
     "reset-password": "a new password (made and printed once, or read with --password-stdin); "
-    "sessions end and failed sign-ins are forgotten",
+    "sessions end, failed sign-ins are forgotten, and the owner must change it at next sign-in",
     "reset-totp": "a new TOTP secret: the old authenticator stops working, and the account "
     "enrols the new one at /console/enrol after its password",
     "end-sessions": "end every session of the account now",
@@ -83,9 +86,13 @@ def cmd_officer_action(args: argparse.Namespace) -> int:
             password = account_admin.reset_password(engine, None, account_id, chosen)
             if chosen is None:
                 print(password)
-                print(f"new password of {name}: shown once, give it in person", file=sys.stderr)
+                print(
+                    f"new password of {name}: shown once, give it in person; "
+                    "they choose their own at the next sign-in",
+                    file=sys.stderr,
+                )
             else:
-                print(f"{name}: password set")
+                print(f"{name}: password set (they choose their own at the next sign-in)")
     except account_admin.AdminRefusal as exc:
         print(f"{name}: {exc.text}. Nothing was changed.", file=sys.stderr)
         return 1

@@ -35,6 +35,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy import exc as exc_mod
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -440,7 +441,13 @@ def _v8(conn: Connection) -> None:
     conn.execute(settings.delete().where(settings.c.key == "console.queue_totals"))
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
+def _v9(conn: Connection) -> None:
+    """Whatever was declared since v8: `console_officers.password_reset_at` (a password an admin
+    reset must be changed at the next sign-in, tables/console_accounts.py)."""
+    _declared(conn)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9]
 
 
 def make_engine(url: str) -> Engine:
@@ -469,7 +476,36 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    return create_engine(url, pool_size=20, max_overflow=40, pool_pre_ping=True)
+    engine = create_engine(url, pool_size=20, max_overflow=40)
+    _ping_when_idle(engine)
+    return engine
+
+
+PING_IDLE_S = 10.0  # a pooled connection unused this long is pinged before it is handed out
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """`pool_pre_ping`, for connections that sat idle only. Why: a console page checks out a
+    connection several times, and pinging each checkout was a round trip per checkout (most of
+    a busy page's statements); a connection used a moment ago is as alive as a ping would say.
+    One that fails its ping is replaced (DisconnectionError: the pool retries with a fresh one),
+    and a connection that dies mid-use is still invalidated with the whole pool by SQLAlchemy's
+    disconnect handling, as before."""
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info["sala_used_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        used = record.info.get("sala_used_at")
+        if used is not None and time.monotonic() - used < PING_IDLE_S:
+            return
+        try:
+            dbapi_conn.execute("SELECT 1")
+            dbapi_conn.rollback()
+        except Exception as exc:
+            raise exc_mod.DisconnectionError() from exc
 
 
 def migrate(engine: Engine) -> int:
@@ -528,9 +564,13 @@ def now() -> float:
 
 @contextmanager
 def reading(engine: Engine) -> Iterator[Connection]:
-    """A read-only transaction: on SQLite a plain BEGIN, so readers never wait for writers."""
+    """A read-only transaction: on SQLite a plain BEGIN, so readers never wait for writers.
+    On PostgreSQL the reads autocommit: at READ COMMITTED each statement takes its own snapshot
+    anyway, so a transaction around them only cost a BEGIN and a ROLLBACK round trip each."""
     with engine.connect() as conn:
         conn.execution_options(sala_readonly=True)
+        if engine.dialect.name == "postgresql":
+            conn.execution_options(isolation_level="AUTOCOMMIT")
         try:
             yield conn
         finally:

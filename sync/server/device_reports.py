@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
@@ -33,6 +34,11 @@ MAX_CHECKS = 64
 MAX_VALUES = 16
 MAX_WORD = 64  # a string value: a short word, a timestamp or the server URL
 _ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+# Bounds (PROTOCOL.md): every real clock, however wrong (a dead RTC reads 1970 or 2000), is
+# inside; nothing near datetime's or float's limits, so the fleet page's arithmetic holds.
+MOMENT_MIN = datetime(1900, 1, 1, tzinfo=UTC)
+MOMENT_MAX = datetime(2200, 1, 1, tzinfo=UTC)
+NUMBER_MAX = 2**53  # |integer| at most this: exact as a float, like every measured value
 
 
 class CheckIn(BaseModel):
@@ -93,6 +99,31 @@ class FleetRow:
         return rollback_of(self.report)
 
 
+def moment(text: Any) -> datetime | None:
+    """A timestamp a kiosk wrote (data, not trusted), UTC, or None if it is not one or lies
+    outside MOMENT_MIN..MOMENT_MAX. Without an offset it is taken as UTC (kiosks keep UTC)."""
+    if not isinstance(text, str) or not 0 < len(text) <= MAX_WORD:
+        return None
+    try:
+        when = p.parse_date(text)
+    except ValueError:
+        try:
+            when = datetime.fromisoformat(text).replace(tzinfo=UTC)
+        except ValueError:
+            return None
+    except OverflowError:  # "0001-01-01T00:00:00+01:00": before year 1 in UTC
+        return None
+    return when if MOMENT_MIN <= when < MOMENT_MAX else None
+
+
+def _looks_like_moment(text: str) -> bool:
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _refuse(why: str) -> ApiError:
     return ApiError(422, "report_invalid", f"Device report refused: {why}.")
 
@@ -103,7 +134,11 @@ def _check_values(values: dict[str, Any]) -> None:
     for name, value in values.items():
         if not (0 < len(name) <= 40 and set(name) <= _ID_CHARS):
             raise _refuse(f"value name {name[:40]!r} is not an identifier")
-        if value is None or isinstance(value, bool | int | float):
+        if value is None or isinstance(value, bool | float):
+            continue
+        if isinstance(value, int):
+            if abs(value) > NUMBER_MAX:
+                raise _refuse(f"value {name} is beyond ±2^53")
             continue
         if (
             not isinstance(value, str)
@@ -111,17 +146,23 @@ def _check_values(values: dict[str, Any]) -> None:
             or any(c.isspace() and c != " " for c in value)
         ):
             raise _refuse(f"value {name} is not a number, a boolean or a short word")
+        if _looks_like_moment(value) and moment(value) is None:
+            raise _refuse(f"timestamp {name} is not within 1900-2199")
 
 
 def check_report(doc: Any) -> dict[str, Any]:
     """The report as stored, or ApiError 422 `report_invalid`: only what fleet_report makes."""
     report = ReportIn.model_validate(doc)
+    if report.at is not None and moment(report.at) is None:
+        raise _refuse("at is not a timestamp within 1900-2199")
     for check in report.checks:
         if not set(check.id) <= _ID_CHARS:
             raise _refuse(f"check id {check.id!r} is not an identifier")
         _check_values(check.values)
     if set(report.summary) - set(STATUSES):
         raise _refuse("the summary counts only ok, warn, fail and skipped")
+    if any(not 0 <= n <= MAX_CHECKS for n in report.summary.values()):
+        raise _refuse(f"a summary count is not 0 to {MAX_CHECKS}")
     return {
         "v": report.v,
         "at": report.at,
@@ -174,20 +215,34 @@ def latest_reports(conn: Connection, commune_prefix: str = "") -> list[FleetRow]
             label=x.label or "",
             revoked=x.revoked_at is not None,
             last_contact=x.received_at,
-            report=json.loads(x.report) if x.report else None,
+            report=_stored(x.report),
         )
         for x in rows
     ]
-    out.sort(
-        key=lambda f: (
-            f.revoked,
-            -(f.report or {}).get("summary", {}).get("fail", 0),
-            -(f.report or {}).get("summary", {}).get("warn", 0),
-            f.last_contact or 0.0,
-            f.device_id,
-        )
-    )
+    out.sort(key=_worst_first)
     return out
+
+
+def _stored(text: str | None) -> dict[str, Any] | None:
+    """A stored report as the page reads it; one that is not a JSON object, as none."""
+    try:
+        doc = json.loads(text) if text else None
+    except ValueError:
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
+def _worst_first(f: FleetRow) -> tuple[bool, int, int, float, str]:
+    """Failing checks, then warnings, then the longest silent; a stored summary that is not
+    a count (a row from before the bounds) sorts as none."""
+    summary = (f.report or {}).get("summary")
+    counts = summary if isinstance(summary, dict) else {}
+
+    def n(key: str) -> int:
+        v = counts.get(key)
+        return v if isinstance(v, int) and not isinstance(v, bool) else 0
+
+    return (f.revoked, -n("fail"), -n("warn"), f.last_contact or 0.0, f.device_id)
 
 
 @router.post("/device-report", response_model=ReportOut, summary="this kiosk's latest self-test")

@@ -18,8 +18,13 @@ and the processing times (/console/performance: the whole country for headquarte
 Baseline, under the same load in the same run: an authenticated round trip that runs no queue
 SQL (a non-admin's GET /console/officers: session check, then the 403 page).
 
+Scale-out (`--servers N`, default 1): N server processes on the same database and data dir,
+behind the tests' round-robin proxy (tests/bench/rrproxy.py, in this process), as a ministry
+scales out; each officer's keep-alive connection stays on the process it was given. With one
+server the officers talk to it directly.
+
     RESULT applications=… queue_p95_ms=… application_p95_ms=… dashboard_p95_ms=…
-    baseline_p95_ms=… seed_s=…
+    baseline_p95_ms=… seed_s=… servers=N
 
 Goals: queue and application p95 <= 150 ms, dashboards p95 <= 1 s.
 """
@@ -27,6 +32,7 @@ Goals: queue and application p95 <= 150 ms, dashboards p95 <= 1 s.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import re
 import shutil
@@ -49,6 +55,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.bench import backoffice_keep as keep  # noqa: E402
 from tests.bench.backoffice_seed import MINISTRY, Seeded, seed  # noqa: E402
+from tests.bench.rrproxy import RoundRobinProxy  # noqa: E402
 from tests.console.conftest import CATALOG, PASSWORD, form_csrf, totp_code  # noqa: E402
 from tests.sync.conftest import ServerProcess  # noqa: E402
 from tests.sync.pg import PgCluster, find_bindir  # noqa: E402
@@ -211,6 +218,35 @@ def officer_loop(
             time.sleep(rng.uniform(0.5, 1.5) * think)
 
 
+def url_db(url: str) -> str:
+    return url.rsplit("/", 1)[1]
+
+
+def cpu_seconds(*servers: ServerProcess, db: str) -> tuple[float, float]:
+    """CPU seconds used so far by the server processes, and by the PostgreSQL backends of
+    database `db` alive now (the pools keep theirs), from /proc (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def used(pid: int) -> float:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / tick
+
+    ours = sum(used(s.proc.pid) for s in servers if s.proc is not None)
+    backends = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                title = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if title.startswith(b"postgres: ") and f" {db} ".encode() in title:
+                backends += used(int(entry.name))
+    return ours, backends
+
+
 def run(args: argparse.Namespace) -> int:
     # SIGTERM unwinds like Ctrl-C, so the finally below stops the server and the cluster.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -220,6 +256,8 @@ def run(args: argparse.Namespace) -> int:
     cluster = (keep.KeptCluster(kept) if kept else PgCluster()).start()
     state = keep.load(kept, n) if kept else None
     server: ServerProcess | None = None
+    more: list[ServerProcess] = []  # `--servers` beyond the first, on the same data dir
+    proxy: RoundRobinProxy | None = None
     try:
         if state is not None:
             url = cluster.url(state["db"])
@@ -253,8 +291,16 @@ def run(args: argparse.Namespace) -> int:
                 keep.save(kept, {"applications": n, "db": db, "made": made, "sample": sample})
         keep.upgrade(url)  # tables and indexes declared since the seed; counts made once
         server.start()  # a fresh process: no caches from before the seed
+        url = server.url
+        if args.servers > 1:
+            more = [
+                ServerProcess(tmp / "server", server.db_url, ("--catalog", str(CATALOG))).start()
+                for _ in range(args.servers - 1)
+            ]
+            proxy = RoundRobinProxy([s.port for s in (server, *more)]).start()
+            url = proxy.url
         clients = [
-            sign_in(server.url, u, secret)
+            sign_in(url, u, secret)
             for (u, _r, _m, _w), (_aid, secret) in zip(OFFICERS, made, strict=True)
         ]
         timings = Timings()
@@ -279,11 +325,20 @@ def run(args: argparse.Namespace) -> int:
             )
             threads.append(thread)
             thread.start()
+        time.sleep(max(0.0, warm_until - time.perf_counter()))
+        db = url_db(server.db_url)
+        before = cpu_seconds(server, *more, db=db)
         for thread in threads:
             thread.join()
+        after = cpu_seconds(server, *more, db=db)
+        used = (after[0] - before[0], after[1] - before[1])
         for client in clients:
             client.close()
     finally:
+        if proxy is not None:
+            proxy.stop()
+        for other in more:
+            other.stop()
         if server is not None:
             server.stop()
         cluster.stop()
@@ -296,6 +351,11 @@ def run(args: argparse.Namespace) -> int:
                 f"  {kind:12} n={len(values):5} median={statistics.median(values):7.1f} ms "
                 f"p95={timings.p95(kind):7.1f} ms max={max(values):7.1f} ms"
             )
+    done = sum(len(v) for v in timings.ms.values())
+    print(  # per measured request: the machine's load from elsewhere moves these less
+        f"  cpu per request: servers {used[0] * 1000 / max(1, done):.1f} ms, "
+        f"PostgreSQL {used[1] * 1000 / max(1, done):.1f} ms"
+    )
     if timings.errors:
         print(f"FAIL {len(timings.errors)} errors, e.g. {timings.errors[:5]}")
         return 1
@@ -303,7 +363,8 @@ def run(args: argparse.Namespace) -> int:
         f"RESULT applications={n} queue_p95_ms={timings.p95('queue'):.0f} "
         f"application_p95_ms={timings.p95('application'):.0f} "
         f"dashboard_p95_ms={timings.p95('dashboard'):.0f} "
-        f"baseline_p95_ms={timings.p95('baseline'):.0f} seed_s={seeded.seconds:.0f}"
+        f"baseline_p95_ms={timings.p95('baseline'):.0f} seed_s={seeded.seconds:.0f} "
+        f"servers={args.servers}"
     )
     return 0
 
@@ -316,6 +377,9 @@ def main() -> int:
     ap.add_argument("--warmup", type=float, default=10.0)
     ap.add_argument("--think", type=float, default=1.0, help="mean seconds between clicks")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument(
+        "--servers", type=int, default=1, help="server processes behind a round-robin proxy"
+    )
     ap.add_argument(
         "--pgdata", type=Path, help="keep the seeded cluster in DIR and reuse it (same size)"
     )

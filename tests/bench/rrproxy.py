@@ -104,6 +104,8 @@ class RoundRobinProxy:
                 return
             back_reader, backend = pair
             await asyncio.gather(_pipe(reader, backend), _pipe(back_reader, writer))
+        except asyncio.CancelledError:
+            pass  # `stop` ends open connections: not an error for asyncio to log
         finally:
             for w in (writer, backend):
                 if w is not None:

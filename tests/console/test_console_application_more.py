@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from tests.console.conftest import CATALOG, Console, png, sign_in_http
+from tests.console.conftest import CATALOG, Console, png
 from tests.console.seed import audit
 from tests.sync.clerk_wire import event_doc, put_event, put_version, supplement_doc
 from tests.sync.conftest import Kiosk
@@ -110,7 +110,7 @@ def test_page_shows_checks_overrides_counter_record_and_versions(
     console: Console, world: dict[str, Any]
 ) -> None:
     reg = world["reg_id"]
-    apo = sign_in_http(console, "apo")
+    apo = console.signed_in("apo")
     apo.cookies.set("sala_lang", "en", path="/console")
     html = apo.get(f"/console/applications/{reg}").text
     checks = html.split("Capture checks")[1].split("At the counter")[0]
@@ -136,7 +136,7 @@ def test_page_shows_checks_overrides_counter_record_and_versions(
 
 def test_a_plain_commit_says_what_is_missing(console: Console, world: dict[str, Any]) -> None:
     plain, _doc = console.submit(world["kiosk"], name_latin="HENG LY")
-    apo = sign_in_http(console, "apo")
+    apo = console.signed_in("apo")
     apo.cookies.set("sala_lang", "en", path="/console")
     html = apo.get(f"/console/applications/{plain}").text
     assert "The kiosk sent no check values." in html
@@ -147,7 +147,7 @@ def test_a_plain_commit_says_what_is_missing(console: Console, world: dict[str, 
 
 def test_supplement_page_opens_and_turns(console: Console, world: dict[str, Any]) -> None:
     reg, sha = world["reg_id"], world["new_page"]
-    apo = sign_in_http(console, "apo")
+    apo = console.signed_in("apo")
     apo.cookies.set("sala_lang", "en", path="/console")
     r = apo.get(f"/console/applications/{reg}/media/{sha}")
     assert r.status_code == 200 and r.content == NEW_PAGE
@@ -189,7 +189,7 @@ def test_other_ministry_and_unlisted_files_are_refused(
     console: Console, world: dict[str, Any]
 ) -> None:
     reg, sha = world["reg_id"], world["new_page"]
-    road = sign_in_http(console, "road")
+    road = console.signed_in("road")
     for path in (
         f"/console/applications/{reg}",
         f"/console/applications/{reg}/media/{sha}",
@@ -197,7 +197,7 @@ def test_other_ministry_and_unlisted_files_are_refused(
         f"/console/applications/{reg}/pages/{sha}",
     ):
         assert road.get(path).status_code == 403, path
-    apo = sign_in_http(console, "apo")
+    apo = console.signed_in("apo")
     unlisted = hashlib.sha256(b"not a page of this application").hexdigest()
     for path in (f"media/{unlisted}", f"pages/{unlisted}", "pages/..%2F..%2Fserver.db"):
         assert apo.get(f"/console/applications/{reg}/{path}").status_code == 404, path
@@ -209,11 +209,11 @@ def test_screenshots_and_axe(
     browser: Any, console: Console, world: dict[str, Any], shots: Path, lang: str
 ) -> None:
     from tests.console.test_console_axe import serious
-    from tests.console.test_console_browser import new_page, shoot, sign_in
+    from tests.console.test_console_browser import new_page, shoot
 
     reg, sha = world["reg_id"], world["new_page"]
     page = new_page(browser, lang)
-    sign_in(page, console, "apo", lang=lang)
+    console.open_signed_in(page, "apo", lang)
     page.goto(f"{console.url}/console/applications/{reg}")
     page.wait_for_load_state("networkidle")
     problems = serious(page, f"application-{lang}")

@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from sync.protocol.catalog.validate import check_catalog, parse_catalog
-from tests.console.conftest import CATALOG, XSS, Console, sign_in_http
+from tests.console.conftest import CATALOG, XSS, Console
 from tests.console.seed import audit, csrf_of, db
 from tests.sync.conftest import Kiosk
 
@@ -111,13 +111,13 @@ def world(console: Console) -> Iterator[dict[str, Any]]:
 
 
 def admin(console: Console, lang: str = "en") -> httpx.Client:
-    client = sign_in_http(console, "cat_admin")
+    client = console.signed_in("cat_admin")
     client.cookies.set("sala_lang", lang, path="/console")
     return client
 
 
 def test_only_admins_manage_catalogs(console: Console, world: Any) -> None:
-    chief = sign_in_http(console, "cat_chief")
+    chief = console.signed_in("cat_chief")
     assert chief.get("/console/catalogs").status_code == 403
     raw = json.dumps(new_version("2099.0.chief")).encode()
     assert upload(chief, raw).status_code == 403

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.console.conftest import Console, sign_in_http
+from tests.console.conftest import Console
 from tests.console.seed import audit, csrf_of, submit
 from tests.sync.conftest import Kiosk
 
@@ -38,7 +38,7 @@ def world(console: Console) -> Iterator[dict[str, Any]]:
     apps.append(submit(b, name="OLD B", at=LONG_AGO)[0])
     apps.append(submit(a, name="NEW", at=fresh)[0])
     submit(a, name="SHOP", at=LONG_AGO, service="business_registration")
-    sup = sign_in_http(console, "sup")
+    sup = console.signed_in("sup")
     csrf = csrf_of(sup)
     for reg, decision in ((apps[0], "approve"), (apps[1], "reject")):
         for action in ("start_review", decision):
@@ -63,7 +63,7 @@ def rows(client: Any, **params: str) -> dict[tuple[str, str], list[str]]:
 
 
 def test_officers_are_refused(console: Console, world: Any) -> None:
-    off = sign_in_http(console, "off")
+    off = console.signed_in("off")
     off.cookies.set("sala_lang", "en", path="/console")
     for path in ("/console/dashboards", "/console/dashboards.csv"):
         r = off.get(path)
@@ -72,7 +72,7 @@ def test_officers_are_refused(console: Console, world: Any) -> None:
 
 
 def test_csv_numbers_within_scope_and_filters(console: Console, world: Any) -> None:
-    sup = sign_in_http(console, "sup")
+    sup = console.signed_in("sup")
     got = rows(sup)
     today = datetime.now(ICT).strftime("%Y-%m-%d")
     assert got[("queue", "overdue")][0] == "2"
@@ -89,7 +89,7 @@ def test_csv_numbers_within_scope_and_filters(console: Console, world: Any) -> N
     assert one[("decisions_day", today)] == ["0", "0", "0"]
     assert rows(sup, date_from="2026-11-01")[("queue", "overdue")][0] == "0"
     # Commerce sees only its shop
-    trade = rows(sign_in_http(console, "trade"))
+    trade = rows(console.signed_in("trade"))
     assert trade[("overdue_service", "business_registration")][0] == "1"
     assert ("overdue_service", "birth_certificate_copy") not in trade
     assert {who.split("#")[0] for who, _s, _o in audit(console, "console_dashboard")} >= {
@@ -99,7 +99,7 @@ def test_csv_numbers_within_scope_and_filters(console: Console, world: Any) -> N
 
 
 def test_page_draws_the_same_numbers_as_svg(console: Console, world: Any) -> None:
-    sup = sign_in_http(console, "sup")
+    sup = console.signed_in("sup")
     sup.cookies.set("sala_lang", "en", path="/console")
     html = sup.get("/console/dashboards", params={"area": "12"}).text
     assert html.count("<svg") == 4
@@ -108,16 +108,16 @@ def test_page_draws_the_same_numbers_as_svg(console: Console, world: Any) -> Non
     assert ">Overdue</text>" in per_queue and ">2</text>" in per_queue
     assert 'href="/console/dashboards.csv?province=12"' in html
     # an admin sees every ministry's numbers
-    adm = rows(sign_in_http(console, "adm"))
+    adm = rows(console.signed_in("adm"))
     assert adm[("overdue_service", "business_registration")][0] == "1"
 
 
 @pytest.mark.slow
 def test_dashboards_in_the_browser(browser: Any, console: Console, world: Any, shots: Path) -> None:
-    from tests.console.test_console_browser import new_page, shoot, sign_in
+    from tests.console.test_console_browser import new_page, shoot
 
     page = new_page(browser, "km")
-    sign_in(page, console, "sup")  # one sign-in: each needs a fresh 30 s TOTP step
+    console.open_signed_in(page, "sup")  # the session of the HTTP tests above, in the browser
     page.click("nav a[href='/console/dashboards']")
     page.wait_for_url("**/console/dashboards")
     for lang in ("km", "en"):

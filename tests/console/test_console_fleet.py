@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from sync import protocol as p
-from tests.console.conftest import Console, sign_in_http
+from tests.console.conftest import Console
 from tests.console.seed import audit, csrf_of, db, submit
 from tests.sync.conftest import Kiosk
 
@@ -51,7 +51,7 @@ def world(console: Console) -> Iterator[dict[str, Any]]:
 
 
 def test_only_admins_see_the_fleet(console: Console, world: Any) -> None:
-    sup = sign_in_http(console, "sup")
+    sup = console.signed_in("sup")
     assert sup.get("/console/fleet").status_code == 403
     r = sup.post("/console/fleet/codes", data={"csrf": csrf_of(sup), "commune": "120101"})
     assert r.status_code == 403
@@ -60,7 +60,7 @@ def test_only_admins_see_the_fleet(console: Console, world: Any) -> None:
 
 
 def test_every_kiosk_with_its_report_and_the_silent_ones(console: Console, world: Any) -> None:
-    root = sign_in_http(console, "root")
+    root = console.signed_in("root")
     root.cookies.set("sala_lang", "en", path="/console")
     page = root.get("/console/fleet").text
     table = page.split('<table class="list fleet">')[1]
@@ -77,7 +77,7 @@ def test_every_kiosk_with_its_report_and_the_silent_ones(console: Console, world
 
 
 def test_enrolment_code_with_qr_enrols_a_kiosk(console: Console, world: Any) -> None:
-    root = sign_in_http(console, "root")
+    root = console.signed_in("root")
     root.cookies.set("sala_lang", "en", path="/console")
     csrf = csrf_of(root)
     r = root.post("/console/fleet/codes", data={"csrf": csrf, "commune": "12010"})
@@ -106,7 +106,7 @@ def test_enrolment_code_with_qr_enrols_a_kiosk(console: Console, world: Any) -> 
 
 def test_revoke_a_kiosk_from_the_page(console: Console, world: Any) -> None:
     quiet = world["quiet"]
-    root = sign_in_http(console, "root")
+    root = console.signed_in("root")
     root.cookies.set("sala_lang", "en", path="/console")
     r = root.post(f"/console/fleet/{quiet.device_id}/revoke", data={})
     assert r.status_code == 403  # no CSRF token: nothing changes
@@ -127,10 +127,10 @@ def test_revoke_a_kiosk_from_the_page(console: Console, world: Any) -> None:
 
 @pytest.mark.slow
 def test_fleet_in_the_browser(browser: Any, console: Console, world: Any, shots: Path) -> None:
-    from tests.console.test_console_browser import new_page, shoot, sign_in
+    from tests.console.test_console_browser import new_page, shoot
 
     page = new_page(browser, "km")
-    sign_in(page, console, "root")
+    console.open_signed_in(page, "root")
     page.click("nav a[href='/console/fleet']")
     page.wait_for_url("**/console/fleet")
     for lang in ("km", "en"):

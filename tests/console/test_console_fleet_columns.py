@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import event
 
 from sync import protocol as p
-from tests.console.conftest import Console, sign_in_http
+from tests.console.conftest import Console
 from tests.console.seed import csrf_of
 from tests.sync.conftest import Kiosk
 from tests.sync.test_server_audit_upload import chain
@@ -73,7 +73,7 @@ def world(console: Console) -> Iterator[dict[str, Any]]:
 
 
 def test_last_sync_skew_and_audit_chain_columns(console: Console, world: Any) -> None:
-    root = sign_in_http(console, "fc_root")
+    root = console.signed_in("fc_root")
     root.cookies.set("sala_lang", "en", path="/console")
     page = root.get("/console/fleet").text
     for header in ("Last successful sync", "Clock skew", "Audit chain"):
@@ -121,7 +121,7 @@ def test_the_page_queries_do_not_grow_with_the_fleet(console: Console, world: An
 
 
 def test_enrolment_code_refusals_in_each_language(console: Console, world: Any) -> None:
-    root = sign_in_http(console, "fc_root")
+    root = console.signed_in("fc_root")
     csrf = csrf_of(root)
     for lang, commune_text, hours_text in (
         ("km", "លេខ\u200bកូដ\u200bឃុំ\u200bត្រូវ\u200bមាន ៦ ខ្ទង់", "ពី ១ ដល់ 336"),
@@ -153,10 +153,10 @@ def test_fleet_columns_pass_axe(
     browser: Any, console: Console, world: Any, shots: Path, lang: str
 ) -> None:
     from tests.console.test_console_axe import serious
-    from tests.console.test_console_browser import new_page, shoot, sign_in
+    from tests.console.test_console_browser import new_page, shoot
 
     page = new_page(browser, lang)
-    sign_in(page, console, "fc_root", lang)
+    console.open_signed_in(page, "fc_root", lang)
     page.goto(f"{console.url}/console/fleet")
     assert page.locator("td.audit .flag.bad").count() == 1
     assert page.evaluate("document.documentElement.scrollWidth") <= 1366

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from PIL import Image, ImageEnhance
 
-from tests.console.conftest import CATALOG, Console, sign_in_http
+from tests.console.conftest import CATALOG, Console
 from tests.console.seed import audit, csrf_of, db, listed, submit
 from tests.sync.conftest import ROOT, Kiosk, ServerProcess
 from tests.sync.conftest import pg_cluster as pg_cluster
@@ -93,7 +93,7 @@ def world(console: Console) -> Iterator[dict[str, Any]]:
 
 
 def test_near_duplicate_photos_on_different_people(console: Console, world: Any) -> None:
-    ann = english(sign_in_http(console, "ann"))
+    ann = english(console.signed_in("ann"))
     hash_all(console, ann)
     found = listed(ann.get("/console/queue", params={"flag": "similar_photo"}).text)
     assert found == {world[k] for k in ("near_a", "near_b", "near_c", "near_d")}
@@ -106,7 +106,7 @@ def test_near_duplicate_photos_on_different_people(console: Console, world: Any)
 
 
 def test_kiosks_that_override_too_often(console: Console, world: Any) -> None:
-    ann = english(sign_in_http(console, "ann"))
+    ann = english(console.signed_in("ann"))
     set_setting(console, "console.override_share", {"days": 30, "share": 0.5, "min": 3})
     set_setting(console, "console.override_stats_at", None)  # recount now, not in 10 minutes
     found = listed(ann.get("/console/queue", params={"flag": "kiosk_overrides"}).text)
@@ -144,7 +144,7 @@ def test_second_review_of_a_random_audit_sample(console: Console, world: Any) ->
     set_setting(
         console, "console.audit_share", {"share": 0, "communes": {"120102": 1, "120103": 0.5}}
     )
-    ann, sam = english(sign_in_http(console, "ann")), english(sign_in_http(console, "sam"))
+    ann, sam = english(console.signed_in("ann")), english(console.signed_in("sam"))
     none_k = Kiosk(console.server).enrol(commune="120101")
     all_k = Kiosk(console.server).enrol(commune="120102")
     half_k = Kiosk(console.server).enrol(commune="120103")
@@ -209,7 +209,7 @@ def test_second_review_of_a_random_audit_sample(console: Console, world: Any) ->
 
 
 def test_km_words_on_the_second_review_page(console: Console, world: Any) -> None:
-    sam = sign_in_http(console, "sam")
+    sam = console.signed_in("sam")
     html = sam.get("/console/second-review").text
     assert "ការ\u200bពិនិត្យ\u200bឡើងវិញ\u200bលើក\u200bទី\u200bពីរ" in html
     assert 'href="/console/second-review"' in html  # in the supervisor's menu
@@ -221,13 +221,13 @@ def test_screens(browser: Any, console: Console, world: Any, shots: Path) -> Non
     """Screenshots in km and en, and axe-core on the second review page (with reviews waiting
     and done) and on a queue filtered by the new flag."""
     from tests.console.test_console_axe import serious
-    from tests.console.test_console_browser import new_page, sign_in
+    from tests.console.test_console_browser import new_page
     from tests.console.test_console_flags import sizes
 
     problems: list[str] = []
     for lang in ("km", "en"):
         page = new_page(browser, lang)
-        sign_in(page, console, "sam", lang=lang)
+        console.open_signed_in(page, "sam", lang)
         page.goto(f"{console.url}/console/queue?flag=similar_photo")
         assert page.locator("table.list .flag.f-similar_photo").count() == 4
         problems += serious(page, f"queue-similar-photo-{lang}")
@@ -269,7 +269,7 @@ def test_similar_photos_override_share_and_sample_on_postgres(
         a = submit(kiosk, name="PG ONE", photo=jpeg(face))[0]
         b = submit(kiosk, name="PG TWO", photo=jpeg(face, 30), override="too_dark")[0]
         kiosk.close()
-        pga, pgs = english(sign_in_http(console, "pga")), english(sign_in_http(console, "pgs"))
+        pga, pgs = english(console.signed_in("pga")), english(console.signed_in("pgs"))
         for _ in range(60):
             pga.get("/console/queue")
             with engine.connect() as conn:

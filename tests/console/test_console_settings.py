@@ -30,7 +30,7 @@ def world(console: Console) -> Iterator[dict[str, Any]]:
     for name, role, ministry in (
         ("set_admin", "admin", "*"),
         ("set_sup", "supervisor", "interior"),
-        ("set_browser", "admin", "interior"),
+        ("set_browser", "admin", "*"),
     ):
         console.add_account(name, role=role, ministry=ministry)
     kiosk = Kiosk(console.server, label="Tuol Sangke hall").enrol()

@@ -49,3 +49,23 @@ def test_a_crash_by_signal_is_a_failure(tmp_path: Path) -> None:
 def test_cage_failing_before_the_kiosk_is_a_failure(tmp_path: Path) -> None:
     assert _run(tmp_path, "exit 0\n", cage_body="exit 0\n") == 1  # no client ran: not clean
     assert _run(tmp_path, "exit 0\n", cage_body="exit 7\n") == 7
+
+
+def test_a_start_clears_a_leave_marker_left_by_an_earlier_session(tmp_path: Path) -> None:
+    """A leave whose kiosk then crashed leaves its marker in the preserved runtime dir; the
+    next session's clean stop must not find it (sala-kiosk-left.service would give tty1 a
+    login prompt). The stand-in sala reports whether the marker was there when it started."""
+    marker = tmp_path / "left-by-technician"  # kiosk.staff.leave.LEFT_MARKER
+    marker.write_text('{"by": "tech"}')
+    seen = tmp_path / "seen"
+    body = f'[ -e "{marker}" ] && echo yes > "{seen}" || echo no > "{seen}"\nexit 0\n'
+    assert _run(tmp_path, body) == 0
+    assert seen.read_text().strip() == "no" and not marker.exists()
+
+
+def test_a_leave_during_the_session_keeps_its_marker(tmp_path: Path) -> None:
+    """The session clears only what an earlier one left: this session's leave stays for
+    sala-kiosk-left.service."""
+    marker = tmp_path / "left-by-technician"
+    assert _run(tmp_path, f'echo "{{}}" > "{marker}"\nexit 64\n') == 64
+    assert marker.exists()

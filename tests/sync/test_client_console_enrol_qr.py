@@ -85,10 +85,17 @@ def test_the_qr_pins_the_ca_of_the_servers_own_chain(
     page = client.get("/console/fleet").text
     assert f'<span class="mono ca-pin">{fingerprint}</span>' in page
     assert "taken from this server&#39;s TLS certificate chain" in page
-    assert 'id="ca_sha256"' not in page  # known: not asked
+    assert 'id="ca_sha256"' in page and "Leave empty to use the value above" in page
+    # a typed value wins (the chain can be the wrong pin), with a warning that it differs
     form = {"csrf": form_csrf(page), "commune": "120101", "ca_sha256": "ab" * 32}
-    r = client.post("/console/fleet/codes", data=form)  # a typed value cannot override it
+    r = client.post("/console/fleet/codes", data=form)
     assert r.status_code == 200, r.text[-800:]
+    assert p.parse_enrolment_qr(qr_of(r.text))["ca_sha256"] == "ab" * 32
+    assert "differs from this server&#39;s own certificate chain" in r.text
+    assert fingerprint in r.text.split('role="alert">')[1].split("</p>")[0]
+    form["ca_sha256"] = ""  # left empty: the server's own chain
+    r = client.post("/console/fleet/codes", data=form)
+    assert r.status_code == 200 and "differs from" not in r.text
     setup = p.parse_enrolment_qr(qr_of(r.text))
     assert setup["ca_sha256"] == fingerprint and setup["server_url"] == server.url
     # the kiosk's setup pins the CA by that fingerprint and enrols with it

@@ -24,6 +24,16 @@ def _token(server: ServerProcess, *args: str) -> tuple[str, str]:
     return out.stdout.strip(), token_id
 
 
+def _made(server: ServerProcess, role: str, jurisdiction: str) -> tuple[str, str]:
+    """(token, id) as `officer-token` makes them, by the function it calls, here: set-up for
+    what the server does with a token (a CLI call is ~2 s of CPU; `_token` tests the command)."""
+    from sync.server.officers import make_token
+
+    with server.engine() as engine:
+        token_id, token = make_token(engine, "officer", role, jurisdiction, 90.0)
+    return token, token_id
+
+
 def _post(server: ServerProcess, path: str, token: str, body: dict) -> httpx.Response:
     return httpx.post(
         f"{server.url}{path}", json=body, headers={"Authorization": f"Bearer {token}"}
@@ -50,7 +60,7 @@ def test_a_token_acts_only_in_its_jurisdiction_and_role(server: ServerProcess) -
     mine, theirs = str(uuid.uuid4()), str(uuid.uuid4())
     assert here.commit(mine, registration_doc(here)).status_code == 201
     assert there.commit(theirs, registration_doc(there)).status_code == 201
-    province, province_id = _token(server, "--role", "decide", "--jurisdiction", "12")
+    province, province_id = _made(server, "decide", "12")
 
     refused = _status(server, theirs, province)
     assert refused.status_code == 403, refused.text
@@ -62,7 +72,7 @@ def test_a_token_acts_only_in_its_jurisdiction_and_role(server: ServerProcess) -
     catalog = valid_catalog(f"v-{uuid.uuid4().hex[:8]}", [("officer_test_service", "1")])
     no_publish = _post(server, "/v1/catalog", province, catalog)
     assert no_publish.status_code == 403 and no_publish.json()["error"] == "forbidden_role"
-    publisher, _ = _token(server, "--role", "publish", "--jurisdiction", "all")
+    publisher, _ = _made(server, "publish", "all")
     no_decide = _status(server, mine, publisher, "approved")
     assert no_decide.status_code == 403 and no_decide.json()["error"] == "forbidden_role"
     assert _post(server, "/v1/catalog", publisher, catalog).status_code == 201
@@ -81,7 +91,7 @@ def test_a_catalog_a_kiosk_would_refuse_is_refused_with_every_problem(
     nothing reaches the feed or the published versions."""
     kiosk = Kiosk(server).enrol()
     start = kiosk.request("GET", "/v1/changes").json()["next"]
-    publisher, publisher_id = _token(server, "--role", "publish", "--jurisdiction", "all")
+    publisher, publisher_id = _made(server, "publish", "all")
     bad = valid_catalog(f"v-{uuid.uuid4().hex[:8]}", [("a_service", "1"), ("b_service", "1")])
     bad["services"][0]["fields"][0]["type"] = 7
     bad["services"][1]["name"] = "only English"
@@ -113,7 +123,7 @@ def test_publishing_needs_a_national_token(server: ServerProcess) -> None:
     assert out.returncode == 2 and "all" in out.stderr and not out.stdout.strip()
     bad = server.cli("officer-token", "--role", "decide", "--jurisdiction", "12x", check=False)
     assert bad.returncode == 2 and "12x" in bad.stderr
-    regional, _ = _token(server, "--role", "admin", "--jurisdiction", "1201")
+    regional, _ = _made(server, "admin", "1201")
     r = _post(server, "/v1/gazetteer", regional, {"version": f"g-{uuid.uuid4().hex[:6]}"})
     assert r.status_code == 403 and r.json()["error"] == "outside_jurisdiction"
 
@@ -129,7 +139,7 @@ def test_tokens_expire_and_can_be_revoked(server: ServerProcess) -> None:
     r = _status(server, reg_id, short)
     assert r.status_code == 401 and r.json()["error"] == "token_expired"
 
-    token, token_id = _token(server, "--role", "decide", "--jurisdiction", "120101")
+    token, token_id = _made(server, "decide", "120101")
     listed = server.cli("officer-list").stdout
     assert f"{token_id}\tofficer\tdecide\t120101\tactive" in listed
     assert f"{short_id}\tofficer\tdecide\t*\texpired" in listed
@@ -139,7 +149,7 @@ def test_tokens_expire_and_can_be_revoked(server: ServerProcess) -> None:
     assert r.status_code == 401 and r.json()["error"] == "token_revoked"
     again = server.cli("officer-revoke", token_id, check=False)
     assert again.returncode == 1
-    other, other_id = _token(server, "--role", "decide", "--jurisdiction", "all")
+    other, other_id = _made(server, "decide", "all")
     assert server.cli("officer-revoke", other).returncode == 0  # by the token itself
     assert f"{other_id}\tofficer\tdecide\t*\trevoked" in server.cli("officer-list").stdout
     unknown = _status(server, reg_id, "sala_off_" + "x" * 43)

@@ -21,7 +21,7 @@ from sqlalchemy import Engine, select
 
 from sync import protocol as p
 from sync.server import db
-from sync.server.console import application, bulk, flags, queue
+from sync.server.console import application, bulk, flags, queue, timing_numbers
 from sync.server.console.accounts import Account
 from sync.server.tables import queue_counts, queue_totals
 from sync.server.tables.console_more import console_keys
@@ -174,6 +174,32 @@ def _page_counts(engine: Engine, account: Account, **filters: str) -> tuple[dict
     return fast, full.counts
 
 
+def _overdue_exact(engine: Engine, account: Account) -> None:
+    """Overdue per service (dashboards) and per service, ministry and province (processing
+    times), which a whole-country account reads from the district rows (queue_sums.
+    overdue_days), equal a count of the open applications past their promised date."""
+    regs, facts = db.registrations, db.console_facts
+    with db.reading(engine) as conn:
+        now = db.now()
+        rows = conn.execute(
+            select(regs.c.service_id, facts.c.ministry, regs.c.commune_code)
+            .join(facts, facts.c.registration_id == regs.c.id)
+            .where(facts.c.status.in_(queue.OPEN), facts.c.due_at < now)
+        ).all()
+        by_service = queue.overdue_by(conn, account, queue.Filters(), now, "service_id")
+        per = {
+            g: timing_numbers._overdue(conn, account, queue.Filters(), g)
+            for g in ("service", "ministry", "province")
+        }
+    assert rows, "no application is overdue: nothing was compared"
+    want: dict[str, dict[str, int]] = {"service": {}, "ministry": {}, "province": {}}
+    for service, ministry, commune in rows:
+        for g, key in (("service", service), ("ministry", ministry), ("province", commune[:2])):
+            want[g][key] = want[g].get(key, 0) + 1
+    assert dict(by_service or []) == want["service"]
+    assert per == want
+
+
 def test_counts_equal_a_recount_after_every_kind_of_move(server: ServerProcess) -> None:
     engine = _engine(server)
     kiosk = Kiosk(server).enrol()
@@ -221,6 +247,7 @@ def test_counts_equal_a_recount_after_every_kind_of_move(server: ServerProcess) 
 
         _exact(engine)
         assert _stale_facts(engine) == []
+        _overdue_exact(engine, boss)
         fast, full = _page_counts(engine, officer)
         assert fast == full and fast["mine"] == 2 and fast["ready"] == 1  # early[1], late[1]
         assert fast["supplement"] == 1  # early[1]: its papers came, the officer did not act yet

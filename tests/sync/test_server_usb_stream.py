@@ -23,9 +23,8 @@ import pytest
 
 from sync.protocol import usb as fmt
 from sync.protocol.usb_reader import BundleReader
-from sync.server.app import open_context
 from sync.server.config import resolve
-from sync.server.context import Context
+from sync.server.context import Context, open_context
 from sync.server.releases import RELEASES_DIR
 from tests.sync.conftest import Kiosk, ServerProcess, registration_doc
 from tests.sync.test_server_usb_import import run_import, usb_public_key

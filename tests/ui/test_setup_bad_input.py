@@ -20,7 +20,6 @@ from tests.ui.test_setup_journey import (  # noqa: F401  (fixtures)
     Driver,
     make_setup_kiosk,
     server,
-    server_cli,
     stop_badge_polling,
 )
 from ui.widgets.text import tr
@@ -51,23 +50,13 @@ def test_bad_codes_and_servers_are_explained_and_the_roster_is_used(
     qtbot: Any,
     tmp_path: Path,
 ) -> None:
+    # the roster and the code as `staff add` and `enrolment-code` make them, by the functions
+    # they call, here (set-up: test_setup_journey and test_server_cli run the commands)
     for name_en, role in (("Chan Sreymom", "supervisor"), ("Ly Vuthy", "technician")):
-        line = server_cli(
-            server,
-            "staff",
-            "add",
-            "--commune",
-            "120101",
-            "--role",
-            role,
-            "--name-km",
-            "ចាន់",
-            "--name-en",
-            name_en,
-        )
+        _staff_id, first_code = server.add_staff("120101", "ចាន់", name_en, role)
         if role == "technician":
-            tech_code = line.split()[1]
-    code = server_cli(server, "enrolment-code", "--commune", "120101").strip()
+            tech_code = first_code
+    code = server.enrolment_code("120101")
     kiosk = make_setup_kiosk()
     d = Driver(kiosk, qtbot)
     d.tap("setup_choose_km")

@@ -109,10 +109,20 @@ def kit(kiosk_side: KioskSide, qtbot: Any, tmp_path: Path) -> Iterator[Kit]:
     k.close()
 
 
+_KEY_FILES: dict[Path, bytes] = {}  # server data dir -> the key file its `usb-key` wrote
+
+
 def stick(kit: Kit, server: ServerProcess, name: str = "STICK") -> Path:  # noqa: F811
+    """A stick with the ministry's key file, as a technician has: `usb-key` writes it on the
+    server's first stick, later sticks get a copy of that file (a CLI call is ~2 s of CPU)."""
     path = kit.media / name
     path.mkdir(exist_ok=True)
-    server.cli("usb-key", "--out", str(path))  # the ministry's key file, as a technician has
+    written = _KEY_FILES.get(server.data_dir)
+    if written is None:
+        server.cli("usb-key", "--out", str(path))
+        _KEY_FILES[server.data_dir] = (path / fmt.KEY_FILE).read_bytes()
+    else:
+        (path / fmt.KEY_FILE).write_bytes(written)
     return path
 
 

@@ -19,6 +19,7 @@ from kiosk.setup import SetupError, read_ticket
 from ui.setup.base import SetupStep, text_box
 from ui.setup.qr import SetupQrScanner
 from ui.widgets.basic import BigButton, wrap_label
+from ui.widgets.flow import ButtonGrid
 from ui.widgets.text import digits
 
 if TYPE_CHECKING:
@@ -45,16 +46,16 @@ class ConnectionStep(SetupStep):
         self.code = text_box("en", name="setupCode")
         for w in (self.url_label, self.url, self.code_label, self.code):
             typed.addWidget(w)
-        buttons = QHBoxLayout()
+        buttons = ButtonGrid(columns=2)  # side by side, or one under the other if narrow
         self.connect_button = BigButton(kind="primary")
         self.connect_button.setObjectName("setupConnect")
         self.connect_button.clicked.connect(self._on_connect)
         self.offline = BigButton(kind="secondary")
         self.offline.setObjectName("setupOffline")
         self.offline.clicked.connect(self._on_offline)
-        buttons.addWidget(self.connect_button)
-        buttons.addWidget(self.offline, 1)
-        typed.addLayout(buttons)
+        buttons.add(self.connect_button)
+        buttons.add(self.offline)
+        typed.addWidget(buttons)
         row.addLayout(typed, 1)
         self.content.addLayout(row)
         self.status = wrap_label(role="notice")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from ui.screens.base import clear_layout
@@ -36,6 +37,12 @@ class ResultList(QWidget):
             row.setProperty("state", r.status)
             row.setObjectName(f"setupResult_{r.id}")
             self.rows.addWidget(row)
+
+    def minimumSizeHint(self) -> QSize:
+        """One line a row at least; the real height comes from heightForWidth. (The default,
+        every row wrapped at its narrowest, made the technician's page hundreds of pixels
+        taller than its content, blank at the bottom.)"""
+        return QSize(super().minimumSizeHint().width(), self.heightForWidth(100_000))
 
     def counts(self) -> dict[str, int]:
         out = dict.fromkeys(MARKS, 0)

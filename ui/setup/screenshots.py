@@ -1,6 +1,7 @@
 """Setup's scenes for `sala screenshots` (ui/screenshots.py `MORE_SCENES`): every setup step
-and the technician screen, with a refusal where one is typical, on the screenshot kiosk
-(demo camera, throw-away store). Nothing is saved: no enrolment, no supervisor, no config."""
+and the technician screen (also as a signed-in technician sees it: leave, its confirmation, a
+USB answer), with a refusal where one is typical, on the screenshot kiosk (demo camera,
+throw-away store). Nothing is saved: no enrolment, no supervisor, no config."""
 
 from __future__ import annotations
 
@@ -72,6 +73,7 @@ def scenes(kiosk: Any, locale: str) -> Iterator[str]:
     wait_for(lambda: bool(tech.results.results), what="technician self-test")
     settle(kiosk)
     yield "setup_09_technician"
+    yield from _technician_scenes(kiosk, j, tech)
     _updates_demo(j.draft.data_dir)
     j.go("setup_updates")
     updates = kiosk.nav.screens["setup_updates"]
@@ -87,6 +89,44 @@ def scenes(kiosk: Any, locale: str) -> Iterator[str]:
     j.set_locale("km")
     kiosk.nav.go(kiosk.nav.home)
     settle(kiosk)
+
+
+def _technician_scenes(kiosk: Any, j: Any, tech: Any) -> Iterator[str]:
+    """The technician screen as a signed-in technician sees it: "Leave the kiosk", its
+    confirmation, and a USB button's answer (no stick). The session is made here, not signed
+    in (nothing written); the leave itself is never confirmed."""
+    from datetime import UTC, datetime
+
+    from kiosk.staff.model import Role
+    from kiosk.staff.session import StaffSession
+    from kiosk.text import Text
+    from ui.screenshots import settle, wait_for
+
+    name = Text("លី វុទ្ធី", "Ly Vuthy")
+    staff_id = "0190f0c2-0000-7000-8000-00000000c003"
+    j.session = StaffSession.start(staff_id, name, Role.TECHNICIAN, datetime.now(UTC))
+    tech.leave.refresh(tech.lang)
+    settle(kiosk)
+    tech.scroll_area.verticalScrollBar().setValue(tech.scroll_area.verticalScrollBar().maximum())
+    settle(kiosk)
+    yield "setup_09b_technician_leave"
+    tech.leave._ask(True)
+    settle(kiosk)
+    tech.scroll_area.verticalScrollBar().setValue(tech.scroll_area.verticalScrollBar().maximum())
+    settle(kiosk)
+    yield "setup_09c_technician_leave_confirm"
+    tech.leave._ask(False)
+    j.session = None
+    tech.leave.refresh(tech.lang)
+    tech.usb.stick_roots = (j.draft.data_dir / "no-media",)  # no stick: said, nothing written
+    tech.usb.start("export")
+    wait_for(lambda: not tech.usb.busy, what="usb export")
+    tech.scroll_area.verticalScrollBar().setValue(0)
+    settle(kiosk)
+    yield "setup_09d_technician_usb_no_stick"
+    tech.usb.stick_roots = None
+    tech.usb._outcome = None  # the next language's scenes start without it
+    tech.usb.status.hide()
 
 
 def _updates_demo(data_dir: Any) -> None:

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtWidgets import QGridLayout
-
 from ui.screens.base import Screen
 from ui.setup.journey import EDITABLE
 from ui.setup.leave import LeavePanel
 from ui.setup.results import ResultList
 from ui.usb.panel import UsbPanel
 from ui.widgets.basic import BigButton, wrap_label
+from ui.widgets.flow import ButtonGrid
 from ui.widgets.text import tr
 
 if TYPE_CHECKING:
@@ -30,16 +29,15 @@ class TechnicianScreen(Screen):
         super().__init__(ctx, nav)
         self.heading = wrap_label(role="heading")
         self.body.addWidget(self.heading)
-        grid = QGridLayout()
-        grid.setSpacing(12)
+        grid = ButtonGrid(columns=3)  # as many a row as their texts fit (1080 px portrait)
         self.edit: dict[str, BigButton] = {}
-        for i, step in enumerate(EDITABLE):
+        for step in EDITABLE:
             button = BigButton(kind="secondary")
             button.setObjectName(f"setupEdit_{step}")
             button.clicked.connect(lambda _=False, s=step: self.nav.go(f"setup_{s}"))
-            grid.addWidget(button, i // 3, i % 3)
+            grid.add(button)
             self.edit[step] = button
-        self.body.addLayout(grid)
+        self.body.addWidget(grid)
         self.test_button = BigButton(kind="secondary")
         self.test_button.setObjectName("setupRunSelfTest")
         self.test_button.clicked.connect(self._run)
@@ -47,7 +45,7 @@ class TechnicianScreen(Screen):
         self.updates_button = BigButton(kind="secondary")  # ui/setup/updates.py
         self.updates_button.setObjectName("setupUpdates")
         self.updates_button.clicked.connect(lambda: self.nav.go("setup_updates"))
-        grid.addWidget(self.updates_button, *divmod(len(EDITABLE), 3))  # after the settings
+        grid.add(self.updates_button)  # after the settings
         # Export, diagnostics and the ministry's answer on a USB stick (one owner: ui/usb).
         self.usb = UsbPanel(ctx)
         self.usb.data_dir = nav.draft.data_dir

@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from kiosk.i18n import error_text
 from ui.widgets.basic import BigButton, wrap_label
+from ui.widgets.flow import ButtonGrid
 from ui.widgets.text import tr
 
 if TYPE_CHECKING:
@@ -72,16 +73,15 @@ class UsbPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(12)
-        row = QHBoxLayout()
-        row.setSpacing(12)
+        row = ButtonGrid(columns=len(self.action_names))  # a row, or fewer a row if narrow
         self.buttons: dict[str, BigButton] = {}
         for action in self.action_names:
             button = BigButton(kind="secondary")
             button.setObjectName(_OBJECT[action])
             button.clicked.connect(lambda _=False, a=action: self.start(a))
-            row.addWidget(button)
+            row.add(button)
             self.buttons[action] = button
-        layout.addLayout(row)
+        layout.addWidget(row)
         self.status = wrap_label(role="notice")
         self.status.setObjectName("usbStatus")
         self.status.hide()

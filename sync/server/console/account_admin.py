@@ -4,10 +4,13 @@ sessions; an officer's own password change and the re-enrolment of a reset authe
 Used by the console's officer pages (officer_admin.py) and `sala server officer disable|enable|
 reset-password|reset-totp|end-sessions` (cli_officer.py), so both act and audit the same way.
 An admin acts on the accounts of their own ministry (`Account.owns`: an all-ministries admin on
-every account); the CLI (`actor=None`) on any, for the first admin locked out. Nobody acts on
-their own account here, and the last enabled admin is never disabled. A reset TOTP is "pending"
-(`totp_last_step == PENDING_STEP`, no new column): the old authenticator stops working at once
-and the officer enrols the new secret at /console/enrol, after their password.
+every account) whose jurisdiction lies within their own (`within`), and only an all-ministries
+admin acts on another admin (no peer takes over a peer); the CLI (`actor=None`, the machine's
+operator) on any, for the first admin locked out. Nobody acts on their own account here, and
+the last enabled admin is never disabled. A reset password must be changed by its owner before
+anything else (`console_officers.password_reset_at`). A reset TOTP is "pending"
+(`totp_last_step == PENDING_STEP`): the old authenticator stops working at once and the officer
+enrols the new secret at /console/enrol, after their password.
 """
 
 from __future__ import annotations
@@ -22,14 +25,17 @@ from sqlalchemy import Connection, Engine, delete, func, select
 from sync.server import db, officers
 from sync.server.console.accounts import (
     ABSOLUTE_S,
+    ALL,
     IDLE_S,
     PASSWORD_MIN,
+    PENDING_STEP,
     Account,
     Session,
     SignInError,
     _account,
     _dummy,
     _hasher,
+    _locked,
     _sha,
     _totp_step,
     _verify,
@@ -37,7 +43,7 @@ from sync.server.console.accounts import (
     refuse,
 )
 
-PENDING_STEP = -1
+OWN_PASSWORD = "console_own_password"  # the audit's action for an officer's own change
 _TEMP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud or copied
 
 
@@ -58,6 +64,20 @@ class Managed:
     disabled: bool
     totp: str  # on | pending | off
     sessions: int  # live sessions now
+    peer: bool = False  # an admin this (single-ministry) admin sees but may not act on
+
+
+def within(actor: Account, codes: tuple[str, ...]) -> bool:
+    """Every code lies within the actor's jurisdiction ("*", all of it, only within "*"): an
+    admin never gives out, nor manages, more of the country than their own."""
+    return all(actor.covers(c) for c in codes)
+
+
+def _peer_refusal(actor: Account | None, role: str) -> AdminRefusal | None:
+    """Only an all-ministries admin (or the CLI) acts on an admin account."""
+    if actor is not None and role == "admin" and actor.ministry != ALL:
+        return AdminRefusal("oa_admin_needs_all", "only an all-ministries admin manages admins")
+    return None
 
 
 def manageable(engine: Engine, actor: Account | None) -> list[Managed]:
@@ -78,12 +98,16 @@ def manageable(engine: Engine, actor: Account | None) -> list[Managed]:
         ).all()
     out = []
     for r in rows:
-        if actor is not None and not actor.owns(r.ministry):
+        account = _account(r)
+        if actor is not None and not (
+            actor.owns(r.ministry) and within(actor, account.jurisdiction)
+        ):
             continue
         totp = (
             "off" if not r.totp_secret else "pending" if r.totp_last_step == PENDING_STEP else "on"
         )
-        out.append(Managed(_account(r), r.disabled_at is not None, totp, int(r.n or 0)))
+        peer = actor is not None and actor.id != r.id and _peer_refusal(actor, r.role) is not None
+        out.append(Managed(account, r.disabled_at is not None, totp, int(r.n or 0), peer))
     return out
 
 
@@ -101,10 +125,16 @@ def _target(conn: Connection, actor: Account | None, account_id: str, action: st
     row = conn.execute(
         select(db.console_officers).where(db.console_officers.c.id == account_id)
     ).first()
-    if row is None or (actor is not None and not actor.owns(row.ministry)):
+    if row is None or (
+        actor is not None
+        and not (actor.owns(row.ministry) and within(actor, _account(row).jurisdiction))
+    ):
         raise AdminRefusal("oa_not_yours", "no such account within your ministry")
     if actor is not None and actor.id == row.id:
         raise AdminRefusal("oa_self", "you cannot do this to your own account")
+    peer = _peer_refusal(actor, row.role)
+    if peer is not None:
+        raise peer
     return row
 
 
@@ -212,7 +242,8 @@ def reset_password(
     who: str = "cli",
 ) -> str:
     """A new password (made here unless given), returned to be shown once; the account's
-    sessions end and its failed sign-ins are forgotten (a locked-out admin can sign in)."""
+    sessions end, its failed sign-ins are forgotten (a locked-out admin can sign in) and its
+    owner must change it at the next sign-in before anything else."""
     new = password if password is not None else temporary_password()
     if len(new) < PASSWORD_MIN or len(new) > 256:
         raise AdminRefusal("oa_bad_password", f"password: {PASSWORD_MIN} to 256 characters")
@@ -220,7 +251,11 @@ def reset_password(
     o, f = db.console_officers, db.console_signin_failures
 
     def change(conn: Connection, row: Any) -> tuple[str, str]:
-        conn.execute(o.update().where(o.c.id == row.id).values(password_hash=encoded))
+        conn.execute(
+            o.update()
+            .where(o.c.id == row.id)
+            .values(password_hash=encoded, password_reset_at=db.now())
+        )
         conn.execute(delete(f).where(f.c.username == row.username))
         return new, f"sessions ended: {_end_sessions(conn, row.id)}"
 
@@ -322,28 +357,40 @@ def enrol_finish(engine: Engine, username: str, password: str, code: str, source
     return token
 
 
-def change_own_password(engine: Engine, session: Session, current: str, new: str) -> None:
+def change_own_password(
+    engine: Engine, session: Session, current: str, new: str, source: str = "?"
+) -> None:
     """The signed-in officer's own new password (after a temporary one from an admin); the
-    other sessions of the account end. AdminRefusal with an `oa_…` code if refused."""
+    other sessions of the account end. AdminRefusal with an `oa_…` code if refused. A wrong
+    current password counts as a failed sign-in (both lockouts, audited): once a lockout
+    applies this session ends and SignInError (the lock's code) is raised, so an unattended
+    session is no way to guess the password."""
     if len(new) < PASSWORD_MIN or len(new) > 256:
         raise AdminRefusal("oa_bad_password", f"password: {PASSWORD_MIN} to 256 characters")
     o, s = db.console_officers, db.console_sessions
-    with db.reading(engine) as conn:
-        row = conn.execute(select(o).where(o.c.id == session.account.id)).first()
     officer = session.account.as_token_officer()
-    if row is None or not _verify(row.password_hash, current):
+    try:
+        username, source, now, row = attempt(engine, session.account.username, source, OWN_PASSWORD)
+        if row is None or row.id != session.account.id or not _verify(row.password_hash, current):
+            _wrong_current(engine, session, username, source, now)
+    except SignInError as exc:
         with engine.begin() as conn:
-            officers.record(
-                conn,
-                officer,
-                "console_own_password",
-                row.username if row else "?",
-                "refused:oa_wrong_current",
+            conn.execute(
+                s.update()
+                .where(s.c.token_hash == session.token_hash)
+                .where(s.c.ended_at.is_(None))
+                .values(ended_at=db.now())
             )
-        raise AdminRefusal("oa_wrong_current", "the current password is not right")
+            outcome = f"session_ended:{exc.code}"
+            officers.record(conn, officer, OWN_PASSWORD, session.account.username, outcome)
+        raise
+    if new == current:
+        raise AdminRefusal("oa_same_password", "the new password is the current one")
     encoded = _hasher.hash(new)
     with engine.begin() as conn:
-        conn.execute(o.update().where(o.c.id == row.id).values(password_hash=encoded))
+        conn.execute(
+            o.update().where(o.c.id == row.id).values(password_hash=encoded, password_reset_at=None)
+        )
         conn.execute(
             s.update()
             .where(s.c.officer_id == row.id)
@@ -351,4 +398,30 @@ def change_own_password(engine: Engine, session: Session, current: str, new: str
             .where(s.c.ended_at.is_(None))
             .values(ended_at=db.now())
         )
-        officers.record(conn, officer, "console_own_password", row.username, "ok")
+        f = db.console_signin_failures
+        conn.execute(delete(f).where(f.c.username == row.username))
+        officers.record(conn, officer, OWN_PASSWORD, row.username, "ok")
+
+
+def _wrong_current(
+    engine: Engine, session: Session, username: str, source: str, now: float
+) -> None:
+    """Count and audit a wrong current password; SignInError if a lockout now applies, else
+    AdminRefusal("oa_wrong_current")."""
+    with engine.begin() as conn:
+        conn.execute(
+            db.console_signin_failures.insert().values(at=now, username=username, source=source)
+        )
+        officers.record(
+            conn,
+            session.account.as_token_officer(),
+            OWN_PASSWORD,
+            username,
+            "refused:oa_wrong_current",
+            detail=source,
+        )
+    with db.reading(engine) as conn:
+        locked = _locked(conn, username, source, now)
+    if locked is not None:
+        raise locked
+    raise AdminRefusal("oa_wrong_current", "the current password is not right")

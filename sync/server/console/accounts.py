@@ -23,6 +23,7 @@ from sqlalchemy import Column, Connection, Engine, delete, func, select
 
 from sync.server import db, officers
 from sync.server.officers import Officer as TokenOfficer
+from sync.server.tables import console_accounts as _declares  # noqa: F401  (password_reset_at)
 
 ROLES = ("officer", "supervisor", "admin")
 TOTP_ROLES = ("supervisor", "admin")  # a second factor is required for these
@@ -36,8 +37,12 @@ LOCK_WINDOW_S = 15 * 60.0
 ACCOUNT_MAX_FAILURES = 5  # per username within LOCK_WINDOW_S, then refused until it passes
 SOURCE_MAX_FAILURES = 20  # per source address within LOCK_WINDOW_S
 IDLE_S = 15 * 60.0
+# The idle clock is moved at most this often (issue 13 "Scale": not a row write per page); a
+# session may so end up to TOUCH_S before 15 minutes after its last page, never after.
+TOUCH_S = 30.0
 ABSOLUTE_S = 8 * 3600.0
 ISSUER = "Sala back office"
+PENDING_STEP = -1  # totp_last_step of a reset authenticator not enrolled yet (account_admin.py)
 
 _hasher = PasswordHasher()  # Argon2id, RFC 9106 low-memory profile (t=3, m=64 MiB, p=4)
 # Checked in place of a password hash for an unknown username, so that sign-in costs what a
@@ -94,6 +99,17 @@ class Session:
     account: Account
     csrf: str
     token_hash: str
+    must_change: bool = False  # an admin gave the password: the owner changes it first
+
+
+class AccountError(ValueError):
+    """A refused field of a new account: `code` is an i18n key (`acc_…`, i18n_admin.py) that
+    `values` fill; str() is the English sentence `sala server officer add` prints."""
+
+    def __init__(self, code: str, text: str, **values: object) -> None:
+        super().__init__(text)
+        self.code = code
+        self.values = values
 
 
 class SignInError(Exception):
@@ -136,27 +152,39 @@ def create(
     jurisdiction: str,
     created_by: str,
     totp: bool = True,
+    must_change: bool = False,
 ) -> tuple[Account, str | None]:
-    """A new account; returns it and its TOTP secret (shown once, for the QR). ValueError with
-    a sentence (English: the CLI and the admin form show it) if a field is not acceptable."""
+    """A new account; returns it and its TOTP secret (shown once, for the QR). AccountError
+    (a ValueError) if a field is not acceptable: the form shows its code's text, the CLI str().
+    `must_change`: someone else typed the password (an admin in the console), so its owner
+    chooses their own at the first sign-in, as after a reset."""
     username = username.strip().lower()
     if not (
         3 <= len(username) <= 64
         and all(c.isascii() and (c.isalnum() or c in "._-") for c in username)
     ):
-        raise ValueError("username: 3 to 64 letters, digits, dots, dashes or underscores")
+        raise AccountError(
+            "acc_bad_username", "username: 3 to 64 letters, digits, dots, dashes or underscores"
+        )
     display_name = " ".join(display_name.split())
     if not 1 <= len(display_name) <= 200:
-        raise ValueError("display name: 1 to 200 characters")
+        raise AccountError("acc_bad_display_name", "display name: 1 to 200 characters")
     if role not in ROLES:
-        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+        raise AccountError("acc_bad_role", f"role must be one of {', '.join(ROLES)}")
     if ministry != ALL and ministry not in MINISTRIES:
-        raise ValueError(f"ministry must be one of {', '.join(MINISTRIES)} or {ALL}")
+        raise AccountError(
+            "acc_bad_ministry", f"ministry must be one of {', '.join(MINISTRIES)} or {ALL}"
+        )
     if len(password) < PASSWORD_MIN or len(password) > 256:
-        raise ValueError(f"password: {PASSWORD_MIN} to 256 characters")
-    codes = officers.parse_jurisdiction(jurisdiction)
+        raise AccountError(
+            "acc_bad_password", f"password: {PASSWORD_MIN} to 256 characters", n=PASSWORD_MIN
+        )
+    try:
+        codes = officers.parse_jurisdiction(jurisdiction)
+    except ValueError as exc:
+        raise AccountError("acc_bad_jurisdiction", str(exc), value=jurisdiction[:40]) from None
     if role in TOTP_ROLES and not totp:
-        raise ValueError(f"a {role} needs a second factor (TOTP)")
+        raise AccountError("acc_needs_totp", f"a {role} needs a second factor (TOTP)")
     secret = pyotp.random_base32() if totp else None
     account_id = secrets.token_hex(6)
     with engine.begin() as conn:
@@ -164,7 +192,7 @@ def create(
             select(db.console_officers.c.id).where(db.console_officers.c.username == username)
         ).first()
         if taken:
-            raise ValueError(f"username {username!r} is taken")
+            raise AccountError("acc_taken", f"username {username!r} is taken", name=username)
         conn.execute(
             db.console_officers.insert().values(
                 id=account_id,
@@ -177,6 +205,7 @@ def create(
                 totp_secret=secret,
                 created_at=db.now(),
                 created_by=created_by[:200],
+                password_reset_at=db.now() if must_change else None,
             )
         )
         officers.record(
@@ -275,6 +304,13 @@ def sign_in(engine: Engine, username: str, password: str, code: str, source: str
     step = 0
     if ok and row is not None and row.totp_secret:
         step = _totp_step(row.totp_secret, code, row.totp_last_step)
+        if not step and row.totp_last_step == PENDING_STEP and row.disabled_at is None:
+            # The password is right and the authenticator was reset: old codes are no guess
+            # to count, the owner is sent to enrol the new one (audited, not a failure).
+            with engine.begin() as conn:
+                outcome = "refused:enrol_needed"
+                officers.record(conn, None, "console_signin", username, outcome, who=username)
+            raise SignInError("enrol_needed")
         ok = step > 0
     if ok and row is not None and row.disabled_at is not None:
         ok = False
@@ -331,25 +367,29 @@ def _totp_step(secret: str, code: str, last_step: int | None) -> int:
 
 
 def session_for(engine: Engine, token: str | None) -> Session | None:
-    """The live session behind a cookie, touching its idle clock; None if there is none, it
-    was signed out, or it passed 15 minutes idle or 8 hours in all."""
+    """The live session behind a cookie, touching its idle clock (every `TOUCH_S`); None if
+    there is none, it was signed out, or it passed 15 minutes idle or 8 hours in all."""
     if not token or len(token) > 100:
         return None
     s, o = db.console_sessions, db.console_officers
     now = db.now()
-    with engine.begin() as conn:
+    with db.reading(engine) as conn:  # most pages only read it (`TOUCH_S`)
         row = conn.execute(
             select(s.c.token_hash, s.c.csrf, s.c.created_at, s.c.seen_at, s.c.ended_at, o)
             .join(o, o.c.id == s.c.officer_id)
             .where(s.c.token_hash == _sha(token))
         ).first()
-        if row is None or row.ended_at is not None or row.disabled_at is not None:
-            return None
-        if now - row.seen_at > IDLE_S or now - row.created_at > ABSOLUTE_S:
-            conn.execute(s.update().where(s.c.token_hash == row.token_hash).values(ended_at=now))
-            return None
-        conn.execute(s.update().where(s.c.token_hash == row.token_hash).values(seen_at=now))
-    return Session(_account(row), row.csrf, row.token_hash)
+    if row is None or row.ended_at is not None or row.disabled_at is not None:
+        return None
+    this = s.update().where(s.c.token_hash == row.token_hash)
+    if now - row.seen_at > IDLE_S or now - row.created_at > ABSOLUTE_S:
+        with engine.begin() as conn:
+            conn.execute(this.where(s.c.ended_at.is_(None)).values(ended_at=now))
+        return None
+    if now - row.seen_at >= TOUCH_S:
+        with engine.begin() as conn:  # a sign-out meanwhile keeps its ended_at
+            conn.execute(this.values(seen_at=now))
+    return Session(_account(row), row.csrf, row.token_hash, row.password_reset_at is not None)
 
 
 def sign_out(engine: Engine, session: Session) -> None:

@@ -6,32 +6,90 @@ camera's own EXIF orientation), and this page shows a page fitted to the screen,
 size or at twice it, with links to turn it. Authorisation is the media route's (ministry and
 jurisdiction, a page listed by the commit or one of its supplements); the image request itself
 is what the audit records as `console_media`.
+
+A page is data from a kiosk, not trusted: Pillow opens only the formats kiosks send (JPEG from
+the camera, JPEG or PNG from the clerk), and a page over `photo_hash.PIXELS_MAX` (the server's
+one cap on decoding a stored image) is refused from its header, before any pixel is decoded:
+a 500 KB PNG can declare 13000 × 13000 pixels (2 GB decoded). `rotate=0` serves the stored
+file as it is (browsers apply its EXIF orientation), and the size for the page view comes from
+the header and the EXIF orientation tag, so neither decodes anything. At most `DECODES` pages
+are decoded at once per process, and turned images are kept in `TURNED`, an in-memory LRU
+with a byte cap: in memory, not beside the media on disk, because a turned page is a copy of a
+citizen's document that retention, purge and backups would otherwise have to know about; it
+serves the repeats that matter (zoom links, reloads, turning back) and dies with the process.
 """
 
 from __future__ import annotations
 
 import io
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from sync.server import db
 from sync.server.console import application_extra, scope
 from sync.server.console.application import Refused, _get
+from sync.server.console.photo_hash import PIXELS_MAX
 from sync.server.console.web import Current, RegId, ctx_of, render
 from sync.server.media import is_sha256
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 TURNS = ("0", "90", "180", "270")
 ZOOMS = ("fit", "100", "200")
-TURNABLE = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "PNG"}
+TURNABLE = {"image/jpeg": "JPEG", "image/png": "PNG"}  # as kiosks send pages
+FORMATS = ("JPEG", "PNG")  # the only decoders Pillow may pick, whatever the file claims
+ORIENTATION_TAG = 0x0112
+SWAPPED = (5, 6, 7, 8)  # EXIF orientations that show the image on its side
+DECODES = threading.BoundedSemaphore(2)  # 2 × (≤ 40 MP × 3 B × 2 copies) ≈ 0.5 GB at worst
 MEDIA_HEADERS = {  # as web.media sends a file: it is shown alone, never run
     "Content-Security-Policy": "default-src 'none'; img-src 'self'; sandbox",
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "private, no-store",
 }
+
+
+class TurnedCache:
+    """Turned images by (sha256, turn), least recently used out first, within `max_bytes`."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> bytes | None:
+        with self._lock:
+            data = self._items.get(key)
+            if data is not None:
+                self._items.move_to_end(key)
+            return data
+
+    def put(self, key: tuple[str, str], data: bytes) -> None:
+        if len(data) > self.max_bytes // 4:  # one huge page must not flush all the others
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            self._bytes -= len(old) if old is not None else 0
+            self._items[key] = data
+            self._bytes += len(data)
+            while self._bytes > self.max_bytes:
+                _key, dropped = self._items.popitem(last=False)
+                self._bytes -= len(dropped)
+
+    def held(self) -> list[tuple[str, str]]:
+        with self._lock:
+            return list(self._items)
+
+    @property
+    def size(self) -> int:
+        return self._bytes
+
+
+TURNED = TurnedCache(64 * 1024 * 1024)
 
 
 def _turn(rotate: str) -> str:
@@ -40,46 +98,102 @@ def _turn(rotate: str) -> str:
     return rotate
 
 
-def rotated(path: Path, mime: str, rotate: str, sha256: str) -> Response:
-    """The image at `path` turned `rotate` degrees clockwise; 422 for other angles, a PDF, or a
-    file Pillow cannot read (a decompression bomb included)."""
-    turn = _turn(rotate)
-    if mime not in TURNABLE:
-        raise Refused(422, "cannot_rotate")
-    from PIL import Image, ImageOps
+def _orientation(im: Any) -> int:
+    """The EXIF orientation from the header's EXIF block (never `getexif()`: for a PNG it
+    decodes the whole image first); 1 when there is none."""
+    from PIL import Image
 
-    steps = {
-        "0": None,
-        "90": Image.Transpose.ROTATE_270,  # Pillow's ROTATE_n turn counter-clockwise
+    raw = im.info.get("exif")
+    if not raw:
+        return 1
+    exif = Image.Exif()
+    try:
+        exif.load(raw)
+        value = exif.get(ORIENTATION_TAG, 1)
+    except Exception:  # a damaged EXIF block (struct.error, SyntaxError, ...): as upright
+        return 1
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def _open(path: Path) -> Any:
+    """The image at `path`, header read, pixels not decoded; Refused 422 if it is not a
+    kiosk's format or has more than PIXELS_MAX pixels."""
+    from PIL import Image
+
+    try:
+        im = Image.open(path, formats=FORMATS)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise Refused(422, "page_too_large") from exc  # Pillow's own limit: larger than ours
+    except (OSError, ValueError) as exc:
+        raise Refused(422, "cannot_rotate") from exc
+    if im.width * im.height > PIXELS_MAX:
+        im.close()
+        raise Refused(422, "page_too_large")
+    return im
+
+
+def _turned(path: Path, mime: str, turn: str) -> bytes:
+    from PIL import Image
+
+    upright_by = {
+        2: Image.Transpose.FLIP_LEFT_RIGHT,
+        3: Image.Transpose.ROTATE_180,
+        4: Image.Transpose.FLIP_TOP_BOTTOM,
+        5: Image.Transpose.TRANSPOSE,
+        6: Image.Transpose.ROTATE_270,
+        7: Image.Transpose.TRANSVERSE,
+        8: Image.Transpose.ROTATE_90,
+    }
+    steps = {  # Pillow's ROTATE_n turn counter-clockwise
+        "90": Image.Transpose.ROTATE_270,
         "180": Image.Transpose.ROTATE_180,
         "270": Image.Transpose.ROTATE_90,
     }
     out = io.BytesIO()
-    try:
-        with Image.open(path) as im:
-            upright = ImageOps.exif_transpose(im)
-            step = steps[turn]
-            turned = upright.transpose(step) if step is not None else upright
+    with _open(path) as im:
+        try:
+            fix = upright_by.get(_orientation(im))
+            im.load()
+            image = im.transpose(fix) if fix is not None else im
+            image = image.transpose(steps[turn])
             kind = TURNABLE[mime]
-            if kind == "JPEG" and turned.mode not in ("RGB", "L"):
-                turned = turned.convert("RGB")
-            turned.save(out, kind, **({"quality": 90} if kind == "JPEG" else {}))
-    except (OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise Refused(422, "cannot_rotate") from exc
-    kind_mime = "image/jpeg" if TURNABLE[mime] == "JPEG" else "image/png"
+            if kind == "JPEG" and image.mode not in ("RGB", "L"):
+                image = image.convert("RGB")
+            image.save(out, kind, **({"quality": 90} if kind == "JPEG" else {}))
+        except (OSError, ValueError, SyntaxError) as exc:  # truncated or damaged
+            raise Refused(422, "cannot_rotate") from exc
+    return out.getvalue()
+
+
+def rotated(path: Path, mime: str, rotate: str, sha256: str) -> Response:
+    """The image at `path` turned `rotate` degrees clockwise; 422 for other angles, a PDF, a
+    file Pillow cannot read, or a page over PIXELS_MAX (`page_too_large`). `0`: the stored
+    file as it is."""
+    turn = _turn(rotate)
+    if mime not in TURNABLE:
+        raise Refused(422, "cannot_rotate")
     headers = {**MEDIA_HEADERS, "Content-Disposition": f'inline; filename="{sha256[:12]}"'}
-    return Response(out.getvalue(), media_type=kind_mime, headers=headers)
+    if turn == "0":
+        return FileResponse(path, media_type=mime, headers=headers)
+    key = (sha256, turn)
+    data = TURNED.get(key)
+    if data is None:
+        with DECODES:
+            data = TURNED.get(key)  # another request may have turned it meanwhile
+            if data is None:
+                data = _turned(path, mime, turn)
+                TURNED.put(key, data)
+    kind_mime = "image/jpeg" if TURNABLE[mime] == "JPEG" else "image/png"
+    return Response(data, media_type=kind_mime, headers=headers)
 
 
-def _size(path: Path, turn: str) -> tuple[int, int] | None:
-    """Width and height as shown after the turn (Pillow reads only the header)."""
-    from PIL import Image, ImageOps
-
-    try:
-        with Image.open(path) as im:
-            width, height = ImageOps.exif_transpose(im).size
-    except (OSError, ValueError, Image.DecompressionBombError):
-        return None
+def _size(path: Path, turn: str) -> tuple[int, int]:
+    """Width and height as shown after the EXIF orientation and the turn, from the header
+    (nothing decoded); Refused as `_open` when it cannot be read or is over the cap."""
+    with _open(path) as im:
+        width, height = im.size
+        if _orientation(im) in SWAPPED:
+            width, height = height, width
     return (height, width) if turn in ("90", "270") else (width, height)
 
 
@@ -102,8 +216,15 @@ def page_view(
         page = application_extra.attachment_named(conn, row, sha256) if is_sha256(sha256) else None
     if page is None or not ctx.media.has(sha256):
         raise Refused(404, "not_found")
-    turnable = page.mime in TURNABLE
-    size = _size(ctx.media.media_path(sha256), turn) if turnable else None
+    turnable, too_large = page.mime in TURNABLE, False
+    size: tuple[int, int] | None = None
+    if turnable:
+        try:
+            size = _size(ctx.media.media_path(sha256), turn)
+        except Refused as exc:
+            too_large = exc.code == "page_too_large"
+    if too_large and turn != "0":  # said here, not as a broken picture
+        raise Refused(422, "page_too_large")
     width: Any = None
     if size is not None and zoom != "fit":
         width = size[0] * (2 if zoom == "200" else 1)
@@ -117,6 +238,7 @@ def page_view(
         turn=turn,
         zoom=zoom,
         turnable=turnable,
+        too_large=too_large,
         width=width,
         left=TURNS[(TURNS.index(turn) - 1) % 4],
         right=TURNS[(TURNS.index(turn) + 1) % 4],

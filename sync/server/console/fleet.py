@@ -29,16 +29,18 @@ from sync.server.console.fleet_ca import server_pin
 from sync.server.console.fleet_columns import (
     NO_AUDIT,
     SKEW_WARN_S,
+    SPAN_S,
     AuditState,
     audit_states,
     clock_skew,
     last_sync,
+    measured,
     own_clock_offset,
     skew_text,
 )
 from sync.server.console.i18n import t
 from sync.server.console.web import Current, Form, checked, ctx_of, lang_of, render
-from sync.server.device_reports import Rollback, latest_reports
+from sync.server.device_reports import NUMBER_MAX, Rollback, latest_reports
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 SILENT_DAYS = 3
@@ -83,6 +85,13 @@ def _value(report: dict[str, Any] | None, check: str, name: str) -> Any:
     return None
 
 
+def _count(value: Any) -> int | None:
+    """A count a kiosk reported; None (shown as unknown) if it is not a plausible one."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 0 <= value <= NUMBER_MAX else None
+
+
 def kiosks(engine: Engine) -> list[Kiosk]:
     """Every kiosk, worst first (failing self-tests, then warnings, then the longest silent)."""
     with db.reading(engine) as conn:
@@ -105,7 +114,8 @@ def kiosks(engine: Engine) -> list[Kiosk]:
     out = []
     for r in rows:
         times = [x for x in (r.last_contact, seen.get(r.device_id), sent.get(r.device_id)) if x]
-        summary = (r.report or {}).get("summary", {})
+        summary = (r.report or {}).get("summary")
+        summary = summary if isinstance(summary, dict) else {}
         pending, oldest = (
             _value(r.report, "backlog", "pending"),
             _value(r.report, "backlog", "oldest_hours"),
@@ -119,10 +129,10 @@ def kiosks(engine: Engine) -> list[Kiosk]:
                 revoked=r.revoked,
                 last_contact=max(times) if times else None,
                 version=str(_value(r.report, "version", "version") or "—"),
-                pending=pending if isinstance(pending, int) else None,
-                oldest_hours=float(oldest) if isinstance(oldest, int | float) else None,
-                fail=int(summary.get("fail", 0)),
-                warn=int(summary.get("warn", 0)),
+                pending=_count(pending),
+                oldest_hours=measured(oldest, SPAN_S / 3600),
+                fail=_count(summary.get("fail")) or 0,
+                warn=_count(summary.get("warn")) or 0,
                 reported=r.report is not None,
                 rollback=r.rollback,
                 last_sync=last_sync(r.report),
@@ -157,6 +167,7 @@ def _page(request: Request, session: Any, status: int = 200, **values: Any) -> H
     with engine.begin() as conn:
         officers.record(conn, session.account.as_token_officer(), "console_fleet", "fleet", "ok")
     defaults = {"code": "", "qr": "", "qr_png": "", "qr_text": "", "message": "", "done": ""}
+    defaults["ca_warning"] = ""
     if "pin" not in values:
         values["pin"] = server_pin(request)
     return render(
@@ -183,15 +194,16 @@ def fleet_page(request: Request, session: Current) -> HTMLResponse:
 @router.post("/fleet/codes")
 def make_code(request: Request, session: Current, form: Form) -> HTMLResponse:
     """A one-time enrolment code and its setup QR (server URL, code, commune, expiry, CA).
-    The CA fingerprint comes from this server's own TLS chain when it can (fleet_ca.py); the
-    form's field is read only when it cannot."""
+    A fingerprint the admin typed wins (the server's own chain can be the wrong pin: TLS ended
+    by a proxy in front, a CA about to change), with a warning when it differs from the one
+    this server's TLS chain gives (fleet_ca.py), which is used when the field is empty."""
     checked(session, form)
     _admin(request, session)
     commune = form.get("commune", "").strip()
     url = form.get("url", "").strip() or str(request.base_url).rstrip("/")
     pin = server_pin(request)
     typed = form.get("ca_sha256", "").strip().lower().replace(":", "") or None
-    fingerprint = pin.sha256 or typed
+    fingerprint = typed or pin.sha256
     hours = form.get("ttl_hours", "72").strip()
     lang = lang_of(request)
     problem = ""
@@ -219,7 +231,19 @@ def make_code(request: Request, session: Current, form: Form) -> HTMLResponse:
     made = segno.make(text, error="m")
     qr = Markup(made.svg_inline(scale=4, dark="#000"))
     png = made.png_data_uri(scale=6, border=4)  # the same QR as a picture, to print or save
-    return _page(request, session, code=code, qr=qr, qr_png=png, qr_text=text, commune=commune)
+    differs = typed is not None and pin.sha256 is not None and typed != pin.sha256
+    warning = t("ca_differs", lang, own=pin.sha256) if differs else ""
+    return _page(
+        request,
+        session,
+        code=code,
+        qr=qr,
+        qr_png=png,
+        qr_text=text,
+        commune=commune,
+        pin=pin,
+        ca_warning=warning,
+    )
 
 
 @router.get("/fleet/{device_id}/revoke")

@@ -13,15 +13,17 @@ never a query per row.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from sync import protocol as p
 from sync.server import db
+from sync.server.device_reports import MOMENT_MAX, MOMENT_MIN, moment
 
 SKEW_WARN_S = 120.0  # the server refuses signatures further off than this (PROTOCOL.md)
+# A clock offset or an age past the span of any timestamp a report may hold is no measurement:
+# such a value (a row stored before the bounds) shows as unknown, and never overflows a float.
+SPAN_S = (MOMENT_MAX - MOMENT_MIN).total_seconds()
 
 
 @dataclass(frozen=True)
@@ -73,17 +75,18 @@ def audit_states(conn: Connection) -> dict[str, AuditState]:
 
 
 def _moment(text: Any) -> float | None:
-    """An RFC 3339 / ISO timestamp from a kiosk (data, not trusted) as epoch seconds."""
-    if not isinstance(text, str) or not text:
+    """A timestamp from a kiosk (data, not trusted) as epoch seconds; None when it is not one
+    or lies outside the report's bounds (device_reports.moment: one reader for both)."""
+    when = moment(text)
+    return None if when is None else when.timestamp()
+
+
+def measured(value: Any, limit: float = SPAN_S) -> float | None:
+    """A number a kiosk reported, as a float, or None if it is not a number or beyond `limit`
+    in size (compared before converting: float() of a huge integer overflows)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    try:
-        return p.parse_date(text).timestamp()
-    except ValueError:
-        pass
-    try:  # a timestamp without an offset is taken as UTC (the kiosks' clocks keep UTC)
-        return datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp()
-    except ValueError:
-        return None
+    return float(value) if abs(value) <= limit else None
 
 
 def last_sync(report: dict[str, Any] | None) -> float | None:
@@ -109,8 +112,7 @@ def own_clock_offset(report: dict[str, Any] | None) -> float | None:
     so `clock_skew` stays small on a kiosk whose own clock is far off: the page shows both."""
     for check in (report or {}).get("checks", []):
         if isinstance(check, dict) and check.get("id") == "clock":
-            value = (check.get("values") or {}).get("offset_seconds")
-            return float(value) if isinstance(value, int | float) else None
+            return measured((check.get("values") or {}).get("offset_seconds"))
     return None
 
 

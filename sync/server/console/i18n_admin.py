@@ -56,6 +56,11 @@ ADMIN_WORDS: dict[str, tuple[str, str]] = {
     ),
     "oa_yes_reset_totp": ("បាទ/ចាស ប្ដូរ​កម្មវិធី​ផ្ទៀងផ្ទាត់", "Yes, reset the authenticator"),
     "oa_new_password": ("ពាក្យ​សម្ងាត់​ថ្មី", "New password"),
+    "oa_created_must_change": (
+        "ប្រគល់​ពាក្យ​សម្ងាត់​ដោយ​ផ្ទាល់។ នៅ​ពេល​ចូល​លើក​ដំបូង គាត់​ត្រូវ​ជ្រើស​ពាក្យ​សម្ងាត់​ផ្ទាល់ខ្លួន​មុន​នឹង​ធ្វើ​អ្វី​ផ្សេង​ទៀត។",
+        "Give the password in person. At the first sign-in, they choose their own before "
+        "anything else.",
+    ),
     "oa_new_password_how": (
         "ប្រគល់​ពាក្យ​សម្ងាត់​នេះ​ដោយ​ផ្ទាល់។ បន្ទាប់​ពី​ចូល គាត់​ត្រូវ​ប្ដូរ​វា​នៅ «ប្ដូរ​ពាក្យ​សម្ងាត់​របស់​ខ្ញុំ»។",
         "Give this password in person. After signing in, they change it under "
@@ -94,6 +99,71 @@ ADMIN_WORDS: dict[str, tuple[str, str]] = {
         "ពាក្យ​សម្ងាត់​ថ្មី​ទាំង​ពីរ​មិន​ដូច​គ្នា។ គ្មាន​អ្វី​ត្រូវ​បាន​ផ្លាស់ប្ដូរ​ទេ។",
         "The two new passwords differ. Nothing was changed.",
     ),
+    "oa_wider_jurisdiction": (
+        "អ្នក​អាច​ផ្ដល់​ដែន​សមត្ថកិច្ច​បាន​តែ​ក្នុង​ដែន​របស់​អ្នក ({where}) ប៉ុណ្ណោះ។ គ្មាន​អ្វី​ត្រូវ​បាន​ផ្លាស់ប្ដូរ​ទេ។",
+        "You can only give a jurisdiction within your own ({where}). Nothing was changed.",
+    ),
+    "oa_admin_needs_all": (
+        "មាន​តែ​អ្នក​គ្រប់គ្រង​គ្រប់​ក្រសួង​ទេ ដែល​គ្រប់គ្រង​គណនី​អ្នក​គ្រប់គ្រង។ គ្មាន​អ្វី​ត្រូវ​បាន​ផ្លាស់ប្ដូរ​ទេ។",
+        "Only an all-ministries administrator manages administrators' accounts. Nothing was "
+        "changed.",
+    ),
+    "oa_peer_admin": (
+        "គ្រប់គ្រង​ដោយ​អ្នក​គ្រប់គ្រង​គ្រប់​ក្រសួង",
+        "Managed by an all-ministries administrator",
+    ),
+    "oa_must_change": (
+        "សូម​ប្ដូរ​ពាក្យ​សម្ងាត់​ដែល​អ្នក​គ្រប់គ្រង​បាន​ផ្ដល់​ជាមុន​សិន។ គ្មាន​អ្វី​ត្រូវ​បាន​ផ្លាស់ប្ដូរ​ទេ។",
+        "First change the password an administrator gave you. Nothing was changed.",
+    ),
+    "oa_must_change_intro": (
+        "អ្នក​គ្រប់គ្រង​បាន​ផ្ដល់​ពាក្យ​សម្ងាត់​នេះ​ឱ្យ​អ្នក។ សូម​ជ្រើស​ពាក្យ​សម្ងាត់​ផ្ទាល់ខ្លួន មុន​នឹង​ធ្វើ​អ្វី​ផ្សេង​ទៀត។",
+        "An administrator gave you this password. Choose your own before anything else.",
+    ),
+    "oa_same_password": (
+        "ពាក្យ​សម្ងាត់​ថ្មី​ត្រូវ​ខុស​ពី​ពាក្យ​សម្ងាត់​បច្ចុប្បន្ន។ គ្មាន​អ្វី​ត្រូវ​បាន​ផ្លាស់ប្ដូរ​ទេ។",
+        "The new password must differ from the current one. Nothing was changed.",
+    ),
+    "enrol_needed": (
+        "កម្មវិធី​ផ្ទៀងផ្ទាត់​របស់​អ្នក​ត្រូវ​បាន​ប្ដូរ។ សូម​ចុះឈ្មោះ​កម្មវិធី​ថ្មី។",
+        "Your authenticator was reset. Enrol the new one.",
+    ),
+    # a new account's fields (accounts.AccountError)
+    "acc_bad_username": (
+        "ឈ្មោះ​អ្នក​ប្រើ៖ ពី ៣ ដល់ ៦៤ អក្សរ​ឡាតាំង លេខ ចំណុច សញ្ញា​ដក ឬ​សញ្ញា​គូស​ក្រោម។ គ្មាន​អ្វី​ត្រូវ​បាន​ផ្លាស់ប្ដូរ​ទេ។",
+        "Username: 3 to 64 letters, digits, dots, dashes or underscores. Nothing was changed.",
+    ),
+    "acc_bad_display_name": (
+        "ឈ្មោះ​បង្ហាញ៖ ពី ១ ដល់ ២០០ តួអក្សរ។ គ្មាន​អ្វី​ត្រូវ​បាន​ផ្លាស់ប្ដូរ​ទេ។",
+        "Display name: 1 to 200 characters. Nothing was changed.",
+    ),
+    "acc_bad_role": (
+        "សូម​ជ្រើស​តួនាទី​មួយ​ក្នុង​បញ្ជី។ គ្មាន​អ្វី​ត្រូវ​បាន​ផ្លាស់ប្ដូរ​ទេ។",
+        "Choose a role from the list. Nothing was changed.",
+    ),
+    "acc_bad_ministry": (
+        "សូម​ជ្រើស​ក្រសួង​មួយ​ក្នុង​បញ្ជី។ គ្មាន​អ្វី​ត្រូវ​បាន​ផ្លាស់ប្ដូរ​ទេ។",
+        "Choose a ministry from the list. Nothing was changed.",
+    ),
+    "acc_bad_password": (
+        "ពាក្យ​សម្ងាត់​ត្រូវ​មាន​ពី {n} ដល់ ២៥៦ តួអក្សរ។ គ្មាន​អ្វី​ត្រូវ​បាន​ផ្លាស់ប្ដូរ​ទេ។",
+        "A password needs {n} to 256 characters. Nothing was changed.",
+    ),
+    "acc_bad_jurisdiction": (
+        "«{value}»៖ ដែន​សមត្ថកិច្ច​គឺ​លេខ​កូដ​ខេត្ត (២ ខ្ទង់) ស្រុក (៤) ឬ​ឃុំ (៦) ដោយ​ក្បៀស​បំបែក ឬ all។ "
+        "គ្មាន​អ្វី​ត្រូវ​បាន​ផ្លាស់ប្ដូរ​ទេ។",
+        "“{value}”: a jurisdiction is province (2 digits), district (4) or commune (6) codes, "
+        "separated by commas, or all. Nothing was changed.",
+    ),
+    "acc_needs_totp": (
+        "អ្នក​ត្រួតពិនិត្យ និង​អ្នក​គ្រប់គ្រង​ត្រូវ​មាន​កម្មវិធី​ផ្ទៀងផ្ទាត់ (កូដ ៦ ខ្ទង់)។ គ្មាន​អ្វី​ត្រូវ​បាន​ផ្លាស់ប្ដូរ​ទេ។",
+        "Supervisors and administrators need an authenticator (6-digit codes). Nothing was "
+        "changed.",
+    ),
+    "acc_taken": (
+        "ឈ្មោះ​អ្នក​ប្រើ «{name}» មាន​រួច​ហើយ។ សូម​ជ្រើស​ឈ្មោះ​ផ្សេង។ គ្មាន​អ្វី​ត្រូវ​បាន​ផ្លាស់ប្ដូរ​ទេ។",
+        "The username “{name}” is taken: choose another. Nothing was changed.",
+    ),
     # an officer's own password
     "oa_current_password": ("ពាក្យ​សម្ងាត់​បច្ចុប្បន្ន", "Current password"),
     "oa_new_password_own": ("ពាក្យ​សម្ងាត់​ថ្មី (យ៉ាង​តិច ១២ តួ)", "New password (12 or more)"),
@@ -130,6 +200,15 @@ ADMIN_WORDS: dict[str, tuple[str, str]] = {
     "set_intro": (
         "ការ​កំណត់​ទាំងនេះ​ប្រើ​សម្រាប់​ម៉ាស៊ីន​មេ​ទាំងមូល។ ការ​ផ្លាស់ប្ដូរ​នីមួយៗ​ត្រូវ​បាន​កត់ត្រា។",
         "These settings are for the whole server. Every change is recorded in the audit.",
+    ),
+    "set_all_only": (
+        "ការ​កំណត់​ទាំងនេះ​ប្រើ​សម្រាប់​ម៉ាស៊ីន​មេ​ទាំងមូល៖ មាន​តែ​អ្នក​គ្រប់គ្រង​គ្រប់​ក្រសួង​ទេ​ដែល​ប្ដូរ​វា​បាន។ អ្នក​អាច​មើល​វា​នៅ​ទីនេះ។",
+        "These settings are for the whole server: only an all-ministries administrator changes "
+        "them. You can read them here.",
+    ),
+    "set_all_only_refused": (
+        "មាន​តែ​អ្នក​គ្រប់គ្រង​គ្រប់​ក្រសួង​ទេ​ដែល​ប្ដូរ​ការ​កំណត់​សម្រាប់​ម៉ាស៊ីន​មេ​ទាំងមូល​បាន។ គ្មាន​អ្វី​ត្រូវ​បាន​រក្សាទុក​ទេ។",
+        "Only an all-ministries administrator changes server-wide settings. Nothing was saved.",
     ),
     "set_saved": ("បាន​រក្សាទុក៖ {what}។", "Saved: {what}."),
     "set_save": ("រក្សាទុក", "Save"),

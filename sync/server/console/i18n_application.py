@@ -118,6 +118,11 @@ APPLICATION_WORDS: dict[str, tuple[str, str]] = {
         "Rotation must be 0, 90, 180 or 270 degrees.",
     ),
     "bad_zoom": ("ទំហំ​នេះ​មិន​ត្រឹមត្រូវ​ទេ។", "That size is not one of the choices."),
+    "page_too_large": (  # the cap is photo_hash.PIXELS_MAX (test_console_page_limits checks)
+        "ទំព័រ​នេះ​ធំ​ពេក​សម្រាប់​បង្វិល​នៅ​ទីនេះ (លើស ៤០ លាន​ភីកសែល)។ បើក​ឯកសារ​ដើម​ដើម្បី​មើល​វា។",
+        "This page is too large to turn here (over 40 million pixels). "
+        "Open the original file to see it.",
+    ),
     "cannot_rotate": (
         "មិន​អាច​បង្វិល​ឯកសារ​នេះ​បាន​ទេ (មិន​មែន​ជា​រូបភាព ឬ​ខូច)។",
         "This file cannot be turned (it is not an image, or it is damaged).",

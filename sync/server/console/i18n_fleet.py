@@ -45,6 +45,18 @@ FLEET_WORDS: dict[str, tuple[str, str]] = {
         "SHA-256, or add the CA to the --tls-cert file.",
     ),
     "qr_png": ("ទាញ​យក QR (PNG)", "Download the QR (PNG)"),
+    "ca_typed_wins": (
+        "ទុក​ទទេ ដើម្បី​ប្រើ​តម្លៃ​ខាងលើ។ តម្លៃ​ដែល​អ្នក​បញ្ចូល​នឹង​ជំនួស​វា (ឧ. ពេល TLS បញ្ចប់​នៅ proxy ខាងមុខ)។",
+        "Leave empty to use the value above. A value you enter replaces it "
+        "(e.g. when TLS ends at a proxy in front).",
+    ),
+    "ca_differs": (
+        "ប្រយ័ត្ន៖ QR នេះ​មាន SHA-256 នៃ CA ដែល​អ្នក​បាន​បញ្ចូល ដែល​ខុស​ពី​ខ្សែ​វិញ្ញាបនបត្រ​របស់​ម៉ាស៊ីន​មេ​នេះ "
+        "({own})។ ម៉ាស៊ីន​សាលា​ឃុំ​នឹង​បដិសេធ​ម៉ាស៊ីន​មេ លុះ​ត្រា​តែ​វា​បង្ហាញ CA ដែល​អ្នក​បាន​បញ្ចូល។",
+        "Careful: this QR carries the CA SHA-256 you entered, which differs from this server's "
+        "own certificate chain ({own}). Kiosks will refuse the server unless it presents the "
+        "CA you entered.",
+    ),
     "ca_unknown_read": (
         "មិន​អាច​អាន​វិញ្ញាបនបត្រ TLS របស់​ម៉ាស៊ីន​មេ​នេះ​បាន​ទេ។ សូម​បញ្ចូល SHA-256 នៃ​វិញ្ញាបនបត្រ CA។",
         "This server's TLS certificate could not be read here. Enter the CA certificate's SHA-256.",

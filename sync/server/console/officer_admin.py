@@ -1,6 +1,6 @@
 """Back-office accounts in the console: admins add, disable, enable and reset the officers of
-their own ministry, and end their sessions; every officer changes their own password and
-enrols a reset authenticator.
+their own ministry and jurisdiction (never giving out more of either than their own), and end
+their sessions; every officer changes their own password and enrols a reset authenticator.
 
 The pages call account_admin.py, as `sala server officer …` does, so both are scoped and
 audited the same way. Every change is a plain form post with the session's CSRF token;
@@ -20,6 +20,7 @@ from fastapi import APIRouter, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from sync.server import officers
 from sync.server.console import account_admin, accounts
 from sync.server.console.account_admin import AdminRefusal
 from sync.server.console.accounts import Session, SignInError
@@ -32,6 +33,7 @@ from sync.server.console.web import (
     Form,
     _admin,
     _cookie,
+    _signin_page,
     checked,
     ctx_of,
     lang_of,
@@ -43,6 +45,7 @@ AccountId = Annotated[str, PathParam(pattern=r"^[0-9a-f]{12}$")]
 CONFIRMED = ("disable", "reset-password", "reset-totp")  # asked again before they are done
 DIRECT = ("enable", "end-sessions")
 DONE = ("disable", "enable", "reset-totp", "end-sessions")
+FORBIDDEN = ("oa_not_yours", "oa_admin_needs_all")  # 403; other refusals are conflicts (409)
 
 
 def _ministries(admin: accounts.Account) -> tuple[str, ...]:
@@ -90,6 +93,19 @@ def officers_add(request: Request, session: Current, form: Form) -> HTMLResponse
         values["message"] = t("oa_other_ministry", lang)
         return _page(request, session, 403, **values)
     try:
+        wanted = officers.parse_jurisdiction(form.get("jurisdiction", ""))
+    except ValueError:
+        wanted = ()  # accounts.create refuses it with its own message below
+    if not account_admin.within(admin, wanted):
+        refusal = AdminRefusal("oa_wider_jurisdiction", "beyond the admin's own jurisdiction")
+        name = form.get("username", "").strip().lower()[:64] or "?"
+        engine = ctx_of(request).engine
+        account_admin.audit_refusal(
+            engine, admin, f"console:{admin.label}", "console_officer_add", name, refusal
+        )
+        values["message"] = t("oa_wider_jurisdiction", lang, where=", ".join(admin.jurisdiction))
+        return _page(request, session, 403, **values)
+    try:
         account, secret = accounts.create(
             ctx_of(request).engine,
             username=form.get("username", ""),
@@ -100,13 +116,14 @@ def officers_add(request: Request, session: Current, form: Form) -> HTMLResponse
             jurisdiction=form.get("jurisdiction", ""),
             created_by=f"console:{admin.label}",
             totp=form.get("role") in accounts.TOTP_ROLES or form.get("no_totp") != "1",
+            must_change=True,  # the admin typed it: the owner chooses their own first
         )
         values["created"] = account
         if secret:
             values["uri"] = accounts.totp_uri(secret, account.username)
             values["qr"] = segno.make(values["uri"], error="m").svg_inline(scale=4, dark="#000")
-    except ValueError as exc:
-        values["message"] = t("bad_field", lang, detail=str(exc))
+    except accounts.AccountError as exc:
+        values["message"] = t(exc.code, lang, **exc.values)
     return _page(request, session, 422 if values["message"] else 200, **values)
 
 
@@ -117,13 +134,16 @@ def _managed(
     told apart from missing ones), audited."""
     admin = _admin(session)
     engine = ctx_of(request).engine
-    for m in account_admin.manageable(engine, admin):
-        if m.account.id == account_id:
-            return m
-    refusal = AdminRefusal("oa_not_yours", "no such account within your ministry")
+    found = next(
+        (m for m in account_admin.manageable(engine, admin) if m.account.id == account_id), None
+    )
+    if found is not None and not found.peer:
+        return found
+    code = "oa_admin_needs_all" if found is not None else "oa_not_yours"
+    refusal = AdminRefusal(code, "not an account this admin manages")
     audit = f"console_officer_{action.replace('-', '_')}"[:40]
     account_admin.audit_refusal(engine, admin, admin.label, audit, account_id, refusal)
-    raise Refused(404, "oa_not_yours")
+    raise Refused(403 if found is not None else 404, code)
 
 
 @router.get("/officers/{account_id}/{action}")
@@ -157,7 +177,7 @@ def act(
     except AdminRefusal as exc:
         name = m.account.display_name
         message = t(exc.code, lang_of(request), name=name)
-        return _page(request, session, 403 if exc.code == "oa_not_yours" else 409, message=message)
+        return _page(request, session, 403 if exc.code in FORBIDDEN else 409, message=message)
     return RedirectResponse(f"/console/officers?done={action}&who={m.account.username}", 303)
 
 
@@ -210,7 +230,14 @@ def enrol(request: Request, form: Form) -> Response:
 @router.get("/password")
 def password_form(request: Request, session: Current) -> HTMLResponse:
     done = request.query_params.get("done") == "1"
-    return render(request, "officer_password.html", session=session, message="", done=done)
+    return render(
+        request,
+        "officer_password.html",
+        session=session,
+        message="",
+        done=done,
+        must_change=session.must_change,
+    )
 
 
 @router.post("/password")
@@ -221,13 +248,24 @@ def password_change(request: Request, session: Current, form: Form) -> Response:
     if new != form.get("again", ""):
         message = t("oa_passwords_differ", lang)
     else:
+        source = request.client.host if request.client else "?"
         try:
             account_admin.change_own_password(
-                ctx_of(request).engine, session, form.get("current", ""), new
+                ctx_of(request).engine, session, form.get("current", ""), new, source
             )
             return RedirectResponse("/console/password?done=1", 303)
         except AdminRefusal as exc:
             message = t(exc.code, lang, n=accounts.PASSWORD_MIN)
+        except SignInError as exc:  # too many wrong current passwords: this session is over
+            response = _signin_page(request, 401, t(exc.code, lang, minutes=exc.minutes))
+            response.delete_cookie(COOKIE, path="/console")
+            return response
     return render(
-        request, "officer_password.html", 422, session=session, message=message, done=False
+        request,
+        "officer_password.html",
+        422,
+        session=session,
+        message=message,
+        done=False,
+        must_change=session.must_change,
     )

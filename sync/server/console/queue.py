@@ -18,6 +18,7 @@ page walks `ix_console_flags_list` over that row alone, a flag filter checked pe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -43,6 +44,7 @@ from sync.server.console import flags, queue_sums, scope
 from sync.server.console.accounts import ALL, Account
 from sync.server.console.queue_fill import FILL_MARGIN_S as FILL_MARGIN_S  # re-exported
 from sync.server.console.queue_fill import refresh as refresh
+from sync.server.console.queue_fill import refresh_in as refresh_in
 from sync.server.tables import queue_counts, queue_totals
 from sync.server.tables.console_more import console_keys
 from sync.server.tables.flags import SUPPLEMENT, console_flags, flag_counts
@@ -167,24 +169,26 @@ class Page:
 def _queue_clause(
     name: str, me: str, now: float, facts: Table | None = None
 ) -> ColumnElement[bool]:
-    """The queue's rule over the facts (or the kept flags, which copy them)."""
-    facts = db.console_facts if facts is None else facts
+    """The queue's rule over the facts (or the kept flags, which copy them). Only the asked
+    rule is built: a page asks for several, and each expression costs CPU to make and key."""
+    t = db.console_facts if facts is None else facts
     asg = db.console_assignments
-    status = facts.c.status  # the registration's, copied (tables/queue_counts.py)
-    return {
-        "new": and_(status == S.RECEIVED.value, asg.c.officer_id.is_(None)),
-        "mine": and_(asg.c.officer_id == me, status.in_((*OPEN, S.APPROVED.value))),
-        "in_review": status == S.IN_REVIEW.value,
-        "needs_papers": status == S.NEEDS_PAPERS.value,
-        "supplement": _supplement(facts),
-        "due_soon": and_(
-            status.in_(OPEN), facts.c.due_at >= now, facts.c.due_at < now + DUE_SOON_S
+    status = t.c.status  # the registration's, copied (tables/queue_counts.py)
+    rules: dict[str, Callable[[], ColumnElement[bool]]] = {
+        "new": lambda: and_(status == S.RECEIVED.value, asg.c.officer_id.is_(None)),
+        "mine": lambda: and_(asg.c.officer_id == me, status.in_((*OPEN, S.APPROVED.value))),
+        "in_review": lambda: status == S.IN_REVIEW.value,
+        "needs_papers": lambda: status == S.NEEDS_PAPERS.value,
+        "supplement": lambda: _supplement(t),
+        "due_soon": lambda: and_(
+            status.in_(OPEN), t.c.due_at >= now, t.c.due_at < now + DUE_SOON_S
         ),
-        "overdue": and_(status.in_(OPEN), facts.c.due_at < now),
-        "approved": status == S.APPROVED.value,
-        "ready": status == S.READY_FOR_PICKUP.value,
-        "decided": status.in_(DECIDED),
-    }[name]
+        "overdue": lambda: and_(status.in_(OPEN), t.c.due_at < now),
+        "approved": lambda: status == S.APPROVED.value,
+        "ready": lambda: status == S.READY_FOR_PICKUP.value,
+        "decided": lambda: status.in_(DECIDED),
+    }
+    return rules[name]()
 
 
 def _supplement(facts: Table) -> ColumnElement[bool]:
@@ -266,24 +270,27 @@ def _count_clause(name: str, me: str, now: float, qc: Table | None = None) -> Co
     """`_queue_clause` over the counts' rows (`qc`, the queue counts by default), with due
     soon / overdue on whole due days strictly before or after today (the two days "now" cuts
     are counted by `_edges`)."""
-    qc = queue_counts.queue_counts if qc is None else qc
-    status, today = qc.c.status, int(now // scope.DAY)
-    return {
-        "new": and_(status == S.RECEIVED.value, qc.c.assignee == ""),
-        "mine": and_(qc.c.assignee == me, status.in_((*OPEN, S.APPROVED.value))),
-        "in_review": status == S.IN_REVIEW.value,
-        "needs_papers": status == S.NEEDS_PAPERS.value,
-        "supplement": false(),  # not in these rows: queue_sums.supplement counts it
-        "due_soon": and_(
+    t = queue_counts.queue_counts if qc is None else qc
+    status, today = t.c.status, int(now // scope.DAY)
+    rules: dict[str, Callable[[], ColumnElement[bool]]] = {  # only the asked one is built
+        "new": lambda: and_(status == S.RECEIVED.value, t.c.assignee == ""),
+        "mine": lambda: and_(t.c.assignee == me, status.in_((*OPEN, S.APPROVED.value))),
+        "in_review": lambda: status == S.IN_REVIEW.value,
+        "needs_papers": lambda: status == S.NEEDS_PAPERS.value,
+        "supplement": lambda: false(),  # not in these rows: queue_sums.supplement counts it
+        "due_soon": lambda: and_(
             status.in_(OPEN),
-            qc.c.due_day > today,
-            qc.c.due_day < int((now + DUE_SOON_S) // scope.DAY),
+            t.c.due_day > today,
+            t.c.due_day < int((now + DUE_SOON_S) // scope.DAY),
         ),
-        "overdue": and_(status.in_(OPEN), qc.c.due_day > queue_counts.NO_DAY, qc.c.due_day < today),
-        "approved": status == S.APPROVED.value,
-        "ready": status == S.READY_FOR_PICKUP.value,
-        "decided": status.in_(DECIDED),
-    }[name]
+        "overdue": lambda: and_(
+            status.in_(OPEN), t.c.due_day > queue_counts.NO_DAY, t.c.due_day < today
+        ),
+        "approved": lambda: status == S.APPROVED.value,
+        "ready": lambda: status == S.READY_FOR_PICKUP.value,
+        "decided": lambda: status.in_(DECIDED),
+    }
+    return rules[name]()
 
 
 def _edges(now: float, facts: Table | None = None) -> ColumnElement[bool]:
@@ -344,27 +351,53 @@ def overdue_by(
     conn: Connection, account: Account, f: Filters, now: float, by: str
 ) -> list[tuple[str, int]] | None:
     """Overdue applications per `by` ("service_id" or "commune_code"), most first, from the
-    queue counts; None when a filter needs every application (the caller counts them)."""
+    kept counts; None when a filter needs every application (the caller counts them). Per
+    service for the whole country from the district rows (queue_sums.overdue_days: a few
+    thousand for a ministry, not its ~165k commune rows)."""
     where = _counted(account, f)
     if where is None:
         return None
-    qc, regs = _table(f), db.registrations
-    found: dict[str, int] = {}
+    regs, qc = db.registrations, _table(f)
+    found = _overdue_edge(conn, account, f, now, regs.c[by])  # today's, from the facts
+    days = queue_sums.overdue_days(conn, account, f, now, by) if by == "service_id" else None
+    if days is not None:
+        for key, n in days.items():
+            found[key] = found.get(key, 0) + n
+    else:  # an area's (or per commune: only the commune rows hold it)
+        _overdue_rows(conn, where, qc, now, by, found)
+    return sorted(((k, n) for k, n in found.items() if n), key=lambda kn: (-kn[1], kn[0]))
+
+
+def _overdue_edge(
+    conn: Connection, account: Account, f: Filters, now: float, key: Any
+) -> dict[str, int]:
+    """Overdue per `key` among the applications due today (read through the facts)."""
+    joined, scoped = _base(account, lean=True)
+    rows = conn.execute(
+        select(key, func.count())
+        .select_from(joined)
+        .where(scoped, *_filters(f), _edges(now), _queue_clause("overdue", "", now))
+        .group_by(key)
+    ).all()
+    return {str(k): int(n or 0) for k, n in rows}
+
+
+def _overdue_rows(
+    conn: Connection,
+    where: list[ColumnElement[bool]],
+    qc: Table,
+    now: float,
+    by: str,
+    into: dict[str, int],
+) -> None:
+    """Add the whole past days' overdue per `by` from the commune rows."""
     rows = conn.execute(
         select(qc.c[by], func.sum(qc.c.n))
         .where(*where, _count_clause("overdue", "", now, qc))
         .group_by(qc.c[by])
     ).all()
-    joined, scoped = _base(account, lean=True)
-    edge = conn.execute(
-        select(regs.c[by], func.count())
-        .select_from(joined)
-        .where(scoped, *_filters(f), _edges(now), _queue_clause("overdue", "", now))
-        .group_by(regs.c[by])
-    ).all()
-    for key, n in (*rows, *edge):
-        found[str(key)] = found.get(str(key), 0) + int(n or 0)
-    return sorted(((k, n) for k, n in found.items() if n), key=lambda kn: (-kn[1], kn[0]))
+    for key, n in rows:
+        into[str(key)] = into.get(str(key), 0) + int(n or 0)
 
 
 def _choices(conn: Connection, account: Account) -> tuple[list[str], list[str]]:
@@ -445,8 +478,21 @@ def _page_rows(conn: Connection, account: Account, f: Filters, now: float) -> li
         t.c.registration_id,
     )
     skip = (f.page - 1) * f.size
-    listed = _listed(source, t)
     statuses = [s for s in STATUSES[f.queue] if not f.status or s == f.status]
+    if f.queue == "mine" and t is db.console_facts:
+        # Read from the officer's own assignments (`console_assignments.officer_id`'s index), not
+        # from every status and area in due order: an officer holds a few thousand at most,
+        # while a province's open applications that are someone else's would all be walked.
+        areas = _areas(account, f)
+        if not areas or not statuses:
+            return []
+        mine = asg.join(t, t.c.registration_id == asg.c.registration_id).join(
+            regs, regs.c.id == t.c.registration_id
+        )
+        inside = [] if "" in areas else [or_(*(scope.within(t.c.commune_code, a) for a in areas))]
+        query = _listed(mine, t).where(*cond, t.c.status.in_(statuses), *inside)
+        return list(conn.execute(query.order_by(*order).offset(skip).limit(f.size)).all())
+    listed = _listed(source, t)
     parts = [
         listed.where(
             *cond, t.c.status == status, *([scope.within(t.c.commune_code, a)] if a else [])
@@ -476,9 +522,9 @@ def load(engine: Engine, account: Account, f: Filters) -> Page:
     queue_counts.ensure(engine)
     flags.ensure(engine)
     queue_totals.ensure(engine)  # summed from the two above, once per database
-    with engine.begin() as conn:
-        refresh(conn)
-        if f.q:
+    refresh_in(engine)
+    if f.q:
+        with engine.begin() as conn:
             officers.record(conn, account.as_token_officer(), "console_search", f.q, "ok")
     with db.reading(engine) as conn:
         joined, where = _base(account)

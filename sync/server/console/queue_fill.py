@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 
-from sqlalchemy import Connection, exists, or_, select
+from sqlalchemy import Connection, Engine, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from sync.server import db
@@ -34,29 +34,11 @@ def refresh(conn: Connection) -> None:
     it too: only a database that never had it runs the anti-join first. While another thread
     of this process fills, a page reads what is there.
     """
-    regs, key = db.registrations, str(conn.engine.url)
+    key = str(conn.engine.url)
     started = db.now()
-    since = _filled.get(key)
-    if since is None:
-        stored = db.get_setting(conn, FILLED_KEY)
-        since = float(stored) if stored else None
-        if since is not None:
-            _stored[key] = since
-    if since is not None:
-        missing = (
-            select(regs.c.id)
-            .where(
-                regs.c.received_at >= since - FILL_MARGIN_S,
-                or_(
-                    ~exists().where(db.console_facts.c.registration_id == regs.c.id),
-                    ~exists().where(console_keys.c.registration_id == regs.c.id),
-                ),
-            )
-            .limit(1)
-        )
-        if conn.execute(missing).first() is None:
-            _nothing_missing(conn, key, started)
-            return
+    if _none_missing(conn, key):
+        _nothing_missing(conn, key, started)
+        return
     if not _filling.acquire(blocking=False):
         return
     try:
@@ -69,6 +51,45 @@ def refresh(conn: Connection) -> None:
         pass  # another server process filled the same rows meanwhile: they are there
     finally:
         _filling.release()
+
+
+def refresh_in(engine: Engine) -> None:
+    """`refresh`, with a write transaction only when the indexed look finds something to fill
+    (or the stored time is due): most pages only read, in autocommit (db.reading)."""
+    key, started = str(engine.url), db.now()
+    with db.reading(engine) as conn:
+        clean = _none_missing(conn, key)
+    if clean and started - _stored.get(key, 0.0) < FILLED_EVERY_S:
+        _filled[key] = started
+        return
+    with engine.begin() as conn:
+        refresh(conn)
+
+
+def _none_missing(conn: Connection, key: str) -> bool:
+    """Whether no registration received since the last time nothing was missing (less
+    `FILL_MARGIN_S`) lacks facts or keys: an indexed look. False when that time is unknown."""
+    regs = db.registrations
+    since = _filled.get(key)
+    if since is None:
+        stored = db.get_setting(conn, FILLED_KEY)
+        since = float(stored) if stored else None
+        if since is not None:
+            _stored[key] = since
+    if since is None:
+        return False
+    missing = (
+        select(regs.c.id)
+        .where(
+            regs.c.received_at >= since - FILL_MARGIN_S,
+            or_(
+                ~exists().where(db.console_facts.c.registration_id == regs.c.id),
+                ~exists().where(console_keys.c.registration_id == regs.c.id),
+            ),
+        )
+        .limit(1)
+    )
+    return conn.execute(missing).first() is None
 
 
 def _nothing_missing(conn: Connection, key: str, started: float) -> None:

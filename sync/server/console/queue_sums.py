@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Connection, exists, func, select, union_all
+from sqlalchemy.sql.functions import Function
 
 from sync import protocol as p
 from sync.server import db
@@ -139,3 +140,37 @@ def supplement(conn: Connection, account: Account, f: Filters) -> int:
         source = sup.join(regs, regs.c.id == sup.c.registration_id)
         where.append(regs.c.service_id == f.service)
     return int(conn.execute(select(func.count()).select_from(source).where(*where)).scalar() or 0)
+
+
+def overdue_days(
+    conn: Connection, account: Account, f: Filters, now: float, by: str
+) -> dict[str, int] | None:
+    """Overdue on whole days before today per `by` ("service_id", "ministry", "district" or
+    "province"), from the district rows as `sums` counts the queue: the open applications less
+    those due today or later or with no due day (the caller adds today's edge from the facts).
+    For the whole country only (no area in the scope or filters: where a ministry has ~165k
+    commune rows); None otherwise, and when these rows cannot answer (`answerable`): the
+    caller sums the commune rows, which are fewer and read by their index in an area."""
+    if not answerable(account, f) or ALL not in account.jurisdiction or f.province or f.district:
+        return None
+    t, d = queue_totals, queue_due
+    tk, dk = _by(t, by), _by(d, by)
+    out: dict[str, int] = {}
+    for k, n in conn.execute(
+        select(tk, func.sum(t.c.n)).where(*_where(account, f, t), t.c.status.in_(OPEN)).group_by(tk)
+    ):
+        out[str(k)] = int(n or 0)
+    scoped, today = _where(account, f, d), int(now // scope.DAY)
+    later = conn.execute(  # two index ranges, as in `sums`: never the past days' rows
+        union_all(
+            select(dk, func.sum(d.c.n)).where(*scoped, d.c.due_day >= today).group_by(dk),
+            select(dk, func.sum(d.c.n)).where(*scoped, d.c.due_day == NO_DAY).group_by(dk),
+        )
+    )
+    for k, n in later:
+        out[str(k)] = out.get(str(k), 0) - int(n or 0)
+    return {k: n for k, n in out.items() if n}
+
+
+def _by(t: Any, by: str) -> ColumnElement[Any] | Function[Any]:
+    return func.substr(t.c.district, 1, 2) if by == "province" else t.c[by]

@@ -137,6 +137,14 @@ def current(conn: Connection) -> dict[str, dict[str, Any]]:
     }
 
 
+def audit_refusal(engine: Engine, actor: Account, name: str, code: str) -> None:
+    """A refused change (nothing saved), in the same audit as the changes."""
+    with engine.begin() as conn:
+        officers.record(
+            conn, actor.as_token_officer(), "console_setting", KEYS[name], f"refused:{code}"
+        )
+
+
 def save(engine: Engine, actor: Account | None, name: str, value: dict[str, Any]) -> None:
     """Store one setting and audit it (old and new values) in one transaction."""
     if name not in KEYS:

@@ -2,6 +2,9 @@
 photo-override rule (server_settings.py checks and audits them; `sala server settings` is the
 same on the command line). Each is its own plain form post with the session's CSRF token; a
 refused value is shown back with the reason in the officer's language and nothing is saved.
+They are server-wide, so only an all-ministries admin changes them; a single-ministry admin sees
+them read-only, with the reason (a refused post is audited, 403). The CLI is the machine's
+operator and unrestricted.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sync.server import db
 from sync.server.console import server_settings
-from sync.server.console.accounts import Session
+from sync.server.console.accounts import ALL, Session
 from sync.server.console.application import Refused
 from sync.server.console.i18n import t
 from sync.server.console.web import Current, Form, _admin, checked, ctx_of, lang_of, render
@@ -48,7 +51,7 @@ def _page(
     sent: dict[str, Any] | None = None,
     **values: Any,
 ) -> HTMLResponse:
-    _admin(session)
+    admin = _admin(session)
     with db.reading(ctx_of(request).engine) as conn:
         fields = _fields(server_settings.current(conn))
     fields.update(sent or {})
@@ -61,6 +64,7 @@ def _page(
         v=fields,
         days=DAYS,
         done=done if done in server_settings.KEYS else "",
+        editable=admin.ministry == ALL,
         **values,
     )
 
@@ -80,9 +84,13 @@ def settings_save(request: Request, session: Current, name: str, form: Form) -> 
 def _save(
     request: Request, session: Session, name: str, form: dict[str, str], days: list[str]
 ) -> Response:
-    _admin(session)
+    admin = _admin(session)
     if name not in server_settings.KEYS:
         raise Refused(404, "not_found")
+    if admin.ministry != ALL:  # a server-wide setting is no single ministry's to change
+        server_settings.audit_refusal(ctx_of(request).engine, admin, name, "set_all_only")
+        message = t("set_all_only_refused", lang_of(request))
+        return _page(request, session, 403, message=message, which=name)
     try:
         if name == "audit_share":
             value = server_settings.audit_share(form.get("share", ""), form.get("communes", ""))

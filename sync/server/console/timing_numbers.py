@@ -42,7 +42,7 @@ from sqlalchemy.exc import IntegrityError
 from sync import protocol as p
 from sync.server import db
 from sync.server.clerk_events import catalog_fee
-from sync.server.console import queue, scope
+from sync.server.console import queue, queue_sums, scope
 from sync.server.console.accounts import ALL, Account
 from sync.server.tables import queue_counts, timing_pct, timing_rollup
 from sync.server.tables import timing as _timing  # noqa: F401  (console_facts.decided_at)
@@ -169,8 +169,7 @@ def catch_up(conn: Connection, moves: bool = True) -> int:
 
 def prepare(engine: Engine) -> None:
     """Bring the facts and the rollup up to date before a page reads them."""
-    with engine.begin() as conn:
-        queue.refresh(conn)  # facts of new registrations, as the queues do
+    queue.refresh_in(engine)  # facts of new registrations, as the queues do
     timing_rollup.ensure(engine, lambda conn: catch_up(conn, moves=False))
     with engine.begin() as conn:
         while timing_rollup.roll_in(conn) == timing_rollup.ROLL_BATCH:
@@ -358,16 +357,23 @@ def _float(v: Any) -> float | None:
 
 
 def _overdue(conn: Connection, account: Account, f: queue.Filters, group: str) -> dict[str, int]:
-    """Overdue now per group: the queue counts' whole days plus the two edge days."""
+    """Overdue now per group: the kept counts' whole days plus the two edge days. For the whole
+    country per service, ministry or province from the district rows (queue_sums.overdue_days,
+    a few thousand for a ministry); per commune, or in an area, from the commune rows."""
     qc, now = queue_counts.queue_counts, db.now()
-    where = queue._counted(account, f) or []
     out: dict[str, int] = {}
-    k = _key(qc, group)
-    rows = conn.execute(
-        select(k, func.sum(qc.c.n))
-        .where(*where, queue._count_clause("overdue", "", now))
-        .group_by(k)
-    ).all()
+    by = {"service": "service_id", "ministry": "ministry", "province": "province"}.get(group)
+    days = queue_sums.overdue_days(conn, account, f, now, by) if by else None
+    if days is not None:
+        rows: Any = list(days.items())
+    else:
+        where = queue._counted(account, f) or []
+        k = _key(qc, group)
+        rows = conn.execute(
+            select(k, func.sum(qc.c.n))
+            .where(*where, queue._count_clause("overdue", "", now))
+            .group_by(k)
+        ).all()
     joined, scoped = queue._base(account, lean=True)
     fk = {
         "service": db.registrations.c.service_id,

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -46,8 +46,12 @@ HEADERS = {
     "Cache-Control": "no-store",
 }
 
+# Templates are compiled once per process; auto_reload off spares a stat of each template
+# (and its parents) on every page: they change only with a new release, which restarts.
 env = Environment(
-    loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"])
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=select_autoescape(["html"]),
+    auto_reload=False,
 )
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -91,10 +95,18 @@ def ctx_of(request: Request) -> Context:
     return ctx
 
 
+OWN_PASSWORD_PATHS = ("/console/password", "/console/signout")
+
+
 def current(request: Request) -> Session:
     session = accounts.session_for(ctx_of(request).engine, request.cookies.get(COOKIE))
     if session is None:
         raise NeedSignIn()
+    if session.must_change and request.url.path not in OWN_PASSWORD_PATHS:
+        # A password an admin gave: nothing else until the owner has chosen their own.
+        if request.method == "GET":
+            raise HTTPException(303, headers={"Location": "/console/password"})
+        raise Refused(403, "oa_must_change")
     return session
 
 
@@ -160,6 +172,8 @@ def signin(request: Request, form: Form) -> Response:
             source,
         )
     except SignInError as exc:
+        if exc.code == "enrol_needed":  # a reset authenticator: enrol it (account_admin.py)
+            return RedirectResponse("/console/enrol", 303)
         lang = lang_of(request)
         return _signin_page(request, 401, i18n.t(exc.code, lang, minutes=exc.minutes))
     response = RedirectResponse("/console/queue", 303)
@@ -198,15 +212,13 @@ def queue_page(request: Request, session: Current) -> HTMLResponse:
     flags.refresh(ctx.engine, ctx.media)
     page = queue.load(ctx.engine, session.account, f)
     pages = max(1, math.ceil(page.total / f.size))
-    with ctx.engine.connect() as conn:
+    with db.reading(ctx.engine) as conn:
         names = scope.service_names(conn)
     me = session.account
-    colleagues = [
+    colleagues = [  # read for a supervisor only: nobody else is shown the list
         a
-        for a in accounts.list_accounts(ctx.engine)
-        if me.role == "supervisor"
-        and a.role != "admin"
-        and (a.ministry == "*" or me.owns(a.ministry))
+        for a in (accounts.list_accounts(ctx.engine) if me.role == "supervisor" else [])
+        if a.role != "admin" and (a.ministry == "*" or me.owns(a.ministry))
     ]
     outcome = request.query_params.get("bulk", "")
     bulk_outcomes = (
@@ -243,11 +255,12 @@ def _application_page(
     ctx = ctx_of(request)
     flags.refresh(ctx.engine, ctx.media)
     detail = application.load(ctx.engine, session.account, reg_id)
-    with ctx.engine.connect() as conn:
+    with db.reading(ctx.engine) as conn:
         names = scope.service_names(conn)
+    supervisor = session.account.role == "supervisor"  # the only one shown the list
     colleagues = [
         a
-        for a in accounts.list_accounts(ctx.engine)
+        for a in (accounts.list_accounts(ctx.engine) if supervisor else [])
         if a.role != "admin" and a.owns(detail.ministry) and a.covers(detail.row.commune_code)
     ]
     done = request.query_params.get("done", "")

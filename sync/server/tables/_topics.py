@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sync.server.tables.catalog_drafts
 import sync.server.tables.clerk
+import sync.server.tables.console_accounts
 import sync.server.tables.console_more
 import sync.server.tables.flags
 import sync.server.tables.partner

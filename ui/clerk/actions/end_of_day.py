@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QBoxLayout,
     QButtonGroup,
     QGridLayout,
-    QHBoxLayout,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +32,7 @@ from ui.clerk.actions.day_report import (
 )
 from ui.screens.base import clear_layout
 from ui.widgets.basic import BigButton, ChoiceButton, wrap_label
+from ui.widgets.flow import ButtonGrid
 
 log = logging.getLogger(__name__)
 
@@ -68,16 +68,16 @@ class EndOfDayScreen(ActionScreen):
         self.signed = wrap_label(role="notice")
         self.signed.setObjectName("clerkEodSigned")
         left.addWidget(self.signed)
-        paper = QHBoxLayout()
+        paper = ButtonGrid(columns=2)  # side by side, or one under the other if narrow
         self.pdf = BigButton(kind="secondary")
         self.pdf.setObjectName("clerkEodPdf")
         self.pdf.clicked.connect(self.save_pdf)
         self.print = BigButton(kind="secondary")
         self.print.setObjectName("clerkEodPrint")
         self.print.clicked.connect(self.print_summary)
-        paper.addWidget(self.pdf)
-        paper.addWidget(self.print)
-        left.addLayout(paper)
+        paper.add(self.pdf)
+        paper.add(self.print)
+        left.addWidget(paper)
         self.paper_state = wrap_label(role="hint")
         self.paper_state.setObjectName("clerkEodPaperState")
         left.addWidget(self.paper_state)
