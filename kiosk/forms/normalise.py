@@ -80,9 +80,12 @@ def _number(raw: Any) -> Any:
         return raw
     if not isinstance(raw, str):
         return raw
-    s = _text(to_ascii_digits(raw).replace(" ", ""))
-    if s is None:
+    cleaned = _text(to_ascii_digits(raw))
+    if cleaned is None:
         return None
+    # Spaces go after cleaning: clean_text turns control characters into spaces, and "1 000"
+    # is a thousand (taking them out before made "0\x1f0" -> "0 0", then 0: not idempotent).
+    s = "".join(cleaned.split())
     if _INT_RE.fullmatch(s):
         return int(s)
     if _FLOAT_RE.fullmatch(s):

@@ -84,6 +84,18 @@ def test_normalise_is_idempotent(f: Field, raw: Any) -> None:
     assert repr(normalise(f, once)) == repr(once)
 
 
+def test_a_number_with_a_control_character_between_digits_normalises_once() -> None:
+    """Found by the property above in a CI run: "0\x1f0" became "0 0", then 0."""
+    numbers = [f for f in FIELDS if f.type.value == "number"]
+    assert numbers
+    for f in numbers:
+        for raw in ("0\x1f0", "1\u00a0000", "1\t000", "12 abc"):
+            once = normalise(f, raw)
+            assert repr(normalise(f, once)) == repr(once), raw
+        assert normalise(f, "1\u00a0000") == 1000
+        assert normalise(f, "0\x1f0") == 0
+
+
 @settings(SETTINGS, max_examples=60)
 @given(
     service=st.sampled_from(SERVICES),
