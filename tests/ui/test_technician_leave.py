@@ -145,6 +145,9 @@ def test_the_confirmation_asks_first_and_cancel_changes_nothing(
     confirm, cancel = d.find("setupLeaveConfirm"), d.find("setupLeaveCancel")
     assert confirm.isVisible() and cancel.isVisible() and not leave.isVisible()
     assert confirm.text() == tr("setup.leave.confirm", "km")
+    # the confirmation is scrolled into view: below the fold, the tap seemed to do nothing
+    for b in (confirm, cancel):  # wholly inside the scroll area's viewport
+        qtbot.waitUntil(lambda b=b: b.visibleRegion().boundingRect() == b.rect(), timeout=WAIT_MS)
     d.tap("setupLeaveCancel")
     assert leave.isVisible() and not confirm.isVisible()
     assert kiosk.setup.session is got[0] and not got[0].ended  # still signed in

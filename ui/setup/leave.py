@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from kiosk.i18n import error_text
@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 class LeavePanel(QWidget):
     """The "Leave the kiosk" button and its confirmation, on the technician screen."""
+
+    asked = Signal()  # the confirmation shows: the screen scrolls it into view
 
     def __init__(self, ctx: AppContext, nav: SetupJourney) -> None:
         super().__init__()
@@ -85,6 +87,8 @@ class LeavePanel(QWidget):
         self.error.clear_error()
         self.confirm_box.setVisible(asking)
         self.open_button.setVisible(not asking)
+        if asking:
+            self.asked.emit()
 
     def leave(self) -> None:
         """Audit and end the session on the db worker; the app ends once that is written."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ui.screens.ahead import later
 from ui.screens.base import Screen
 from ui.setup.journey import EDITABLE
 from ui.setup.leave import LeavePanel
@@ -54,6 +55,9 @@ class TechnicianScreen(Screen):
         self.results = ResultList()
         self.body.addWidget(self.results)
         self.leave = LeavePanel(ctx, nav)  # only for a technician signed in (not a setup code)
+        self.leave.asked.connect(  # below the fold the tap would seem to do nothing
+            lambda: later(0, lambda: self.scroll_area.ensureWidgetVisible(self.leave, 0, 8))
+        )
         self.body.addWidget(self.leave)
         self.body.addStretch(1)
         self.done = BigButton(kind="primary")
