@@ -19,7 +19,12 @@ from kiosk.durable import write_atomic
 
 CONFIG_FILE = "config.json"
 DEFAULT_COMMUNE = "120101"  # Phnom Penh, Chamkar Mon, Tonle Basak
-DEFAULT_MAX_DEFER_DAYS = 14  # `update_max_defer_days` (kiosk.update.policy caps it at 60)
+DEFAULT_MAX_DEFER_DAYS = 14  # `update_max_defer_days`, at most:
+# MOSIP's ceiling: no setting holds a fix back longer (kiosk.update.policy re-exports both; here
+# so that reading the config at start-up does not import the update policy).
+MAX_DEFER_DAYS = 60
+# First-run setup started and not finished (enrolment wrote config.json): kiosk.setup.draft.
+PENDING_FILE = "setup-pending"
 _ENV = {
     "commune_code": "SALA_COMMUNE_CODE",
     "server_url": "SALA_SERVER_URL",
@@ -91,8 +96,6 @@ def _coerce(source: str, key: str, value: Any) -> Any:
             raise ConfigError(source, key, f"expected a number of at least 1, got {value!r}")
         return number
     if key == "update_max_defer_days":
-        from kiosk.update.policy import MAX_DEFER_DAYS  # not at import: start-up reads config
-
         days = value if isinstance(value, int) else None
         if isinstance(value, str) and value.strip().isdigit():
             days = int(value)
@@ -120,6 +123,14 @@ def _coerce(source: str, key: str, value: Any) -> Any:
     if not isinstance(value, str) or not value:
         raise ConfigError(source, key, f"expected text, got {value!r}")
     return value
+
+
+def is_configured(data_dir: Path) -> bool:
+    """Whether setup finished here (or `sala enrol` ran): the config file exists and no setup
+    is half done (enrolment writes config.json too, before the technician is finished). Here,
+    not in kiosk.setup, because every start asks it before the first paint."""
+    data_dir = Path(data_dir)
+    return (data_dir / CONFIG_FILE).is_file() and not (data_dir / PENDING_FILE).exists()
 
 
 def load_config(data_dir: Path | None = None) -> Config:

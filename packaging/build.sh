@@ -75,8 +75,8 @@ cp -a "$BUNDLE/." "$TREE/$REL/"
 ln -s "releases/$VERSION" "$TREE/opt/sala/current"
 ln -s /opt/sala/current/sala "$TREE/usr/bin/sala"
 install -m 0644 packaging/deb/sala-kiosk.service packaging/deb/sala-kiosk-failed.service \
-  packaging/deb/sala-kiosk-left.service packaging/deb/sala-update.service \
-  packaging/deb/sala-update.path "$TREE/lib/systemd/system/"
+  packaging/deb/sala-kiosk-left.service packaging/deb/sala-kiosk-notice.service \
+  packaging/deb/sala-update.service packaging/deb/sala-update.path "$TREE/lib/systemd/system/"
 # The ministry's release public key, pinned (README "Updates"): $SALA_RELEASE_PUBKEY or
 # packaging/release_key.pub (from the key ceremony). Without one the package installs, but
 # refuses every update ("no release key").

@@ -18,8 +18,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
+from PySide6 import QtCore
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
 from kiosk.i18n import assets_root
@@ -37,14 +38,23 @@ HEAVY_MODULES = ("cv2", "numpy", "sqlite_utils", "requests")
 WARM_SLICE_S = 0.006  # work done ahead on the attract screen: slices of about this long
 # Khmer first: Qt then never asks Noto Sans for Khmer shaping (a warning); Latin falls through.
 FONT_FAMILIES = ["Noto Sans Khmer", "Noto Sans"]
+# Nothing before the attract screen's first paint names a member of PySide's `Qt` namespace
+# (`QtCore.Qt.…` is written where it is used after it): on its first touch PySide builds all of
+# the namespace's ~93 Python enums, ~30 ms of CPU that a bare window never spends
+# (tests/bench/bundle_startup_bench.py). The first screen's widgets set such values by name
+# (`ui.widgets.basic.set_enum_property`); `Kiosk.start` and the rest come after the paint.
+# Platforms whose window manager acts on the kiosk's window flags (frameless, always on top):
+# Wayland (cage) gives a full-screen window neither decorations nor a stacking order, and the
+# offscreen and minimal platforms (screenshots, tests) have no window manager at all.
+FLAG_PLATFORMS_WITHOUT_EFFECT = ("wayland", "wayland-egl", "offscreen", "minimal")
 
 
 def ensure_app(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance()
     if app is None:
-        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
-            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
-        )
+        # Qt 6's default, said here so that a Qt build defaulting otherwise cannot round a
+        # 125 % screen to 100 % (the environment variable is what the API call would set).
+        os.environ.setdefault("QT_SCALE_FACTOR_ROUNDING_POLICY", "PassThrough")
         app = QApplication(argv or [sys.argv[0]])
     assert isinstance(app, QApplication)
     return app
@@ -159,7 +169,8 @@ class Kiosk(QObject):
         opts: KioskOptions,
         *,
         printer: Any = None,
-        window_flags: Qt.WindowType | None = None,
+        window_flags: QtCore.Qt.WindowType | None = None,
+        locked_down: bool | None = None,
         on_first_shown: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
@@ -175,7 +186,7 @@ class Kiosk(QObject):
             printer=printer,
             retention_days=opts.retention_days,
         )
-        self.window = shell = Shell(ctx, window_flags=window_flags)
+        self.window = shell = Shell(ctx, window_flags=window_flags, locked_down=locked_down)
         if on_first_shown is not None:
             # Connected before any other part's slot (Qt calls them in that order), so it runs
             # at the first paint, before the work the others start then (update signals, GC).
@@ -421,35 +432,51 @@ def _load_gazetteer() -> Any:
 
 def run(opts: KioskOptions, *, windowed: bool = False, size: tuple[int, int] | None = None) -> int:
     """Run the kiosk until quit. SALA_EXIT_WHEN_SHOWN=1 quits after the first paint and prints
-    `SHOWN_AT=<unix time>`, the heavy modules already imported and the process's CPU seconds so
-    far (`CPU=`: the start-up benchmarks compare it, steadier than wall time on a busy machine)."""
+    `SHOWN_AT=<unix time>`, the heavy modules already imported, the process's CPU seconds so
+    far (`CPU=`: the start-up benchmarks compare it, steadier than wall time on a busy machine)
+    and whether PySide's `Qt` namespace was built by then (`QT_NAMESPACE=`, above)."""
     pause_gc_for_startup()  # back on after the first paint (`ui.policy`)
     app = ensure_app()
     load_fonts()
     app.setStyleSheet(stylesheet())
-    # Frameless and always on top from the start: set on the finished window, the flags
-    # re-parent it and every child gets told (~0.5 ms of start-up).
-    flags = (
-        None if windowed else Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint
-    )
+    # Full screen: frameless and always on top from the start where a window manager acts on
+    # that (set on the finished window, the flags re-parent it and every child gets told,
+    # ~0.5 ms); elsewhere no flags, so no `Qt` namespace before the first paint (above).
+    flags = None
+    if not windowed and app.platformName() not in FLAG_PLATFORMS_WITHOUT_EFFECT:
+        Qt = QtCore.Qt
+        flags = Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint
 
     def shown() -> None:
         heavy = [m for m in HEAVY_MODULES if m in sys.modules]
+        qt_namespace = "Qt" in vars(QtCore)  # PySide adds a type to its module once built
         print(
             f"SHOWN_AT={time.time():.6f} HEAVY={','.join(heavy) or '-'} "
-            f"CPU={time.process_time():.4f}",
+            f"CPU={time.process_time():.4f} QT_NAMESPACE={'built' if qt_namespace else 'no'}",
             flush=True,
         )
         app.quit()
 
     exit_when_shown = os.environ.get("SALA_EXIT_WHEN_SHOWN") == "1"
-    kiosk = Kiosk(opts, window_flags=flags, on_first_shown=shown if exit_when_shown else None)
+    kiosk = Kiosk(
+        opts,
+        window_flags=flags,
+        locked_down=not windowed,
+        on_first_shown=shown if exit_when_shown else None,
+    )
     window = kiosk.window
     if windowed:
         window.resize(*(size or (1366, 768)))
         window.show()
     else:
-        window.setCursor(Qt.CursorShape.BlankCursor)
+
+        def hide_cursor() -> None:
+            window.setCursor(QtCore.Qt.CursorShape.BlankCursor)
+
+        if flags is not None:  # `Qt` is built already
+            hide_cursor()
+        else:  # right after the first paint
+            window.first_shown.connect(hide_cursor)
         if size:
             window.resize(*size)
         else:

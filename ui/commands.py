@@ -29,6 +29,13 @@ def _config(args: argparse.Namespace) -> Any:
 
 
 def cmd_kiosk(args: argparse.Namespace) -> int:
+    if getattr(args, "safe", False):  # the crash-loop limit's technician screen
+        from ui.setup.safe_mode import run_safe
+
+        data_dir = getattr(args, "data_dir", None)  # its config is read there: it may be broken
+        return run_safe(
+            Path(data_dir) if data_dir else None, windowed=args.windowed, size=args.size
+        )
     # No cyclic GC until the attract screen is painted (`ui.app.run` says why), from here
     # rather than from `run()`: importing PySide and building its enums makes many objects
     # and few cycles, and the collections that triggers cost ~5 ms of start-up (measured
@@ -140,6 +147,12 @@ def register(sub: Any) -> None:
         "--demo",
         action="store_true",
         help="demo camera, and a throw-away data dir unless --data-dir is given",
+    )
+    p.add_argument(
+        "--safe",
+        action="store_true",
+        help="safe mode after repeated failures: the self-test and a technician's tools only "
+        "(sala-kiosk-failed.service)",
     )
     p.set_defaults(func=cmd_kiosk)
     s = sub.add_parser(

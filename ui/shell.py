@@ -10,7 +10,8 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6 import QtCore  # `QtCore.Qt` where used: not before the first paint (ui/app.py)
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 
 from ui.widgets.basic import LanguageToggle, OnlineBadge, wrap_label
@@ -124,7 +125,7 @@ def _cut_at(inner: QWidget, y: int) -> tuple[int, int] | None:
         nxt: list[QWidget] = []
         for parent in level:
             for child in parent.findChildren(
-                QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly
+                QWidget, options=QtCore.Qt.FindChildOption.FindDirectChildrenOnly
             ):
                 if not child.isVisible():
                     continue
@@ -173,14 +174,20 @@ class Shell(QWidget):
     first_shown = Signal()  # once, on the event-loop turn after the first paint
     locale_chosen = Signal(str)  # the language toggle was tapped
 
-    def __init__(self, ctx: AppContext, *, window_flags: Qt.WindowType | None = None) -> None:
+    def __init__(
+        self,
+        ctx: AppContext,
+        *,
+        window_flags: QtCore.Qt.WindowType | None = None,
+        locked_down: bool | None = None,
+    ) -> None:
         super().__init__()
         if window_flags is not None:  # before the children exist: cheap now, not later
             self.setWindowFlags(window_flags)
-        # The kiosk (frameless, full screen) ignores a window manager's close request (Alt+F4
-        # on a desktop session): only a technician's sign-in leaves it. `sala kiosk --windowed`
-        # closes as any window does.
-        self.locked_down = window_flags is not None
+        # The kiosk (full screen; frameless where that means something: ui/app.py) ignores a
+        # window manager's close request (Alt+F4 on a desktop session): only a technician's
+        # sign-in leaves it. `sala kiosk --windowed` closes as any window does.
+        self.locked_down = window_flags is not None if locked_down is None else locked_down
         self.ctx = ctx
         self.setObjectName("kioskWindow")
         self.setWindowTitle("Sala")
@@ -326,7 +333,7 @@ class Shell(QWidget):
                 self.keyboard.setVisible(True)
                 self.keyboard.set_locale(self.ctx.locale)
             elif not wants and self.keyboard.isVisible():
-                if QApplication.mouseButtons() != Qt.MouseButton.NoButton:
+                if QApplication.mouseButtons() != QtCore.Qt.MouseButton.NoButton:
                     self._release_watch.arm()
                 else:
                     QTimer.singleShot(0, self._sync_keyboard)
@@ -369,7 +376,7 @@ class Shell(QWidget):
         super().closeEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() == Qt.Key.Key_Escape:
+        if event.key() == QtCore.Qt.Key.Key_Escape:
             event.accept()  # no accidental exits; Escape does nothing on a kiosk
             return
         super().keyPressEvent(event)

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
@@ -53,7 +53,7 @@ class TaskManager(QObject):
         self._pending = 0
         self._lock = threading.Lock()
         self._closed = False
-        self._finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
+        self._queued = False  # `_finished` connected, with the first pool (`_pool`)
 
     def _pool(self, name: str) -> ThreadPoolExecutor:
         pool = self._pools.get(name)
@@ -63,12 +63,24 @@ class TaskManager(QObject):
             with self._lock:
                 pool = self._pools.get(name)
                 if pool is None:
+                    if not self._queued:
+                        self._connect_finished()
                     workers = 1 if name == "db" else self._io_workers
                     pool = ThreadPoolExecutor(
                         max_workers=workers, thread_name_prefix=f"sala-{name}"
                     )
                     self._pools[name] = pool
         return pool
+
+    def _connect_finished(self) -> None:
+        """Results always come back queued, on a later loop turn, even when a task is done
+        before `_submit` returns. Connected with the first pool, not at start: nothing emits
+        `_finished` before one exists, and naming the connection type builds PySide's whole
+        `Qt` namespace, which the kiosk's first paint does not wait for (ui/app.py)."""
+        from PySide6.QtCore import Qt
+
+        self._finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
+        self._queued = True
 
     @property
     def _db(self) -> ThreadPoolExecutor:

@@ -55,13 +55,17 @@ def check_free_space(ctx: Context) -> Result:
 
 def check_database(ctx: Context) -> Result:
     """Opens the store (kept in the context for the checks after it) and runs integrity_check."""
-    from kiosk.store import Store, StoreError
+    from kiosk.store import Store, StoreCorrupt, StoreError
 
     if ctx.store is None:
         try:
             cfg = ctx.load_config()
             ctx.store = Store.open(ctx.data_dir, commune_code=cfg.commune_code)
             ctx.opened_store = True
+        except StoreCorrupt as exc:  # its own advice, in the technician's language
+            ctx.store_error = str(exc)
+            where = {k: str(exc.params.get(k, "")) for k in ("path", "copy")}
+            return result("database", "fail", "corrupt", **where)
         except (StoreError, OSError, ValueError) as exc:
             ctx.store_error = str(exc)
             return result("database", "fail", "unopened", error=str(exc))

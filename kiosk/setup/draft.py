@@ -17,9 +17,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from kiosk.config import CONFIG_FILE, DEFAULT_COMMUNE, Config, load_config
+from kiosk.config import DEFAULT_COMMUNE, Config, load_config
+from kiosk.config import PENDING_FILE as PENDING_FILE  # the config owns both (start-up asks)
+from kiosk.config import is_configured as is_configured
 from kiosk.setup.errors import SetupError
 from sync import protocol
+from sync.protocol import setup_qr
 
 STEPS = (
     "language",
@@ -34,16 +37,6 @@ STEPS = (
 IDENTITY_FILE = "sync-device.json"  # sync.client.enrol.IDENTITY_FILE
 PRINTERS = ("system", "escpos", "none")  # the printer step's choices (ESC/POS needs a device)
 DEFAULT_ESCPOS = "escpos:file:/dev/usb/lp0"
-
-
-PENDING_FILE = "setup-pending"  # setup started and not finished (enrolment wrote config.json)
-
-
-def is_configured(data_dir: Path) -> bool:
-    """Whether setup finished here (or `sala enrol` ran): the config file exists and no setup
-    is half done (enrolment writes config.json too, before the technician is finished)."""
-    data_dir = Path(data_dir)
-    return (data_dir / CONFIG_FILE).is_file() and not (data_dir / PENDING_FILE).exists()
 
 
 def mark_pending(data_dir: Path) -> None:
@@ -82,9 +75,9 @@ def read_ticket(text: str, *, server_url: str = "", now: float) -> Ticket:
     """A setup QR's text, or a typed code plus the typed server address. SetupError (the
     typed text stays on screen) when the code is malformed, expired or has no address."""
     text = text.strip()
-    if text.startswith(protocol.ENROL_QR_PREFIX):
+    if text.startswith(setup_qr.ENROL_QR_PREFIX):
         try:
-            fields = protocol.parse_enrolment_qr(text)
+            fields = setup_qr.parse_enrolment_qr(text)
         except ValueError as exc:
             raise SetupError(str(exc), message_key="setup.connection.qr_bad") from None
         ticket = Ticket(**fields)
@@ -92,7 +85,7 @@ def read_ticket(text: str, *, server_url: str = "", now: float) -> Ticket:
             raise SetupError("The setup QR has expired.", message_key="setup.connection.expired")
         return ticket
     try:
-        code = protocol.normalise_enrolment_code(text)
+        code = setup_qr.normalise_enrolment_code(text)
     except ValueError:
         raise SetupError("Malformed code.", message_key="setup.connection.code_format") from None
     url = server_url.strip().rstrip("/")

@@ -10,6 +10,7 @@ import contextlib
 import os
 import shutil
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -32,7 +33,9 @@ BUSY_TIMEOUT_MS = 10_000
 def check_writable(data_dir: Path) -> None:
     """Prove the data dir can be written by writing a probe (os.access lies for root).
     A full disk is not refused here: reading still works, and each save reports StoreFull."""
-    probe = data_dir / f".write-probe-{os.getpid()}"
+    # One name per process and thread: two threads opening the store at once (the UI and a
+    # worker) would otherwise delete each other's probe and report a failed disk.
+    probe = data_dir / f".write-probe-{os.getpid()}-{threading.get_ident()}"
     try:
         data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         with open(probe, "wb") as f:

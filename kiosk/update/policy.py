@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-# The setting `update_max_defer_days`'s default has one owner, the config; re-exported here.
+# The setting `update_max_defer_days`'s default and ceiling (MOSIP's: 60 days) have one owner,
+# the config; re-exported here.
 from kiosk.config import DEFAULT_MAX_DEFER_DAYS as DEFAULT_MAX_DEFER_DAYS
+from kiosk.config import MAX_DEFER_DAYS as MAX_DEFER_DAYS
 
-MAX_DEFER_DAYS = 60  # MOSIP's ceiling: no setting holds a fix back longer
 HEALTH_GRACE_S = 600.0  # the new release must prove healthy within 10 minutes
 SETTLE_S = 90.0  # ... by a health stamp, or by the kiosk unit staying up this long
 MAX_RESTARTS = 3  # crashes on start before the previous release comes back

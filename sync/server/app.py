@@ -24,6 +24,7 @@ from sync.server import (
     device_reports,
     end_of_day,
     feed,
+    kiosk_clock,
     openapi,
     partner,
     registrations,
@@ -64,15 +65,18 @@ class EnrolOut(DeviceOut):
 
 def sweep(ctx: Context) -> dict[str, int]:
     """Housekeeping, on start and every `sweep_interval_s`: expired uploads, old nonces, feed,
-    the console's expired USB return bundles, and the kiosks' photo-override counts (a GROUP BY
-    over the rule's last days, seconds at a million applications: recounted here every sweep,
-    before a page would find them `flags.STATS_EVERY_S` old and recount them itself)."""
+    the console's expired USB return bundles, facts from a wrong kiosk clock (once), and the
+    kiosks' photo-override counts (a GROUP BY over the rule's last days, seconds at a million
+    applications: recounted here every sweep, before a page would find them
+    `flags.STATS_EVERY_S` old and recount them itself)."""
     return {
         "uploads_expired": uploads.expire_uploads(ctx),
         "nonces_purged": auth.purge_nonces(ctx.engine),
         "changes_compacted": feed.compact(ctx.engine, ctx.config.feed_retention_s),
         "usb_returns_expired": console_usb.expire_returns(ctx.config.data_dir),
         "override_stats": int(console_flags.refresh_override_stats(ctx.engine, force=True)),
+        # once per database, then a no-op: facts counted from a wrong kiosk clock before the rule
+        "facts_reclamped": kiosk_clock.reclamp(ctx.engine),
     }
 
 

@@ -13,6 +13,10 @@ bundled one) is published the same way (`import_initial`); one a kiosk would ref
 `sala server` before it serves (`refuse_bad_first_catalog`). `append_document` is the unchecked
 step below: only tests that must put a bad catalog on the feed (to test the kiosk's own refusal)
 call it directly; no route, page or command does.
+
+Each service's owning ministry (`service_ministry`, which scopes officers) is set at publishing
+(`set_owners`, new services only) or changed (`change_owner`); either way the service's
+applications already in the back office move to the owner at once (`refile`).
 """
 
 from __future__ import annotations
@@ -30,9 +34,10 @@ from sync.protocol.catalog.schema import CatalogError
 from sync.protocol.catalog.text import Text
 from sync.protocol.catalog.validate import check_catalog
 from sync.server import db
-from sync.server.tables import catalog_drafts
+from sync.server.tables import catalog_drafts, queue_counts, timing_rollup
 
 KINDS = ("catalog", "gazetteer")
+REFILE_BATCH = 1000  # applications moved to a new owner per step (bound parameters per IN)
 
 
 def services_of(doc: Any) -> set[tuple[str, str]]:
@@ -363,9 +368,58 @@ def drafts(conn: Connection) -> list[Any]:
 
 def set_owners(conn: Connection, owners: dict[str, str]) -> dict[str, str]:
     """Give services with no owning ministry yet the one chosen at publishing (an existing
-    owner is never changed here); returns what was set."""
+    owner is never changed here); returns what was set. Applications of those services that
+    arrived before (unowned until now) move to the owner at once (`refile`)."""
     have = set(conn.execute(select(db.service_ministry.c.service_id)).scalars())
     added = {sid: m for sid, m in owners.items() if m and sid not in have}
     for sid, ministry in added.items():
         conn.execute(db.service_ministry.insert().values(service_id=sid, ministry=ministry))
+    refile(conn, added)
     return added
+
+
+def change_owner(conn: Connection, service_id: str, ministry: str) -> bool:
+    """Make `ministry` (a code the caller has checked: console.accounts.MINISTRIES) the owner
+    of a service, new or not, and move its applications to it (`refile`), in the caller's
+    transaction. Returns False when it already was the owner."""
+    sm = db.service_ministry
+    was = conn.execute(select(sm.c.ministry).where(sm.c.service_id == service_id)).scalar()
+    if was == ministry:
+        return False
+    if was is None:
+        conn.execute(sm.insert().values(service_id=service_id, ministry=ministry))
+    else:
+        conn.execute(sm.update().where(sm.c.service_id == service_id).values(ministry=ministry))
+    refile(conn, {service_id: ministry})
+    return True
+
+
+def refile(conn: Connection, owners: dict[str, str]) -> int:
+    """Give these services' applications that already have console facts their new owning
+    ministry, and move everything counted by ministry with them (queue, flag and narrow queue
+    counts, the flags' copies: queue_counts.after; processing-time rollups, days and
+    percentiles: timing_rollup.after), in the caller's transaction. The facts' ministry is
+    otherwise copied once, when they are made (console/scope.refresh_facts); facts made later
+    read the new owner there. Returns how many applications moved."""
+    facts, regs = db.console_facts, db.registrations
+    moved = 0
+    for sid, ministry in sorted(owners.items()):
+        ids = list(
+            conn.execute(
+                select(facts.c.registration_id)
+                .join(regs, regs.c.id == facts.c.registration_id)
+                .where(regs.c.service_id == sid, facts.c.ministry != ministry)
+                .order_by(facts.c.registration_id)
+            ).scalars()
+        )
+        for at in range(0, len(ids), REFILE_BATCH):
+            batch = ids[at : at + REFILE_BATCH]
+            counted = queue_counts.before(conn, batch)  # the order decisions.py locks in
+            timed = timing_rollup.before(conn, batch)
+            conn.execute(
+                facts.update().where(facts.c.registration_id.in_(batch)).values(ministry=ministry)
+            )
+            queue_counts.after(conn, batch, counted)
+            timing_rollup.after(conn, batch, timed)
+        moved += len(ids)
+    return moved

@@ -18,13 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from sync import protocol as p
+from sync.server import cli_officer, cli_staff, cli_tokens
 
 DAY = 86400.0
 
 
 # Modules that add their own subcommands with `register_commands(cmds, common)`, where `common`
 # is `_common` (the --db/--media-dir/config options). They import only argparse and the protocol
-# at this point, like this module; their commands import the rest when they run.
+# at this point, like this module; their commands import the rest when they run. cli_tokens,
+# cli_staff and cli_officer.register_accounts are called in `configure`, in their place in --help.
 MORE_COMMANDS: tuple[str, ...] = (
     "sync.server.cli_clerk",
     "sync.server.cli_setup",
@@ -32,6 +34,7 @@ MORE_COMMANDS: tuple[str, ...] = (
     "sync.server.cli_release",
     "sync.server.cli_partner",
     "sync.server.cli_officer",
+    "sync.server.cli_owners",
 )
 
 
@@ -67,6 +70,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=8443, help="TCP port (default 8443)")
     parser.add_argument("--tls-cert", metavar="PEM", help="TLS certificate chain (enables https)")
     parser.add_argument("--tls-key", metavar="PEM", help="TLS private key for --tls-cert")
+    parser.add_argument(
+        "--trusted-proxy",
+        action="append",
+        default=[],
+        metavar="ADDR",
+        help="an HTTP reverse proxy (address or CIDR; repeatable) whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed: the officer's own address for lockouts and audit, "
+        "https for Secure cookies (default: none, the headers are ignored)",
+    )
     parser.add_argument(
         "--max-upload",
         type=int,
@@ -127,35 +139,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     c.add_argument("--count", type=int, default=1, help="how many codes, one per line")
     c.set_defaults(func=cmd_enrolment_code)
 
-    c = cmds.add_parser("officer-token", help="make a scoped bearer token for an officer")
-    _common(c, sub=True)
-    c.add_argument("--name", default="officer", help="who holds it (kept in the status log)")
-    c.add_argument(
-        "--role",
-        required=True,
-        choices=["decide", "publish", "admin"],
-        help="decide: set statuses; publish: catalogs and gazetteers (needs --jurisdiction "
-        "all); admin: both",
-    )
-    c.add_argument(
-        "--jurisdiction",
-        required=True,
-        metavar="CODES",
-        help="comma-separated province (12), district (1201) or commune (120101) codes, or all",
-    )
-    c.add_argument(
-        "--expires-days", type=float, default=90.0, help="validity in days (default 90, max 366)"
-    )
-    c.set_defaults(func=cmd_officer_token)
-
-    c = cmds.add_parser("officer-revoke", help="revoke an officer token (by its id or itself)")
-    _common(c, sub=True)
-    c.add_argument("token", metavar="ID_OR_TOKEN", help="the id officer-list shows, or the token")
-    c.set_defaults(func=cmd_officer_revoke)
-
-    c = cmds.add_parser("officer-list", help="list officer tokens: id, role, jurisdiction, state")
-    _common(c, sub=True)
-    c.set_defaults(func=cmd_officer_list)
+    cli_tokens.register_commands(cmds, _common)
 
     c = cmds.add_parser("set-status", help="set a registration's status (as an officer)")
     _common(c, sub=True)
@@ -180,44 +164,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     c.add_argument("file", type=Path)
     c.set_defaults(func=cmd_publish)
 
-    _staff_commands(cmds)
-    _officer_commands(cmds)
+    cli_staff.register_commands(cmds, _common)
+    cli_officer.register_accounts(cmds, _common)
     for name in MORE_COMMANDS:
         importlib.import_module(name).register_commands(cmds, _common)
 
     c = cmds.add_parser("audit-flags", help="list breaks and gaps in kiosks' uploaded audit")
     _common(c, sub=True)
     c.set_defaults(func=cmd_audit_flags)
-
-
-def _staff_commands(cmds: Any) -> None:
-    """`staff add|disable|enable|reset|unlock-code|list`: the commune roster kiosks receive."""
-    staff = cmds.add_parser(
-        "staff", help="commune staff: add, disable, enable, reset, unlock-code, list"
-    )
-    _common(staff, sub=True)
-    sub = staff.add_subparsers(dest="staff_command", metavar="ACTION", required=True)
-    c = sub.add_parser("add", help="add a staff member; prints their id and first-sign-in code")
-    _common(c, sub=True)
-    c.add_argument("--commune", required=True, help="6-digit MEF commune code, e.g. 120101")
-    c.add_argument("--name-km", required=True, help="name in Khmer, as the kiosk shows it")
-    c.add_argument("--name-en", required=True, help="name in Latin letters")
-    c.add_argument("--role", required=True, choices=list(p.STAFF_ROLES))
-    c.set_defaults(func=cmd_staff_add)
-    for name, text in (
-        ("disable", "disable an account (its codes are voided)"),
-        ("enable", "enable a disabled account again"),
-        ("reset", "forget the PIN; prints a new first-sign-in code"),
-        ("unlock-code", "prints a one-time code that unlocks a locked account"),
-    ):
-        c = sub.add_parser(name, help=text)
-        _common(c, sub=True)
-        c.add_argument("staff_id", metavar="ID")
-        c.set_defaults(func=cmd_staff_change, staff_action=name)
-    c = sub.add_parser("list", help="list staff: id, commune, role, status, version, PIN, names")
-    _common(c, sub=True)
-    c.add_argument("--commune", help="only this commune")
-    c.set_defaults(func=cmd_staff_list)
 
 
 def register(sub: Any) -> None:
@@ -288,6 +242,11 @@ def run(args: argparse.Namespace) -> int:
         access_log=args.log_level == "debug",
         timeout_graceful_shutdown=5,
         timeout_keep_alive=75,
+        # uvicorn believes X-Forwarded-* from 127.0.0.1 by default: behind a TCP proxy on this
+        # host (the scale-out set-up) any client could then name its own source address and
+        # step around the per-source sign-in lockout. Only the proxies named are believed.
+        proxy_headers=bool(args.trusted_proxy),
+        forwarded_allow_ips=list(args.trusted_proxy) or None,
     )
     return 0
 
@@ -302,55 +261,6 @@ def cmd_enrolment_code(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
-    return 0
-
-
-def cmd_officer_token(args: argparse.Namespace) -> int:
-    """Prints the token alone on stdout (scripts capture it); its id and scope go to stderr."""
-    from sync.server.officers import make_token
-
-    try:
-        token_id, token = make_token(
-            _context(args).engine, args.name, args.role, args.jurisdiction, args.expires_days
-        )
-    except ValueError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    print(token)
-    print(
-        f"token id {token_id}: {args.role} in {args.jurisdiction}, "
-        f"expires in {args.expires_days:g} days; shown once, keep it secret",
-        file=sys.stderr,
-    )
-    return 0
-
-
-def cmd_officer_revoke(args: argparse.Namespace) -> int:
-    from sync.server.officers import revoke_token
-
-    if not revoke_token(_context(args).engine, args.token):
-        print("No active officer token with this id.", file=sys.stderr)
-        return 1
-    print("revoked")
-    return 0
-
-
-def cmd_officer_list(args: argparse.Namespace) -> int:
-    from datetime import UTC, datetime
-
-    from sync.server import db
-    from sync.server.officers import list_tokens
-
-    now = db.now()
-    for r in list_tokens(_context(args).engine):
-        if r.revoked_at is not None:
-            state = "revoked"
-        elif r.expires_at is None or r.expires_at <= now:
-            state = "expired"
-        else:
-            state = "active"
-        until = p.format_date(datetime.fromtimestamp(r.expires_at or 0, UTC))
-        print(f"{r.id}\t{r.name}\t{r.role}\t{r.jurisdiction}\t{state}\tuntil {until}")
     return 0
 
 
@@ -436,140 +346,6 @@ def _refusal_text(exc: Any) -> str:
     lines += problem_lines(exc.errors)
     lines += [t("catalog_nothing_changed", lang) for lang in ("en", "km")]
     return "\n".join(lines)
-
-
-def _officer_commands(cmds: Any) -> None:
-    """`officer add|list`: back-office accounts (/console/); the first admin is made here."""
-    officer = cmds.add_parser(
-        "officer", help="back-office accounts: add, list, disable, enable, reset-…, end-sessions"
-    )
-    _common(officer, sub=True)
-    sub = officer.add_subparsers(dest="officer_command", metavar="ACTION", required=True)
-    c = sub.add_parser("add", help="add an account; prints its id and TOTP enrolment URI")
-    _common(c, sub=True)
-    c.add_argument("--username", required=True)
-    c.add_argument("--display-name", required=True)
-    c.add_argument("--role", required=True, choices=["officer", "supervisor", "admin"])
-    c.add_argument("--ministry", required=True, help="interior, mpwt, commerce, justice, … or *")
-    c.add_argument("--jurisdiction", required=True, help="province/district codes, or all")
-    c.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
-    c.add_argument("--no-totp", action="store_true", help="officer role only: no second factor")
-    c.set_defaults(func=cmd_officer_add)
-    c = sub.add_parser("list", help="list accounts: id, username, role, ministry, jurisdiction")
-    _common(c, sub=True)
-    c.set_defaults(func=cmd_officer_accounts)
-    from sync.server import cli_officer  # disable, enable, reset-password, reset-totp, …
-
-    cli_officer.register_officer_actions(sub, _common)
-
-
-def cmd_officer_add(args: argparse.Namespace) -> int:
-    import getpass
-
-    from sync.server.console import accounts
-
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = getpass.getpass("password: ")
-        if getpass.getpass("again: ") != password:
-            print("the two passwords differ", file=sys.stderr)
-            return 2
-    try:
-        account, secret = accounts.create(
-            _context(args).engine,
-            username=args.username,
-            display_name=args.display_name,
-            password=password,
-            role=args.role,
-            ministry=args.ministry,
-            jurisdiction=args.jurisdiction,
-            created_by="cli",
-            totp=not args.no_totp,
-        )
-    except accounts.AccountError as exc:  # English, then the same refusal in Khmer
-        from sync.server.console.i18n import t
-
-        print(exc, file=sys.stderr)
-        print(t(exc.code, "km", **exc.values), file=sys.stderr)
-        return 2
-    except ValueError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    print(f"{account.id}\t{account.username}")
-    if secret:
-        print(accounts.totp_uri(secret, account.username))
-        print("scan the URI above into an authenticator app (shown once)", file=sys.stderr)
-    return 0
-
-
-def cmd_officer_accounts(args: argparse.Namespace) -> int:
-    from sync.server.console import accounts
-
-    rows = accounts.list_accounts(_context(args).engine)
-    for a in rows:
-        print(f"{a.id}\t{a.username}\t{a.role}\t{a.ministry}\t{','.join(a.jurisdiction)}")
-    print(f"{len(rows)} account(s).", file=sys.stderr)
-    return 0
-
-
-def _print_code(new: Any, what: str) -> None:
-    """The id and code on stdout (tab-separated, for scripts); the warning on stderr."""
-    print(f"{new.staff_id}\t{new.code}")
-    print(
-        f"{what} for {new.staff_id} (roster version {new.version}): shown once, give it to "
-        "the person only; the server keeps only its Argon2id verifier",
-        file=sys.stderr,
-    )
-
-
-def cmd_staff_add(args: argparse.Namespace) -> int:
-    from sync.server import staff
-
-    try:
-        new = staff.add(_context(args).engine, args.commune, args.name_km, args.name_en, args.role)
-    except ValueError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    _print_code(new, "first sign-in code")
-    return 0
-
-
-def cmd_staff_change(args: argparse.Namespace) -> int:
-    from sync.server import staff
-
-    engine = _context(args).engine
-    try:
-        if args.staff_action in ("disable", "enable"):
-            status = "disabled" if args.staff_action == "disable" else "active"
-            version = staff.set_status(engine, args.staff_id, status)
-            print(f"{args.staff_id} {status} (roster version {version})")
-        elif args.staff_action == "reset":
-            _print_code(staff.reset(engine, args.staff_id), "new first sign-in code")
-        else:
-            _print_code(staff.unlock_code(engine, args.staff_id), "one-time unlock code")
-    except (LookupError, ValueError) as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    return 0
-
-
-def cmd_staff_list(args: argparse.Namespace) -> int:
-    from sync.server import db, staff
-
-    if args.commune is not None and not p.is_ascii_digits(args.commune, 6):
-        print("--commune must be 6 digits (MEF code), e.g. 120101", file=sys.stderr)
-        return 2
-    with db.reading(_context(args).engine) as conn:
-        rows = staff.roster(conn, args.commune)
-    for r in rows:
-        pin = "pin" if r.pin_verifier else "code" if r.first_code_verifier else "none"
-        print(
-            f"{r.id}\t{r.commune_code}\t{r.role}\t{r.status}\tv{r.version}\t{pin}\t"
-            f"{r.name_en}\t{r.name_km}"
-        )
-    print(f"{len(rows)} staff member(s).", file=sys.stderr)
-    return 0
 
 
 def cmd_audit_flags(args: argparse.Namespace) -> int:

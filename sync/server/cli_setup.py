@@ -3,7 +3,7 @@
 Adds options to the existing `enrolment-code` command (registered through `MORE_COMMANDS`):
 with `--qr --url URL` each code is also printed as a QR in the terminal, carrying the server
 URL, the code, its commune and expiry and, with `--ca-file`, the SHA-256 of the ministry CA
-certificate (format: `sync.protocol.enrolment_qr_text`, PROTOCOL.md "Setup QR"). `--qr-out
+certificate (format: `sync.protocol.setup_qr`, PROTOCOL.md "Setup QR"). `--qr-out
 FILE.svg|.png` also writes the (last) QR to a file for printing. segno is already the
 server's QR encoder (the officers' TOTP enrolment).
 """
@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sync import protocol as p
+from sync.protocol import setup_qr
 
 
 def register_commands(cmds: Any, common: Any) -> None:
@@ -65,7 +65,7 @@ def cmd_enrolment_code(args: argparse.Namespace) -> int:
         for _ in range(max(1, args.count)):
             expires = int(time.time() + args.ttl_hours * 3600)
             code = make_enrolment_code(ctx.engine, args.commune, args.ttl_hours * 3600)
-            text = p.enrolment_qr_text(
+            text = setup_qr.enrolment_qr_text(
                 args.url,
                 code,
                 commune_code=args.commune,

@@ -39,6 +39,10 @@ _ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 MOMENT_MIN = datetime(1900, 1, 1, tzinfo=UTC)
 MOMENT_MAX = datetime(2200, 1, 1, tzinfo=UTC)
 NUMBER_MAX = 2**53  # |integer| at most this: exact as a float, like every measured value
+# The check values that are timestamps (PROTOCOL.md "device report": what kiosk.diagnostics and
+# kiosk.update.spool write): only these are held to the bounds above when they read as a date.
+# Any other string is a word, however date-like ("01010101", a printer's serial, stays).
+MOMENT_VALUES = frozenset({"at", "now", "last_success", "last_error_at", "measured_at"})
 
 
 class CheckIn(BaseModel):
@@ -146,7 +150,7 @@ def _check_values(values: dict[str, Any]) -> None:
             or any(c.isspace() and c != " " for c in value)
         ):
             raise _refuse(f"value {name} is not a number, a boolean or a short word")
-        if _looks_like_moment(value) and moment(value) is None:
+        if name in MOMENT_VALUES and _looks_like_moment(value) and moment(value) is None:
             raise _refuse(f"timestamp {name} is not within 1900-2199")
 
 

@@ -16,6 +16,9 @@ field): on a busy machine wall times swing with the load, CPU time much less. To
 builds, pass the other with `--other DIR` (e.g. a copy of the previous bundle): its runs are
 interleaved with these, so both see the same load (`other_cpu_s`, `other_cpu_ratio`); two
 benches run one after the other differ by more than most start-up changes save.
+`qt_namespace` says whether PySide's `Qt` namespace (~93 enums, built all at once on first use)
+was built by the first paint in the bundle's windowed and full-screen runs: `no` is the aim
+(ui/app.py).
 """
 
 from __future__ import annotations
@@ -34,8 +37,10 @@ if str(ROOT) not in sys.path:
 
 from tests.bench.startup_bench import BARE, _env, configure, shown_fields  # noqa: E402
 
+QT_NAMESPACE: set[str] = set()  # the `QT_NAMESPACE=` values this bundle's runs reported
 
-def one_run(cmd: list[str], tmp: Path) -> tuple[float, float]:
+
+def one_run(cmd: list[str], tmp: Path, *, ours: bool = True) -> tuple[float, float]:
     """Wall seconds from process start to the first paint, and the CPU seconds used by then."""
     env = _env(tmp)
     if cmd[0] != sys.executable:  # the bundle: none of the checkout's Python settings
@@ -43,6 +48,8 @@ def one_run(cmd: list[str], tmp: Path) -> tuple[float, float]:
     start = time.time()
     proc = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True, timeout=120)
     fields = shown_fields(proc.stdout, cmd[0], proc.stderr, proc.returncode)
+    if ours and cmd[0] != sys.executable:  # the bundle, not the bare window or `--other`
+        QT_NAMESPACE.add(fields.get("QT_NAMESPACE", "?"))
     return float(fields["SHOWN_AT"]) - start, float(fields.get("CPU", "nan"))
 
 
@@ -75,7 +82,7 @@ def main() -> int:
         other_cpu: list[float] = []
         for _ in range(args.runs):  # interleaved, so all see the same machine load
             if other is not None:
-                other_cpu.append(one_run(other, tmp)[1])
+                other_cpu.append(one_run(other, tmp, ours=False)[1])
             t, cpu = one_run(windowed, tmp)
             kiosk.append(t)
             kiosk_cpu.append(cpu)
@@ -97,6 +104,7 @@ def main() -> int:
         f"cold_bare_s={cold_bare:.3f} cold_ratio={cold_kiosk / cold_bare:.2f} "
         f"cpu_s={kc:.3f} bare_cpu_s={bc:.3f} cpu_ratio={kc / bc:.2f}"
         + (f" other_cpu_s={oc:.3f} other_cpu_ratio={oc / bc:.2f}" if other_cpu else "")
+        + f" qt_namespace={'/'.join(sorted(QT_NAMESPACE))}"
     )
     return 0
 

@@ -62,8 +62,9 @@ raise SystemExit(args.func(args))
 
 # The floor the kiosk's own code can reach: the attract screen alone (bundled fonts, the
 # stylesheet, the screen's modules) in a bare window, without the kiosk's plumbing (config, task
-# helper, top bar, sala parser). What is left of the ratio here belongs to those widgets,
-# PySide's enum set-up for the `Qt` namespace and the Khmer text itself.
+# helper, top bar, sala parser). What is left of the ratio here belongs to those widgets (the
+# enums of the classes they use; not the `Qt` namespace's, which ui/app.py keeps until after
+# the first paint), the fonts, the stylesheet and the Khmer text itself.
 ATTRACT_ONLY = """
 import sys, time
 from PySide6.QtCore import QTimer
@@ -115,7 +116,8 @@ def _env(tmp: Path) -> dict[str, str]:
 
 
 def shown_fields(stdout: str, what: str, stderr: str, code: int) -> dict[str, str]:
-    """The `SHOWN_AT=… HEAVY=… CPU=…` line's fields (ui/app.py prints it on the first paint)."""
+    """The `SHOWN_AT=… HEAVY=… CPU=… QT_NAMESPACE=…` line's fields (ui/app.py prints it on the
+    first paint; a bare window's has no QT_NAMESPACE)."""
     line = next((ln for ln in stdout.splitlines() if ln.startswith("SHOWN_AT=")), None)
     if line is None:
         raise RuntimeError(f"{what}: no SHOWN_AT line (exit {code}):\n{stderr[-2000:]}")

@@ -16,7 +16,7 @@ import subprocess
 import time
 import uuid
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,9 @@ import pyotp
 import pytest
 
 from tests.sync.conftest import ROOT, Kiosk, ServerProcess
+
+# one PostgreSQL cluster for the whole job (imported per module, each module started its own)
+from tests.sync.conftest import pg_cluster as pg_cluster
 from tests.sync.conftest import pytest_sessionfinish as pytest_sessionfinish  # no kiosk code
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -41,6 +44,8 @@ CATALOG = ROOT / "assets" / "catalog" / "services.json"
 PASSWORD = "correct horse battery"
 SESSION_COOKIE = "sala_console"  # the server's session cookie (console/web.py)
 XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
+SHOT_NAMES: list[str] = []  # every page name test_console_browser.shoot took this session
+_PARTLY_RUN: set[Path] = set()  # modules some of whose tests were deselected (-k, -m)
 _used_steps: dict[str, int] = {}
 
 
@@ -158,20 +163,30 @@ class Console:
         page.wait_for_url("**/console/queue")
         assert page.get_attribute("html", "lang") == lang
 
-    def submit(self, kiosk: Kiosk, name_latin: str = "SOK DARA") -> tuple[str, dict[str, Any]]:
-        """Commit a birth-certificate application with a face photo and one page."""
-        photo, page = png(160, 200, (200, 150, 120)), png(300, 400, (240, 240, 230))
+    def submit(
+        self,
+        kiosk: Kiosk,
+        name_latin: str = "SOK DARA",
+        pages: list[tuple[bytes, str]] | None = None,
+    ) -> tuple[str, dict[str, Any]]:
+        """Commit a birth-certificate application with a face photo and `pages` ((file, mime),
+        pages 0, 1, … of `birth_paper`; by default one PNG)."""
+        photo = png(160, 200, (200, 150, 120))
+        pages = pages or [(png(300, 400, (240, 240, 230)), "image/png")]
         atts = []
-        for field_id, kind, data in (("photo", "photo", photo), ("birth_paper", "document", page)):
+        for field_id, kind, n, (data, mime) in [
+            ("photo", "photo", 0, (photo, "image/png")),
+            *(("birth_paper", "document", n, page) for n, page in enumerate(pages)),
+        ]:
             loc = kiosk.upload(data)
             atts.append(
                 {
                     "field_id": field_id,
                     "kind": kind,
-                    "page": 0,
+                    "page": n,
                     "sha256": hashlib.sha256(data).hexdigest(),
                     "size": len(data),
-                    "mime": "image/png",
+                    "mime": mime,
                     "upload": loc,
                 }
             )
@@ -249,11 +264,47 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
 
 
 @pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def shots(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Path]:
+    """The folder for the module's screenshots; after the module, every page it shot must have
+    been shot in km and en (unless a test failed), and with SALA_SHOTS each PNG is listed."""
     env = os.environ.get("SALA_SHOTS")
     path = Path(env) / "console" if env else tmp_path_factory.mktemp("console-shots")
     path.mkdir(parents=True, exist_ok=True)
-    return path
+    first, failed = len(SHOT_NAMES), request.session.testsfailed
+    yield path
+    taken = SHOT_NAMES[first:]
+    if request.session.testsfailed != failed or request.path in _PARTLY_RUN:
+        return  # a failed or deselected test's missing shots say nothing more
+    missing = one_language_only(taken)
+    if missing:
+        pytest.fail(f"pages shot in one language only, missing: {', '.join(missing)}")
+    unlisted = sorted(set(taken) - {f.stem for f in path.glob("*.png")}) if env else []
+    if unlisted:
+        pytest.fail(f"screenshots not in {path}: {', '.join(unlisted)}")
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    _PARTLY_RUN.update(item.path for item in items)
+
+
+def one_language_only(names: Iterable[str]) -> list[str]:
+    """The shots missing for pages shot in one language only: a name's language is its `km`
+    or `en` part between hyphens (`fleet-revoked-en`, `dashboards-km-1366x768`); a name with
+    none is listed as it is."""
+    langs = ("km", "en")
+    seen: dict[tuple[str, ...], set[str]] = {}
+    for name in names:
+        parts = tuple(name.split("-"))
+        seen.setdefault(tuple("{}" if p in langs else p for p in parts), set()).update(
+            p for p in parts if p in langs
+        )
+    missing: list[str] = []
+    for parts, got in seen.items():
+        page = "-".join(parts)
+        missing += [page.format(lang) for lang in langs if lang not in got] if got else [page]
+    return sorted(missing)
 
 
 @pytest.fixture(scope="session")

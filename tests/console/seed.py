@@ -1,6 +1,8 @@
 """Applications with chosen answers, times and photos, committed over the signed protocol by a
 test kiosk (only sync.protocol: these run in the server-only job), for the filters, flags and
-dashboards tests. Plus small helpers to read a console page.
+dashboards tests. Plus small helpers to read a console page, and the kiosk's submission times
+relative to the day the tests run (the server clamps a submission more than 90 days before its
+upload, sync/server/kiosk_clock.py, so a fixed date would change what the tests count).
 """
 
 from __future__ import annotations
@@ -9,12 +11,40 @@ import hashlib
 import re
 import sqlite3
 import uuid
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 import httpx
 
+from sync import protocol as p
 from tests.console.conftest import Console, form_csrf, png
 from tests.sync.conftest import Kiosk
+
+ICT = timezone(timedelta(hours=7))  # Cambodia, no daylight saving (the server's scope.ICT)
+
+
+def cambodia_today() -> date:
+    return datetime.now(ICT).date()
+
+
+def last_week(weekday: int) -> date:
+    """That weekday (Monday = 0) of the week before this one in Cambodia: 1 to 13 days ago, so
+    a submission on it is past and well within the server's clamp whenever the tests run."""
+    today = cambodia_today()
+    return today - timedelta(days=today.weekday() + 7 - weekday)
+
+
+def kiosk_at(day: date, hhmm: str) -> str:
+    """`submitted_at` as a kiosk in Cambodia sends it at `hhmm` local time on `day`."""
+    return p.format_date(datetime.combine(day, time.fromisoformat(hhmm), ICT))
+
+
+def days_ago(days: int, hhmm: str = "09:00") -> str:
+    """`submitted_at` of a kiosk at `hhmm` Cambodia time, `days` days before today there."""
+    return kiosk_at(cambodia_today() - timedelta(days=days), hhmm)
+
+
+MONDAY_9 = kiosk_at(last_week(0), "09:00")  # within the hall's default hours (flags.HOURS)
 
 SERVICE_OF = {  # a service per ministry of the bundled catalog (db.SERVICE_MINISTRIES)
     "interior": "birth_certificate_copy",
@@ -28,7 +58,7 @@ def submit(
     name: str = "SOK DARA",
     born: str = "1990-01-01",
     phone: str = "",
-    at: str = "2026-11-16T02:00:00Z",  # a Monday, 09:00 in Cambodia
+    at: str = MONDAY_9,
     photo: bytes | None = None,
     service: str = "birth_certificate_copy",
     override: str = "",

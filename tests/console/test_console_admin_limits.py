@@ -2,7 +2,7 @@
 jurisdiction wider than their own given out or managed, server-wide settings only for an
 all-ministries admin, no peer admin taken over, a password someone else set changed before
 anything else, a session's guesses at its own password counted like sign-ins, a new account's
-refusals in the officer's language, and a reset authenticator sends its owner to enrol.
+refusals in the officer's language, and a reset authenticator's QR is shown once to the admin.
 
 Each refusal: the officer's-language message, 403/422/401, and nothing changes (checked in the
 database and its audit).
@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import pyotp
 import pytest
 
 from sync.server.console.i18n import t
@@ -252,26 +253,29 @@ def test_guesses_at_ones_own_password_count_like_sign_ins(console: Console, worl
     assert outcomes == ["refused:oa_wrong_current"] * 5 + ["session_ended:locked_account"]
 
 
-def test_a_reset_authenticator_sends_its_owner_to_enrol(console: Console, world: Any) -> None:
+def test_a_reset_authenticator_is_handed_over_by_the_admin(console: Console, world: Any) -> None:
     admin, csrf = client(console, "lim_adm12", "en")
     old = console.secrets["lim_sup"]
     r = admin.post(f"/console/officers/{console.ids['lim_sup']}/reset-totp", data={"csrf": csrf})
-    assert r.status_code == 303
+    assert r.status_code == 200 and t("oa_new_totp_once", "en") in text(r)
+    shown = re.search(r'id="new-totp">.*?<p class="mono">([^<]+)</p>', r.text, re.S)
+    assert shown, r.text[-1500:]
+    new = str(pyotp.parse_uri(html.unescape(shown.group(1))).secret)
+    assert new != old and row(console, "lim_sup")[4] == new
     owner = httpx.Client(base_url=console.url, timeout=30, cookies={"sala_lang": "en"})
     data = {"csrf": form_csrf(owner.get("/console/signin").text), "username": "lim_sup"}
     data.update(password=PASSWORD, totp=totp_code(old))
-    r = owner.post("/console/signin", data=data)
-    assert r.status_code == 303 and r.headers["location"] == "/console/enrol"
-    assert failures(console, "lim_sup") == 0  # not a failed sign-in
-    page = owner.get("/console/enrol")
-    assert t("oa_enrol_intro", "en") in text(page)
-    outcomes = [o for _w, s, o in audit(console, "console_signin") if s == "lim_sup"]
-    assert outcomes[-1] == "refused:enrol_needed"
-    # a wrong password still counts, with the generic message
-    data.update(csrf=form_csrf(owner.get("/console/signin").text), password="wrong password!")
-    r = owner.post("/console/signin", data=data)
+    r = owner.post("/console/signin", data=data)  # the old authenticator: a plain failure
     assert r.status_code == 401 and t("bad_credentials", "en") in text(r)
     assert failures(console, "lim_sup") == 1
+    outcomes = [o for _w, s, o in audit(console, "console_signin") if s == "lim_sup"]
+    assert outcomes[-1] == "refused:bad_credentials"
+    data.update(csrf=form_csrf(owner.get("/console/signin").text), totp=totp_code(new))
+    r = owner.post("/console/signin", data=data)  # the QR the admin handed over
+    assert r.status_code == 303 and r.headers["location"] != "/console/enrol"
+    assert owner.get("/console/queue").status_code == 200
+    assert failures(console, "lim_sup") == 0
+    console.secrets["lim_sup"] = new
 
 
 def try_sign_in(console: Console, name: str) -> int:

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from tests.console.conftest import PASSWORD, XSS, Console
+from sync.server.console.i18n import t
+from tests.console.conftest import PASSWORD, SHOT_NAMES, XSS, Console, one_language_only
 from tests.sync.conftest import Kiosk
 
 pytestmark = pytest.mark.slow
@@ -56,11 +57,21 @@ def sign_in(page: Any, console: Console, username: str, lang: str = "km") -> Non
 
 def shoot(page: Any, shots: Path, name: str) -> None:
     """A PNG to look at, written when `SALA_SHOTS` names a folder (the suite's own checks, such
-    as no sideways scrolling, run at every size either way; PNGs cost seconds each)."""
+    as no sideways scrolling, run at every size either way; PNGs cost seconds each). The name
+    is recorded either way: the `shots` fixture checks each page was shot in km and en."""
+    SHOT_NAMES.append(name)
     if not os.environ.get("SALA_SHOTS"):
         return
     page.evaluate("document.fonts.ready")
     page.screenshot(path=str(shots / f"{name}.png"), full_page=False)
+
+
+def to_lang(page: Any, lang: str) -> None:
+    """The page again in `lang`, through its language link (a GET of the same address)."""
+    if page.get_attribute("html", "lang") != lang:
+        page.click("a.lang")
+        page.wait_for_load_state()
+    assert page.get_attribute("html", "lang") == lang
 
 
 def feed(kiosk: Kiosk, reg_id: str) -> list[dict[str, Any]]:
@@ -84,6 +95,9 @@ def test_review_request_papers_approve_ready_reach_the_kiosk(
     )
     assert any("Sala Khmer" in f for f in fonts), fonts
     shoot(page, shots, "queue-km")
+    to_lang(page, "en")
+    shoot(page, shots, "queue-en")
+    to_lang(page, "km")
     page.click(f"text={doc['app_number']}")
     page.wait_for_url(f"**/console/applications/{reg_id}")
     # answers with the catalog's labels and display values; the XSS payload is inert text
@@ -114,6 +128,9 @@ def test_review_request_papers_approve_ready_reach_the_kiosk(
     history = page.inner_text("section:has(h2:has-text('ប្រវត្តិ')) table")
     assert "Please bring the family book" in history
     shoot(page, shots, "application-done-km")
+    to_lang(page, "en")
+    assert "?done=1" in page.url
+    shoot(page, shots, "application-done-en")
     # every decision reached the kiosk's commune through the signed feed, in order
     entries = feed(kiosk, reg_id)
     assert [e["status"] for e in entries] == [
@@ -162,6 +179,9 @@ def test_refusals_in_the_officers_language(
     )
     assert response.status == 403
     assert "This form has expired" in response.text()
+    to_lang(page, "km")
+    assert t("other_ministry", "km") in page.inner_text(".alert")
+    shoot(page, shots, "forbidden-km")
     page.context.close()
 
 
@@ -187,6 +207,13 @@ def test_admin_makes_an_officer_who_enrols_totp(
     shoot(page, shots, "officer-created-en")
     page.click("a.lang")
     shoot(page, shots, "officers-km")
+    page.fill("#username", "bopha2")  # the page a post shows, in Khmer: a second account
+    page.fill("#display_name", "Bopha Chan")
+    page.fill("#password", PASSWORD)
+    page.fill("#jurisdiction", "12")
+    page.click("form[action='/console/officers'] button[type=submit]")
+    assert page.locator(".qr svg").count() == 1
+    shoot(page, shots, "officer-created-km")
     # an admin sees the application but has no decision buttons
     page.goto(f"{console.url}/console/applications/{world['reg_id']}")
     assert page.locator("section.actions").count() == 0
@@ -230,5 +257,16 @@ def test_screenshots_of_every_page_in_both_languages(
     shoot(tablet, shots, "queue-tablet-km")
     width = tablet.evaluate("document.documentElement.scrollWidth")
     assert width <= TABLET["width"], width  # no sideways scrolling on a tablet
+    to_lang(tablet, "en")
+    shoot(tablet, shots, "queue-tablet-en")
+    width = tablet.evaluate("document.documentElement.scrollWidth")
+    assert width <= TABLET["width"], width
     tablet.context.close()
     print(f"\nconsole screenshots: {shots}")
+
+
+def test_a_page_shot_in_one_language_is_named() -> None:
+    """What the `shots` fixture reports after a module (conftest.one_language_only)."""
+    taken = ["fleet-revoked-en", "dashboards-km-1366x768", "dashboards-en-1366x768", "queue-km"]
+    assert one_language_only(taken) == ["fleet-revoked-km", "queue-en"]
+    assert one_language_only(["signin-en", "signin-km", "no-language"]) == ["no-language"]

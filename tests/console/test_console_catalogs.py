@@ -269,7 +269,7 @@ def test_catalogs_in_the_browser(
     """Sign in with TOTP, upload a broken file (errors shown), a valid one (preview in km and
     en), publish it; screenshots at 1366x768 in both languages."""
     from tests.console.test_console_axe import serious
-    from tests.console.test_console_browser import new_page, shoot, sign_in
+    from tests.console.test_console_browser import new_page, shoot, sign_in, to_lang
 
     broken, good = tmp_path / "broken.json", tmp_path / "good.json"
     broken.write_text(json.dumps(malformed(), ensure_ascii=False), "utf-8")
@@ -304,14 +304,18 @@ def test_catalogs_in_the_browser(
         shoot(page, shots, f"catalog-preview-{lang}-1366x768")
         page.locator("#s-market_stall_permit").scroll_into_view_if_needed()
         shoot(page, shots, f"catalog-preview-service-{lang}-1366x768")
-    if page.locator("#ministry_market_stall_permit").count():  # unless an earlier test set it
-        page.select_option("#ministry_market_stall_permit", "commerce")
-    page.fill("#confirm", "2099.4.browser")
-    shoot(page, shots, "catalog-publish-form-km-1366x768")
+    for lang in ("en", "km"):  # the form filled in each language (a reload empties it)
+        to_lang(page, lang)
+        if page.locator("#ministry_market_stall_permit").count():  # unless a test set it
+            page.select_option("#ministry_market_stall_permit", "commerce")
+        page.fill("#confirm", "2099.4.browser")
+        shoot(page, shots, f"catalog-publish-form-{lang}-1366x768")
     page.click("form[action$='/publish'] button[type=submit]")
     page.wait_for_url("**/console/catalogs?done=published*")
-    assert page.locator(".alert.ok").count() == 1
-    shoot(page, shots, "catalogs-published-km-1366x768")
+    for lang in ("km", "en"):
+        to_lang(page, lang)
+        assert page.locator(".alert.ok").count() == 1
+        shoot(page, shots, f"catalogs-published-{lang}-1366x768")
     page.context.close()
     assert feed(world["kiosk"])[-1]["version"] == "2099.4.browser"
     assert not problems, "\n".join(problems)

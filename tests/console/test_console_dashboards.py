@@ -15,10 +15,13 @@ from typing import Any
 import pytest
 
 from tests.console.conftest import Console
-from tests.console.seed import audit, csrf_of, submit
+from tests.console.seed import audit, cambodia_today, csrf_of, days_ago, submit
 from tests.sync.conftest import Kiosk
 
-LONG_AGO = "2026-10-01T02:00:00Z"  # a birth certificate copy is promised in 3 days
+# 09:00 in Cambodia 60 days ago: long past every promise here (a birth certificate copy is
+# promised in 3 days, a business registration in 7) and within the server's 90-day clamp
+LONG_AGO = days_ago(60)
+SINCE = (cambodia_today() - timedelta(days=30)).isoformat()  # after LONG_AGO, before `fresh`
 ICT = timezone(timedelta(hours=7))
 
 
@@ -87,7 +90,7 @@ def test_csv_numbers_within_scope_and_filters(console: Console, world: Any) -> N
     one = rows(sup, commune="120201")
     assert [k for k in one if k[0] == "overdue_commune"] == [("overdue_commune", "120201")]
     assert one[("decisions_day", today)] == ["0", "0", "0"]
-    assert rows(sup, date_from="2026-11-01")[("queue", "overdue")][0] == "0"
+    assert rows(sup, date_from=SINCE)[("queue", "overdue")][0] == "0"
     # Commerce sees only its shop
     trade = rows(console.signed_in("trade"))
     assert trade[("overdue_service", "business_registration")][0] == "1"

@@ -12,10 +12,13 @@ from typing import Any
 import pytest
 
 from tests.console.conftest import Console, sign_in_http
-from tests.console.seed import audit, csrf_of, listed, submit
+from tests.console.seed import audit, csrf_of, kiosk_at, last_week, listed, submit
 from tests.sync.conftest import Kiosk
 
-MON, WED, SAT = "2026-11-16T02:00:00Z", "2026-11-18T03:00:00Z", "2026-11-21T06:00:00Z"
+# last week's Monday 09:00, Wednesday 10:00 (the hall's hours) and Saturday 13:00 in Cambodia:
+# past and within the server's 90-day clamp whenever the tests run
+DAY = {n: last_week(n) for n in range(7)}
+MON, WED, SAT = kiosk_at(DAY[0], "09:00"), kiosk_at(DAY[2], "10:00"), kiosk_at(DAY[5], "13:00")
 
 
 @pytest.fixture(scope="module")
@@ -77,9 +80,10 @@ def test_filters_by_dates_flag_service_and_commune(console: Console, world: Any)
 
     everything = {apps["sok"], apps["chan"], apps["keo"]}
     assert new() == everything
-    assert new(date_from="2026-11-17", date_to="2026-11-18") == {apps["chan"]}
-    assert new(date_from="2026-11-19") == {apps["keo"]}
-    assert new(date_to="2026-11-16") == {apps["sok"]}
+    tue, wed, thu, mon = (DAY[n].isoformat() for n in (1, 2, 3, 0))
+    assert new(date_from=tue, date_to=wed) == {apps["chan"]}
+    assert new(date_from=thu) == {apps["keo"]}
+    assert new(date_to=mon) == {apps["sok"]}
     assert new(date_from="2026-13-40") == everything  # not a date: dropped, not an error
     assert new(flag="same_phone") == {apps["sok"], apps["chan"]}
     assert new(flag="outside_hours") == {apps["keo"]}  # a Saturday
@@ -176,7 +180,7 @@ def test_note_templates_in_both_languages(console: Console, world: Any) -> None:
 def test_filters_and_bulk_in_the_browser(
     browser: Any, console: Console, world: Any, shots: Path
 ) -> None:
-    from tests.console.test_console_browser import new_page, shoot, sign_in
+    from tests.console.test_console_browser import new_page, shoot, sign_in, to_lang
 
     apps = world["apps"]
     page = new_page(browser, "en")
@@ -192,9 +196,14 @@ def test_filters_and_bulk_in_the_browser(
     assert "Assigned 1." in page.inner_text(".alert")
     assert page.url.count("flag=outside_hours") == 1
     shoot(page, shots, "queue-bulk-en")
+    to_lang(page, "km")
+    shoot(page, shots, "queue-bulk-km")
+    to_lang(page, "en")
     page.fill("#q", "chan thy")
     page.click("form.search button")
     assert page.locator("table.list tbody tr").count() == 1
-    page.click("a.lang")
+    shoot(page, shots, "queue-search-en")
+    to_lang(page, "km")
+    assert page.locator("table.list tbody tr").count() == 1
     shoot(page, shots, "queue-search-km")
     page.context.close()

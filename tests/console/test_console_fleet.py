@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from sync import protocol as p
+from sync.protocol import setup_qr
 from tests.console.conftest import Console
 from tests.console.seed import audit, csrf_of, db, submit
 from tests.sync.conftest import Kiosk
@@ -95,7 +95,7 @@ def test_enrolment_code_with_qr_enrols_a_kiosk(console: Console, world: Any) -> 
     assert r.status_code == 200
     assert "<svg" in r.text.split('class="qr"')[1][:200]
     text = htmllib.unescape(re.search(r'<p class="mono">([^<]+)</p>', r.text).group(1))  # type: ignore[union-attr]
-    setup = p.parse_enrolment_qr(text)
+    setup = setup_qr.parse_enrolment_qr(text)
     assert setup["server_url"] == console.url and setup["commune_code"] == "120102"
     assert setup["ca_sha256"] == fingerprint
     kiosk = Kiosk(console.server, label="New hall").enrol(code=setup["code"])
@@ -127,7 +127,7 @@ def test_revoke_a_kiosk_from_the_page(console: Console, world: Any) -> None:
 
 @pytest.mark.slow
 def test_fleet_in_the_browser(browser: Any, console: Console, world: Any, shots: Path) -> None:
-    from tests.console.test_console_browser import new_page, shoot
+    from tests.console.test_console_browser import new_page, shoot, to_lang
 
     page = new_page(browser, "km")
     console.open_signed_in(page, "root")
@@ -148,8 +148,13 @@ def test_fleet_in_the_browser(browser: Any, console: Console, world: Any, shots:
     page.click(f"a[href='/console/fleet/{world['busy'].device_id}/revoke']")
     page.wait_for_url("**/revoke")  # a confirmation page first, then a plain form post
     shoot(page, shots, "fleet-revoke-confirm-en")
+    to_lang(page, "km")
+    shoot(page, shots, "fleet-revoke-confirm-km")
     page.click(f"form[action='/console/fleet/{world['busy'].device_id}/revoke'] button")
     page.wait_for_url("**done=revoked")
+    assert page.locator(".alert.ok").count() == 1
+    shoot(page, shots, "fleet-revoked-km")
+    to_lang(page, "en")
     assert page.locator(".alert.ok").count() == 1
     shoot(page, shots, "fleet-revoked-en")
     page.context.close()

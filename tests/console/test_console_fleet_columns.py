@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from sync import protocol as p
+from sync.protocol import setup_qr
 from tests.console.conftest import Console
 from tests.console.seed import csrf_of
 from tests.sync.conftest import Kiosk
@@ -144,7 +144,7 @@ def test_enrolment_code_refusals_in_each_language(console: Console, world: Any) 
     )
     assert r.status_code == 200 and "data:image/png;base64," in r.text
     text = r.text.split('<p class="mono">')[1].split("</p>")[0]
-    assert p.parse_enrolment_qr(text.replace("&amp;", "&"))["ca_sha256"] == "cd" * 32
+    assert setup_qr.parse_enrolment_qr(text.replace("&amp;", "&"))["ca_sha256"] == "cd" * 32
 
 
 @pytest.mark.slow

@@ -104,8 +104,11 @@ def test_source_address_lockout_after_20_failures(tmp_path: Any) -> None:
         client = httpx.Client(base_url=server.url, cookies={"sala_lang": "en"})
         for i in range(21):
             csrf = form_csrf(client.get("/console/signin").text)
+            # a new X-Forwarded-For each time changes nothing: no --trusted-proxy was named
+            # (test_console_trusted_proxy.py has one)
             r = client.post(
                 "/console/signin",
+                headers={"X-Forwarded-For": f"10.9.0.{i + 1}"},
                 data={"csrf": csrf, "username": f"nobody{i}", "password": "x" * 12},
             )
         assert r.status_code == 401

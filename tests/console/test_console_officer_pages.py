@@ -17,7 +17,7 @@ import pytest
 
 from tests.console.conftest import PASSWORD, Console, totp_code
 from tests.console.test_console_axe import serious
-from tests.console.test_console_browser import DESKTOP, TABLET, new_page, shoot, sign_in
+from tests.console.test_console_browser import DESKTOP, TABLET, new_page, shoot, sign_in, to_lang
 
 pytestmark = pytest.mark.slow
 
@@ -45,13 +45,6 @@ def look(page: Any, shots: Path, name: str) -> list[str]:
         shoot(page, shots, f"{name}-{label}")
     page.set_viewport_size(DESKTOP)
     return problems
-
-
-def to_lang(page: Any, lang: str) -> None:
-    if page.get_attribute("html", "lang") != lang:
-        page.click("a.lang")
-        page.wait_for_load_state()
-    assert page.get_attribute("html", "lang") == lang
 
 
 def _row(page: Any, username: str) -> Any:
@@ -92,6 +85,8 @@ def test_officer_pages_in_the_browser(
     assert page.locator(".alert.ok").count() == 1
     assert "revoked" in (_row(page, "pg_off").get_attribute("class") or "")
     problems += look(page, shots, "officers-disabled-km")
+    to_lang(page, "en")
+    problems += look(page, shots, "officers-disabled-en")
     _row(page, "pg_off").locator("form[action$='/enable'] button").click()
     page.wait_for_url("**done=enable**")
     assert _row(page, "pg_off").locator("a[href$='/disable']").count() == 1
@@ -103,14 +98,29 @@ def test_officer_pages_in_the_browser(
     page.goto(f"{console.url}/console/officers")
     _row(page, "pg_sup").locator("a[href$='/reset-totp']").click()
     page.wait_for_url("**/reset-totp")
+    # in Khmer first: each post makes a new authenticator, and the English one is enrolled
+    to_lang(page, "km")
+    problems += look(page, shots, "officer-reset-totp-confirm-km")
+    page.click("form[action$='/reset-totp'] button[type=submit]")
+    page.wait_for_selector("#new-totp svg")
+    problems += look(page, shots, "officer-new-totp-km")
+    page.goto(f"{console.url}/console/officers")
+    to_lang(page, "en")
+    _row(page, "pg_sup").locator("a[href$='/reset-totp']").click()
+    page.wait_for_url("**/reset-totp")
     problems += look(page, shots, "officer-reset-totp-confirm-en")
     page.click("form[action$='/reset-totp'] button[type=submit]")
-    page.wait_for_url("**done=reset-totp**")
+    page.wait_for_selector("#new-totp svg")  # shown once, to the admin, to hand over
+    problems += look(page, shots, "officer-new-totp-en")
+    secret = pyotp.parse_uri(html.unescape(page.inner_text("#new-totp + p.mono"))).secret
+    page.goto(f"{console.url}/console/officers")
     assert "New authenticator to enrol" in _row(page, "pg_sup").inner_text()
     problems += look(page, shots, "officers-totp-reset-en")
+    to_lang(page, "km")
+    problems += look(page, shots, "officers-totp-reset-km")
     page.context.close()
 
-    # the supervisor enrols it from the sign-in page's menu, then is signed in
+    # the supervisor, given the QR, enrols it from the sign-in page's menu and is signed in
     page = new_page(browser, "km")
     page.goto(f"{console.url}/console/signin")
     page.click("nav a[href='/console/enrol']")
@@ -119,11 +129,6 @@ def test_officer_pages_in_the_browser(
         to_lang(page, lang)
         problems += look(page, shots, f"enrol-{lang}")
     page.fill("#username", "pg_sup")
-    page.fill("#password", PASSWORD)
-    page.click("form[action='/console/enrol'] button[type=submit]")
-    page.wait_for_selector(".qr svg")
-    problems += look(page, shots, "enrol-qr-en")
-    secret = pyotp.parse_uri(html.unescape(page.inner_text(".mono"))).secret
     page.fill("#password", PASSWORD)
     page.fill("#totp", totp_code(secret))
     page.click("form[action='/console/enrol'] button[type=submit]")
@@ -141,12 +146,22 @@ def test_officer_pages_in_the_browser(
     page.click("form[action='/console/signin'] button[type=submit]")
     page.wait_for_url("**/console/password")  # a reset password is changed before anything
     problems += look(page, shots, "password-en")
+    to_lang(page, "km")
+    problems += look(page, shots, "password-km")
+    to_lang(page, "en")
     page.fill("#current", temporary)
     page.fill("#new", "my new password here")
     page.fill("#again", "my new password there")
     page.click("form[action='/console/password'] button[type=submit]")
     page.wait_for_selector(".alert.error")
     problems += look(page, shots, "password-error-en")
+    to_lang(page, "km")  # the page a post shows: posted again, in Khmer
+    page.fill("#current", temporary)
+    page.fill("#new", "my new password here")
+    page.fill("#again", "my new password there")
+    page.click("form[action='/console/password'] button[type=submit]")
+    page.wait_for_selector(".alert.error")
+    problems += look(page, shots, "password-error-km")
     page.fill("#current", temporary)
     page.fill("#new", "my new password here")
     page.fill("#again", "my new password here")
@@ -154,5 +169,7 @@ def test_officer_pages_in_the_browser(
     page.wait_for_url("**done=1")
     to_lang(page, "km")
     problems += look(page, shots, "password-done-km")
+    to_lang(page, "en")
+    problems += look(page, shots, "password-done-en")
     page.context.close()
     assert not problems, "\n".join(problems)

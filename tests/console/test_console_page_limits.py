@@ -1,16 +1,16 @@
 """A page's zoom and rotate cannot take the server down, against a real `sala-server`: a page
-declaring more pixels than `photo_hash.PIXELS_MAX` (a small PNG, 7000 × 7000) is refused from
+declaring more pixels than `image_open.PIXELS_MAX` (a small PNG, 7000 × 7000) is refused from
 its header with a clear message in Khmer and English (422), nothing is cached and no file
 changes; asked unturned, it is the stored file as it is. A normal camera JPEG on its side (EXIF
 orientation 6) still gets its size from the header and turns, and a turn is kept in the
-bounded in-memory cache (`TurnedCache`), whose byte cap holds.
+bounded in-memory cache (`TurnedCache`), whose byte cap holds. Face photos open through the
+same `image_open`: the same cap, the same two formats.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,9 +19,10 @@ import pytest
 from PIL import Image
 
 from sync.server.console import application_pages as pages
+from sync.server.console import photo_hash
 from sync.server.console.application import Refused
-from sync.server.console.photo_hash import PIXELS_MAX
-from tests.console.conftest import Console, png, sign_in_http
+from sync.server.console.image_open import PIXELS_MAX, TooLarge, Unreadable, open_image
+from tests.console.conftest import Console, sign_in_http
 from tests.sync.conftest import Kiosk
 
 SIDE = 7000  # 49 M pixels > PIXELS_MAX; a one-bit PNG of it is a few kilobytes
@@ -48,38 +49,11 @@ HUGE = _huge_png()
 SIDEWAYS = _sideways_jpeg()
 
 
-def _att(kiosk: Kiosk, field_id: str, data: bytes, mime: str) -> dict[str, Any]:
-    return {
-        "field_id": field_id,
-        "kind": "photo" if field_id == "photo" else "document",
-        "page": 0,
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "size": len(data),
-        "mime": mime,
-        "upload": kiosk.upload(data),
-    }
-
-
 @pytest.fixture(scope="module")
 def world(console: Console) -> Iterator[dict[str, Any]]:
     console.add_account("lim", role="officer", ministry="interior", jurisdiction="12")
     kiosk = Kiosk(console.server, label="Limits hall").enrol()
-    doc = {
-        "service_id": "birth_certificate_copy",
-        "form_version": "1",
-        "app_number": f"{kiosk.commune}-{uuid.uuid4().int % 10**12:012d}-3",
-        "commune_code": kiosk.commune,
-        "locale": "km",
-        "submitted_at": "2026-12-01T03:00:00Z",
-        "answers": {"for_whom": "self", "name_km": "សុខ ដារ៉ា", "name_latin": "SOK DARA"},
-        "attachments": [
-            _att(kiosk, "photo", png(160, 200, (200, 150, 120)), "image/png"),
-            _att(kiosk, "family_book", HUGE, "image/png"),
-            {**_att(kiosk, "family_book", SIDEWAYS, "image/jpeg"), "page": 1},
-        ],
-    }
-    reg_id = str(uuid.uuid4())
-    assert kiosk.commit(reg_id, doc).status_code == 201
+    reg_id, _doc = console.submit(kiosk, pages=[(HUGE, "image/png"), (SIDEWAYS, "image/jpeg")])
     yield {"reg_id": reg_id}
     kiosk.close()
 
@@ -161,6 +135,28 @@ def test_rotated_refuses_before_decoding_and_caches_nothing(tmp_path: Path) -> N
     assert pages._size(fine, "0") == (240, 320) and pages._size(fine, "90") == (320, 240)
 
 
+def test_a_page_waiting_too_long_for_a_decode_slot_gets_busy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both decode slots taken (two big pages being turned): the next turn answers 503 with
+    its own message instead of holding a handler thread the kiosks' API shares; once a slot is
+    free again it turns."""
+    fine = tmp_path / "fine.jpg"
+    fine.write_bytes(SIDEWAYS)
+    monkeypatch.setattr(pages, "DECODE_WAIT_S", 0.2)
+    taken = [pages.DECODES.acquire(timeout=5) for _ in range(2)]
+    try:
+        assert all(taken)
+        with pytest.raises(Refused) as busy:
+            pages.rotated(fine, "image/jpeg", "180", "d" * 64)
+        assert (busy.value.status, busy.value.code) == (503, "page_busy")
+        assert ("d" * 64, "180") not in pages.TURNED.held()
+    finally:
+        for _ in taken:
+            pages.DECODES.release()
+    assert pages.rotated(fine, "image/jpeg", "180", "d" * 64).status_code == 200
+
+
 def test_the_turned_cache_keeps_within_its_bytes() -> None:
     cache = pages.TurnedCache(1000)
     for i in range(5):
@@ -179,3 +175,23 @@ def test_the_message_states_the_cap_it_enforces() -> None:
 
     km, en = APPLICATION_WORDS["page_too_large"]
     assert PIXELS_MAX == 40_000_000 and "40 million" in en and "៤០ លាន" in km
+
+
+def test_face_photos_open_as_pages_do() -> None:
+    """One owner of "open an image safely": a face photo's pHash gets the same refusals (a
+    portrait hashes as the JPEG kiosks send, not as a GIF, which no kiosk sends)."""
+    portrait = sorted(
+        (Path(__file__).parents[1] / "fixtures" / "faces" / "portraits").glob("*.jpg")
+    )[0]
+    gif = io.BytesIO()
+    with Image.open(portrait) as im:
+        im.convert("RGB").save(gif, "GIF")
+    with pytest.raises(TooLarge):
+        open_image(io.BytesIO(HUGE))
+    with pytest.raises(Unreadable) as unreadable:
+        open_image(io.BytesIO(gif.getvalue()))
+    assert not isinstance(unreadable.value, TooLarge)
+    assert photo_hash.phash(portrait.read_bytes()) is not None
+    assert photo_hash.phash(HUGE) is None and photo_hash.phash(gif.getvalue()) is None
+    with open_image(io.BytesIO(SIDEWAYS)) as im:  # a kiosk's JPEG: header read
+        assert im.format == "JPEG" and im.size == (320, 240)

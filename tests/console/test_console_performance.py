@@ -23,7 +23,6 @@ import pytest
 from tests.console.conftest import CATALOG, Console, sign_in_http
 from tests.console.seed import audit, csrf_of, listed, submit
 from tests.sync.conftest import Kiosk, ServerProcess
-from tests.sync.conftest import pg_cluster as pg_cluster
 from tests.sync.pg import PgCluster
 
 # name → (kiosk, service, days before now, actions taken now)

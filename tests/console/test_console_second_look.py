@@ -21,7 +21,6 @@ from PIL import Image, ImageEnhance
 from tests.console.conftest import CATALOG, Console
 from tests.console.seed import audit, csrf_of, db, listed, submit
 from tests.sync.conftest import ROOT, Kiosk, ServerProcess
-from tests.sync.conftest import pg_cluster as pg_cluster
 from tests.sync.pg import PgCluster
 
 PORTRAITS = sorted((ROOT / "tests" / "fixtures" / "faces" / "portraits").glob("*.jpg"))

@@ -19,7 +19,7 @@ import pytest
 
 from sync.server.console.i18n import t
 from tests.console.conftest import Console, form_csrf, sign_in_http
-from tests.console.seed import audit, listed, submit
+from tests.console.seed import audit, kiosk_at, last_week, listed, submit
 from tests.console.test_console_browser import new_page, sign_in
 from tests.console.test_console_officer_pages import look, to_lang
 from tests.sync.conftest import ROOT, Kiosk
@@ -144,7 +144,7 @@ def test_csrf_and_roles(console: Console, world: Any) -> None:
 def test_new_hall_hours_flag_applications_received_after_them(console: Console, world: Any) -> None:
     kiosk = world["kiosk"]
     supervisor = sign_in_http(console, "set_sup")
-    monday = "2026-11-16T02:00:00Z"  # 09:00 in Cambodia
+    monday = kiosk_at(last_week(0), "09:00")  # Cambodia time; within the server's clamp
     before, _ = submit(kiosk, at=monday)
     assert before not in listed(supervisor.get("/console/queue?flag=outside_hours").text)
     assert before in listed(supervisor.get("/console/queue").text)  # its flags derived now
@@ -192,6 +192,13 @@ def test_the_settings_page_in_the_browser(
     assert "not a percent" in page.inner_text("#audit_share .alert.error")
     assert page.input_value("#share") == "101"  # what was typed is kept
     problems += look(page, shots, "settings-error-en")
+    page.goto(f"{console.url}/console/settings")  # the same refusal, in Khmer
+    to_lang(page, "km")
+    page.fill("#share", "101")
+    page.click("form[action$='/audit_share'] button[type=submit]")
+    page.wait_for_selector(".alert.error")
+    assert page.input_value("#share") == "101"
+    problems += look(page, shots, "settings-error-km")
     page.fill("#share", "3")
     page.click("form[action$='/audit_share'] button[type=submit]")
     page.wait_for_url("**done=audit_share")
@@ -201,8 +208,9 @@ def test_the_settings_page_in_the_browser(
     page.fill("#open", "06:45")
     page.click("form[action$='/hall_hours'] button[type=submit]")
     page.wait_for_url("**done=hall_hours")
-    to_lang(page, "km")
-    problems += look(page, shots, "settings-saved-km")
+    for lang in ("en", "km"):
+        to_lang(page, lang)
+        problems += look(page, shots, f"settings-saved-{lang}")
     page.context.close()
     assert saved(console, "console.audit_share")["share"] == 0.03
     assert saved(console, "console.hall_hours")["open"] == "06:45"

@@ -16,7 +16,14 @@ import pytest
 from sync.protocol import usb as fmt
 from tests.console.conftest import Console
 from tests.console.test_console_axe import axe_violations, serious
-from tests.console.test_console_browser import DESKTOP, TABLET, new_page, shoot, sign_in
+from tests.console.test_console_browser import (
+    DESKTOP,
+    TABLET,
+    new_page,
+    shoot,
+    sign_in,
+    to_lang,
+)
 from tests.sync.conftest import Kiosk, registration_doc
 from tests.sync.test_server_usb_import import make_bundle
 
@@ -46,13 +53,6 @@ def fits(page: Any, shots: Path, name: str) -> None:
     page.set_viewport_size(DESKTOP)
 
 
-def to_lang(page: Any, lang: str) -> None:
-    if page.get_attribute("html", "lang") != lang:
-        page.click("a.lang")
-        page.wait_for_load_state()
-    assert page.get_attribute("html", "lang") == lang
-
-
 def test_staff_pages_in_the_browser(
     browser: Any, console: Console, world: Any, shots: Path
 ) -> None:
@@ -72,6 +72,9 @@ def test_staff_pages_in_the_browser(
         assert len(page.inner_text(".big-code").replace(" ", "")) == 6
         if n == 0:
             fits(page, shots, "staff-code-km")
+            page.emulate_media(media="print")
+            shoot(page, shots, "staff-code-print-km")
+            page.emulate_media(media="screen")
         page.goto(f"{console.url}/console/staff?commune=120101")
     for lang in ("km", "en"):
         to_lang(page, lang)
@@ -109,7 +112,9 @@ def test_usb_page_in_the_browser(
     sign_in(page, console, "sb_sup")
     page.click("nav a[href='/console/usb']")
     page.wait_for_url("**/console/usb")
-    fits(page, shots, "usb-km")
+    for lang in ("km", "en"):
+        to_lang(page, lang)
+        fits(page, shots, f"usb-{lang}")
     for lang in ("km", "en"):
         to_lang(page, lang)
         page.set_input_files("#bundle", str(bundle))
@@ -129,6 +134,11 @@ def test_usb_page_in_the_browser(
     page.wait_for_selector(".alert.error")
     assert "return bundle" in page.inner_text(".alert.error")
     fits(page, shots, "usb-error-en")
+    to_lang(page, "km")  # the page a post shows: posted again, in Khmer
+    page.set_input_files("#bundle", str(saved))
+    page.click("form.usb-form button[type=submit]")
+    page.wait_for_selector(".alert.error")
+    fits(page, shots, "usb-error-km")
     page.context.close()
     assert not _problems, "\n".join(_problems)
 
@@ -151,5 +161,7 @@ def test_fleet_and_error_pages_have_headers_and_a_heading(
     page.click(f"a[href='/console/fleet/{world['kiosk'].device_id}/revoke']")
     page.wait_for_url("**/revoke")
     fits(page, shots, "fleet-revoke-confirm-en")
+    to_lang(page, "km")
+    fits(page, shots, "fleet-revoke-confirm-km")
     page.context.close()
     assert not _problems, "\n".join(_problems)

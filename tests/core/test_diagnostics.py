@@ -188,6 +188,11 @@ def test_a_locked_or_damaged_store_fails_the_database_and_skips_what_needs_it(
     (data_dir / "sala.db").write_bytes(b"not a database" * 100)
     got = _by_id(run_checks(_ctx(data_dir, clock)))
     assert got["database"].status == "fail"
+    # damage has its own text in each language (not the store's English message inside Khmer),
+    # naming the file and the copy kept aside
+    assert got["database"].message_key == "diagnostics.database.corrupt"
+    assert got["database"].params["path"] == str(data_dir / "sala.db")
+    assert Path(str(got["database"].params["copy"])).read_bytes() == b"not a database" * 100
     assert got["audit"].message_key == "diagnostics.audit.no_database"
 
 

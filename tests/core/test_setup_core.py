@@ -24,14 +24,14 @@ from kiosk.staff import NotAllowed, PinMismatch, StaffDesk, StaffSession, WeakPi
 from kiosk.staff.first import create_first_supervisor, has_supervisor
 from kiosk.store import Store
 from kiosk.text import Text
-from sync import protocol
+from sync.protocol import setup_qr
 
 NOW = 1_800_000_000.0
 FP = hashlib.sha256(b"ministry ca").hexdigest()
 
 
 def test_the_setup_qr_carries_url_code_commune_expiry_and_ca_fingerprint() -> None:
-    text = protocol.enrolment_qr_text(
+    text = setup_qr.enrolment_qr_text(
         "https://sala.example.gov.kh/",
         "abcd efgh jkmn",
         commune_code="170404",
@@ -39,7 +39,7 @@ def test_the_setup_qr_carries_url_code_commune_expiry_and_ca_fingerprint() -> No
         ca_sha256=FP.upper(),
     )
     assert text.startswith("sala-enrol:1?u=https%3A%2F%2Fsala.example.gov.kh&c=ABCD-EFGH-JKMN")
-    assert protocol.parse_enrolment_qr(text) == {
+    assert setup_qr.parse_enrolment_qr(text) == {
         "server_url": "https://sala.example.gov.kh",
         "code": "ABCD-EFGH-JKMN",
         "commune_code": "170404",
@@ -61,15 +61,15 @@ def test_the_setup_qr_carries_url_code_commune_expiry_and_ca_fingerprint() -> No
 )
 def test_a_bad_setup_qr_is_refused(text: str) -> None:
     with pytest.raises(ValueError):
-        protocol.parse_enrolment_qr(text)
+        setup_qr.parse_enrolment_qr(text)
 
 
 def test_reading_a_scanned_or_typed_code_says_what_is_wrong_in_both_languages() -> None:
-    qr = protocol.enrolment_qr_text("http://127.0.0.1:8443", "ABCDEFGHJKMN", commune_code="120101")
+    qr = setup_qr.enrolment_qr_text("http://127.0.0.1:8443", "ABCDEFGHJKMN", commune_code="120101")
     assert read_ticket(qr, now=NOW).commune_code == "120101"
     typed = read_ticket(" abcd-efgh-jkmn ", server_url="http://10.0.0.5:8443/", now=NOW)
     assert (typed.server_url, typed.code) == ("http://10.0.0.5:8443", "ABCD-EFGH-JKMN")
-    expired = protocol.enrolment_qr_text("http://h.kh", "ABCDEFGHJKMN", expires_at=int(NOW) - 1)
+    expired = setup_qr.enrolment_qr_text("http://h.kh", "ABCDEFGHJKMN", expires_at=int(NOW) - 1)
     cases = {
         "setup.connection.expired": lambda: read_ticket(expired, now=NOW),
         "setup.connection.code_format": lambda: read_ticket("ABC", server_url="http://h", now=NOW),
@@ -90,7 +90,7 @@ def test_the_draft_becomes_the_config_and_keeps_other_settings(tmp_path: Path) -
     draft = SetupDraft.start(data, camera="demo")
     assert draft.chosen_commune() == "120101" and draft.camera == "demo"
     draft.ticket = read_ticket(
-        protocol.enrolment_qr_text("http://127.0.0.1:9", "ABCDEFGHJKMN", commune_code="170404"),
+        setup_qr.enrolment_qr_text("http://127.0.0.1:9", "ABCDEFGHJKMN", commune_code="170404"),
         now=NOW,
     )
     assert draft.default_commune() == "170404"  # from the code, before enrolment

@@ -58,3 +58,29 @@ def test_two_connections_to_one_data_dir(data_dir: Path, clock: ManualClock) -> 
             numbers.add(s.submit(reg.id, {}, [], fee_khr=0).app_number)
         assert len(numbers) == 4
         assert a.counts_by_state() == b.counts_by_state()
+
+
+def test_threads_checking_the_data_dir_at_once_do_not_fail_each_other(tmp_path: Path) -> None:
+    """The start-up write probe, from several threads of one process at once (the safe mode's
+    screen and its self-test worker did): each thread's own probe, so none reads another's
+    deletion as a failed disk."""
+    from kiosk.store.db import check_writable
+
+    errors: list[BaseException] = []
+    start = threading.Barrier(6)
+
+    def probe() -> None:
+        start.wait()
+        try:
+            for _ in range(150):
+                check_writable(tmp_path)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=probe) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert not list(tmp_path.glob(".write-probe-*"))  # none left behind

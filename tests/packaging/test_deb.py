@@ -77,6 +77,8 @@ def test_contents_hold_the_release_links_and_units(deb: Path) -> None:
         "usr/bin/sala": "lrwxrwxrwx",
         "lib/systemd/system/sala-kiosk.service": "-rw-r--r--",
         "lib/systemd/system/sala-kiosk-failed.service": "-rw-r--r--",
+        "lib/systemd/system/sala-kiosk-left.service": "-rw-r--r--",
+        "lib/systemd/system/sala-kiosk-notice.service": "-rw-r--r--",
         "etc/pam.d/sala-kiosk": "-rw-r--r--",
         "usr/share/doc/sala-kiosk/copyright": "-rw-r--r--",
         "usr/share/doc/sala-kiosk/changelog.gz": "-rw-r--r--",
@@ -212,7 +214,12 @@ def test_units_pass_systemd_analyze_verify(tree: Path, release: Path, tmp_path: 
     if not Path("/usr/bin/cage").exists():
         pytest.fail("cage is not installed: packaging/dev.sh package installs it")
     units = []
-    for name in ("sala-kiosk.service", "sala-kiosk-failed.service"):
+    for name in (
+        "sala-kiosk.service",
+        "sala-kiosk-failed.service",
+        "sala-kiosk-left.service",
+        "sala-kiosk-notice.service",
+    ):
         unit = tmp_path / name
         unit.write_text(unit_to_verify(tree, release, name))
         units.append(unit)

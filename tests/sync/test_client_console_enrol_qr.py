@@ -20,8 +20,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from kiosk.setup.tls import fetch_pinned_ca
-from sync import protocol as p
 from sync.client.enrol import enrol, load_identity
+from sync.protocol import setup_qr
 from sync.server.console.fleet_ca import ca_of
 from tests.console.conftest import PASSWORD, Console, form_csrf
 from tests.sync.conftest import ServerProcess
@@ -90,13 +90,13 @@ def test_the_qr_pins_the_ca_of_the_servers_own_chain(
     form = {"csrf": form_csrf(page), "commune": "120101", "ca_sha256": "ab" * 32}
     r = client.post("/console/fleet/codes", data=form)
     assert r.status_code == 200, r.text[-800:]
-    assert p.parse_enrolment_qr(qr_of(r.text))["ca_sha256"] == "ab" * 32
+    assert setup_qr.parse_enrolment_qr(qr_of(r.text))["ca_sha256"] == "ab" * 32
     assert "differs from this server&#39;s own certificate chain" in r.text
     assert fingerprint in r.text.split('role="alert">')[1].split("</p>")[0]
     form["ca_sha256"] = ""  # left empty: the server's own chain
     r = client.post("/console/fleet/codes", data=form)
     assert r.status_code == 200 and "differs from" not in r.text
-    setup = p.parse_enrolment_qr(qr_of(r.text))
+    setup = setup_qr.parse_enrolment_qr(qr_of(r.text))
     assert setup["ca_sha256"] == fingerprint and setup["server_url"] == server.url
     # the kiosk's setup pins the CA by that fingerprint and enrols with it
     monkeypatch.setenv("SALA_SECRET_DIR", str(tmp_path / "secret"))
@@ -116,10 +116,10 @@ def test_a_chain_without_its_ca_asks_the_admin(tmp_path: Path) -> None:
         page = client.get("/console/fleet").text
         assert 'id="ca_sha256"' in page and "does not include its CA" in page
         r = client.post("/console/fleet/codes", data={"csrf": form_csrf(page), "commune": "120101"})
-        assert p.parse_enrolment_qr(qr_of(r.text))["ca_sha256"] is None
+        assert setup_qr.parse_enrolment_qr(qr_of(r.text))["ca_sha256"] is None
         typed = {"csrf": form_csrf(page), "commune": "120101", "ca_sha256": "AB:" * 31 + "AB"}
         r = client.post("/console/fleet/codes", data=typed)
-        assert p.parse_enrolment_qr(qr_of(r.text))["ca_sha256"] == "ab" * 32
+        assert setup_qr.parse_enrolment_qr(qr_of(r.text))["ca_sha256"] == "ab" * 32
     finally:
         server.stop()
 

@@ -1,7 +1,8 @@
 """One kiosk's report can no longer break the fleet page for every admin, against a real
-`sala-server`: dates outside 1900-2199 UTC and integers beyond ±2^53 are refused (422
-`report_invalid`, nothing stored), a dead RTC's 1970 still passes, and a row stored before
-these bounds (inserted here directly) shows its absurd values as unknown on /console/fleet.
+`sala-server`: dates outside 1900-2199 UTC in the timestamp fields and integers beyond ±2^53
+are refused (422 `report_invalid`, nothing stored), a dead RTC's 1970 still passes, a date-like
+word in any other value (a serial "01010101") is kept, and a row stored before these bounds
+(inserted here directly) shows its absurd values as unknown on /console/fleet.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ def _with(at: Any = "2026-12-01T08:30:00+00:00", **values: Any) -> dict[str, Any
         _with(offset_seconds=-(2**53) - 1),
         _with(last_success="0001-01-01T00:00:00+01:00"),
         _with(measured_at="1899-12-31T23:59:59Z"),
+        _with(now="2300-01-01T00:00:00"),  # the clock check's own time, without an offset
+        _with(last_error_at="01010101"),  # a timestamp field: read as the year 101
         {**report(), "summary": {"ok": 10**30, "warn": 0, "fail": 0, "skipped": 0}},
         {**report(), "summary": {"ok": -1, "warn": 0, "fail": 0, "skipped": 0}},
     ],
@@ -104,4 +107,21 @@ def test_a_stored_absurd_report_keeps_the_fleet_page_up(server: ServerProcess) -
         assert str(10**400)[:30] not in page.text
     finally:
         admin.close()
+        k.close()
+
+
+def test_a_date_like_word_outside_the_timestamp_fields_is_kept(server: ServerProcess) -> None:
+    """Only the fields known to be timestamps are bounded (device_reports.MOMENT_VALUES): a
+    printer's serial that happens to read as an ISO date is a word like any other."""
+    k = Kiosk(server).enrol()
+    try:
+        body = _with(serial="01010101", batch="2300-01-01", last_success="2026-12-01T08:00:00Z")
+        r = k.request("POST", "/v1/device-report", json_body=body)
+        assert r.status_code == 200, r.text
+        kept = next(x for x in fleet(server) if x.device_id == k.device_id).report
+        assert kept is not None
+        clock = next(c for c in kept["checks"] if c["id"] == "clock")
+        assert clock["values"]["serial"] == "01010101"
+        assert clock["values"]["batch"] == "2300-01-01"
+    finally:
         k.close()

@@ -14,24 +14,26 @@ pytestmark = pytest.mark.qt
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_sala_kiosk_paints_the_attract_screen_without_heavy_imports(tmp_path: Path) -> None:
-    env = dict(
-        os.environ,
-        QT_QPA_PLATFORM="offscreen",
-        SALA_EXIT_WHEN_SHOWN="1",
-        SALA_DATA_DIR=str(tmp_path / "data"),
-        SALA_SECRET_DIR=str(tmp_path / "s"),
-    )
+def first_paint(args: list[str], **env: str) -> dict[str, str]:
+    """Run `sala ARGS` offscreen until its first paint (SALA_EXIT_WHEN_SHOWN) and return the
+    fields of the line it prints then (SHOWN_AT, CPU, HEAVY, QT_NAMESPACE, …)."""
     proc = subprocess.run(
-        [sys.executable, "-c", "from ui.cli import main; raise SystemExit(main(['kiosk']))"],
+        [sys.executable, "-c", f"from ui.cli import main; raise SystemExit(main({args!r}))"],
         cwd=ROOT,
-        env=env,
+        env=dict(os.environ, QT_QPA_PLATFORM="offscreen", SALA_EXIT_WHEN_SHOWN="1", **env),
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr, proc.stderr[-2000:]
     line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("SHOWN_AT="))
-    heavy = dict(p.split("=", 1) for p in line.split())["HEAVY"].split(",")
+    return dict(part.split("=", 1) for part in line.split())
+
+
+def test_sala_kiosk_paints_the_attract_screen_without_heavy_imports(tmp_path: Path) -> None:
+    fields = first_paint(
+        ["kiosk"], SALA_DATA_DIR=str(tmp_path / "data"), SALA_SECRET_DIR=str(tmp_path / "s")
+    )
+    heavy = fields["HEAVY"].split(",")
     assert not {"cv2", "numpy", "sqlite_utils"} & set(heavy), heavy
-    assert "Traceback" not in proc.stderr

@@ -146,9 +146,9 @@ def test_an_expired_setup_qr_is_refused_at_the_camera(
 
     import segno
 
-    from sync import protocol
+    from sync.protocol import setup_qr
 
-    text = protocol.enrolment_qr_text(
+    text = setup_qr.enrolment_qr_text(
         "http://127.0.0.1:9",
         "ABCDEFGHJKMN",
         commune_code="120101",

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QVBoxLayout
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
 
 from ui.screens.base import Screen
-from ui.widgets.basic import BigButton, wrap_label
+from ui.widgets.basic import BigButton, set_enum_property, wrap_label
 from ui.widgets.text import tr
 
 if TYPE_CHECKING:  # PySide makes a type on first use: QMouseEvent's chain only when touched
@@ -46,7 +46,7 @@ class AttractScreen(Screen):
             self.detail,
             self.commune,
         ):
-            w.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            set_enum_property(w, "alignment", "AlignCenter")  # no `Qt` before the first paint
             self.body.addWidget(w)
         self.body.addStretch(1)
         self.start = BigButton(
@@ -61,8 +61,12 @@ class AttractScreen(Screen):
         self.check.clicked.connect(self._on_check)
         box = QVBoxLayout()
         box.setSpacing(24)
-        box.addWidget(self.start, 0, Qt.AlignmentFlag.AlignHCenter)
-        box.addWidget(self.check, 0, Qt.AlignmentFlag.AlignHCenter)
+        for button in (self.start, self.check):  # centred at their own width, between stretches
+            row = QHBoxLayout()
+            row.addStretch(1)
+            row.addWidget(button)
+            row.addStretch(1)
+            box.addLayout(row)
         self.body.addLayout(box)
         self.body.addStretch(2)
         # The clerk station's way in: a visible button, no hidden gesture (issue 12). Shown by

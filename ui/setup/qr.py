@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sync import protocol
+from sync.protocol import setup_qr
 from ui.capture.qr_scan import QrScanner
 
 
@@ -20,4 +20,4 @@ class SetupQrScanner(QrScanner):
     NOT_OURS = "setup.connection.qr_bad"
 
     def accepts(self, text: str) -> bool:
-        return text.strip().startswith(protocol.ENROL_QR_PREFIX)
+        return text.strip().startswith(setup_qr.ENROL_QR_PREFIX)

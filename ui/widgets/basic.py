@@ -3,12 +3,29 @@ dynamic properties), never in code, so one stylesheet keeps every screen consist
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from typing import TYPE_CHECKING
+
+from PySide6 import QtCore
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
 from ui.widgets.text import digits, tr
 
+if TYPE_CHECKING:
+    from PySide6.QtCore import QObject
+    from PySide6.QtGui import QEnterEvent
+
 MIN_TOUCH_PX = 48  # 12 mm on a 1080p 21" panel (GUIDE.md §4)
+
+
+def set_enum_property(obj: QObject, name: str, key: str) -> None:
+    """Set the enum (or flags) Qt property `name` by its key, e.g. ("textFormat", "PlainText"):
+    Qt converts the name itself. Widgets of the first screen use this instead of naming a
+    member of `Qt` (written `QtCore.Qt.…` elsewhere in this module), as PySide builds all ~93
+    enums of that namespace on its first touch: ~30 ms the kiosk's first paint does not wait
+    for (ui/app.py, tests/ui/test_startup_qt_namespace.py). A key Qt does not know raises."""
+    if not obj.setProperty(name, key):
+        raise ValueError(f"{type(obj).__name__} has no {name} {key!r}")
 
 
 def repolish(widget: QWidget) -> None:
@@ -23,7 +40,7 @@ def wrap_label(text: str = "", *, role: str = "body", parent: QWidget | None = N
     """A word-wrapping label; `role` (heading, body, hint, big, …) selects its style."""
     label = QLabel(text, parent)
     label.setProperty("role", role)
-    label.setTextFormat(Qt.TextFormat.PlainText)
+    set_enum_property(label, "textFormat", "PlainText")
     label.setSizePolicy(wrapping_policy())
     label.setWordWrap(True)
     return label
@@ -49,9 +66,20 @@ class BigButton(QPushButton):
         self.setProperty("kind", kind)
         self.setMinimumHeight(MIN_TOUCH_PX + 24)
         self.setMinimumWidth(MIN_TOUCH_PX * 2)
-        self.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._hand = False  # the pointing-hand cursor: on the first hover (`enterEvent`)
+        set_enum_property(self, "focusPolicy", "StrongFocus")
         self.setAutoDefault(False)
+
+    def enterEvent(self, event: QEnterEvent) -> None:
+        # A cursor has no key name to set as a property (`set_enum_property`), so it is set
+        # when a pointer first comes over the button, not before the first paint (unless
+        # someone set one meanwhile).
+        if not self._hand:
+            self._hand = True
+            Qt = QtCore.Qt
+            if not self.testAttribute(Qt.WidgetAttribute.WA_SetCursor):
+                self.setCursor(Qt.CursorShape.PointingHandCursor)
+        super().enterEvent(event)
 
     def set_kind(self, kind: str) -> None:
         self.setProperty("kind", kind)
@@ -67,8 +95,8 @@ class WrapButton(BigButton):
         self._label = QLabel(self)
         self._label.setWordWrap(True)
         self._label.setProperty("role", "button_text")
-        self._label.setTextFormat(Qt.TextFormat.PlainText)
-        self._label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        set_enum_property(self._label, "textFormat", "PlainText")
+        self._label.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         box = QHBoxLayout(self)
         box.setContentsMargins(22, 10, 22, 10)
         box.addWidget(self._label)
@@ -145,7 +173,7 @@ class ErrorLabel(QLabel):
         super().__init__(parent)
         self.setProperty("role", "error")
         self.setWordWrap(True)
-        self.setTextFormat(Qt.TextFormat.PlainText)
+        set_enum_property(self, "textFormat", "PlainText")
         self.setSizePolicy(wrapping_policy())
         self.hide()
 
@@ -166,7 +194,7 @@ class OnlineBadge(QLabel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setProperty("role", "badge")
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        set_enum_property(self, "focusPolicy", "NoFocus")
         self.setWordWrap(True)
         self._state = "not_enrolled"
         self._pending = 0
@@ -194,7 +222,7 @@ class LanguageToggle(BigButton):
         super().__init__(kind="toggle", parent=parent)
         # Never takes focus: a tap on it mid-question leaves the text box focused, so the
         # next on-screen key still types there.
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        set_enum_property(self, "focusPolicy", "NoFocus")
         self._locale = "km"
         self.clicked.connect(self._on_clicked)
         self.retranslate("km")
@@ -218,5 +246,6 @@ __all__ = [
     "StepHeader",
     "WrapButton",
     "digits",
+    "set_enum_property",
     "wrap_label",
 ]

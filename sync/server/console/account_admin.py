@@ -9,15 +9,18 @@ admin acts on another admin (no peer takes over a peer); the CLI (`actor=None`, 
 operator) on any, for the first admin locked out. Nobody acts on their own account here, and
 the last enabled admin is never disabled. A reset password must be changed by its owner before
 anything else (`console_officers.password_reset_at`). A reset TOTP is "pending"
-(`totp_last_step == PENDING_STEP`): the old authenticator stops working at once and the officer
-enrols the new secret at /console/enrol, after their password.
+(`totp_last_step == PENDING_STEP`): the old authenticator stops working at once, and the new
+secret is shown once to whoever reset it (the admin's page, the CLI), to hand over in person
+as on account creation; the officer's first sign-in (or /console/enrol) with a code of it ends
+the pending state. A password alone never shows a secret: it would hand a supervisor's or an
+admin's second factor to whoever has their password.
 """
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import pyotp
 from sqlalchemy import Connection, Engine, delete, func, select
@@ -40,6 +43,7 @@ from sync.server.console.accounts import (
     _totp_step,
     _verify,
     attempt,
+    count_failure,
     refuse,
 )
 
@@ -263,20 +267,23 @@ def reset_password(
     return result
 
 
-def reset_totp(engine: Engine, actor: Account | None, account_id: str, who: str = "cli") -> None:
-    """A new TOTP secret, pending: the old authenticator stops working at once, sessions end,
-    and the officer enrols the new one at /console/enrol after their password."""
+def reset_totp(engine: Engine, actor: Account | None, account_id: str, who: str = "cli") -> str:
+    """A new TOTP secret, pending, returned to be shown once (as a QR) to the one who reset
+    it, to hand over in person: the old authenticator stops working at once, sessions end,
+    and the owner's first sign-in with a code of the new one ends the pending state."""
     o = db.console_officers
+    secret = pyotp.random_base32()
 
     def change(conn: Connection, row: Any) -> tuple[None, str]:
         conn.execute(
             o.update()
             .where(o.c.id == row.id)
-            .values(totp_secret=pyotp.random_base32(), totp_last_step=PENDING_STEP)
+            .values(totp_secret=secret, totp_last_step=PENDING_STEP)
         )
         return None, f"sessions ended: {_end_sessions(conn, row.id)}"
 
     _admin_action(engine, actor, who, account_id, "console_officer_totp", change)
+    return secret
 
 
 def end_sessions(engine: Engine, actor: Account | None, account_id: str, who: str = "cli") -> int:
@@ -290,41 +297,19 @@ def end_sessions(engine: Engine, actor: Account | None, account_id: str, who: st
     return result
 
 
-def _checked_password(engine: Engine, username: str, password: str, source: str) -> Any:
-    """The account row if the password is right and no lockout applies; else SignInError,
-    counted and audited as a failed sign-in (the same lockouts guard enrolment)."""
+def enrol_finish(engine: Engine, username: str, password: str, code: str, source: str) -> str:
+    """Check the password and a code of the pending secret (the QR the admin handed over);
+    the authenticator is then the account's and a session starts (its token is returned, as
+    `sign_in` does). Anything wrong (the password, the code, no pending authenticator, a
+    disabled account) is one answer, bad credentials, counted towards the lockouts: this page
+    tells nobody whether a password is right."""
     attempted = attempt(engine, username, source, "console_enrol")
     row = attempted[3]
     ok = _verify(row.password_hash if row is not None else _dummy(), password)
-    if not ok or row is None or row.disabled_at is not None:
+    pending = row is not None and bool(row.totp_secret) and row.totp_last_step == PENDING_STEP
+    step = _totp_step(row.totp_secret, code, None) if ok and pending else 0
+    if not step or row is None or row.disabled_at is not None:
         refuse(engine, attempted, "console_enrol")
-    return row
-
-
-def enrol_start(engine: Engine, username: str, password: str, source: str) -> tuple[str, str]:
-    """(username, pending secret) for the QR, after the password; SignInError("oa_no_enrol")
-    if the account has no pending authenticator."""
-    row = _checked_password(engine, username, password, source)
-    if not row.totp_secret or row.totp_last_step != PENDING_STEP:
-        raise SignInError("oa_no_enrol")
-    with engine.begin() as conn:
-        officers.record(conn, None, "console_enrol", row.username, "shown", who=row.username)
-    return str(row.username), str(row.totp_secret)
-
-
-def enrol_finish(engine: Engine, username: str, password: str, code: str, source: str) -> str:
-    """Check the password and a code of the pending secret; the authenticator is then the
-    account's and a session starts (its token is returned, as `sign_in` does)."""
-    row = _checked_password(engine, username, password, source)
-    if not row.totp_secret or row.totp_last_step != PENDING_STEP:
-        raise SignInError("oa_no_enrol")
-    step = _totp_step(row.totp_secret, code, None)
-    if not step:
-        with engine.begin() as conn:
-            officers.record(
-                conn, None, "console_enrol", row.username, "refused:bad_code", who=row.username
-            )
-        raise SignInError("oa_bad_code")
     token = secrets.token_urlsafe(32)
     now = db.now()
     with engine.begin() as conn:
@@ -364,27 +349,36 @@ def change_own_password(
     other sessions of the account end. AdminRefusal with an `oa_…` code if refused. A wrong
     current password counts as a failed sign-in (both lockouts, audited): once a lockout
     applies this session ends and SignInError (the lock's code) is raised, so an unattended
-    session is no way to guess the password."""
+    session is no way to guess the password. The lockouts are looked at only after a wrong
+    current password: outsiders who locked the username do not stop its owner, who knows it,
+    from changing it (a must-change officer can do nothing else). Each check is counted before
+    it runs, so parallel guesses from one session are all counted."""
     if len(new) < PASSWORD_MIN or len(new) > 256:
         raise AdminRefusal("oa_bad_password", f"password: {PASSWORD_MIN} to 256 characters")
-    o, s = db.console_officers, db.console_sessions
+    o, s, f = db.console_officers, db.console_sessions, db.console_signin_failures
     officer = session.account.as_token_officer()
-    try:
-        username, source, now, row = attempt(engine, session.account.username, source, OWN_PASSWORD)
-        if row is None or row.id != session.account.id or not _verify(row.password_hash, current):
+    username, source, now = session.account.username, source[:64], db.now()
+    with engine.begin() as conn:
+        counted = count_failure(conn, username, source, now)
+    with db.reading(engine) as conn:
+        row = conn.execute(select(o).where(o.c.id == session.account.id)).first()
+    if row is None or not _verify(row.password_hash, current):
+        try:
             _wrong_current(engine, session, username, source, now)
-    except SignInError as exc:
-        with engine.begin() as conn:
-            conn.execute(
-                s.update()
-                .where(s.c.token_hash == session.token_hash)
-                .where(s.c.ended_at.is_(None))
-                .values(ended_at=db.now())
-            )
-            outcome = f"session_ended:{exc.code}"
-            officers.record(conn, officer, OWN_PASSWORD, session.account.username, outcome)
-        raise
+        except SignInError as exc:
+            with engine.begin() as conn:
+                conn.execute(
+                    s.update()
+                    .where(s.c.token_hash == session.token_hash)
+                    .where(s.c.ended_at.is_(None))
+                    .values(ended_at=db.now())
+                )
+                outcome = f"session_ended:{exc.code}"
+                officers.record(conn, officer, OWN_PASSWORD, session.account.username, outcome)
+            raise
     if new == current:
+        with engine.begin() as conn:  # the right password: not a failure
+            conn.execute(delete(f).where(f.c.id == counted))
         raise AdminRefusal("oa_same_password", "the new password is the current one")
     encoded = _hasher.hash(new)
     with engine.begin() as conn:
@@ -398,20 +392,16 @@ def change_own_password(
             .where(s.c.ended_at.is_(None))
             .values(ended_at=db.now())
         )
-        f = db.console_signin_failures
         conn.execute(delete(f).where(f.c.username == row.username))
         officers.record(conn, officer, OWN_PASSWORD, row.username, "ok")
 
 
 def _wrong_current(
     engine: Engine, session: Session, username: str, source: str, now: float
-) -> None:
-    """Count and audit a wrong current password; SignInError if a lockout now applies, else
-    AdminRefusal("oa_wrong_current")."""
+) -> NoReturn:
+    """Audit a wrong current password (already counted); SignInError if a lockout now
+    applies, else AdminRefusal("oa_wrong_current")."""
     with engine.begin() as conn:
-        conn.execute(
-            db.console_signin_failures.insert().values(at=now, username=username, source=source)
-        )
         officers.record(
             conn,
             session.account.as_token_officer(),

@@ -3,7 +3,9 @@
 Why server-side sessions rather than signed cookies: a session must end at sign-out, after 15
 minutes idle and 8 hours at most, and an admin must be able to end it; a row does all three.
 The cookie holds a random token, the table only its SHA-256. Lockout counts failures per
-username (known or not, so it tells nothing about which accounts exist) and per source address.
+username (known or not, so it tells nothing about which accounts exist) and per source address,
+each attempt counted before its password is checked (`attempt`), so parallel guesses get no
+more checks than the limit.
 Every sign-in, failure and sign-out is written to `officer_audit`, the one audit of officers.
 """
 
@@ -19,7 +21,7 @@ from typing import Any, NoReturn
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Column, Connection, Engine, delete, func, select
+from sqlalchemy import Column, Connection, Engine, bindparam, delete, func, select
 
 from sync.server import db, officers
 from sync.server.officers import Officer as TokenOfficer
@@ -255,18 +257,53 @@ def _locked(conn: Connection, username: str, source: str, now: float) -> SignInE
     return None
 
 
+def _lock_key(kind: str, value: str) -> int:
+    """A signed 64-bit key for pg_advisory_xact_lock, the same in every server process."""
+    digest = hashlib.sha256(f"sala.console.signin/{kind}/{value}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _serialise(conn: Connection, username: str, source: str) -> None:
+    """Hold, until this transaction ends, the right to count attempts at `username` and from
+    `source`: so a count and the insert after it cannot interleave with another attempt's,
+    and N parallel guesses get at most the limit's worth of password checks. PostgreSQL:
+    transaction advisory locks on a hash of each (taken in key order, so two attempts never
+    wait on each other crosswise); SQLite: the transaction's BEGIN IMMEDIATE (db.engine)
+    already holds the one write lock."""
+    if conn.dialect.name != "postgresql":
+        return
+    for key in sorted((_lock_key("user", username), _lock_key("source", source))):
+        conn.execute(select(func.pg_advisory_xact_lock(key)))
+
+
+def count_failure(conn: Connection, username: str, source: str, now: float) -> int:
+    """One failure towards both lockouts, under `_serialise`; returns its row id."""
+    _serialise(conn, username, source)
+    t = db.console_signin_failures
+    done = conn.execute(t.insert().values(at=now, username=username, source=source))
+    key = done.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
 def attempt(engine: Engine, username: str, source: str, action: str) -> tuple[str, str, float, Any]:
     """(username, source, now, account row or None) for a password attempt under `action`
     (`console_signin`, `console_enrol`), after the lockouts: a locked attempt is audited and
-    raised here, before any password is checked."""
+    raised here, before any password is checked. An attempt let through is counted as a
+    failure now, before its password is checked (a success deletes the account's failures):
+    the check and the count are one serialised transaction (`_serialise`), so parallel wrong
+    guesses cannot all pass a count that none of them has raised yet."""
     username = username.strip().lower()[:64]
     source = source[:64]
     now = db.now()
-    with db.reading(engine) as conn:
+    with engine.begin() as conn:
+        _serialise(conn, username, source)
         locked = _locked(conn, username, source, now)
         row = conn.execute(
             select(db.console_officers).where(db.console_officers.c.username == username)
         ).first()
+        if locked is None:
+            count_failure(conn, username, source, now)
     if locked is not None:
         with engine.begin() as conn:
             outcome = f"refused:{locked.code}"
@@ -276,12 +313,10 @@ def attempt(engine: Engine, username: str, source: str, action: str) -> tuple[st
 
 
 def refuse(engine: Engine, attempted: tuple[str, str, float, Any], action: str) -> NoReturn:
-    """A failed attempt: counted towards both lockouts, audited, raised as bad credentials."""
-    username, source, now, row = attempted
+    """A failed attempt (`attempt` has already counted it towards both lockouts): audited,
+    raised as bad credentials, whatever was wrong."""
+    username, source, _now, row = attempted
     with engine.begin() as conn:
-        conn.execute(
-            db.console_signin_failures.insert().values(at=now, username=username, source=source)
-        )
         officers.record(
             conn,
             None,
@@ -303,14 +338,9 @@ def sign_in(engine: Engine, username: str, password: str, code: str, source: str
     ok = _verify(row.password_hash if row is not None else _dummy(), password) and row is not None
     step = 0
     if ok and row is not None and row.totp_secret:
+        # A reset authenticator (PENDING_STEP) takes a code of its new secret, which the
+        # admin who reset it handed over in person; an old code is a failure like any other.
         step = _totp_step(row.totp_secret, code, row.totp_last_step)
-        if not step and row.totp_last_step == PENDING_STEP and row.disabled_at is None:
-            # The password is right and the authenticator was reset: old codes are no guess
-            # to count, the owner is sent to enrol the new one (audited, not a failure).
-            with engine.begin() as conn:
-                outcome = "refused:enrol_needed"
-                officers.record(conn, None, "console_signin", username, outcome, who=username)
-            raise SignInError("enrol_needed")
         ok = step > 0
     if ok and row is not None and row.disabled_at is not None:
         ok = False
@@ -366,19 +396,28 @@ def _totp_step(secret: str, code: str, last_step: int | None) -> int:
     return 0
 
 
+@functools.cache
+def _session_statement() -> Any:
+    """The session and its officer by token hash, built once (on first use: after every
+    table module has added its columns): every request reads it, and building a statement
+    and its cache key costs more CPU than running this one."""
+    s, o = db.console_sessions, db.console_officers
+    return (
+        select(s.c.token_hash, s.c.csrf, s.c.created_at, s.c.seen_at, s.c.ended_at, o)
+        .join(o, o.c.id == s.c.officer_id)
+        .where(s.c.token_hash == bindparam("token_hash"))
+    )
+
+
 def session_for(engine: Engine, token: str | None) -> Session | None:
     """The live session behind a cookie, touching its idle clock (every `TOUCH_S`); None if
     there is none, it was signed out, or it passed 15 minutes idle or 8 hours in all."""
     if not token or len(token) > 100:
         return None
-    s, o = db.console_sessions, db.console_officers
+    s = db.console_sessions
     now = db.now()
     with db.reading(engine) as conn:  # most pages only read it (`TOUCH_S`)
-        row = conn.execute(
-            select(s.c.token_hash, s.c.csrf, s.c.created_at, s.c.seen_at, s.c.ended_at, o)
-            .join(o, o.c.id == s.c.officer_id)
-            .where(s.c.token_hash == _sha(token))
-        ).first()
+        row = conn.execute(_session_statement(), {"token_hash": _sha(token)}).first()
     if row is None or row.ended_at is not None or row.disabled_at is not None:
         return None
     this = s.update().where(s.c.token_hash == row.token_hash)

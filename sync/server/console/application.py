@@ -9,13 +9,14 @@ review takes the application; a supervisor reassigns).
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from sync import protocol as p
@@ -40,6 +41,16 @@ class Refused(Exception):
         self.code = code
 
 
+# The assignee the application page shows (with `_read(page=True)`).
+ASSIGNEE = (
+    db.console_assignments.c.officer_id,
+    db.console_assignments.c.assigned_at,
+    db.console_assignments.c.assigned_by,
+    db.console_officers.c.username,
+    db.console_officers.c.display_name,
+)
+
+
 @dataclass
 class Detail:
     row: Any
@@ -59,12 +70,49 @@ class Detail:
 
 def _get(conn: Connection, account: Account, reg_id: str) -> tuple[Any, Any]:
     """The registration and its facts, or Refused: 404 if unknown, 403 if out of scope."""
+    row, fact, _values = _read(conn, account, reg_id)
+    return row, fact
+
+
+def _part(values: Any, prefix: str, columns: Any, present: str) -> Any:
+    """The `columns` read as `prefix`+name in `values`, as one object (None if `present`'s
+    value is NULL: an outer join found nothing)."""
+    if values[prefix + present] is None:
+        return None
+    return SimpleNamespace(**{c.name: values[prefix + c.name] for c in columns})
+
+
+@functools.cache
+def _row_statement(page: bool) -> Any:
+    """`_read`'s statement, built once (on first use, after every table module has added
+    its columns): building it cost more CPU than running it."""
     regs, facts = db.registrations, db.console_facts
-    found = conn.execute(  # one round trip for both (a page makes several; each one counts)
-        select(regs, *(c.label(f"facts_{c.name}") for c in facts.c))
-        .outerjoin(facts, facts.c.registration_id == regs.c.id)
-        .where(regs.c.id == reg_id)
-    ).first()
+    columns: list[Any] = [regs, *(c.label(f"facts_{c.name}") for c in facts.c)]
+    source = regs.outerjoin(facts, facts.c.registration_id == regs.c.id)
+    if page:
+        asg, off, dev = db.console_assignments, db.console_officers, db.devices
+        source = (
+            source.outerjoin(asg, asg.c.registration_id == regs.c.id)
+            .outerjoin(off, off.c.id == asg.c.officer_id)
+            .outerjoin(dev, dev.c.id == regs.c.device_id)
+        )
+        columns += [
+            *(c.label(f"asg_{c.name}") for c in ASSIGNEE),
+            off.c.id.label("asg_officer"),
+            *(c.label(f"dev_{c.name}") for c in dev.c),
+            flags.listed(regs.c.id).label("page_flags"),
+        ]
+    return select(*columns).select_from(source).where(regs.c.id == bindparam("reg_id"))
+
+
+def _read(
+    conn: Connection, account: Account, reg_id: str, page: bool = False
+) -> tuple[Any, Any, Any]:
+    """`_get`, and the row's values: with `page`, also the assignee (`asg_…`), the kiosk
+    (`dev_…`) and the flags (`page_flags`) the application page shows, in the same round
+    trip (a page makes several; each one counts)."""
+    regs, facts = db.registrations, db.console_facts
+    found = conn.execute(_row_statement(page), {"reg_id": reg_id}).first()
     if found is None:
         raise Refused(404, "not_found")
     values = found._mapping
@@ -79,7 +127,7 @@ def _get(conn: Connection, account: Account, reg_id: str) -> tuple[Any, Any]:
         raise Refused(403, "other_ministry")
     if not account.covers(row.commune_code):
         raise Refused(403, "outside_jurisdiction")
-    return row, fact
+    return row, fact, values
 
 
 def _answers(doc: dict[str, Any], service: dict[str, Any] | None) -> list[dict[str, Any]]:
@@ -108,13 +156,17 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-def load(engine: Engine, account: Account, reg_id: str) -> Detail:
-    """Everything the application page shows; the view is audited."""
+def load(
+    engine: Engine, account: Account, reg_id: str, filled: bool = False, catalogs: int | None = None
+) -> Detail:
+    """Everything the application page shows; the view is audited. `filled` and `catalogs`:
+    what the page has just read (page_look.py), not asked again."""
     flags.ensure(engine)  # the kept flags are read below (once per database: a no-op after)
     with engine.begin() as conn:
-        queue.refresh(conn)
+        if not filled:
+            queue.refresh(conn)
         try:
-            row, fact = _get(conn, account, reg_id)
+            row, fact, values = _read(conn, account, reg_id, page=True)
         except Refused as exc:
             officers.record(
                 conn, account.as_token_officer(), "console_view", reg_id, f"refused:{exc.code}"
@@ -123,27 +175,17 @@ def load(engine: Engine, account: Account, reg_id: str) -> Detail:
         officers.record(conn, account.as_token_officer(), "console_view", reg_id, "ok")
     with db.reading(engine) as conn:
         doc = json.loads(row.body)
-        service = scope.services(conn).get((row.service_id, row.form_version))
-        asg, off = db.console_assignments, db.console_officers
-        assignee = conn.execute(
-            select(
-                asg.c.officer_id,
-                asg.c.assigned_at,
-                asg.c.assigned_by,
-                off.c.username,
-                off.c.display_name,
-            )
-            .join(off, off.c.id == asg.c.officer_id)
-            .where(asg.c.registration_id == reg_id)
-        ).first()
-        device = conn.execute(select(db.devices).where(db.devices.c.id == row.device_id)).first()
+        service = scope.services(conn, catalogs).get((row.service_id, row.form_version))
+        # the assignee (held by an officer who exists) and the kiosk, read with the row
+        assignee = _part(values, "asg_", ASSIGNEE, "officer")
+        device = _part(values, "dev_", db.devices.c, "id")
         hist = db.status_history
         history = list(
             conn.execute(
                 select(hist).where(hist.c.registration_id == reg_id).order_by(hist.c.at, hist.c.id)
             )
         )
-        found = flags.of(conn, [reg_id]).get(reg_id, [])
+        found = flags.parse(values["page_flags"])
         viewers = who_viewed(conn, reg_id)
         more = application_extra.read(conn, row, doc, service, _answers)
     attachments = [
@@ -170,24 +212,27 @@ def load(engine: Engine, account: Account, reg_id: str) -> Detail:
 
 def who_viewed(conn: Connection, reg_id: str) -> list[Any]:
     """Who opened this application or its pages (from the officers' audit), last first."""
-    a = db.officer_audit
-    return list(
-        conn.execute(
-            select(
-                a.c.officer,
-                func.count().label("times"),
-                func.min(a.c.at).label("first_at"),
-                func.max(a.c.at).label("last_at"),
-            )
-            .where(
-                a.c.subject == reg_id,
-                a.c.action.in_(("console_view", "console_media")),
-                a.c.outcome == "ok",
-            )
-            .group_by(a.c.officer)
-            .order_by(func.max(a.c.at).desc())
-            .limit(50)
+    return list(conn.execute(_viewers_statement(), {"reg_id": reg_id}))
+
+
+@functools.cache
+def _viewers_statement() -> Any:
+    a = db.officer_audit  # built once, as `_row_statement`
+    return (
+        select(
+            a.c.officer,
+            func.count().label("times"),
+            func.min(a.c.at).label("first_at"),
+            func.max(a.c.at).label("last_at"),
         )
+        .where(
+            a.c.subject == bindparam("reg_id"),
+            a.c.action.in_(("console_view", "console_media")),
+            a.c.outcome == "ok",
+        )
+        .group_by(a.c.officer)
+        .order_by(func.max(a.c.at).desc())
+        .limit(50)
     )
 
 

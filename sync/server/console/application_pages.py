@@ -7,16 +7,16 @@ size or at twice it, with links to turn it. Authorisation is the media route's (
 jurisdiction, a page listed by the commit or one of its supplements); the image request itself
 is what the audit records as `console_media`.
 
-A page is data from a kiosk, not trusted: Pillow opens only the formats kiosks send (JPEG from
-the camera, JPEG or PNG from the clerk), and a page over `photo_hash.PIXELS_MAX` (the server's
-one cap on decoding a stored image) is refused from its header, before any pixel is decoded:
-a 500 KB PNG can declare 13000 × 13000 pixels (2 GB decoded). `rotate=0` serves the stored
-file as it is (browsers apply its EXIF orientation), and the size for the page view comes from
-the header and the EXIF orientation tag, so neither decodes anything. At most `DECODES` pages
-are decoded at once per process, and turned images are kept in `TURNED`, an in-memory LRU
-with a byte cap: in memory, not beside the media on disk, because a turned page is a copy of a
-citizen's document that retention, purge and backups would otherwise have to know about; it
-serves the repeats that matter (zoom links, reloads, turning back) and dies with the process.
+A page is data from a kiosk, not trusted: it is opened through `image_open` (only the
+formats kiosks send, and a page over `image_open.PIXELS_MAX` refused from its header, before
+any pixel is decoded), and set upright by Pillow's `ImageOps.exif_transpose`. `rotate=0`
+serves the stored file as it is (browsers apply its EXIF orientation), and the size for the
+page view comes from the header and the EXIF orientation tag, so neither decodes anything. At
+most `DECODES` pages are decoded at once per process, and turned images are kept in `TURNED`,
+an in-memory LRU with a byte cap: in memory, not beside the media on disk, because a turned
+page is a copy of a citizen's document that retention, purge and backups would otherwise have
+to know about; it serves the repeats that matter (zoom links, reloads, turning back) and dies
+with the process.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from sync.server import db
 from sync.server.console import application_extra, scope
 from sync.server.console.application import Refused, _get
-from sync.server.console.photo_hash import PIXELS_MAX
+from sync.server.console.image_open import TooLarge, Unreadable, open_image
 from sync.server.console.web import Current, RegId, ctx_of, render
 from sync.server.media import is_sha256
 
@@ -41,10 +41,12 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 TURNS = ("0", "90", "180", "270")
 ZOOMS = ("fit", "100", "200")
 TURNABLE = {"image/jpeg": "JPEG", "image/png": "PNG"}  # as kiosks send pages
-FORMATS = ("JPEG", "PNG")  # the only decoders Pillow may pick, whatever the file claims
 ORIENTATION_TAG = 0x0112
 SWAPPED = (5, 6, 7, 8)  # EXIF orientations that show the image on its side
 DECODES = threading.BoundedSemaphore(2)  # 2 × (≤ 40 MP × 3 B × 2 copies) ≈ 0.5 GB at worst
+# A request waits this long for a decode slot, then gets 503 (`page_busy`): handler threads are
+# shared with the kiosks' API, so pages being turned must not hold them all indefinitely.
+DECODE_WAIT_S = 10.0
 MEDIA_HEADERS = {  # as web.media sends a file: it is shown alone, never run
     "Content-Security-Policy": "default-src 'none'; img-src 'self'; sandbox",
     "X-Content-Type-Options": "nosniff",
@@ -117,33 +119,18 @@ def _orientation(im: Any) -> int:
 
 def _open(path: Path) -> Any:
     """The image at `path`, header read, pixels not decoded; Refused 422 if it is not a
-    kiosk's format or has more than PIXELS_MAX pixels."""
-    from PIL import Image
-
+    kiosk's format (`cannot_rotate`) or is over the pixel cap (`page_too_large`)."""
     try:
-        im = Image.open(path, formats=FORMATS)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise Refused(422, "page_too_large") from exc  # Pillow's own limit: larger than ours
-    except (OSError, ValueError) as exc:
+        return open_image(path)
+    except TooLarge as exc:
+        raise Refused(422, "page_too_large") from exc
+    except Unreadable as exc:
         raise Refused(422, "cannot_rotate") from exc
-    if im.width * im.height > PIXELS_MAX:
-        im.close()
-        raise Refused(422, "page_too_large")
-    return im
 
 
 def _turned(path: Path, mime: str, turn: str) -> bytes:
-    from PIL import Image
+    from PIL import Image, ImageOps
 
-    upright_by = {
-        2: Image.Transpose.FLIP_LEFT_RIGHT,
-        3: Image.Transpose.ROTATE_180,
-        4: Image.Transpose.FLIP_TOP_BOTTOM,
-        5: Image.Transpose.TRANSPOSE,
-        6: Image.Transpose.ROTATE_270,
-        7: Image.Transpose.TRANSVERSE,
-        8: Image.Transpose.ROTATE_90,
-    }
     steps = {  # Pillow's ROTATE_n turn counter-clockwise
         "90": Image.Transpose.ROTATE_270,
         "180": Image.Transpose.ROTATE_180,
@@ -152,10 +139,11 @@ def _turned(path: Path, mime: str, turn: str) -> bytes:
     out = io.BytesIO()
     with _open(path) as im:
         try:
-            fix = upright_by.get(_orientation(im))
+            oriented = _orientation(im) != 1  # a damaged EXIF block: as upright, not refused
             im.load()
-            image = im.transpose(fix) if fix is not None else im
-            image = image.transpose(steps[turn])
+            if oriented:  # in place: the unturned pixels are let go at once
+                ImageOps.exif_transpose(im, in_place=True)
+            image = im.transpose(steps[turn])
             kind = TURNABLE[mime]
             if kind == "JPEG" and image.mode not in ("RGB", "L"):
                 image = image.convert("RGB")
@@ -167,8 +155,8 @@ def _turned(path: Path, mime: str, turn: str) -> bytes:
 
 def rotated(path: Path, mime: str, rotate: str, sha256: str) -> Response:
     """The image at `path` turned `rotate` degrees clockwise; 422 for other angles, a PDF, a
-    file Pillow cannot read, or a page over PIXELS_MAX (`page_too_large`). `0`: the stored
-    file as it is."""
+    file Pillow cannot read, or a page over the pixel cap (`page_too_large`); 503 (`page_busy`)
+    when no decode slot frees within DECODE_WAIT_S. `0`: the stored file as it is."""
     turn = _turn(rotate)
     if mime not in TURNABLE:
         raise Refused(422, "cannot_rotate")
@@ -178,11 +166,15 @@ def rotated(path: Path, mime: str, rotate: str, sha256: str) -> Response:
     key = (sha256, turn)
     data = TURNED.get(key)
     if data is None:
-        with DECODES:
+        if not DECODES.acquire(timeout=DECODE_WAIT_S):
+            raise Refused(503, "page_busy")
+        try:
             data = TURNED.get(key)  # another request may have turned it meanwhile
             if data is None:
                 data = _turned(path, mime, turn)
                 TURNED.put(key, data)
+        finally:
+            DECODES.release()
     kind_mime = "image/jpeg" if TURNABLE[mime] == "JPEG" else "image/png"
     return Response(data, media_type=kind_mime, headers=headers)
 

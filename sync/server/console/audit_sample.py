@@ -82,16 +82,15 @@ def rule(conn: Connection) -> Rule:
 
 
 def secret(engine: Engine) -> bytes:
-    """The server's sampling secret, made on first use (two processes: the first one wins)."""
+    """The server's sampling secret, made on first use. Two processes starting at once: the
+    first one stored wins (insert-if-absent, never an upsert), and both read back the one
+    stored, so no application is drawn under a secret that is then replaced."""
     with db.reading(engine) as conn:
         found = db.get_setting(conn, SECRET)
     if found is None:
-        try:
-            with engine.begin() as conn:
-                db.set_setting(conn, SECRET, secrets.token_hex(32))
-        except IntegrityError:
-            pass
-        with db.reading(engine) as conn:
+        with engine.begin() as conn:
+            made = {"key": SECRET, "value": secrets.token_hex(32)}
+            db.insert_ignore(conn, db.settings, [made])
             found = db.get_setting(conn, SECRET)
     return bytes.fromhex(str(found))
 

@@ -9,6 +9,9 @@ only through `catalog.publish`, the function behind `sala server publish catalog
 a new service gets its owning ministry (`service_ministry`, which scopes officers) chosen in
 the same form, or stays visible only to all-ministries accounts.
 The upload is read by the console's one upload reader (`console/uploads.py`), with a size cap.
+The catalog is every ministry's and every kiosk's, so only an all-ministries admin uploads,
+publishes or discards one; other admins read the versions and drafts, with the reason (a
+refused post is audited, 403), as on the server-wide settings page.
 """
 
 from __future__ import annotations
@@ -81,6 +84,21 @@ def _admin(session: Any) -> None:
         raise Refused(403, "admin_only")
 
 
+def _editable(session: Any) -> bool:
+    return bool(session.account.ministry == accounts.ALL)
+
+
+def _national_refused(
+    request: Request, session: Any, action: str, subject: str
+) -> HTMLResponse | None:
+    """403 (audited, nothing changes) unless an all-ministries admin changes the catalog."""
+    if _editable(session):
+        return None
+    _audit(request, session, action, subject, "refused:catalog_all_only")
+    message = t("catalog_all_only_refused", lang_of(request))
+    return _list_page(request, session, 403, message=message)
+
+
 def _audit(request: Request, session: Any, action: str, subject: str, outcome: str) -> None:
     with ctx_of(request).engine.begin() as conn:
         officers.record(conn, session.account.as_token_officer(), action, subject, outcome)
@@ -99,6 +117,7 @@ def _list_page(request: Request, session: Any, status: int = 200, **values: Any)
         versions=versions,
         drafts=drafts,
         upload_max_mb=MAX_BYTES // 1_000_000,
+        editable=_editable(session),
         **{**defaults, **values},
     )
 
@@ -123,6 +142,9 @@ def upload(request: Request, session: Current, form: UploadForm) -> Response:
     _admin(session)
     if form.problem != "too_large":
         checked(session, form.fields)
+    refused = _national_refused(request, session, "console_catalog_upload", form.filename)
+    if refused is not None:
+        return refused
     if form.problem:
         _audit(request, session, "console_catalog_upload", form.filename, f"refused:{form.problem}")
         message = t(f"catalog_{form.problem}", lang_of(request), mb=MAX_BYTES // 1_000_000)
@@ -204,6 +226,7 @@ def _preview_page(
         condition_text=condition_text,
         unowned=unowned,
         ministries=accounts.MINISTRIES,
+        editable=_editable(session),
         **{**defaults, **values},
     )
 
@@ -249,6 +272,9 @@ def publish(request: Request, session: Current, draft_id: DraftId, form: Form) -
     confirmation is a form field, not a dialog)."""
     checked(session, form)
     _admin(session)
+    refused = _national_refused(request, session, "console_catalog_publish", draft_id)
+    if refused is not None:
+        return refused
     engine = ctx_of(request).engine
     with db.reading(engine) as conn:
         row = catalog.draft(conn, draft_id)
@@ -290,6 +316,9 @@ def publish(request: Request, session: Current, draft_id: DraftId, form: Form) -
 def discard(request: Request, session: Current, draft_id: DraftId, form: Form) -> Response:
     checked(session, form)
     _admin(session)
+    refused = _national_refused(request, session, "console_catalog_discard", draft_id)
+    if refused is not None:
+        return refused
     with ctx_of(request).engine.begin() as conn:
         if not catalog.drop_draft(conn, draft_id):
             raise Refused(404, "not_found")

@@ -23,7 +23,9 @@ are correlated EXISTS over them (`clause`). Which applications carry a flag is k
 index at a million applications: `mark` re-evaluates `clause` for the applications a change can
 touch, in the change's transaction (new keys and their phone / photo / near-photo mates, new
 near pairs, a kiosk crossing the override share), and `refresh` marks those with a clerk's
-photo override received since its last look, before a page reads.
+photo override received since its last look, before a page reads (page_look.py: a batch
+of photo hashes, the kiosks' override counts every few minutes, the clerks' overrides; the
+page's own `refresh_keys` queues new photos, hashed from the next view on).
 
 `console_flags` also keeps "supplement arrived" (`SUPPLEMENT`, tables/flags.py), the work
 queue's rule rather than a second-look flag: not in `FLAGS` (no filter, no badge), set by
@@ -56,7 +58,6 @@ from sqlalchemy.exc import IntegrityError
 
 from sync.server import db
 from sync.server.console import photo_hash, scope
-from sync.server.media import MediaStore
 from sync.server.tables import queue_counts
 from sync.server.tables.clerk import clerk_events, registration_versions
 from sync.server.tables.console_more import console_keys
@@ -184,15 +185,6 @@ def _recount_override_stats(engine: Engine, now: float, rule: dict[str, Any]) ->
     except IntegrityError:  # another server process recounted at the same moment
         return False
     return True
-
-
-def refresh(engine: Engine, store: MediaStore) -> None:
-    """What a page needs before it reads flags: a batch of photo hashes (near duplicates) and
-    the kiosks' override counts (every few minutes). The page's own `refresh_keys` (queue.load,
-    application.load) queues new photos, hashed from the next view on."""
-    photo_hash.refresh(engine, store)
-    refresh_override_stats(engine)
-    mark_clerk_overrides(engine)
 
 
 def mark_clerk_overrides(engine: Engine) -> None:
@@ -490,6 +482,23 @@ def of(conn: Connection, reg_ids: list[str]) -> dict[str, list[str]]:
     for reg_id, flag in sorted(found, key=lambda rf: FLAGS.index(rf[1]) if rf[1] in FLAGS else 99):
         out[reg_id].append(flag)
     return out
+
+
+def listed(reg_id: ColumnElement[str]) -> ColumnElement[str | None]:
+    """`of` for the application `reg_id` as a column of a page's own statement (one string:
+    `parse` it), so a queue page does not read its rows' flags in a second round trip."""
+    cf = console_flags
+    return (
+        select(func.aggregate_strings(cf.c.flag, ","))
+        .where(cf.c.registration_id == reg_id, cf.c.flag.in_(FLAGS))
+        .scalar_subquery()
+    )
+
+
+def parse(listed: str | None) -> list[str]:
+    """The flags in a `listed` column, in `FLAGS` order as `of` gives them."""
+    found = set((listed or "").split(","))
+    return [flag for flag in FLAGS if flag in found]
 
 
 def search(q: str) -> ColumnElement[bool]:

@@ -1,7 +1,9 @@
 """The kiosks, for admins: every device with its commune, number, last contact, app version,
 backlog, last self-test, last successful sync, clock skew and audit chain state
 (fleet_columns.py); the ones silent for N days; enrolment codes with the setup QR; and revoking
-a kiosk (after a confirmation page, a plain form post).
+a kiosk (after a confirmation page, a plain form post). An admin sees, makes codes for and
+revokes only the kiosks of communes within their jurisdiction (`Account.covers`, the rule
+account_admin.within applies to accounts); outside it: 403, audited, nothing changes.
 
 Codes and revocation call the same functions as `sala server enrolment-code` and `sala
 server revoke` (sync.server.auth). Version, backlog and self-test come from each kiosk's
@@ -23,6 +25,7 @@ from markupsafe import Markup
 from sqlalchemy import Engine, func, select
 
 from sync import protocol as p
+from sync.protocol import setup_qr
 from sync.server import auth, db, officers
 from sync.server.console.application import Refused
 from sync.server.console.fleet_ca import server_pin
@@ -155,6 +158,23 @@ def _admin(request: Request, session: Any) -> None:
         raise Refused(403, "admin_only")
 
 
+def _theirs(engine: Engine, session: Any) -> list[Kiosk]:
+    """The kiosks of communes within the admin's jurisdiction."""
+    return [k for k in kiosks(engine) if session.account.covers(k.commune_code)]
+
+
+def _outside(request: Request, session: Any, action: str, subject: str) -> None:
+    """Audit an action on a commune outside the admin's jurisdiction."""
+    with ctx_of(request).engine.begin() as conn:
+        officers.record(
+            conn,
+            session.account.as_token_officer(),
+            action,
+            subject,
+            "refused:outside_jurisdiction",
+        )
+
+
 def _days(request: Request) -> int:
     v = request.query_params.get("days", "")
     return min(int(v), 365) if v.isascii() and v.isdigit() and 0 < len(v) < 4 else SILENT_DAYS
@@ -162,7 +182,7 @@ def _days(request: Request) -> int:
 
 def _page(request: Request, session: Any, status: int = 200, **values: Any) -> HTMLResponse:
     engine = ctx_of(request).engine
-    fleet = kiosks(engine)
+    fleet = _theirs(engine, session)
     days = _days(request)
     with engine.begin() as conn:
         officers.record(conn, session.account.as_token_officer(), "console_fleet", "fleet", "ok")
@@ -218,10 +238,13 @@ def make_code(request: Request, session: Current, form: Form) -> HTMLResponse:
     if problem:
         message = t("bad_code_request", lang, detail=problem)
         return _page(request, session, 422, message=message, pin=pin)
+    if not session.account.covers(commune):
+        _outside(request, session, "console_enrolment_code", commune)
+        return _page(request, session, 403, message=t("st_outside", lang), pin=pin)
     engine = ctx_of(request).engine
     ttl = int(hours) * 3600
     code = auth.make_enrolment_code(engine, commune, ttl)
-    text = p.enrolment_qr_text(
+    text = setup_qr.enrolment_qr_text(
         url, code, commune_code=commune, expires_at=int(time.time() + ttl), ca_sha256=fingerprint
     )
     with engine.begin() as conn:
@@ -253,6 +276,9 @@ def revoke_confirm(request: Request, session: Current, device_id: str) -> HTMLRe
     found = [k for k in kiosks(ctx_of(request).engine) if k.device_id == device_id]
     if not DEVICE_ID.fullmatch(device_id) or not found or found[0].revoked:
         raise Refused(404, "not_found")
+    if not session.account.covers(found[0].commune_code):
+        _outside(request, session, "console_revoke", device_id)
+        raise Refused(403, "st_outside")
     return render(request, "fleet_confirm.html", session=session, k=found[0])
 
 
@@ -263,6 +289,13 @@ def revoke(request: Request, session: Current, device_id: str, form: Form) -> Re
     if not DEVICE_ID.fullmatch(device_id):
         raise Refused(404, "not_found")
     engine = ctx_of(request).engine
+    with db.reading(engine) as conn:
+        commune = conn.execute(
+            select(db.devices.c.commune_code).where(db.devices.c.id == device_id)
+        ).scalar()
+    if commune is not None and not session.account.covers(commune):
+        _outside(request, session, "console_revoke", device_id)
+        raise Refused(403, "st_outside")
     done = auth.revoke(engine, device_id)
     with engine.begin() as conn:
         officers.record(

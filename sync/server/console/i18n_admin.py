@@ -19,11 +19,16 @@ ADMIN_WORDS: dict[str, tuple[str, str]] = {
         "{name} is disabled and all its sessions have ended.",
     ),
     "oa_done_enable": ("គណនី {name} ត្រូវ​បាន​បើក​វិញ។", "{name} is enabled again."),
-    "oa_done_reset_totp": (
-        "កម្មវិធី​ផ្ទៀងផ្ទាត់​ចាស់​របស់ {name} លែង​ដំណើរការ​ហើយ។ នៅ​ពេល​ចូល​លើក​ក្រោយ "
-        "គាត់​ត្រូវ​បើក «ចុះឈ្មោះ​កម្មវិធី​ផ្ទៀងផ្ទាត់​ថ្មី» ហើយ​ស្កេន QR ថ្មី។",
-        "{name}'s old authenticator no longer works. To sign in next, they open "
-        "“Enrol a new authenticator” and scan the new QR.",
+    "oa_new_totp": ("កម្មវិធី​ផ្ទៀងផ្ទាត់​ថ្មី", "New authenticator"),
+    "oa_new_totp_how": (
+        "កម្មវិធី​ផ្ទៀងផ្ទាត់​ចាស់​លែង​ដំណើរការ​ហើយ។ សូម​ឱ្យ​ម្ចាស់​គណនី​ស្កេន QR នេះ​នៅ​មុខ​អ្នក "
+        "ដោយ​ផ្ទាល់ ហើយ​ចូល​ប្រើ​ដោយ​ពាក្យ​សម្ងាត់ និង​លេខ​កូដ​ថ្មី។",
+        "The old authenticator no longer works. Have the account's owner scan this QR in front "
+        "of you, in person, then sign in with their password and a code of the new one.",
+    ),
+    "oa_new_totp_once": (
+        "QR នេះ​បង្ហាញ​តែ​ម្ដង​ប៉ុណ្ណោះ។ បើ​បាត់ សូម​បង្កើត​កម្មវិធី​ផ្ទៀងផ្ទាត់​ថ្មី​ម្ដង​ទៀត។",
+        "This QR is shown only once. If it is lost, make a new authenticator again.",
     ),
     "oa_done_end_sessions": (
         "វគ្គ​ទាំងអស់​របស់ {name} បាន​បញ្ចប់។",
@@ -50,9 +55,9 @@ ADMIN_WORDS: dict[str, tuple[str, str]] = {
     ),
     "oa_confirm_reset_totp_text": (
         "កូដ​ពី​កម្មវិធី​ចាស់ (ទូរស័ព្ទ​បាត់ ឬ​ប្ដូរ) លែង​ដំណើរការ​ភ្លាម ហើយ​វគ្គ {n} នឹង​បញ្ចប់។ "
-        "គាត់​ស្កេន QR ថ្មី​ដោយ​ខ្លួនឯង​បន្ទាប់​ពី​វាយ​ពាក្យ​សម្ងាត់។",
+        "QR ថ្មី​បង្ហាញ​ដល់​អ្នក​តែ​ម្ដង៖ សូម​ប្រគល់​វា​ដោយ​ផ្ទាល់។",
         "Codes from the old app (a lost or changed phone) stop working at once and their "
-        "{n} live session(s) end. They scan a new QR themselves, after their password.",
+        "{n} live session(s) end. The new QR is shown to you once: hand it over in person.",
     ),
     "oa_yes_reset_totp": ("បាទ/ចាស ប្ដូរ​កម្មវិធី​ផ្ទៀងផ្ទាត់", "Yes, reset the authenticator"),
     "oa_new_password": ("ពាក្យ​សម្ងាត់​ថ្មី", "New password"),
@@ -124,10 +129,6 @@ ADMIN_WORDS: dict[str, tuple[str, str]] = {
         "ពាក្យ​សម្ងាត់​ថ្មី​ត្រូវ​ខុស​ពី​ពាក្យ​សម្ងាត់​បច្ចុប្បន្ន។ គ្មាន​អ្វី​ត្រូវ​បាន​ផ្លាស់ប្ដូរ​ទេ។",
         "The new password must differ from the current one. Nothing was changed.",
     ),
-    "enrol_needed": (
-        "កម្មវិធី​ផ្ទៀងផ្ទាត់​របស់​អ្នក​ត្រូវ​បាន​ប្ដូរ។ សូម​ចុះឈ្មោះ​កម្មវិធី​ថ្មី។",
-        "Your authenticator was reset. Enrol the new one.",
-    ),
     # a new account's fields (accounts.AccountError)
     "acc_bad_username": (
         "ឈ្មោះ​អ្នក​ប្រើ៖ ពី ៣ ដល់ ៦៤ អក្សរ​ឡាតាំង លេខ ចំណុច សញ្ញា​ដក ឬ​សញ្ញា​គូស​ក្រោម។ គ្មាន​អ្វី​ត្រូវ​បាន​ផ្លាស់ប្ដូរ​ទេ។",
@@ -176,16 +177,11 @@ ADMIN_WORDS: dict[str, tuple[str, str]] = {
     # enrolling a reset authenticator
     "oa_enrol_title": ("ចុះឈ្មោះ​កម្មវិធី​ផ្ទៀងផ្ទាត់​ថ្មី", "Enrol a new authenticator"),
     "oa_enrol_intro": (
-        "អ្នក​គ្រប់គ្រង​បាន​ប្ដូរ​កម្មវិធី​ផ្ទៀងផ្ទាត់​របស់​អ្នក។ សូម​វាយ​ឈ្មោះ​អ្នក​ប្រើ និង​ពាក្យ​សម្ងាត់ ដើម្បី​ឃើញ QR ថ្មី។",
-        "An administrator reset your authenticator. Type your username and password to see "
-        "the new QR.",
+        "អ្នក​គ្រប់គ្រង​ដែល​បាន​ប្ដូរ​កម្មវិធី​ផ្ទៀងផ្ទាត់​របស់​អ្នក ប្រគល់ QR ថ្មី​ឱ្យ​អ្នក​ដោយ​ផ្ទាល់។ "
+        "ស្កេន​វា រួច​វាយ​ឈ្មោះ​អ្នក​ប្រើ ពាក្យ​សម្ងាត់ និង​លេខ​កូដ ៦ ខ្ទង់​ដែល​វា​បង្ហាញ។",
+        "The administrator who reset your authenticator hands you the new QR in person. Scan "
+        "it, then type your username, password and the 6-digit code it shows.",
     ),
-    "oa_enrol_scan": (
-        "ស្កេន QR នេះ​ក្នុង​កម្មវិធី​ផ្ទៀងផ្ទាត់ រួច​វាយ​ពាក្យ​សម្ងាត់ និង​លេខ​កូដ ៦ ខ្ទង់​ដែល​វា​បង្ហាញ។",
-        "Scan this QR into your authenticator app, then type your password and the 6-digit "
-        "code it shows.",
-    ),
-    "oa_enrol_show": ("បង្ហាញ QR", "Show the QR"),
     "oa_enrol_finish": ("ចុះឈ្មោះ ហើយ​ចូល​ប្រើ", "Enrol and sign in"),
     "oa_no_enrol": (
         "គណនី​នេះ​មិន​មាន​កម្មវិធី​ផ្ទៀងផ្ទាត់​ថ្មី​ត្រូវ​ចុះឈ្មោះ​ទេ។ សូម​ចូល​ប្រើ​ធម្មតា។",
@@ -209,6 +205,17 @@ ADMIN_WORDS: dict[str, tuple[str, str]] = {
     "set_all_only_refused": (
         "មាន​តែ​អ្នក​គ្រប់គ្រង​គ្រប់​ក្រសួង​ទេ​ដែល​ប្ដូរ​ការ​កំណត់​សម្រាប់​ម៉ាស៊ីន​មេ​ទាំងមូល​បាន។ គ្មាន​អ្វី​ត្រូវ​បាន​រក្សាទុក​ទេ។",
         "Only an all-ministries administrator changes server-wide settings. Nothing was saved.",
+    ),
+    "catalog_all_only": (
+        "កាតាឡុក​ប្រើ​សម្រាប់​ម៉ាស៊ីន​សាលា​ឃុំ​ទូទាំង​ប្រទេស៖ មាន​តែ​អ្នក​គ្រប់គ្រង​គ្រប់​ក្រសួង​ទេ​ដែល​ផ្ទុក​ឡើង "
+        "ផ្សព្វផ្សាយ ឬ​បោះបង់​វា​បាន។ អ្នក​អាច​មើល​វា​នៅ​ទីនេះ។",
+        "The catalog is the whole country's kiosks': only an all-ministries administrator "
+        "uploads, publishes or discards one. You can read them here.",
+    ),
+    "catalog_all_only_refused": (
+        "មាន​តែ​អ្នក​គ្រប់គ្រង​គ្រប់​ក្រសួង​ទេ​ដែល​ផ្ទុក​ឡើង ផ្សព្វផ្សាយ ឬ​បោះបង់​កាតាឡុក​បាន។ គ្មាន​អ្វី​ត្រូវ​បាន​ផ្លាស់ប្ដូរ​ទេ។",
+        "Only an all-ministries administrator uploads, publishes or discards a catalog. "
+        "Nothing was changed.",
     ),
     "set_saved": ("បាន​រក្សាទុក៖ {what}។", "Saved: {what}."),
     "set_save": ("រក្សាទុក", "Save"),

@@ -118,10 +118,14 @@ APPLICATION_WORDS: dict[str, tuple[str, str]] = {
         "Rotation must be 0, 90, 180 or 270 degrees.",
     ),
     "bad_zoom": ("ទំហំ​នេះ​មិន​ត្រឹមត្រូវ​ទេ។", "That size is not one of the choices."),
-    "page_too_large": (  # the cap is photo_hash.PIXELS_MAX (test_console_page_limits checks)
+    "page_too_large": (  # the cap is image_open.PIXELS_MAX (test_console_page_limits checks)
         "ទំព័រ​នេះ​ធំ​ពេក​សម្រាប់​បង្វិល​នៅ​ទីនេះ (លើស ៤០ លាន​ភីកសែល)។ បើក​ឯកសារ​ដើម​ដើម្បី​មើល​វា។",
         "This page is too large to turn here (over 40 million pixels). "
         "Open the original file to see it.",
+    ),
+    "page_busy": (
+        "ទំព័រ​ច្រើន​កំពុង​ត្រូវ​បាន​បង្វិល​ឥឡូវ​នេះ។ សូម​ព្យាយាម​ម្ដង​ទៀត​ក្នុង​រយៈពេល​ពីរ​បី​វិនាទី។",
+        "Many pages are being turned just now. Try again in a few seconds.",
     ),
     "cannot_rotate": (
         "មិន​អាច​បង្វិល​ឯកសារ​នេះ​បាន​ទេ (មិន​មែន​ជា​រូបភាព ឬ​ខូច)។",

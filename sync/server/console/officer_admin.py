@@ -4,9 +4,11 @@ their sessions; every officer changes their own password and enrols a reset auth
 
 The pages call account_admin.py, as `sala server officer …` does, so both are scoped and
 audited the same way. Every change is a plain form post with the session's CSRF token;
-disabling and the resets go through a confirmation page first. A new password is shown once,
-on a page that is never cached. Enrolment happens before a session exists, so its form
-carries the sign-in page's double-submit token and counts towards the same lockouts.
+disabling and the resets go through a confirmation page first. A new password, and a new
+authenticator's QR, are shown once to the admin, on a page that is never cached, to hand over
+in person. Only an all-ministries admin makes another admin (a peer it could not manage after).
+Enrolment (password and a code of the new authenticator) happens before a session exists, so
+its form carries the sign-in page's double-submit token and counts towards the same lockouts.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 AccountId = Annotated[str, PathParam(pattern=r"^[0-9a-f]{12}$")]
 CONFIRMED = ("disable", "reset-password", "reset-totp")  # asked again before they are done
 DIRECT = ("enable", "end-sessions")
-DONE = ("disable", "enable", "reset-totp", "end-sessions")
+DONE = ("disable", "enable", "end-sessions")
 FORBIDDEN = ("oa_not_yours", "oa_admin_needs_all")  # 403; other refusals are conflicts (409)
 
 
@@ -53,6 +55,15 @@ def _ministries(admin: accounts.Account) -> tuple[str, ...]:
     if admin.ministry == accounts.ALL:
         return (*accounts.MINISTRIES, accounts.ALL)
     return (admin.ministry,)
+
+
+def _roles(admin: accounts.Account) -> tuple[str, ...]:
+    """What this admin may make: an admin only by an all-ministries admin (`_peer_refusal`)."""
+    return accounts.ROLES if admin.ministry == accounts.ALL else accounts.ROLES[:-1]
+
+
+def _qr(uri: str) -> str:
+    return str(segno.make(uri, error="m").svg_inline(scale=4, dark="#000"))
 
 
 def _page(request: Request, session: Session, status: int = 200, **values: Any) -> HTMLResponse:
@@ -69,7 +80,7 @@ def _page(request: Request, session: Session, status: int = 200, **values: Any) 
         status,
         session=session,
         people=people,
-        roles=accounts.ROLES,
+        roles=_roles(admin),
         ministries=_ministries(admin),
         done=done,
         done_who=who,
@@ -91,6 +102,15 @@ def officers_add(request: Request, session: Current, form: Form) -> HTMLResponse
     ministry = form.get("ministry", "")
     if ministry not in _ministries(admin):
         values["message"] = t("oa_other_ministry", lang)
+        return _page(request, session, 403, **values)
+    if form.get("role") in accounts.ROLES and form.get("role") not in _roles(admin):
+        refusal = AdminRefusal("oa_admin_needs_all", "only an all-ministries admin adds admins")
+        name = form.get("username", "").strip().lower()[:64] or "?"
+        engine = ctx_of(request).engine
+        account_admin.audit_refusal(
+            engine, admin, f"console:{admin.label}", "console_officer_add", name, refusal
+        )
+        values["message"] = t("oa_admin_needs_all", lang)
         return _page(request, session, 403, **values)
     try:
         wanted = officers.parse_jurisdiction(form.get("jurisdiction", ""))
@@ -121,7 +141,7 @@ def officers_add(request: Request, session: Current, form: Form) -> HTMLResponse
         values["created"] = account
         if secret:
             values["uri"] = accounts.totp_uri(secret, account.username)
-            values["qr"] = segno.make(values["uri"], error="m").svg_inline(scale=4, dark="#000")
+            values["qr"] = _qr(values["uri"])
     except accounts.AccountError as exc:
         values["message"] = t(exc.code, lang, **exc.values)
     return _page(request, session, 422 if values["message"] else 200, **values)
@@ -168,7 +188,10 @@ def act(
         if action in ("disable", "enable"):
             account_admin.set_enabled(engine, admin, account_id, action == "enable", who)
         elif action == "reset-totp":
-            account_admin.reset_totp(engine, admin, account_id, who)
+            uri = accounts.totp_uri(
+                account_admin.reset_totp(engine, admin, account_id, who), m.account.username
+            )
+            return render(request, "officer_totp.html", session=session, m=m, uri=uri, qr=_qr(uri))
         elif action == "end-sessions":
             account_admin.end_sessions(engine, admin, account_id, who)
         else:
@@ -203,21 +226,17 @@ def enrol_form(request: Request) -> HTMLResponse:
 
 @router.post("/enrol")
 def enrol(request: Request, form: Form) -> Response:
-    """Step 1 (no code yet): the password shows the pending secret's QR. Step 2: password and
-    a code of the new authenticator finish enrolment and sign in."""
+    """Password and a code of the new authenticator (the QR the admin handed over) finish
+    enrolment and sign in; anything wrong is the sign-in's own "wrong" answer, counted."""
     if not _pre_ok(request, form):
         return _pre_page(request, "officer_enrol.html", 403, t("csrf", lang_of(request)))
     engine, lang = ctx_of(request).engine, lang_of(request)
     source = request.client.host if request.client else "?"
     username, password = form.get("username", ""), form.get("password", "")
-    code = form.get("totp", "").strip()
     try:
-        if not code:
-            name, secret = account_admin.enrol_start(engine, username, password, source)
-            uri = accounts.totp_uri(secret, name)
-            qr = segno.make(uri, error="m").svg_inline(scale=4, dark="#000")
-            return _pre_page(request, "officer_enrol.html", username=name, uri=uri, qr=qr)
-        token = account_admin.enrol_finish(engine, username, password, code, source)
+        token = account_admin.enrol_finish(
+            engine, username, password, form.get("totp", "").strip(), source
+        )
     except SignInError as exc:
         message = t(exc.code, lang, minutes=exc.minutes)
         return _pre_page(request, "officer_enrol.html", 401, message)

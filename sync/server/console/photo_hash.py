@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, or_, select
 
 from sync.server import db
+from sync.server.console.image_open import open_image
 from sync.server.media import MediaStore, is_sha256
 from sync.server.tables.console_more import console_keys
 from sync.server.tables.flags import photo_hashes, photo_near, photo_queue
@@ -42,27 +43,25 @@ BUDGET_S = 0.04  # … hashed for at most about this long (about 5 ms each: ~8 a
 BACKFILL = "console.photo_backfill"
 BACKFILL_PAGE = 2000
 FILE_MAX = 10 * 1024 * 1024
-PIXELS_MAX = 40_000_000
 FLAT, FLAT_MAX = 1e-3, 16  # > 16 of 63 frequencies near 0: no detail (photos: 0-2)
 _N, _K = 32, 8
 _COS = [[math.cos((2 * x + 1) * u * math.pi / (2 * _N)) for x in range(_N)] for u in range(_K)]
 
 
 def phash(data: bytes) -> int | None:
-    """The 64-bit pHash of an image file; None if Pillow cannot decode it or it has too little
-    detail (a one-colour test image) for its bits to mean anything."""
+    """The 64-bit pHash of an image file; None if it is not one `image_open` opens (a JPEG or
+    PNG within its pixel cap), Pillow cannot decode it, or it has too little detail (a
+    one-colour test image) for its bits to mean anything."""
     try:
         from PIL import Image
     except ImportError:  # pragma: no cover - the server extra installs Pillow
         return None
     try:
-        with Image.open(io.BytesIO(data)) as im:
-            if im.width * im.height > PIXELS_MAX:
-                return None
+        with open_image(io.BytesIO(data)) as im:
             im.draft("L", (_N * 4, _N * 4))  # JPEG: decode at 1/2..1/8 scale, much faster
             grey = im.convert("L").resize((_N, _N), Image.Resampling.LANCZOS)
             pixels = grey.tobytes()
-    except (OSError, ValueError, Image.DecompressionBombError):
+    except (OSError, ValueError):  # image_open's refusals are ValueErrors
         return None
     rows = [pixels[i * _N : (i + 1) * _N] for i in range(_N)]
     # separable DCT-II, only the 8×8 lowest frequencies

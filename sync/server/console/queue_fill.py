@@ -66,6 +66,20 @@ def refresh_in(engine: Engine) -> None:
         refresh(conn)
 
 
+def filled_since(key: str) -> float | None:
+    """When this process last found nothing missing (None: not yet), for page_look.py."""
+    return _filled.get(key)
+
+
+def clean(key: str, started: float) -> bool:
+    """page_look.py found nothing missing since `filled_since`: True (remembered, as
+    `refresh_in` does) unless the stored time is due, which `refresh_in` then writes."""
+    if started - _stored.get(key, 0.0) < FILLED_EVERY_S:
+        _filled[key] = started
+        return True
+    return False
+
+
 def _none_missing(conn: Connection, key: str) -> bool:
     """Whether no registration received since the last time nothing was missing (less
     `FILL_MARGIN_S`) lacks facts or keys: an indexed look. False when that time is unknown."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Connection, exists, func, select, union_all
+from sqlalchemy import ColumnElement, Connection, exists, func, literal, select, union_all
 from sqlalchemy.sql.functions import Function
 
 from sync import protocol as p
@@ -70,43 +70,52 @@ def _where(
 
 def sums(conn: Connection, account: Account, f: Filters, now: float) -> dict[str, int]:
     """Every queue's count, with due soon and overdue on whole days only (strictly
-    after / before the two edge days the caller counts from the facts)."""
-    t, d = queue_totals, queue_due
-    per: dict[tuple[str, int], int] = {}
-    rows = conn.execute(
-        select(t.c.status, t.c.assigned, func.sum(t.c.n))
-        .where(*_where(account, f, t))
-        .group_by(t.c.status, t.c.assigned)
-    )
-    for status, assigned, n in rows:
-        per[(str(status), int(assigned))] = int(n or 0)
+    after / before the two edge days the caller counts from the facts). One statement: the
+    per-status totals, the due days (two index ranges: the unknown due day, and today on,
+    never the past days' rows), the officer's own and "supplement arrived" (without a flag
+    filter), each a part of a UNION ALL of (part, status, number, n) rows."""
+    t, d, m = queue_totals, queue_due, queue_mine
     today, last = int(now // scope.DAY), int((now + DUE_SOON_S) // scope.DAY)
-    # two index ranges (the unknown due day, and today on), never the past days' rows
     scoped = _where(account, f, d)
-    days: dict[int, int] = {
-        int(day): int(n or 0)
-        for day, n in conn.execute(
-            union_all(
-                select(d.c.due_day, func.sum(d.c.n))
-                .where(*scoped, d.c.due_day >= today)
-                .group_by(d.c.due_day),
-                select(d.c.due_day, func.sum(d.c.n))
-                .where(*scoped, d.c.due_day == NO_DAY)
-                .group_by(d.c.due_day),
+    parts = [
+        select(literal("t"), t.c.status, t.c.assigned, func.sum(t.c.n))
+        .where(*_where(account, f, t))
+        .group_by(t.c.status, t.c.assigned),
+        select(literal("d"), literal(""), d.c.due_day, func.sum(d.c.n))
+        .where(*scoped, d.c.due_day >= today)
+        .group_by(d.c.due_day),
+        select(literal("d"), literal(""), d.c.due_day, func.sum(d.c.n))
+        .where(*scoped, d.c.due_day == NO_DAY)
+        .group_by(d.c.due_day),
+        select(literal("m"), literal(""), literal(0), func.sum(m.c.n)).where(
+            m.c.assignee == account.id, *_where(account, f, m)
+        ),
+    ]
+    if not f.flag:
+        parts.append(
+            select(literal("s"), literal(""), literal(0), func.sum(t.c.n)).where(
+                *_where(account, f, t, SUPPLEMENT)
             )
         )
-    }
+    per: dict[tuple[str, int], int] = {}
+    days: dict[int, int] = {}
+    mine = sup = 0
+    for part, status, number, n in conn.execute(union_all(*parts)):
+        if part == "t":
+            per[(str(status), int(number))] = int(n or 0)
+        elif part == "d":
+            days[int(number)] = int(n or 0)
+        elif part == "m":
+            mine = int(n or 0)
+        else:
+            sup = int(n or 0)
     unknown = days.pop(NO_DAY, 0)
     open_total = sum(n for (status, _a), n in per.items() if status in OPEN)
     later = sum(n for day, n in days.items() if day >= today)  # today included
-    m = queue_mine
-    mine = conn.execute(
-        select(func.sum(m.c.n)).where(m.c.assignee == account.id, *_where(account, f, m))
-    ).scalar()
     out = {
         "new": per.get((S.RECEIVED.value, 0), 0),
-        "mine": int(mine or 0),
-        "supplement": supplement(conn, account, f),
+        "mine": mine,
+        "supplement": supplement(conn, account, f) if f.flag else sup,
         "due_soon": sum(n for day, n in days.items() if today < day < last),
         "overdue": open_total - unknown - later,
     }

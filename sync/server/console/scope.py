@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, Connection, and_, false, func, or_, select
 from sync import protocol as p
 from sync.server import db
 from sync.server.console.accounts import ALL, Account
+from sync.server.kiosk_clock import clamped  # due dates and day counts count from it
 from sync.server.tables import queue_counts
 
 DAY = 86400.0
@@ -28,16 +29,21 @@ FACTS_BATCH = 2000
 _catalog_cache: dict[str, tuple[int, dict[tuple[str, str], dict[str, Any]]]] = {}
 
 
-def services(conn: Connection) -> dict[tuple[str, str], dict[str, Any]]:
+def services(
+    conn: Connection, catalogs: int | None = None
+) -> dict[tuple[str, str], dict[str, Any]]:
     """(service id, version) → the service object, over every published catalog (a kiosk may
-    still be on an older one); newer publications win. Re-read only when one was added."""
+    still be on an older one); newer publications win. Re-read only when one was added
+    (`catalogs`: their count, if the page has just read it: page_look.py)."""
     docs = db.documents
-    count = int(
-        conn.execute(
-            select(func.count()).select_from(docs).where(docs.c.kind == "catalog")
-        ).scalar()
-        or 0
-    )
+    count = catalogs
+    if count is None:
+        count = int(
+            conn.execute(
+                select(func.count()).select_from(docs).where(docs.c.kind == "catalog")
+            ).scalar()
+            or 0
+        )
     key = str(conn.engine.url)
     cached = _catalog_cache.get(key)
     if cached and cached[0] == count:
@@ -58,10 +64,10 @@ def services(conn: Connection) -> dict[tuple[str, str], dict[str, Any]]:
     return found
 
 
-def service_names(conn: Connection) -> dict[str, dict[str, str]]:
+def service_names(conn: Connection, catalogs: int | None = None) -> dict[str, dict[str, str]]:
     """service id → {"km": …, "en": …} (the newest version's name)."""
     names: dict[str, dict[str, str]] = {}
-    for (sid, _version), svc in services(conn).items():
+    for (sid, _version), svc in services(conn, catalogs).items():
         name = svc.get("name")
         names[sid] = name if isinstance(name, dict) else {"km": sid, "en": sid}
     return names
@@ -77,7 +83,7 @@ def submitted_at(body: str, fallback: float) -> float:
     try:
         text = json.loads(body).get("submitted_at", "")
         return p.parse_date(text).timestamp() if isinstance(text, str) else fallback
-    except (ValueError, AttributeError, TypeError):
+    except (ValueError, AttributeError, TypeError, OverflowError):  # year 1 with an offset
         return fallback
 
 
@@ -97,10 +103,11 @@ def refresh_facts(conn: Connection) -> int:
     catalog = services(conn)
     days_of = {sid: svc.get("processing_days") for (sid, _v), svc in catalog.items()}
     before = queue_counts.before(conn, [r.id for r in rows])  # none: no facts yet
+
     for r in rows:
         svc = catalog.get((r.service_id, r.form_version))
         days = (svc or {}).get("processing_days", days_of.get(r.service_id))
-        submitted = submitted_at(r.body, r.received_at)
+        submitted = clamped(submitted_at(r.body, r.received_at), r.received_at)
         due = submitted + float(days) * DAY if isinstance(days, int | float) else None
         conn.execute(
             facts.insert().values(

@@ -1,10 +1,11 @@
 """Commune staff in the back office: the roster the clerk station receives.
 
-Supervisors act within their jurisdiction, admins everywhere. Adding, disabling, enabling and
-resetting call the same functions as `sala-server staff …` (sync.server.staff), which bump the
-row's version and append the commune's `staff` feed entry in one transaction, audited as the
-officer. A one-time code is shown once, on a page of its own that prints as a slip. Every
-change is a plain form post with the session's CSRF token; disabling has a confirmation page.
+Supervisors and admins act within their jurisdiction (`Account.covers`). Adding, disabling,
+enabling and resetting call the same functions as `sala-server staff …` (sync.server.staff),
+which bump the row's version and append the commune's `staff` feed entry in one transaction,
+audited as the officer. A one-time code is shown once, on a page of its own that prints as a
+slip. Every change is a plain form post with the session's CSRF token; disabling has a
+confirmation page.
 """
 
 from __future__ import annotations
@@ -40,8 +41,7 @@ def _manager(session: Session) -> None:
 
 
 def _covers(session: Session, commune: str) -> bool:
-    account = session.account
-    return account.role == "admin" or account.covers(commune)
+    return session.account.covers(commune)
 
 
 def _refuse_outside(request: Request, session: Session, subject: str) -> None:

@@ -5,9 +5,10 @@ The upload is read by `console/uploads.py` into a temp file in the data dir as i
 bundle is never held in memory while it uploads (nor while it imports: `import_file` reads it
 in segments), and an oversize one is refused. The import is
 `usb_import.import_file`, what `sala-server import` runs: the network's commit path and rules,
-so a second upload of the same bundle changes nothing and says so. Admins import any bundle;
-supervisors those of the communes in their jurisdiction (the manifest's commune, read before
-anything is committed; the import then holds it against the enrolled device). Return bundles
+so a second upload of the same bundle changes nothing and says so. Admins and supervisors
+import the bundles of the communes in their jurisdiction (`Account.covers`, on the manifest's
+commune, read before anything is committed; the import then holds it against the enrolled
+device), and download only those communes' returns. Return bundles
 are kept under `<data dir>/usb-returns/<commune>/` for download, and expire (`expire_returns`,
 run by the server's sweep at start and every interval, and at each upload): 7 days after the
 first download (a `<name>.fetched` marker holds its time), and 30 days after they were written
@@ -178,7 +179,7 @@ def _import(ctx: Context, account: Account, path: Path) -> Outcome:
         bundle_id = str(manifest.get("bundle_id", ""))[:64]
         if not COMMUNE.fullmatch(commune):
             raise fmt.BundleError("tampered", "The bundle names no commune.")
-        if account.role != "admin" and not account.covers(commune):
+        if not account.covers(commune):
             _audit(ctx, account, bundle_id, "refused:outside_jurisdiction", commune)
             raise Refused(403, "st_outside")
         before = _earlier(ctx, bundle_id)
@@ -206,9 +207,14 @@ def usb_return(request: Request, session: Current, commune: str, name: str) -> F
     account = _allowed(session)
     if not COMMUNE.fullmatch(commune) or not RETURN_NAME.fullmatch(name):
         raise Refused(404, "not_found")
-    if account.role != "admin" and not account.covers(commune):
-        raise Refused(403, "st_outside")
     ctx = ctx_of(request)
+    if not account.covers(commune):
+        with ctx.engine.begin() as conn:
+            officer = account.as_token_officer()
+            officers.record(
+                conn, officer, "console_usb_return", name, "refused:outside_jurisdiction"
+            )
+        raise Refused(403, "st_outside")
     path = ctx.config.data_dir / RETURNS / commune / name
     if not path.is_file():
         raise Refused(404, "not_found")

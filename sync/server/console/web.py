@@ -24,7 +24,16 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from sync import protocol as p
 from sync.server import db
-from sync.server.console import accounts, application, flags, i18n, notes, queue, scope
+from sync.server.console import (
+    accounts,
+    application,
+    flags,
+    i18n,
+    notes,
+    page_look,
+    queue,
+    scope,
+)
 from sync.server.console.accounts import Account, Session, SignInError
 from sync.server.console.application import Refused
 from sync.server.context import Context
@@ -172,8 +181,6 @@ def signin(request: Request, form: Form) -> Response:
             source,
         )
     except SignInError as exc:
-        if exc.code == "enrol_needed":  # a reset authenticator: enrol it (account_admin.py)
-            return RedirectResponse("/console/enrol", 303)
         lang = lang_of(request)
         return _signin_page(request, 401, i18n.t(exc.code, lang, minutes=exc.minutes))
     response = RedirectResponse("/console/queue", 303)
@@ -209,11 +216,11 @@ def set_lang(request: Request, lang: str, next: str = "/console/queue") -> Redir
 def queue_page(request: Request, session: Current) -> HTMLResponse:
     f = queue.Filters.parse(dict(request.query_params))
     ctx = ctx_of(request)
-    flags.refresh(ctx.engine, ctx.media)
-    page = queue.load(ctx.engine, session.account, f)
+    look = page_look.prepare(ctx.engine, ctx.media)
+    page = queue.load(ctx.engine, session.account, f, filled=look.filled)
     pages = max(1, math.ceil(page.total / f.size))
     with db.reading(ctx.engine) as conn:
-        names = scope.service_names(conn)
+        names = scope.service_names(conn, look.catalogs)
     me = session.account
     colleagues = [  # read for a supervisor only: nobody else is shown the list
         a
@@ -253,10 +260,12 @@ def _application_page(
     request: Request, session: Session, reg_id: str, status: int = 200, message: str = ""
 ) -> HTMLResponse:
     ctx = ctx_of(request)
-    flags.refresh(ctx.engine, ctx.media)
-    detail = application.load(ctx.engine, session.account, reg_id)
+    look = page_look.prepare(ctx.engine, ctx.media)
+    detail = application.load(
+        ctx.engine, session.account, reg_id, filled=look.filled, catalogs=look.catalogs
+    )
     with db.reading(ctx.engine) as conn:
-        names = scope.service_names(conn)
+        names = scope.service_names(conn, look.catalogs)
     supervisor = session.account.role == "supervisor"  # the only one shown the list
     colleagues = [
         a

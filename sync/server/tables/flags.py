@@ -150,7 +150,7 @@ flag_counts = Table(
 )
 
 # The kiosks' registrations of a kiosk whose override share crossed the line are marked again;
-# a clerk's photo overrides are read since the last look (`flags.refresh`).
+# a clerk's photo overrides are read since the last look (`page_look.prepare`).
 NEW_INDEXES.extend(
     [
         Index("ix_registrations_device", db.registrations.c.device_id),
