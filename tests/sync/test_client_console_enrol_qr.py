@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 from cryptography.hazmat.primitives import serialization
 
+from kiosk.capture.qr import read_qr
 from kiosk.setup.tls import fetch_pinned_ca
 from sync.client.enrol import enrol, load_identity
 from sync.protocol import setup_qr
@@ -60,13 +61,14 @@ def admin(server: ServerProcess, name: str) -> httpx.Client:
 
 
 def qr_of(page: str) -> str:
-    """Decode the QR picture the page offers (a PNG data URI) with OpenCV."""
+    """Decode the QR picture the page offers (a PNG data URI) as the kiosk's camera reads one
+    (kiosk.capture.qr.read_qr, OpenCV)."""
     found = re.search(r'href="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
     assert found, page[-1500:]
     picture = cv2.imdecode(np.frombuffer(base64.b64decode(found.group(1)), np.uint8), 0)
-    text, points, _ = cv2.QRCodeDetector().detectAndDecode(picture)
-    assert points is not None and text, "the QR did not decode"
-    return str(text)
+    text = read_qr(picture)
+    assert text, "the QR did not decode"
+    return text
 
 
 @pytest.fixture
