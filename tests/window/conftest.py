@@ -105,23 +105,35 @@ def qapp(xserver: dict[str, str]) -> Any:
     return app
 
 
+def full_screen_flags() -> Any:
+    """The window flags `ui.app.run` gives the kiosk's window on X11."""
+    from PySide6.QtCore import Qt
+
+    return Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint
+
+
+def show_full_screen(window: Any, screen: Any) -> None:
+    """Show a kiosk window full-screen on `screen` with the cursor hidden, as `run` does: no
+    window manager here, so the geometry is set by hand."""
+    from PySide6.QtCore import Qt
+
+    window.setScreen(screen)
+    window.setCursor(Qt.CursorShape.BlankCursor)
+    window.setGeometry(screen.geometry())
+    window.showFullScreen()
+
+
 class RunningKiosk:
     """The real kiosk full-screen on one X screen, as `ui.app.run` shows it."""
 
     def __init__(self, qapp: Any, screen_index: int, data_dir: Path, xdotool: str) -> None:
-        from PySide6.QtCore import Qt
-
         from ui.app import Kiosk, KioskOptions
 
         opts = KioskOptions(data_dir=data_dir, camera="demo", idle_seconds=3600)
-        flags = Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint
-        self.kiosk = Kiosk(opts, window_flags=flags)
+        self.kiosk = Kiosk(opts, window_flags=full_screen_flags())
         self.screen = qapp.screens()[screen_index]
         window = self.window = self.kiosk.window
-        window.setScreen(self.screen)
-        window.setCursor(Qt.CursorShape.BlankCursor)
-        window.setGeometry(self.screen.geometry())  # as `run` does: no window manager here
-        window.showFullScreen()
+        show_full_screen(window, self.screen)
         window.first_shown.connect(self.kiosk.start)
         wait_for(lambda: all(self.kiosk.ready.values()), 60, "the kiosk's start-up")
         wait_for(lambda: window.isActiveWindow() or _activate(window), 30, "window activation")

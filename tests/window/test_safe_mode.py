@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.ui.test_safe_mode import TECH_PIN, add_staff
-from tests.window.conftest import SIZES, _activate
+from tests.window.conftest import SIZES, _activate, full_screen_flags, show_full_screen
 from tests.window.finger import Finger, wait_for
 from tests.window.journeys import named
 
@@ -24,21 +24,15 @@ class RunningSafe:
     shows it (the `RunningKiosk` of the safe mode)."""
 
     def __init__(self, qapp: Any, screen_index: int, data_dir: Path, xdotool: str) -> None:
-        from PySide6.QtCore import Qt
-
         from kiosk.config import Config, save_config
         from ui.setup.safe_mode import SafeMode
 
         config = Config(data_dir=data_dir, camera="demo", printer="none")
         save_config(config)
-        flags = Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint
-        self.safe = SafeMode(config, window_flags=flags)
+        self.safe = SafeMode(config, window_flags=full_screen_flags())
         self.screen = qapp.screens()[screen_index]
         window = self.window = self.safe.window
-        window.setScreen(self.screen)
-        window.setCursor(Qt.CursorShape.BlankCursor)
-        window.setGeometry(self.screen.geometry())
-        window.showFullScreen()
+        show_full_screen(window, self.screen)
         window.first_shown.connect(self.safe.start)
         wait_for(lambda: self.safe.tasks.has_store, 60, "the store")
         wait_for(lambda: window.isActiveWindow() or _activate(window), 30, "window activation")
