@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from sync.protocol.catalog.schema import CatalogError
@@ -366,10 +366,25 @@ def drafts(conn: Connection) -> list[Any]:
     return list(conn.execute(select(*cols).order_by(d.c.uploaded_at.desc()).limit(20)).all())
 
 
+OWNERS_LOCK = 72017  # PostgreSQL advisory lock (72010-72016: db, auth, timing_*, kiosk_clock)
+
+
+def lock_owners(conn: Connection, *, change: bool) -> None:
+    """Serialise a change of a service's owning ministry (`change`: exclusive) against facts
+    being made (shared; facts made at once never wait for each other) until commit. Without
+    it, on PostgreSQL, facts made while an owner change commits kept the old owner: they read
+    it before the change committed, and the change's refile did not see them yet. SQLite's
+    BEGIN IMMEDIATE already serialises all writers."""
+    if conn.dialect.name == "postgresql":
+        how = "pg_advisory_xact_lock" if change else "pg_advisory_xact_lock_shared"
+        conn.execute(text(f"SELECT {how}({OWNERS_LOCK})"))
+
+
 def set_owners(conn: Connection, owners: dict[str, str]) -> dict[str, str]:
     """Give services with no owning ministry yet the one chosen at publishing (an existing
     owner is never changed here); returns what was set. Applications of those services that
     arrived before (unowned until now) move to the owner at once (`refile`)."""
+    lock_owners(conn, change=True)
     have = set(conn.execute(select(db.service_ministry.c.service_id)).scalars())
     added = {sid: m for sid, m in owners.items() if m and sid not in have}
     for sid, ministry in added.items():
@@ -383,6 +398,7 @@ def change_owner(conn: Connection, service_id: str, ministry: str) -> bool:
     of a service, new or not, and move its applications to it (`refile`), in the caller's
     transaction. Returns False when it already was the owner."""
     sm = db.service_ministry
+    lock_owners(conn, change=True)
     was = conn.execute(select(sm.c.ministry).where(sm.c.service_id == service_id)).scalar()
     if was == ministry:
         return False

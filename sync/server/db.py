@@ -447,7 +447,23 @@ def _v9(conn: Connection) -> None:
     _declared(conn)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9]
+def _v10(conn: Connection) -> None:
+    """The assignee copied onto the facts and kept flags, filled once for the rows made before
+    (tables/queue_counts.py `backfill_assignee`), then its indexes: "New" and "Assigned to me"
+    walk them in due-date order. Columns first, indexes last: the backfill writes no index."""
+    from sync.server import tables
+    from sync.server.tables import queue_counts
+
+    for table, names in tables.NEW_COLUMNS:
+        _add_columns(conn, table, names)
+    queue_counts.backfill_assignee(conn)
+    _declared(conn)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [
+    *(_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9),
+    _v10,
+]
 
 
 def make_engine(url: str) -> Engine:

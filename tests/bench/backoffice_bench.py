@@ -187,6 +187,8 @@ def officer_loop(
             timings.errors.append(f"{kind} {path}: {r.status_code}")
         elif time.perf_counter() > warm_until:
             timings.add(kind, ms)
+            if kind == "queue" and params:  # each queue's own tail, to see which one is slow
+                timings.add(f"  queue={params['queue']}", ms)
         return r
 
     step = 0
@@ -351,7 +353,13 @@ def run(args: argparse.Namespace) -> int:
                 f"  {kind:12} n={len(values):5} median={statistics.median(values):7.1f} ms "
                 f"p95={timings.p95(kind):7.1f} ms max={max(values):7.1f} ms"
             )
-    done = sum(len(v) for v in timings.ms.values())
+    for kind in sorted(k for k in timings.ms if k.startswith("  queue=")):
+        values = timings.ms[kind]
+        print(
+            f"  {kind:12} n={len(values):5} median={statistics.median(values):7.1f} ms "
+            f"p95={timings.p95(kind):7.1f} ms"
+        )
+    done = sum(len(v) for k, v in timings.ms.items() if not k.startswith(" "))
     print(  # per measured request: the machine's load from elsewhere moves these less
         f"  cpu per request: servers {used[0] * 1000 / max(1, done):.1f} ms, "
         f"PostgreSQL {used[1] * 1000 / max(1, done):.1f} ms"

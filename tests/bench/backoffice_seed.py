@@ -213,8 +213,16 @@ def seed(
     hist = Copier(dsn, "status_history", ("registration_id", "status", "note", "actor", "at"))
     facts = Copier(
         dsn,
-        "console_facts",  # status and commune copied as the server keeps them (queue_counts.py)
-        ("registration_id", "ministry", "submitted_at", "due_at", "status", "commune_code"),
+        "console_facts",  # status, commune and assignee copied as the server keeps them
+        (  # (tables/queue_counts.py)
+            "registration_id",
+            "ministry",
+            "submitted_at",
+            "due_at",
+            "status",
+            "commune_code",
+            "assignee",
+        ),
     )
     keys = Copier(
         dsn,
@@ -322,7 +330,8 @@ def seed(
             actor = f"device:{device_of[commune]}" if i == 0 else f"console:{officer}"
             hist.row(reg_id, st, "", actor, when)
         out.history += len(path)
-        facts.row(reg_id, ministry, submitted, submitted + days * DAY, status, commune)
+        held = officer if len(path) > 1 else ""  # assigned below when it left "received"
+        facts.row(reg_id, ministry, submitted, submitted + days * DAY, status, commune, held)
         hour = time.gmtime(submitted).tm_hour + 7
         keys.row(
             reg_id,

@@ -248,6 +248,7 @@ def test_screenshots_of_every_page_in_both_languages(
         shoot(page, shots, f"signin-{lang}")
         sign_in(page, console, "sophea", lang=lang)
         page.click("a.queue:has-text('Decided')" if lang == "en" else "a.queue >> nth=-1")
+        page.wait_for_url("**queue=decided**")  # swapped in place by htmx (no page load)
         shoot(page, shots, f"queue-decided-{lang}")
         page.goto(f"{console.url}/console/applications/{world['reg_id']}")
         shoot(page, shots, f"application-{lang}")

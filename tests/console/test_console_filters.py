@@ -201,6 +201,7 @@ def test_filters_and_bulk_in_the_browser(
     to_lang(page, "en")
     page.fill("#q", "chan thy")
     page.click("form.search button")
+    page.wait_for_url("**q=chan**")  # swapped in place by htmx: no page load to wait for
     assert page.locator("table.list tbody tr").count() == 1
     shoot(page, shots, "queue-search-en")
     to_lang(page, "km")

@@ -236,6 +236,7 @@ def test_flags_and_viewers_in_the_browser(
         sign_in(page, console, "sam", lang=lang)
         page.select_option("select[name=flag]", "same_phone")
         page.click("form.filters button[type=submit]")
+        page.wait_for_url("**flag=same_phone**")  # swapped in place by htmx (no page load)
         assert page.locator("table.list tbody tr").count() == 2
         assert page.locator("table.list .flag.f-same_phone").count() == 2
         sizes(page, shots, f"queue-flags-{lang}")

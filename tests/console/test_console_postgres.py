@@ -135,9 +135,9 @@ def audit(console: Console, action: str, subject: str) -> list[tuple[str, str]]:
 
 
 def shown_counts(page: str) -> dict[str, int]:
-    """Each queue's count as the queue page shows it (its link's `queue=` and `.count`)."""
+    """Each queue's count as the queue page shows it (its tab's `id` and `.count`)."""
     found = re.findall(
-        r'queue=(\w+)[^"]*" class="queue[^"]*"[^>]*>\s*<span class="name">[^<]*</span>\s*'
+        r'id="tab-(\w+)" class="queue[^"]*"[^>]*>\s*<span class="name">[^<]*</span>\s*'
         r'<span class="count">(\d+)</span>',
         page,
     )

@@ -8,14 +8,15 @@ PostgreSQL."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 
 from sync.server import catalog, db
-from sync.server.console import application, queue, timing_numbers
+from sync.server.console import application, queue, scope, timing_numbers
 from sync.server.console.accounts import Account, create
 from sync.server.console.application import Refused
 from sync.server.tables import timing_rollup
@@ -124,6 +125,43 @@ def test_an_owner_named_later_takes_the_earlier_applications(server: ServerProce
         assert _counts(engine, justice)[0]["new"] == 0
         assert not _sees(engine, justice, late) and _sees(engine, commerce, ids[2])
         assert _ministries(engine, [*ids, late]) == {"commerce"}
+        _all_exact(engine)
+    finally:
+        kiosk.close()
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_facts_made_during_an_owner_change_take_the_new_owner(pg_server: ServerProcess) -> None:
+    """The race the review left open: facts made while an owner change is being committed
+    read the old owner, and the change's refile did not see them. Now the facts wait for the
+    change (catalog.lock_owners) and read the new owner; on the old code they keep the old one."""
+    engine = db.make_engine(pg_server.db_url)
+    kiosk = Kiosk(pg_server).enrol()
+    try:
+        with engine.begin() as conn:
+            catalog.set_owners(conn, {SERVICE: "justice"})
+        reg_id = committed(kiosk, submitted_at=_ago(1))  # no facts yet: no page has looked
+        made: list[int] = []
+        with engine.begin() as change:
+            assert catalog.change_owner(change, SERVICE, "commerce")  # not committed yet
+
+            def make_facts() -> None:
+                with engine.begin() as conn:
+                    made.append(scope.refresh_facts(conn))
+
+            worker = threading.Thread(target=make_facts)
+            worker.start()
+            with engine.connect() as look:  # the worker waits on the owners' lock
+                waiting = 0
+                while worker.is_alive() and not waiting:
+                    waiting = look.execute(
+                        text("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                    ).scalar_one()
+            assert waiting, "facts were made without waiting for the owner change"
+        worker.join(60)
+        assert made and made[0] >= 1
+        assert _ministries(engine, [reg_id]) == {"commerce"}
         _all_exact(engine)
     finally:
         kiosk.close()

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from sync import protocol as p
 from sync.server import db
@@ -151,19 +151,38 @@ def _flags_exact(engine: Engine) -> set[tuple[str, str]]:
 
 
 def _stale_facts(engine: Engine) -> list[Any]:
-    """Facts whose copied status or commune differs from their registration's."""
-    regs, facts = db.registrations, db.console_facts
+    """Facts whose copied status, commune or assignee differs from their registration's and
+    assignment's, and kept flags whose copies differ from their facts'."""
+    regs, facts, asg, kept = (
+        db.registrations,
+        db.console_facts,
+        db.console_assignments,
+        console_flags,
+    )
+    held = func.coalesce(asg.c.officer_id, "")
     with engine.connect() as conn:
         rows = conn.execute(
             select(facts.c.registration_id)
             .join(regs, regs.c.id == facts.c.registration_id)
+            .outerjoin(asg, asg.c.registration_id == facts.c.registration_id)
             .where(
                 (facts.c.status.is_(None))
                 | (facts.c.status != regs.c.status)
                 | (facts.c.commune_code != regs.c.commune_code)
+                | (facts.c.assignee.is_(None))
+                | (facts.c.assignee != held)
             )
         )
-        return list(rows)
+        copies = conn.execute(
+            select(kept.c.registration_id)
+            .join(facts, facts.c.registration_id == kept.c.registration_id)
+            .where(
+                (kept.c.assignee.is_(None))
+                | (kept.c.assignee != facts.c.assignee)
+                | (kept.c.status != facts.c.status)
+            )
+        )
+        return [*rows, *copies]
 
 
 def _page_counts(engine: Engine, account: Account, **filters: str) -> tuple[dict[str, int], ...]:
@@ -250,6 +269,13 @@ def test_counts_equal_a_recount_after_every_kind_of_move(server: ServerProcess) 
         _overdue_exact(engine, boss)
         fast, full = _page_counts(engine, officer)
         assert fast == full and fast["mine"] == 2 and fast["ready"] == 1  # early[1], late[1]
+        listed = {  # the pages walk the copied assignee's index: the same applications
+            name: {r["id"] for r in queue.load(engine, who, queue.Filters(queue=name)).rows}
+            for name, who in (("mine", officer), ("new", officer))
+        }
+        assert listed == {"mine": {early[1], late[1]}, "new": set(late[2:])}
+        boss_mine = queue.load(engine, boss, queue.Filters(queue="mine")).rows
+        assert [r["id"] for r in boss_mine] == [late[0]]  # the reassigned one
         assert fast["supplement"] == 1  # early[1]: its papers came, the officer did not act yet
         fast, full = _page_counts(engine, boss, queue="overdue", province=kiosk.commune[:2])
         assert fast == full and fast["decided"] == 1  # the purged one is gone
@@ -320,6 +346,9 @@ def test_flag_rows_equal_a_recount(server: ServerProcess) -> None:
         fast, full = _page_counts(engine, officer, flag="same_photo")
         assert fast == full and fast["mine"] == 1 and fast["decided"] == 1
         _flags_exact(engine)
+        assert _stale_facts(engine) == []  # the kept flags' copied assignee too
+        mine = queue.load(engine, officer, queue.Filters(queue="mine", flag="same_photo")).rows
+        assert [r["id"] for r in mine] == [a]
         server.cli("purge-registration", c)
         assert ("same_photo", a) in _flags_exact(engine)  # the purged one's keys remain
         fast, full = _page_counts(engine, boss, flag="same_photo", province=kiosk.commune[:2])

@@ -397,13 +397,19 @@ def _totp_step(secret: str, code: str, last_step: int | None) -> int:
 
 
 @functools.cache
-def _session_statement() -> Any:
-    """The session and its officer by token hash, built once (on first use: after every
-    table module has added its columns): every request reads it, and building a statement
-    and its cache key costs more CPU than running this one."""
+def session_statement() -> Any:
+    """The session and its officer by token hash (parameter `token_hash`), built once (on
+    first use: after every table module has added its columns): every request reads it, and
+    building a statement and its cache key costs more CPU than running this one. A page may
+    read more with it in the same round trip (page_start.py), then call `live_session`.
+    Only the officer's columns an `Account` and the checks need: no password hash or TOTP
+    secret on every page."""
     s, o = db.console_sessions, db.console_officers
+    officer = (o.c.id, o.c.username, o.c.display_name, o.c.role, o.c.ministry, o.c.jurisdiction)
+    checks = (o.c.disabled_at, o.c.password_reset_at)
     return (
-        select(s.c.token_hash, s.c.csrf, s.c.created_at, s.c.seen_at, s.c.ended_at, o)
+        select(s.c.token_hash, s.c.csrf, s.c.created_at, s.c.seen_at, s.c.ended_at)
+        .add_columns(*officer, *checks)
         .join(o, o.c.id == s.c.officer_id)
         .where(s.c.token_hash == bindparam("token_hash"))
     )
@@ -412,12 +418,24 @@ def _session_statement() -> Any:
 def session_for(engine: Engine, token: str | None) -> Session | None:
     """The live session behind a cookie, touching its idle clock (every `TOUCH_S`); None if
     there is none, it was signed out, or it passed 15 minutes idle or 8 hours in all."""
-    if not token or len(token) > 100:
+    hashed = token_hash(token)
+    if hashed is None:
         return None
-    s = db.console_sessions
     now = db.now()
     with db.reading(engine) as conn:  # most pages only read it (`TOUCH_S`)
-        row = conn.execute(_session_statement(), {"token_hash": _sha(token)}).first()
+        row = conn.execute(session_statement(), {"token_hash": hashed}).first()
+    return live_session(engine, row, now)
+
+
+def token_hash(token: str | None) -> str | None:
+    """What a cookie's session is stored under; None for no cookie or an oversized one."""
+    return _sha(token) if token and len(token) <= 100 else None
+
+
+def live_session(engine: Engine, row: Any, now: float) -> Session | None:
+    """`session_for` after its read (`row`: None if no session has the token; `now`: before
+    the read): the checks and the idle clock's touch."""
+    s = db.console_sessions
     if row is None or row.ended_at is not None or row.disabled_at is not None:
         return None
     this = s.update().where(s.c.token_hash == row.token_hash)

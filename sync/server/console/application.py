@@ -179,12 +179,7 @@ def load(
         # the assignee (held by an officer who exists) and the kiosk, read with the row
         assignee = _part(values, "asg_", ASSIGNEE, "officer")
         device = _part(values, "dev_", db.devices.c, "id")
-        hist = db.status_history
-        history = list(
-            conn.execute(
-                select(hist).where(hist.c.registration_id == reg_id).order_by(hist.c.at, hist.c.id)
-            )
-        )
+        history = list(conn.execute(_history_statement(), {"reg_id": reg_id}))
         found = flags.parse(values["page_flags"])
         viewers = who_viewed(conn, reg_id)
         more = application_extra.read(conn, row, doc, service, _answers)
@@ -213,6 +208,16 @@ def load(
 def who_viewed(conn: Connection, reg_id: str) -> list[Any]:
     """Who opened this application or its pages (from the officers' audit), last first."""
     return list(conn.execute(_viewers_statement(), {"reg_id": reg_id}))
+
+
+@functools.cache
+def _history_statement() -> Any:
+    hist = db.status_history  # built once, as `_row_statement`
+    return (
+        select(hist)
+        .where(hist.c.registration_id == bindparam("reg_id"))
+        .order_by(hist.c.at, hist.c.id)
+    )
 
 
 @functools.cache

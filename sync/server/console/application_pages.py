@@ -1,11 +1,11 @@
 """One page of an application, larger and turned: the console's zoom and rotate.
 
-The console runs no scripts (its CSP forbids them), so both happen on the server: the media
-route turns an image with Pillow when asked `?rotate=90|180|270` (clockwise, after the
-camera's own EXIF orientation), and this page shows a page fitted to the screen, at its own
-size or at twice it, with links to turn it. Authorisation is the media route's (ministry and
-jurisdiction, a page listed by the commit or one of its supplements); the image request itself
-is what the audit records as `console_media`.
+Every page works without scripts (the console's only script, htmx, is an enhancement), so
+both happen on the server: the media route turns an image with Pillow when asked
+`?rotate=90|180|270` (clockwise, after the camera's own EXIF orientation), and this page shows
+a page fitted to the screen, at its own size or at twice it, with links to turn it.
+Authorisation is the media route's (ministry and jurisdiction, a page listed by the commit or
+one of its supplements); the image request itself is what the audit records as `console_media`.
 
 A page is data from a kiosk, not trusted: it is opened through `image_open` (only the
 formats kiosks send, and a page over `image_open.PIXELS_MAX` refused from its header, before

@@ -268,8 +268,8 @@ def version_page(request: Request, session: Current, version: str) -> HTMLRespon
 
 @router.post("/catalogs/drafts/{draft_id}/publish")
 def publish(request: Request, session: Current, draft_id: DraftId, form: Form) -> Response:
-    """Publish a draft once the admin typed its version (the console runs no script, so the
-    confirmation is a form field, not a dialog)."""
+    """Publish a draft once the admin typed its version (every action works without script, so
+    the confirmation is a form field, not a dialog)."""
     checked(session, form)
     _admin(session)
     refused = _national_refused(request, session, "console_catalog_publish", draft_id)

@@ -403,6 +403,18 @@ WORDS.update(FLEET_WORDS)  # fleet columns, setup QR CA, bulk pick-up (i18n_flee
 WORDS.update(APPLICATION_WORDS)  # checks, counter record, supplements, zoom (i18n_application)
 
 
+class Words(dict[str, str]):
+    """One language's words by key, for a page's loops (`w["s_" ~ status]`: an item, where
+    `t(…)` is a call through Jinja's context, a few µs for each of a queue page's ~150); a
+    missing key shows as itself, as with `t`."""
+
+    def __missing__(self, key: str) -> str:
+        return key
+
+
+BY_LANG = {lang: Words({k: pair[i] for k, pair in WORDS.items()}) for i, lang in enumerate(LANGS)}
+
+
 def t(key: str, lang: str, **values: object) -> str:
     pair = WORDS.get(key)
     text = key if pair is None else pair[0 if lang == "km" else 1]

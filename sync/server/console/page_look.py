@@ -14,12 +14,15 @@ is cached between pages and two server processes see each other's writes at once
   `queue_fill.refresh_in`, from the time this process last found none missing;
 - the published catalogs' count, the key of `scope.services`' cache (`Look.catalogs`).
 
-When a part says there is work, the step runs as before (re-reading what it needs).
+When a part says there is work, the step runs as before (re-reading what it needs). The queue
+and application pages read the look beside their session, in the same statement (page_start.py:
+`ask`, `columns`, then `act`); `prepare` reads it alone.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,10 +56,38 @@ def _number(value: str | None) -> float:
         return 0.0
 
 
+@dataclass(frozen=True)
+class Ask:
+    """What this process knows before the look: its floors (None: not known yet)."""
+
+    key: str  # the engine's URL
+    started: float
+    clerk_floor: float | None
+    fill_floor: float | None
+
+    @property
+    def shape(self) -> tuple[bool, bool]:
+        """Which floors are known: the look's columns (`columns`) differ by them."""
+        return self.clerk_floor is not None, self.fill_floor is not None
+
+    @property
+    def params(self) -> dict[str, float]:
+        params = {}
+        if self.clerk_floor is not None:
+            params["clerk_floor"] = self.clerk_floor - flags.CLERK_MARGIN_S
+        if self.fill_floor is not None:
+            params["fill_floor"] = self.fill_floor - queue_fill.FILL_MARGIN_S
+        return params
+
+
+LOOK = ("backfill", "queued", "stats_at", "clerk_at", "unflagged", "missing", "catalogs")
+
+
 @functools.cache
-def _statement(clerk: bool, fill: bool) -> Any:
-    """The look, built once per shape (with or without the clerk and fill parts: this
-    process may not know their floors yet); the floors are bound parameters."""
+def columns(clerk: bool, fill: bool) -> tuple[Any, ...]:
+    """The look's columns (labelled `look_…`, to select alone or beside a page's own: see
+    page_start.py), built once per shape (`Ask.shape`: with or without the clerk and fill
+    parts, as this process may not know their floors yet); the floors are bound parameters."""
     regs, docs = db.registrations, db.documents
     unflagged: ColumnElement[bool] = false()
     if clerk:  # a clerk's override since the floor without its flag
@@ -77,7 +108,7 @@ def _statement(clerk: bool, fill: bool) -> Any:
                 ~exists().where(console_keys.c.registration_id == regs.c.id),
             ),
         )
-    return select(
+    parts: tuple[ColumnElement[Any], ...] = (
         _setting(photo_hash.BACKFILL),
         exists().where(photo_queue.c.sha256.is_not(None)),
         _setting(flags.STATS_AT),
@@ -86,22 +117,35 @@ def _statement(clerk: bool, fill: bool) -> Any:
         missing,
         select(func.count()).select_from(docs).where(docs.c.kind == "catalog").scalar_subquery(),
     )
+    return tuple(part.label(f"look_{name}") for part, name in zip(parts, LOOK, strict=True))
+
+
+@functools.cache
+def _statement(clerk: bool, fill: bool) -> Any:
+    return select(*columns(clerk, fill))
+
+
+def ask(engine: Engine) -> Ask:
+    key = str(engine.url)
+    return Ask(key, db.now(), _clerk_seen.get(key), queue_fill.filled_since(key))
 
 
 def prepare(engine: Engine, store: MediaStore) -> Look:
     """The upkeep a page needs before it reads flags, facts and catalogs (see the module)."""
-    key, started = str(engine.url), db.now()
-    clerk_floor = _clerk_seen.get(key)
-    fill_floor = queue_fill.filled_since(key)
-    params = {}
-    if clerk_floor is not None:
-        params["clerk_floor"] = clerk_floor - flags.CLERK_MARGIN_S
-    if fill_floor is not None:
-        params["fill_floor"] = fill_floor - queue_fill.FILL_MARGIN_S
-    statement = _statement(clerk_floor is not None, fill_floor is not None)
+    asked = ask(engine)
     with db.reading(engine) as conn:
-        row = conn.execute(statement, params).one()
-    backfill, queued, stats_at, clerk_at, unflagged_now, missing_now, catalogs = row
+        row = conn.execute(_statement(*asked.shape), asked.params).one()
+    return act(engine, store, asked, row._mapping)
+
+
+def act(engine: Engine, store: MediaStore, asked: Ask, values: Mapping[Any, Any]) -> Look:
+    """The upkeep the look's `values` (read with `columns(*asked.shape)`) call for, then the
+    Look."""
+    key, started = asked.key, asked.started
+    clerk_floor, fill_floor = asked.clerk_floor, asked.fill_floor
+    backfill, queued, stats_at, clerk_at, unflagged_now, missing_now, catalogs = (
+        values[f"look_{name}"] for name in LOOK
+    )
     if backfill != "done" or queued:
         photo_hash.refresh(engine, store)
     if not 0 <= started - _number(stats_at) < flags.STATS_EVERY_S:

@@ -19,8 +19,7 @@ page walks `ix_console_flags_list` over that row alone, a flag filter checked pe
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from datetime import datetime
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
@@ -30,124 +29,63 @@ from sqlalchemy import (
     Table,
     and_,
     case,
-    exists,
     false,
     func,
+    null,
     or_,
     select,
     union_all,
 )
 
-from sync import protocol as p
 from sync.server import db, officers
 from sync.server.console import flags, queue_sums, scope
 from sync.server.console.accounts import ALL, Account
 from sync.server.console.queue_fill import FILL_MARGIN_S as FILL_MARGIN_S  # re-exported
 from sync.server.console.queue_fill import refresh as refresh
 from sync.server.console.queue_fill import refresh_in as refresh_in
-from sync.server.tables import queue_counts, queue_totals
-from sync.server.tables.console_more import console_keys
-from sync.server.tables.flags import SUPPLEMENT, console_flags, flag_counts
-
-S = p.ServerStatus
-OPEN = (S.RECEIVED.value, S.IN_REVIEW.value, S.NEEDS_PAPERS.value)
-DECIDED = (S.APPROVED.value, S.REJECTED.value, S.READY_FOR_PICKUP.value, S.COLLECTED.value)
-DUE_SOON_S = queue_sums.DUE_SOON_S
-QUEUES = (
-    "new",
-    "mine",
-    "in_review",
-    "needs_papers",
-    "supplement",  # a supplement arrived since the last status change (tables/flags.py)
-    "due_soon",
-    "overdue",
-    "approved",
-    "ready",
-    "decided",
+from sync.server.console.queue_rows import _areas as _areas
+from sync.server.console.queue_rows import _listed, _page_rows
+from sync.server.console.queue_rules import (  # re-exported: the queues' rules live there
+    DECIDED as DECIDED,
 )
-# The statuses each queue lists (a page of several is merged from each one's index order).
-STATUSES: dict[str, tuple[str, ...]] = {
-    "new": (S.RECEIVED.value,),
-    "mine": (*OPEN, S.APPROVED.value),
-    "in_review": (S.IN_REVIEW.value,),
-    "needs_papers": (S.NEEDS_PAPERS.value,),
-    "supplement": OPEN,  # the statuses that take a supplement (protocol.SUPPLEMENT_STATUSES)
-    "due_soon": OPEN,
-    "overdue": OPEN,
-    "approved": (S.APPROVED.value,),
-    "ready": (S.READY_FOR_PICKUP.value,),
-    "decided": DECIDED,
-}
-REG_COLUMNS = ("id", "app_number", "service_id", "commune_code", "status", "received_at")
-PAGE_SIZE = 25
-PAGE_SIZE_MAX = 100
-
-
-@dataclass
-class Filters:
-    queue: str = "new"
-    province: str = ""
-    district: str = ""
-    commune: str = ""
-    service: str = ""
-    status: str = ""
-    flag: str = ""
-    date_from: str = ""  # YYYY-MM-DD, submission at the kiosk, Cambodia time
-    date_to: str = ""
-    q: str = ""  # application number (or its start), a name, or a phone number
-    page: int = 1
-    size: int = PAGE_SIZE
-
-    @classmethod
-    def parse(cls, params: dict[str, str]) -> Filters:
-        """From query parameters; anything malformed is dropped, never an error page."""
-
-        def digits(name: str, n: int) -> str:
-            v = params.get(name, "").strip()
-            return v if p.is_ascii_digits(v, n) else ""
-
-        def number(name: str, default: int, top: int) -> int:
-            v = params.get(name, "")
-            return (
-                min(max(int(v), 1), top) if v.isascii() and v.isdigit() and len(v) < 7 else default
-            )
-
-        def date(name: str) -> str:
-            v = params.get(name, "").strip()
-            return v if _day_start(v) is not None else ""
-
-        queue = params.get("queue", "new")
-        status = params.get("status", "")
-        flag = params.get("flag", "")
-        return cls(
-            queue=queue if queue in QUEUES else "new",
-            province=digits("province", 2),
-            district=digits("district", 4),
-            commune=digits("commune", 6),
-            service=params.get("service", "")[:200],
-            status=status if status in p.STATUS_TRANSITIONS else "",
-            flag=flag if flag in flags.FLAGS else "",
-            date_from=date("date_from"),
-            date_to=date("date_to"),
-            q=params.get("q", "").strip()[:40],
-            page=number("page", 1, 100000),
-            size=number("size", PAGE_SIZE, PAGE_SIZE_MAX),
-        )
-
-    def query(self, **changes: Any) -> dict[str, str]:
-        """These filters (with `changes`) as query parameters for a link."""
-        values = {**self.__dict__, **changes}
-        return {k: str(v) for k, v in values.items() if v not in ("", None) and k != "size"}
-
-
-def _day_start(text: str) -> float | None:
-    """Midnight (Cambodia time) starting the day `text` (YYYY-MM-DD); None if not a date."""
-    if not (len(text) == 10 and p.is_ascii_digits(text.replace("-", ""), 8)):
-        return None
-    try:
-        return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=scope.ICT).timestamp()
-    except ValueError:
-        return None
+from sync.server.console.queue_rules import (
+    DUE_SOON_S as DUE_SOON_S,
+)
+from sync.server.console.queue_rules import (
+    OPEN as OPEN,
+)
+from sync.server.console.queue_rules import (
+    PAGE_SIZE as PAGE_SIZE,
+)
+from sync.server.console.queue_rules import (
+    PAGE_SIZE_MAX as PAGE_SIZE_MAX,
+)
+from sync.server.console.queue_rules import (
+    QUEUES as QUEUES,
+)
+from sync.server.console.queue_rules import (
+    STATUSES as STATUSES,
+)
+from sync.server.console.queue_rules import (
+    Filters as Filters,
+)
+from sync.server.console.queue_rules import (
+    S as S,
+)
+from sync.server.console.queue_rules import (
+    _base as _base,
+)
+from sync.server.console.queue_rules import (
+    _day_start as _day_start,
+)
+from sync.server.console.queue_rules import (
+    _filters as _filters,
+)
+from sync.server.console.queue_rules import (
+    _queue_clause as _queue_clause,
+)
+from sync.server.tables import queue_counts, queue_totals
+from sync.server.tables.flags import console_flags, flag_counts
 
 
 @dataclass
@@ -165,81 +103,6 @@ class Page:
     @property
     def districts(self) -> list[str]:
         return sorted({c[:4] for c in self.communes})
-
-
-def _queue_clause(
-    name: str, me: str, now: float, facts: Table | None = None
-) -> ColumnElement[bool]:
-    """The queue's rule over the facts (or the kept flags, which copy them). Only the asked
-    rule is built: a page asks for several, and each expression costs CPU to make and key."""
-    t = db.console_facts if facts is None else facts
-    asg = db.console_assignments
-    status = t.c.status  # the registration's, copied (tables/queue_counts.py)
-    rules: dict[str, Callable[[], ColumnElement[bool]]] = {
-        "new": lambda: and_(status == S.RECEIVED.value, asg.c.officer_id.is_(None)),
-        "mine": lambda: and_(asg.c.officer_id == me, status.in_((*OPEN, S.APPROVED.value))),
-        "in_review": lambda: status == S.IN_REVIEW.value,
-        "needs_papers": lambda: status == S.NEEDS_PAPERS.value,
-        "supplement": lambda: _supplement(t),
-        "due_soon": lambda: and_(
-            status.in_(OPEN), t.c.due_at >= now, t.c.due_at < now + DUE_SOON_S
-        ),
-        "overdue": lambda: and_(status.in_(OPEN), t.c.due_at < now),
-        "approved": lambda: status == S.APPROVED.value,
-        "ready": lambda: status == S.READY_FOR_PICKUP.value,
-        "decided": lambda: status.in_(DECIDED),
-    }
-    return rules[name]()
-
-
-def _supplement(facts: Table) -> ColumnElement[bool]:
-    """The application (of the facts, or of kept flag rows) has its "supplement arrived" row."""
-    sup = console_flags.alias("supplement_rows")
-    return exists().where(
-        sup.c.flag == SUPPLEMENT, sup.c.registration_id == facts.c.registration_id
-    )
-
-
-def _base(account: Account, lean: bool = False) -> Any:
-    """The joined tables and the account's scope. `lean` leaves out the assignee's name and
-    the flag keys, which counts need only when a flag filter is set (fewer joins per row)."""
-    regs, facts, asg = db.registrations, db.console_facts, db.console_assignments
-    joined = regs.join(facts, facts.c.registration_id == regs.c.id).outerjoin(
-        asg, asg.c.registration_id == regs.c.id
-    )
-    if not lean:
-        joined = joined.outerjoin(
-            db.console_officers, db.console_officers.c.id == asg.c.officer_id
-        ).outerjoin(console_keys, console_keys.c.registration_id == regs.c.id)
-    return joined, scope.visible(account, commune=facts.c.commune_code)
-
-
-def _filters(f: Filters, facts: Table | None = None) -> list[ColumnElement[bool]]:
-    """The filters over the facts, or over the kept flags (`facts=console_flags`, which copy
-    them, in a flag's listing)."""
-    regs, facts = db.registrations, db.console_facts if facts is None else facts
-    out: list[ColumnElement[bool]] = []
-    for code in (f.commune, f.district, f.province):
-        if code:
-            out.append(scope.within(facts.c.commune_code, code))
-            break
-    if f.service:
-        out.append(regs.c.service_id == f.service)
-    if f.status:
-        out.append(facts.c.status == f.status)
-    cf = console_flags
-    if f.flag and facts is cf:
-        out.append(cf.c.flag == f.flag)
-    elif f.flag:  # the kept flags (flags.mark), equal to `flags.clause`: an index, not EXISTS
-        out.append(
-            exists().where(cf.c.flag == f.flag, cf.c.registration_id == facts.c.registration_id)
-        )
-    start, end = _day_start(f.date_from), _day_start(f.date_to)
-    if start is not None:
-        out.append(facts.c.submitted_at >= start)
-    if end is not None:
-        out.append(facts.c.submitted_at < end + scope.DAY)
-    return out
 
 
 def _table(f: Filters) -> Table:
@@ -419,128 +282,16 @@ def _choices(conn: Connection, account: Account) -> tuple[list[str], list[str]]:
         if ALL in account.jurisdiction
         else or_(false(), *(scope.within(devices.c.commune_code, c) for c in codes))
     )
-    communes = conn.execute(
-        select(devices.c.commune_code).where(where).distinct().limit(500)
-    ).scalars()
-    services = conn.execute(select(owners.c.service_id, owners.c.ministry)).all()
-    return list(communes), [s for s, m in services if account.owns(m)][:200]
-
-
-def _listed(source: Any, facts: Table) -> Any:
-    """The columns of a page's rows, from `source` ordered by `facts` (or the kept flags)."""
-    regs, asg = db.registrations, db.console_assignments
-    return select(
-        *(regs.c[name] for name in REG_COLUMNS),
-        facts.c.submitted_at,
-        facts.c.due_at,
-        asg.c.officer_id,
-    ).select_from(source)
-
-
-def _areas(account: Account, f: Filters) -> list[str]:
-    """The commune-code prefixes a page lists from: each jurisdiction code narrowed by the area
-    filter ("" = the whole country); none when the filter is outside the jurisdiction."""
-    area = f.commune or f.district or f.province
-    codes = [c for c in account.jurisdiction if c.isdigit()]
-    if ALL in account.jurisdiction:
-        codes = [""]
-    out = {
-        area if area.startswith(c) else c for c in codes if c.startswith(area) or area.startswith(c)
-    }
-    # a code inside another one of the jurisdiction (12 and 1201) is listed once, by the wider
-    return sorted(a for a in out if not any(a != b and a.startswith(b) for b in out))
-
-
-def _page_rows(conn: Connection, account: Account, f: Filters, now: float) -> list[Any]:
-    """One page of a queue, from an index in due-date order, joining the page's rows only: the
-    facts' (`ix_console_facts_list`), or with a flag the kept flags' copy of them
-    (`ix_console_flags_list`, that flag's rows only). Each status and each area of the scope
-    (a province, district or commune: `_areas`) is its own ordered read, limited to the page's
-    end, and the page is their merge: a district's rows are sought by commune
-    (`ix_console_facts_commune_list`), never found by walking the whole ministry's, and
-    nothing sorts every matching application. The ordered reads carry the index's columns and
-    the assignee only; the page's own rows are joined to the wide registrations after the
-    merge (`_joined`): an area's read sorts its rows, and joined first each of them (thousands
-    for a province) was fetched from the registrations before the sort."""
-    regs, asg = db.registrations, db.console_assignments
-    t = console_flags if f.flag or f.queue == "supplement" else db.console_facts
-    source = t.outerjoin(asg, asg.c.registration_id == t.c.registration_id)
-    if f.service:  # the one filter on the registrations themselves (`_filters`)
-        source = source.join(regs, regs.c.id == t.c.registration_id)
-    if f.queue == "supplement":  # its kept rows, any flag filter checked on each
-        also = console_flags.alias("also_flagged")
-        cond = [*_filters(replace(f, flag=""), t), t.c.flag == SUPPLEMENT]
-        if f.flag:
-            cond.append(
-                exists().where(also.c.flag == f.flag, also.c.registration_id == t.c.registration_id)
-            )
-    else:
-        cond = [*_filters(f, t), _queue_clause(f.queue, account.id, now, t)]
-    if account.ministry != ALL:
-        cond.append(t.c.ministry == account.ministry)
-    order = (
-        t.c.due_at.asc().nulls_last(),  # PostgreSQL's index order: no sort needed
-        t.c.submitted_at,
-        t.c.registration_id,
-    )
-    keys = (t.c.registration_id, t.c.submitted_at, t.c.due_at, asg.c.officer_id)
-    skip = (f.page - 1) * f.size
-    statuses = [s for s in STATUSES[f.queue] if not f.status or s == f.status]
-    if f.queue == "mine":
-        # Read from the officer's own assignments (`console_assignments.officer_id`'s index), not
-        # from every status and area in due order: an officer holds a few thousand at most,
-        # while a province's open applications that are someone else's would all be walked
-        # (with a flag filter, the flag's kept rows of those).
-        areas = _areas(account, f)
-        if not areas or not statuses:
-            return []
-        mine = asg.join(t, t.c.registration_id == asg.c.registration_id)
-        if f.service:
-            mine = mine.join(regs, regs.c.id == t.c.registration_id)
-        inside = [] if "" in areas else [or_(*(scope.within(t.c.commune_code, a) for a in areas))]
-        query = select(*keys).select_from(mine).where(*cond, t.c.status.in_(statuses), *inside)
-        return _joined(conn, query.order_by(*order).offset(skip).limit(f.size).subquery())
-    parts = [
-        select(*keys)
-        .select_from(source)
-        .where(*cond, t.c.status == status, *([scope.within(t.c.commune_code, a)] if a else []))
-        .order_by(*order)
-        for status in statuses
-        for a in _areas(account, f)
-    ]
-    if not parts:
-        return []
-    if len(parts) == 1:
-        return _joined(conn, parts[0].offset(skip).limit(f.size).subquery())
-    tops = union_all(*(select(q.limit(skip + f.size).subquery()) for q in parts)).subquery()
-    merged = (
-        select(tops)
-        .order_by(tops.c.due_at.asc().nulls_last(), tops.c.submitted_at, tops.c.registration_id)
-        .offset(skip)
-        .limit(f.size)
-    )
-    return _joined(conn, merged.subquery())
-
-
-def _joined(conn: Connection, top: Any) -> list[Any]:
-    """A page's rows (`top`: registration id, submitted, due, officer id) with their
-    registrations' columns and the assignee's name, in the page's order."""
-    regs, off = db.registrations, db.console_officers
-    query = (
-        select(
-            *(regs.c[name] for name in REG_COLUMNS),
-            *(top.c[name] for name in ("submitted_at", "due_at", "officer_id")),
-            off.c.username.label("assignee"),
-            flags.listed(regs.c.id).label("flags"),
+    near = select(devices.c.commune_code).where(where).distinct().limit(500).subquery()
+    rows = conn.execute(  # one round trip: (code, None) for communes, (service, its ministry)
+        union_all(
+            select(near.c.commune_code, null().label("ministry")),
+            select(owners.c.service_id, owners.c.ministry),
         )
-        .select_from(
-            top.join(regs, regs.c.id == top.c.registration_id).outerjoin(
-                off, off.c.id == top.c.officer_id
-            )
-        )
-        .order_by(top.c.due_at.asc().nulls_last(), top.c.submitted_at, top.c.registration_id)
-    )
-    return list(conn.execute(query).all())
+    ).all()
+    communes = [code for code, ministry in rows if ministry is None]
+    services = [sid for sid, ministry in rows if ministry is not None and account.owns(ministry)]
+    return communes, services[:200]
 
 
 def load(engine: Engine, account: Account, f: Filters, filled: bool = False) -> Page:

@@ -14,24 +14,18 @@ waiting for an officer after a supplement, read by the flags' list index).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, exists, func, literal, select, union_all
 from sqlalchemy.sql.functions import Function
 
-from sync import protocol as p
 from sync.server import db
 from sync.server.console import scope
 from sync.server.console.accounts import ALL, Account
+from sync.server.console.queue_rules import DECIDED, DUE_SOON_S, OPEN, Filters, S
 from sync.server.tables.flags import SUPPLEMENT, console_flags
 from sync.server.tables.queue_totals import EVERY, queue_due, queue_mine, queue_totals
 
-if TYPE_CHECKING:
-    from sync.server.console.queue import Filters
-
-S = p.ServerStatus
-OPEN = (S.RECEIVED.value, S.IN_REVIEW.value, S.NEEDS_PAPERS.value)
-DECIDED = (S.APPROVED.value, S.REJECTED.value, S.READY_FOR_PICKUP.value, S.COLLECTED.value)
 BY_STATUS = {  # queues that are one status or several, whoever holds them
     "in_review": (S.IN_REVIEW.value,),
     "needs_papers": (S.NEEDS_PAPERS.value,),
@@ -40,7 +34,6 @@ BY_STATUS = {  # queues that are one status or several, whoever holds them
     "decided": DECIDED,
 }
 NO_DAY = -1
-DUE_SOON_S = 2 * scope.DAY
 
 
 def answerable(account: Account, f: Filters) -> bool:

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Connection, and_, false, func, or_, select
 
 from sync import protocol as p
 from sync.server import db
+from sync.server.catalog import lock_owners
 from sync.server.console.accounts import ALL, Account
 from sync.server.kiosk_clock import clamped  # due dates and day counts count from it
 from sync.server.tables import queue_counts
@@ -99,6 +100,7 @@ def refresh_facts(conn: Connection) -> int:
     ).all()
     if not rows:
         return 0
+    lock_owners(conn, change=False)  # an owner change at this moment waits, or is seen
     owners = ministries(conn)
     catalog = services(conn)
     days_of = {sid: svc.get("processing_days") for (sid, _v), svc in catalog.items()}

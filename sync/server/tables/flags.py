@@ -51,7 +51,7 @@ from sqlalchemy import (
 
 from sync.server import db
 from sync.server.db import metadata
-from sync.server.tables import NEW_INDEXES
+from sync.server.tables import NEW_COLUMNS, NEW_INDEXES
 from sync.server.tables.clerk import clerk_events, registration_versions
 
 SUPPLEMENT = "supplement"  # the kept row of "supplement arrived" (not a second-look flag)
@@ -123,6 +123,7 @@ console_flags = Table(
     Column("commune_code", String(16)),
     Column("due_at", Float),
     Column("submitted_at", Float),
+    Column("assignee", String(16)),  # "" when nobody holds it (db._v10 fills older rows)
     Index("ix_console_flags_registration", "registration_id"),
     Index(
         "ix_console_flags_list",
@@ -149,12 +150,30 @@ flag_counts = Table(
     Column("n", Integer, nullable=False),
 )
 
+NEW_COLUMNS.append((console_flags, ("assignee",)))
 # The kiosks' registrations of a kiosk whose override share crossed the line are marked again;
 # a clerk's photo overrides are read since the last look (`page_look.prepare`).
 NEW_INDEXES.extend(
     [
         Index("ix_registrations_device", db.registrations.c.device_id),
         Index("ix_clerk_events_kind_received", clerk_events.c.kind, clerk_events.c.received_at),
+        # "New" and "Assigned to me" with a flag walk that flag's rows of the assignee by due date
+        Index(
+            "ix_console_flags_assignee",
+            *(
+                console_flags.c[name]
+                for name in (
+                    "flag",
+                    "assignee",
+                    "ministry",
+                    "status",
+                    "due_at",
+                    "submitted_at",
+                    "registration_id",
+                )
+            ),
+            postgresql_include=["commune_code"],
+        ),
         # a district's or commune's page of one flag seeks its area (tables/scale.py)
         Index(
             "ix_console_flags_commune_list",

@@ -82,9 +82,24 @@ queue_counts = Table(
 db.console_facts.append_column(Column("status", String(40)))
 db.console_facts.append_column(Column("commune_code", String(16)))
 NEW_COLUMNS.append((db.console_facts, ("status", "commune_code")))
+# The assignee is copied too ("" when nobody holds it; db._v10 fills it for older facts), so
+# "New" (nobody's) and "Assigned to me" walk `ix_console_facts_assignee` in due-date order
+# instead of checking every application of the area against the assignments.
+db.console_facts.append_column(Column("assignee", String(16)))
+NEW_COLUMNS.append((db.console_facts, ("assignee",)))
 _facts = db.console_facts.c
 NEW_INDEXES.extend(
     [
+        Index(
+            "ix_console_facts_assignee",
+            _facts.assignee,
+            _facts.ministry,
+            _facts.status,
+            _facts.due_at,
+            _facts.submitted_at,
+            _facts.registration_id,
+            postgresql_include=["commune_code"],
+        ),
         Index(
             "ix_console_facts_list",
             _facts.ministry,
@@ -200,17 +215,35 @@ def after(conn: Connection, ids: Iterable[str], seen: dict[tuple[Any, ...], int]
 
 
 def copy_status(conn: Connection, where: ColumnElement[bool]) -> None:
-    """Copy the registrations' status and commune to their facts (NULL once one is purged)."""
-    regs, facts = db.registrations, db.console_facts
+    """Copy the registrations' status and commune to their facts (NULL once one is purged),
+    and the assignee ("" when nobody holds it)."""
+    regs, facts, asg = db.registrations, db.console_facts, db.console_assignments
     of = regs.c.id == facts.c.registration_id
+    held = select(asg.c.officer_id).where(asg.c.registration_id == facts.c.registration_id)
     conn.execute(
         facts.update()
         .where(where)
         .values(
             status=select(regs.c.status).where(of).scalar_subquery(),
             commune_code=select(regs.c.commune_code).where(of).scalar_subquery(),
+            assignee=func.coalesce(held.scalar_subquery(), literal("")),
         )
     )
+
+
+def backfill_assignee(conn: Connection) -> None:
+    """Copy every application's assignee to its facts and kept flags once (db._v10: the rows
+    made before the copy was kept; `after` keeps it from then on)."""
+    facts, asg = db.console_facts, db.console_assignments
+    held = select(asg.c.officer_id).where(asg.c.registration_id == facts.c.registration_id)
+    conn.execute(facts.update().values(assignee=func.coalesce(held.scalar_subquery(), literal(""))))
+    of = facts.c.registration_id == console_flags.c.registration_id
+    conn.execute(
+        console_flags.update().values(assignee=select(facts.c.assignee).where(of).scalar_subquery())
+    )
+
+
+COPIED = ("ministry", "status", "commune_code", "due_at", "submitted_at", "assignee")
 
 
 def copy_to_flags(conn: Connection, where: ColumnElement[bool]) -> None:
@@ -220,12 +253,7 @@ def copy_to_flags(conn: Connection, where: ColumnElement[bool]) -> None:
     conn.execute(
         console_flags.update()
         .where(where)
-        .values(
-            {
-                name: select(facts.c[name]).where(of).scalar_subquery()
-                for name in ("ministry", "status", "commune_code", "due_at", "submitted_at")
-            }
-        )
+        .values({name: select(facts.c[name]).where(of).scalar_subquery() for name in COPIED})
     )
 
 

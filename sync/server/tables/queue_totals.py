@@ -40,6 +40,7 @@ from sqlalchemy import (
 
 from sync import protocol as p
 from sync.server import db
+from sync.server.tables import NEW_INDEXES
 
 _S = p.ServerStatus
 TIMED_STATUSES = (_S.RECEIVED.value, _S.IN_REVIEW.value, _S.NEEDS_PAPERS.value)  # with a due day
@@ -98,6 +99,18 @@ queue_mine = Table(
     Column("service_id", String(200), primary_key=True),
     Column("status", String(40), primary_key=True),
     Column("n", Integer, nullable=False),
+)
+# An area's due days (a province or district officer's page) seek the area first; the
+# ministry-wide `ix_queue_due_scope` filtered ~17k rows of other areas out for a province.
+NEW_INDEXES.append(
+    Index(
+        "ix_queue_due_area",
+        queue_due.c.flag,
+        queue_due.c.ministry,
+        queue_due.c.district,
+        queue_due.c.due_day,
+        postgresql_include=["service_id", "status", "n"],
+    )
 )
 _ready: set[str] = set()  # engine URLs whose totals this process has seen made
 
