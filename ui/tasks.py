@@ -52,6 +52,10 @@ class TaskManager(QObject):
         self._store_error: BaseException | None = None
         self._pending = 0
         self._lock = threading.Lock()
+        # Each task's callable and callbacks, held here on the GUI side until its result has
+        # been handled (`_on_finished`): see `_submit`.
+        self._held: dict[int, tuple[Callable[..., Any], OnDone | None, OnError | None]] = {}
+        self._next_key = 0
         self._closed = False
         self._queued = False  # `_finished` connected, with the first pool (`_pool`)
 
@@ -150,24 +154,45 @@ class TaskManager(QObject):
     ) -> Future[Any]:
         if self._closed:
             raise RuntimeError("TaskManager is shut down")
+        # The worker keeps no reference to `fn` or the callbacks once `fn` ran: they are often
+        # a screen's methods, and the last reference to a widget dropped on a worker thread
+        # destroys it there (QWidget's destructor then waits for the GUI thread, which may be
+        # waiting for that worker: a deadlock seen in a full test run). The GUI side holds
+        # them (`_held`) and lets go in `_on_finished`, on the GUI thread.
+        box = [fn]
 
         def call() -> Any:
-            if not with_store:
-                return fn()
-            if self._store is None:
-                why = f": {self._store_error}" if self._store_error else ""
-                raise StoreNotOpen(f"the store is not open{why}")
-            return fn(self._store)
+            work = box.pop()  # the GUI side still holds it: this is never the last reference
+            try:
+                if not with_store:
+                    return work()
+                if self._store is None:
+                    why = f": {self._store_error}" if self._store_error else ""
+                    raise StoreNotOpen(f"the store is not open{why}")
+                return work(self._store)
+            finally:
+                del work
 
         with self._lock:
             self._pending += 1
-        future = pool.submit(call)
-        future.add_done_callback(lambda f: self._finished.emit((f, on_done, on_error)))
+            key, self._next_key = self._next_key, self._next_key + 1
+            self._held[key] = (fn, on_done, on_error)
+        try:
+            future = pool.submit(call)
+        except BaseException:
+            with self._lock:
+                self._pending -= 1
+                del self._held[key]
+            raise
+        future.add_done_callback(lambda f: self._finished.emit((f, key)))
         return future
 
     @Slot(object)
-    def _on_finished(self, item: tuple[Future[Any], OnDone | None, OnError | None]) -> None:
-        future, on_done, on_error = item
+    def _on_finished(self, item: tuple[Future[Any], int]) -> None:
+        future, key = item
+        with self._lock:
+            _fn, on_done, on_error = self._held.pop(key)
+        exc: BaseException | None = None
         try:
             if self._closed:  # the kiosk is closing: a late result has no screen to go to, and
                 return  # its callback could only queue more work on stopped pools
@@ -180,6 +205,8 @@ class TaskManager(QObject):
             elif on_done is not None:
                 on_done(future.result())
         finally:
+            if exc is not None:  # its frames may hold a screen (see `_submit`): freed here
+                exc.__traceback__ = None
             with self._lock:
                 self._pending -= 1
                 idle = self._pending == 0
